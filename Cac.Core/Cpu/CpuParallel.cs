@@ -1,0 +1,14 @@
+namespace Cac;
+
+/// <summary>Splits a range of work over the cores in a few large chunks (no per-element overhead).</summary>
+internal static class CpuParallel
+{
+    /// <summary>Runs body(start, end) over [0, n) in chunks of at least <paramref name="grain"/> items.</summary>
+    public static void For(long n, long grain, Action<long, long> body)
+    {
+        if (n <= 0) return;
+        int chunks = (int)Math.Min(Environment.ProcessorCount, Math.Max(1, n / Math.Max(grain, 1)));
+        if (chunks == 1) { body(0, n); return; }
+        Parallel.For(0, chunks, c => body(n * c / chunks, n * (c + 1) / chunks));
+    }
+}

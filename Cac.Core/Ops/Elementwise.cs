@@ -1,0 +1,98 @@
+namespace Cac;
+
+public static partial class Ops
+{
+    /// <summary>a + b with broadcasting.</summary>
+    public static Tensor Add(Tensor a, Tensor b) => Broadcasting(BinaryOp.Add, a, b, "add",
+        (g, _, _) => (g, g));
+
+    /// <summary>a - b with broadcasting.</summary>
+    public static Tensor Sub(Tensor a, Tensor b) => Broadcasting(BinaryOp.Sub, a, b, "sub",
+        (g, _, _) => (g, Neg(g)));
+
+    /// <summary>a * b (elementwise) with broadcasting.</summary>
+    public static Tensor Mul(Tensor a, Tensor b) => Broadcasting(BinaryOp.Mul, a, b, "mul",
+        (g, x, y) => (Mul(g, y), Mul(g, x)));
+
+    /// <summary>a / b (elementwise) with broadcasting.</summary>
+    public static Tensor Div(Tensor a, Tensor b) => Broadcasting(BinaryOp.Div, a, b, "div",
+        (g, x, y) => (Div(g, y), Neg(Div(Mul(g, x), Mul(y, y)))));
+
+    // a, b: any broadcast-compatible shapes; y: their broadcast shape.
+    private static Tensor Broadcasting(BinaryOp op, Tensor a, Tensor b, string name,
+        Func<Tensor, Tensor, Tensor, (Tensor Ga, Tensor Gb)> backward)
+    {
+        RequireCompatible(name, a, b);
+        RequireFloat(a, name);
+        var shape = Shape.Broadcast(a.Dims, b.Dims);
+        var y = Empty(a, shape);
+        a.Backend.Binary(op, a.Storage, Shape.BroadcastStrides(a.Dims, shape), b.Storage, Shape.BroadcastStrides(b.Dims, shape), y.Storage, shape);
+        var aShape = a.Shape;
+        var bShape = b.Shape;
+        return Autograd.Record(name, y, [a, b], g =>
+        {
+            var (ga, gb) = backward(g, a, b);
+            return [a.RequiresGrad ? SumTo(ga, aShape) : null, b.RequiresGrad ? SumTo(gb, bShape) : null];
+        });
+    }
+
+    /// <summary>scale * x + shift, elementwise (a scalar affine map).</summary>
+    public static Tensor Affine(Tensor x, double scale, double shift)
+    {
+        RequireFloat(x, "affine");
+        var y = Empty(x, x.Shape);
+        x.Backend.Affine(x.Storage, y.Storage, scale, shift);
+        return Autograd.Record("affine", y, [x], g => [Affine(g, scale, 0)]);
+    }
+
+    /// <summary>-x.</summary>
+    public static Tensor Neg(Tensor x) => Unary(UnaryOp.Neg, x);
+
+    /// <summary>max(x, 0).</summary>
+    public static Tensor Relu(Tensor x) => Unary(UnaryOp.Relu, x);
+
+    /// <summary>1 / (1 + exp(-x)).</summary>
+    public static Tensor Sigmoid(Tensor x) => Unary(UnaryOp.Sigmoid, x);
+
+    /// <summary>Hyperbolic tangent.</summary>
+    public static Tensor Tanh(Tensor x) => Unary(UnaryOp.Tanh, x);
+
+    /// <summary>e^x.</summary>
+    public static Tensor Exp(Tensor x) => Unary(UnaryOp.Exp, x);
+
+    /// <summary>Natural logarithm.</summary>
+    public static Tensor Log(Tensor x) => Unary(UnaryOp.Log, x);
+
+    /// <summary>Square root.</summary>
+    public static Tensor Sqrt(Tensor x) => Unary(UnaryOp.Sqrt, x);
+
+    /// <summary>|x| (gradient sign(x), 0 at 0).</summary>
+    public static Tensor Abs(Tensor x) => Unary(UnaryOp.Abs, x);
+
+    // x, y: same shape. The backend's UnaryBackward knows each derivative (from x or from y).
+    private static Tensor Unary(UnaryOp op, Tensor x)
+    {
+        string name = op.ToString().ToLowerInvariant();
+        RequireFloat(x, name);
+        var y = Empty(x, x.Shape);
+        x.Backend.Unary(op, x.Storage, y.Storage);
+        return Autograd.Record(name, y, [x], g =>
+        {
+            var gx = Empty(x, x.Shape);
+            x.Backend.UnaryBackward(op, x.Storage, y.Storage, g.Storage, gx.Storage);
+            return [gx];
+        });
+    }
+
+    /// <summary>Converts to another floating-point dtype; the gradient converts back.</summary>
+    public static Tensor Cast(Tensor x, DType dtype)
+    {
+        if (x.DType == dtype) return x;
+        if (!x.DType.IsFloatingPoint() || !dtype.IsFloatingPoint())
+            throw new ArgumentException($"cast supports float32 <-> float64 only, not {x.DType.Name()} -> {dtype.Name()}");
+        var y = Tensor.Zeros(x.Shape, dtype, x.Device);
+        x.Backend.Cast(x.Storage, y.Storage);
+        var from = x.DType;
+        return Autograd.Record("cast", y, [x], g => [Cast(g, from)]);
+    }
+}

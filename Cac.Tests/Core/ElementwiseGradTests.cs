@@ -1,0 +1,85 @@
+using Cac.Testing;
+using FluentAssertions;
+using Xunit;
+using static Cac.Tests.TestUtil;
+
+namespace Cac.Tests.Core;
+
+[Trait("Category", "GradCheck")]
+public class ElementwiseGradTests
+{
+    [Theory]
+    [InlineData("add")]
+    [InlineData("sub")]
+    [InlineData("mul")]
+    [InlineData("div")]
+    public void Binary_ops_with_broadcasting(string op)
+    {
+        var a = RandD(1, 2, 3, 4);
+        var b = RandD(2, 3, 1) ;
+        if (op == "div") b = (Ops.Abs(b) + 1.0).Detach().To(DType.Float64);
+        b.RequiresGrad = true;
+        Func<Tensor> f = op switch
+        {
+            "add" => () => a + b,
+            "sub" => () => a - b,
+            "mul" => () => a * b,
+            _ => () => a / b,
+        };
+        GradCheck.Check(f, [a, b]).Passed.Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData(UnaryOp.Neg)]
+    [InlineData(UnaryOp.Relu)]
+    [InlineData(UnaryOp.Sigmoid)]
+    [InlineData(UnaryOp.Tanh)]
+    [InlineData(UnaryOp.Exp)]
+    [InlineData(UnaryOp.Log)]
+    [InlineData(UnaryOp.Sqrt)]
+    [InlineData(UnaryOp.Abs)]
+    public void Unary_ops(UnaryOp op)
+    {
+        // Positive inputs away from 0 for log/sqrt; inputs away from the kinks of relu/abs.
+        var x = (Ops.Abs(RandD(3, 2, 5)) + 0.1).Detach();
+        if (op is UnaryOp.Relu or UnaryOp.Abs or UnaryOp.Neg or UnaryOp.Sigmoid or UnaryOp.Tanh)
+            x = (x * Tensor.FromArray([1.0, -1.0, 1.0, -1.0, 1.0], [5])).Detach();
+        x.RequiresGrad = true;
+        Func<Tensor> f = op switch
+        {
+            UnaryOp.Neg => () => Ops.Neg(x),
+            UnaryOp.Relu => () => Ops.Relu(x),
+            UnaryOp.Sigmoid => () => Ops.Sigmoid(x),
+            UnaryOp.Tanh => () => Ops.Tanh(x),
+            UnaryOp.Exp => () => Ops.Exp(x),
+            UnaryOp.Log => () => Ops.Log(x),
+            UnaryOp.Sqrt => () => Ops.Sqrt(x),
+            _ => () => Ops.Abs(x),
+        };
+        GradCheck.Check(f, [x]).Passed.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Affine_and_scalar_operators()
+    {
+        var x = RandD(4, 3, 3);
+        GradCheck.Check(() => 2.5 - x * 3.0 + 1.0 / 4.0, [x]).Passed.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Checker_fails_on_a_deliberately_wrong_backward()
+    {
+        var x = RandD(5, 4);
+        // y = 3x, but the backward claims 2 * g.
+        Func<Tensor> wrong = () =>
+        {
+            var y = Ops.Affine(x.Detach(), 3, 0);
+            return Autograd.Record("wrong", y, [x], g => [g * 2.0]);
+        };
+        var result = GradCheck.Check(wrong, [x]);
+        result.Passed.Should().BeFalse();
+        result.Report.Should().Contain("analytic").And.Contain("numeric");
+        var act = () => GradCheck.Assert(wrong, [x]);
+        act.Should().Throw<GradCheckException>();
+    }
+}
