@@ -3,9 +3,6 @@ namespace Cac;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public void DropoutMask(Storage mask, double p, ulong seed) => throw new NotImplementedException("CPU DropoutMask: pending");
-
-    /// <inheritdoc />
     public void SgdStep(Storage param, Storage grad, Storage? momentumBuffer, double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool firstStep) => throw new NotImplementedException("CPU SgdStep: pending");
 
     /// <inheritdoc />

@@ -13,6 +13,15 @@ public sealed class Generator
         _random = new Random(seed);
     }
 
+    /// <summary>
+    /// The generator used when none is given (module initialisation, dropout), like PyTorch's global RNG.
+    /// Reset it with <see cref="ManualSeed"/>.
+    /// </summary>
+    public static Generator Default { get; private set; } = new(0);
+
+    /// <summary>Replaces <see cref="Default"/> with a generator seeded by <paramref name="seed"/> (torch.manual_seed).</summary>
+    public static void ManualSeed(int seed) => Default = new Generator(seed);
+
     /// <summary>The seed this generator started from.</summary>
     public int Seed { get; }
 
