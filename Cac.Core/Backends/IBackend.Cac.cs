@@ -1,0 +1,80 @@
+namespace Cac;
+
+/// <summary>
+/// Kernels of the content-aware convolution (CAC, DESIGN.md section 2). Shapes use the CAC conv's
+/// <see cref="ConvGeometry"/> g: x (N, Cin, H, W), w (Cout, Cin/G, KH, KW), y (N, Cout, Ho, Wo).
+/// A "position list" is an Int32 storage of flat output positions n*Ho*Wo + oh*Wo + ow, read from
+/// <c>idxOffset</c> for <c>count</c> entries, strictly ascending (so each sample's entries are contiguous).
+/// Column matrices put the list's entries along their last axis: (rows, count), row-major.
+/// </summary>
+public partial interface IBackend
+{
+    /// <summary>
+    /// Score map. xbar: (N, 1, H, W), the channel mean of x; score: (N, 1, Ho, Wo). For output (oh, ow) the
+    /// unnormalised Sobel pair Gx = [[1,0,-1],[2,0,-2],[1,0,-1]], Gy = Gx^T, dilated by g's dilation, is
+    /// centred on the conv window's centre (row oh*s - p + d*(KH/2), column likewise; zero outside the image)
+    /// and G = sqrt(Gx^2 + Gy^2). With <paramref name="smooth"/> = m &gt; 1 the result is the mean of G over
+    /// the m x m virtual output positions (oh + a - (m-1)/2, ow + b - (m-1)/2), a, b in [0, m), where G is
+    /// evaluated by the same rule also beyond the Ho x Wo grid (never zero-filled). Overwrites score.
+    /// </summary>
+    void CacSobelScore(Storage xbar, Storage score, ConvGeometry g, int smooth);
+
+    /// <summary>y = x &gt; 0 ? 1 : 0 elementwise (the hard mask of a score; strict).</summary>
+    void CacStep(Storage x, Storage y);
+
+    /// <summary>
+    /// Splits positions by score: writes to order (Int32, count) first the indices i with score[i] &gt; 0 (sharp)
+    /// ascending, then the others (smooth) ascending. score: (count). Returns the number of sharp positions.
+    /// </summary>
+    int CacPartition(Storage score, long count, Storage order);
+
+    /// <summary>
+    /// im2col restricted to a position list: cols (Cin*KH*KW, count) with row (c*KH + i)*KW + j holding
+    /// x[n, c, oh*s - p + d*i, ow*s - p + d*j] (zero in the padding) for each listed (n, oh, ow).
+    /// Group gr owns rows [gr*PatchSize, (gr+1)*PatchSize). Overwrites cols.
+    /// </summary>
+    void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry g);
+
+    /// <summary>Adjoint of <see cref="CacGatherWindows"/> (col2im at the listed positions): gx (N, Cin, H, W) += scatter of cols. Accumulates.</summary>
+    void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g);
+
+    /// <summary>
+    /// Sample pixels of a position list: points (Cin, count) with points[c, j] = x[n, c, oh*s - p + offH, ow*s - p + offW]
+    /// (zero in the padding), offsets from <see cref="CacGeometry.SampleOffset"/>. Overwrites points.
+    /// </summary>
+    void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry g, CacSamplePoint point);
+
+    /// <summary>Adjoint of <see cref="CacGatherPoints"/>: gx (N, Cin, H, W) += scatter of points (Cin, count). Accumulates.</summary>
+    void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g, CacSamplePoint point);
+
+    /// <summary>
+    /// Writes columns back by position: y[n, c, q] = cols[c, j] + bias[c] (bias (channels) or null) for the j-th
+    /// listed position n*positions + q. y: (N, channels, positions); other positions are left untouched.
+    /// </summary>
+    void CacScatterColumns(Storage cols, Storage? bias, Storage idx, long idxOffset, int count, Storage y, int channels, int positions);
+
+    /// <summary>Reads columns by position: cols[c, j] = src[n, c, q] for the j-th listed position n*positions + q. src: (N, channels, positions), cols: (channels, count).</summary>
+    void CacGatherColumns(Storage src, Storage idx, long idxOffset, int count, Storage cols, int channels, int positions);
+
+    /// <summary>w_phi[r] = sum over t of w[r, t]: w viewed as (rows, taps), w_phi (rows). The 1 x 1 weight of smooth windows.</summary>
+    void CacSumTaps(Storage w, Storage wPhi, int rows, int taps);
+
+    /// <summary>Adjoint of <see cref="CacSumTaps"/>: gw[r, t] += gwPhi[r] for every tap t. Accumulates.</summary>
+    void CacSpreadTaps(Storage gwPhi, Storage gw, int rows, int taps);
+
+    /// <summary>
+    /// Straight-through gradient of the score (DESIGN.md 2.7): gScore[n, q] = sign * sum over c of gy[n, c, q] * y[n, c, q],
+    /// sign = +1 where score[n, q] &gt; 0 (sharp: y is Y_sharp there) and -1 elsewhere (smooth: y is Y_smooth).
+    /// gy, y: (N, channels, positions); score, gScore: (N, positions). Overwrites gScore.
+    /// </summary>
+    void CacScoreGrad(Storage gy, Storage y, Storage score, Storage gScore, int n, int channels, int positions);
+
+    /// <summary>
+    /// Sample pixels of every output position (the dense path's 1 x 1 input): y (N, Cin, Ho, Wo) with
+    /// y[n, c, oh, ow] = x[n, c, oh*s - p + offH, ow*s - p + offW] (zero in the padding). Overwrites y.
+    /// </summary>
+    void CacSamplePoints(Storage x, Storage y, ConvGeometry g, CacSamplePoint point);
+
+    /// <summary>Adjoint of <see cref="CacSamplePoints"/>: gx (N, Cin, H, W) from gy (N, Cin, Ho, Wo). Overwrites gx.</summary>
+    void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry g, CacSamplePoint point);
+}
