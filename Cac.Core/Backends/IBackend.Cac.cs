@@ -78,3 +78,24 @@ public partial interface IBackend
     /// <summary>Adjoint of <see cref="CacSamplePoints"/>: gx (N, Cin, H, W) from gy (N, Cin, Ho, Wo). Overwrites gx.</summary>
     void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry g, CacSamplePoint point);
 }
+
+public partial interface IBackend
+{
+    /// <summary>
+    /// Sparse CAC forward at a given partition (see <see cref="CacPartition"/>): y (N, Cout, Ho, Wo) gets, at the positions
+    /// order[0, sharp), the full conv with w (Cout, Cin/G, KH, KW) and, at order[sharp, N*Ho*Wo), the 1 x 1 conv with
+    /// wPhi (Cout, Cin/G) of the sample pixel; bias (Cout) or null on both. Overwrites y. The default composes the
+    /// gather/scatter kernels above with <see cref="Gemm"/> over the whole batch; a backend may fuse it.
+    /// </summary>
+    void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y,
+        ConvGeometry g, CacSamplePoint point) =>
+        CacSparseComposed.Forward(this, x, w, wPhi, bias, order, sharp, y, g, point);
+
+    /// <summary>
+    /// Backward of <see cref="CacSparseForward"/> from gy (N, Cout, Ho, Wo): gx (N, Cin, H, W) and gw (Cout, Cin/G, KH, KW),
+    /// each overwritten, or skipped when null; gw includes the gradient of w_phi spread to every tap.
+    /// </summary>
+    void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw,
+        ConvGeometry g, CacSamplePoint point) =>
+        CacSparseComposed.Backward(this, x, w, wPhi, gy, order, sharp, gx, gw, g, point);
+}

@@ -99,3 +99,21 @@ public sealed partial class CpuBackend
         else CpuCacGather<float>.SamplePoints(Data<float>(gx), Data<float>(gy), g, point, backward: true);
     }
 }
+
+// The fused, per-sample sparse CAC convolution (CpuCacSparse.cs), overriding the composed default.
+public sealed partial class CpuBackend
+{
+    /// <inheritdoc />
+    public void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y, ConvGeometry g, CacSamplePoint point)
+    {
+        if (IsDouble(x)) CpuCacSparse<double>.Forward(Data<double>(x), Data<double>(w), Data<double>(wPhi), bias is null ? null : Data<double>(bias), Data<int>(order), sharp, Data<double>(y), g, point);
+        else CpuCacSparse<float>.Forward(Data<float>(x), Data<float>(w), Data<float>(wPhi), bias is null ? null : Data<float>(bias), Data<int>(order), sharp, Data<float>(y), g, point);
+    }
+
+    /// <inheritdoc />
+    public void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw, ConvGeometry g, CacSamplePoint point)
+    {
+        if (IsDouble(x)) CpuCacSparse<double>.Backward(Data<double>(x), Data<double>(w), Data<double>(wPhi), Data<double>(gy), Data<int>(order), sharp, gx is null ? null : Data<double>(gx), gw is null ? null : Data<double>(gw), g, point);
+        else CpuCacSparse<float>.Backward(Data<float>(x), Data<float>(w), Data<float>(wPhi), Data<float>(gy), Data<int>(order), sharp, gx is null ? null : Data<float>(gx), gw is null ? null : Data<float>(gw), g, point);
+    }
+}
