@@ -1,12 +1,28 @@
+using System.CommandLine;
+using Cac.Cli.Commands;
+
 namespace Cac.Cli;
 
-/// <summary>Entry point of the cac command.</summary>
+/// <summary>Entry point of the `cac` command.</summary>
 public static class Program
 {
-    /// <summary>Runs the command line.</summary>
+    /// <summary>Parses the command line and runs the chosen verb. Errors print one clear line, not a stack trace (set CAC_DEBUG=1 for it).</summary>
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("cac: commands are being built");
-        return 1;
+        var root = new RootCommand("Cac: content-aware convolutional networks, from scratch in C#")
+        {
+            TrainCommand.Create(),
+        };
+        try
+        {
+            return root.Parse(args).Invoke();
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("CAC_DEBUG") != "1")
+        {
+            Console.Error.WriteLine($"error: {Describe(e)}");
+            return 1;
+        }
     }
+
+    private static string Describe(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } a ? Describe(a.InnerExceptions[0]) : e.Message;
 }

@@ -7,7 +7,7 @@ namespace Cac;
 /// method says it accumulates; all storages passed to one call share the backend and dtype
 /// (except Int32 labels and indices); shapes are given explicitly and are trusted (ops validate).
 /// </summary>
-public interface IBackend
+public partial interface IBackend
 {
     /// <summary>The device this backend executes on.</summary>
     Device Device { get; }

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Cac.Data;
+using Cac.Nn;
+using Cac.Optim;
+
+namespace Cac.Cli.Training;
+
+/// <summary>Progress of the running epoch after a batch: running means over the batches so far.</summary>
+public readonly record struct BatchProgress(int Batch, int Batches, double Loss, double Accuracy, double ImagesPerSecond);
+
+/// <summary>The outcome of one training epoch.</summary>
+public readonly record struct EpochResult(double Loss, double Accuracy, double Seconds, double ImagesPerSecond);
+
+/// <summary>
+/// Supervised classification training: softmax cross-entropy, one optimizer step per batch.
+/// Knows nothing about the console; callers observe progress through a callback.
+/// </summary>
+public sealed class Trainer(Module model, Optimizer optimizer)
+{
+    /// <summary>The model being trained.</summary>
+    public Module Model { get; } = model;
+
+    /// <summary>Runs one pass over <paramref name="loader"/> in training mode.</summary>
+    public EpochResult TrainEpoch(DataLoader loader, int epoch, Action<BatchProgress>? onBatch = null)
+    {
+        Model.Train();
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0;
+        long correct = 0, seen = 0;
+        int batchIndex = 0, batches = loader.BatchCount;
+        foreach (var batch in loader.Epoch(epoch))
+        {
+            var logits = Model.Forward(batch.Images);
+            var loss = Ops.CrossEntropy(logits, batch.Labels);
+            optimizer.ZeroGrad();
+            loss.Backward();
+            optimizer.Step();
+
+            int n = batch.Labels.Size(0);
+            double batchLoss = loss.Item();
+            if (!double.IsFinite(batchLoss))
+                throw new InvalidOperationException($"training diverged: the loss of batch {batchIndex + 1} of epoch {epoch + 1} is {batchLoss} (try a lower --lr)");
+            lossSum += batchLoss * n;
+            correct += CountCorrect(logits, batch.Labels);
+            seen += n;
+            batchIndex++;
+            onBatch?.Invoke(new BatchProgress(batchIndex, batches, lossSum / seen, (double)correct / seen, seen / clock.Elapsed.TotalSeconds));
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new EpochResult(lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), seconds, seen / seconds);
+    }
+
+    /// <summary>Top-1 accuracy over <paramref name="loader"/> in evaluation mode, without recording a graph.</summary>
+    public double Evaluate(DataLoader loader)
+    {
+        Model.Eval();
+        using var _ = Autograd.NoGrad();
+        long correct = 0, seen = 0;
+        foreach (var batch in loader.Epoch(0))
+        {
+            correct += CountCorrect(Model.Forward(batch.Images), batch.Labels);
+            seen += batch.Labels.Size(0);
+        }
+        return (double)correct / Math.Max(seen, 1);
+    }
+
+    // logits: (N, classes), labels: Int32 (N).
+    private static long CountCorrect(Tensor logits, Tensor labels)
+    {
+        var scores = logits.ToFloatArray();
+        var truth = labels.ToIntArray();
+        int classes = logits.Size(1);
+        long correct = 0;
+        for (int i = 0; i < truth.Length; i++)
+        {
+            var row = scores.AsSpan(i * classes, classes);
+            int best = 0;
+            for (int j = 1; j < classes; j++) if (row[j] > row[best]) best = j;
+            if (best == truth[i]) correct++;
+        }
+        return correct;
+    }
+}

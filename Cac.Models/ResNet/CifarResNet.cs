@@ -1,0 +1,50 @@
+using Cac.Nn;
+
+namespace Cac.Models.ResNet;
+
+/// <summary>
+/// The CIFAR ResNet of He et al. (2016), depth 6n + 2: a 3x3 stem with 16 channels, three stages of n
+/// basic blocks with 16, 32 and 64 channels (the 2nd and 3rd halve the resolution), global average
+/// pooling and a linear classifier. ResNet-20 has n = 3. The input channel count comes from the data.
+/// </summary>
+public sealed class CifarResNet : Module
+{
+    private readonly Conv2d _conv1;
+    private readonly BatchNorm2d _bn1;
+    private readonly Sequential _layer1, _layer2, _layer3;
+    private readonly Linear _fc;
+
+    /// <summary>Creates ResNet-(6 * blocksPerStage + 2).</summary>
+    public CifarResNet(int blocksPerStage, int inChannels = 3, int numClasses = 10, Generator? generator = null)
+    {
+        if (blocksPerStage < 1) throw new ArgumentOutOfRangeException(nameof(blocksPerStage), blocksPerStage, "a ResNet needs at least one block per stage");
+        var g = generator ?? Generator.Default;
+        BlocksPerStage = blocksPerStage;
+        _conv1 = RegisterModule("conv1", ResNetInit.Conv3x3(inChannels, 16, 1, g));
+        _bn1 = RegisterModule("bn1", new BatchNorm2d(16));
+        _layer1 = RegisterModule("layer1", Stage(16, 16, 1, g));
+        _layer2 = RegisterModule("layer2", Stage(16, 32, 2, g));
+        _layer3 = RegisterModule("layer3", Stage(32, 64, 2, g));
+        _fc = RegisterModule("fc", new Linear(64, numClasses, generator: g));
+    }
+
+    /// <summary>Basic blocks per stage (n); the depth is 6n + 2.</summary>
+    public int BlocksPerStage { get; }
+
+    private Sequential Stage(int inChannels, int outChannels, int stride, Generator g)
+    {
+        var stage = new Sequential();
+        for (int i = 0; i < BlocksPerStage; i++)
+            stage.Add(new BasicBlock(i == 0 ? inChannels : outChannels, outChannels, i == 0 ? stride : 1, g));
+        return stage;
+    }
+
+    /// <summary>x: (N, inChannels, H, W) -> logits (N, numClasses).</summary>
+    public override Tensor Forward(Tensor x)
+    {
+        var h = Ops.Relu(_bn1.Forward(_conv1.Forward(x)));
+        h = _layer3.Forward(_layer2.Forward(_layer1.Forward(h)));
+        h = Ops.AdaptiveAvgPool2d(h, 1, 1);
+        return _fc.Forward(Ops.Flatten(h));
+    }
+}
