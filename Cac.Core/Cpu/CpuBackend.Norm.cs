@@ -1,13 +1,156 @@
+using System.Numerics;
+
 namespace Cac;
 
+// Batch norm kernels. x, y, gx, gy: (N, C, HW) contiguous; gamma, beta, statistics: (C).
+// One parallel work item per channel; per-channel statistics accumulate in double.
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd, Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps) => throw new NotImplementedException("CPU BatchNormTrainForward: pending");
+    public void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
+        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps)
+    {
+        if (IsDouble(x))
+            BatchNormTrainForward(Data<double>(x), Data<double>(gamma), Data<double>(beta), Data<double>(y), Data<double>(saveMean),
+                Data<double>(saveInvStd), Data<double>(runningMean), Data<double>(runningVar), n, c, hw, momentum, eps);
+        else
+            BatchNormTrainForward(Data<float>(x), Data<float>(gamma), Data<float>(beta), Data<float>(y), Data<float>(saveMean),
+                Data<float>(saveInvStd), Data<float>(runningMean), Data<float>(runningVar), n, c, hw, momentum, eps);
+    }
+
+    private static void BatchNormTrainForward<T>(T[] x, T[] gamma, T[] beta, T[] y, T[] saveMean, T[] saveInvStd,
+        T[] runningMean, T[] runningVar, int n, int c, int hw, double momentum, double eps) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long m = (long)n * hw;
+        CpuParallel.For(c, 1, (start, end) =>
+        {
+            for (int ch = (int)start; ch < end; ch++)
+            {
+                // Two passes (mean, then squared deviations) for an accurate biased variance.
+                double sum = 0;
+                for (int i = 0; i < n; i++)
+                    foreach (var v in Plane(x, i, ch, c, hw)) sum += double.CreateTruncating(v);
+                double mean = m == 0 ? 0 : sum / m;
+                double squares = 0;
+                for (int i = 0; i < n; i++)
+                    foreach (var v in Plane(x, i, ch, c, hw))
+                    {
+                        double d = double.CreateTruncating(v) - mean;
+                        squares += d * d;
+                    }
+                double variance = m == 0 ? 0 : squares / m;
+                double invStd = 1.0 / Math.Sqrt(variance + eps);
+
+                var scale = T.CreateTruncating(invStd * double.CreateTruncating(gamma[ch]));
+                for (int i = 0; i < n; i++)
+                    ScaleShift(Plane(x, i, ch, c, hw), Plane(y, i, ch, c, hw), T.CreateTruncating(mean), scale, beta[ch]);
+
+                saveMean[ch] = T.CreateTruncating(mean);
+                saveInvStd[ch] = T.CreateTruncating(invStd);
+                double unbiased = m > 1 ? variance * m / (m - 1) : variance;
+                runningMean[ch] = T.CreateTruncating((1 - momentum) * double.CreateTruncating(runningMean[ch]) + momentum * mean);
+                runningVar[ch] = T.CreateTruncating((1 - momentum) * double.CreateTruncating(runningVar[ch]) + momentum * unbiased);
+            }
+        });
+    }
 
     /// <inheritdoc />
-    public void BatchNormEvalForward(Storage x, Storage gamma, Storage beta, Storage runningMean, Storage runningVar, Storage y, int n, int c, int hw, double eps) => throw new NotImplementedException("CPU BatchNormEvalForward: pending");
+    public void BatchNormEvalForward(Storage x, Storage gamma, Storage beta, Storage runningMean, Storage runningVar, Storage y,
+        int n, int c, int hw, double eps)
+    {
+        if (IsDouble(x))
+            BatchNormEvalForward(Data<double>(x), Data<double>(gamma), Data<double>(beta), Data<double>(runningMean), Data<double>(runningVar), Data<double>(y), n, c, hw, eps);
+        else
+            BatchNormEvalForward(Data<float>(x), Data<float>(gamma), Data<float>(beta), Data<float>(runningMean), Data<float>(runningVar), Data<float>(y), n, c, hw, eps);
+    }
+
+    private static void BatchNormEvalForward<T>(T[] x, T[] gamma, T[] beta, T[] runningMean, T[] runningVar, T[] y,
+        int n, int c, int hw, double eps) where T : unmanaged, IFloatingPointIeee754<T> =>
+        CpuParallel.For(c, 1, (start, end) =>
+        {
+            for (int ch = (int)start; ch < end; ch++)
+            {
+                double invStd = 1.0 / Math.Sqrt(double.CreateTruncating(runningVar[ch]) + eps);
+                var scale = T.CreateTruncating(invStd * double.CreateTruncating(gamma[ch]));
+                for (int i = 0; i < n; i++)
+                    ScaleShift(Plane(x, i, ch, c, hw), Plane(y, i, ch, c, hw), runningMean[ch], scale, beta[ch]);
+            }
+        });
 
     /// <inheritdoc />
-    public void BatchNormBackward(Storage x, Storage gy, Storage gamma, Storage mean, Storage invStd, Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats) => throw new NotImplementedException("CPU BatchNormBackward: pending");
+    public void BatchNormBackward(Storage x, Storage gy, Storage gamma, Storage mean, Storage invStd,
+        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats)
+    {
+        if (IsDouble(x))
+            BatchNormBackward(Data<double>(x), Data<double>(gy), Data<double>(gamma), Data<double>(mean), Data<double>(invStd),
+                Data<double>(gx), Data<double>(gGamma), Data<double>(gBeta), n, c, hw, batchStats);
+        else
+            BatchNormBackward(Data<float>(x), Data<float>(gy), Data<float>(gamma), Data<float>(mean), Data<float>(invStd),
+                Data<float>(gx), Data<float>(gGamma), Data<float>(gBeta), n, c, hw, batchStats);
+    }
+
+    // xhat = (x - mean) * invStd. gGamma = sum(gy * xhat), gBeta = sum(gy) over (N, HW).
+    // Batch statistics: gx = gamma * invStd / m * (m * gy - sum(gy) - xhat * sum(gy * xhat)), m = N * HW.
+    // Constant statistics: gx = gy * gamma * invStd.
+    private static void BatchNormBackward<T>(T[] x, T[] gy, T[] gamma, T[] mean, T[] invStd,
+        T[] gx, T[] gGamma, T[] gBeta, int n, int c, int hw, bool batchStats) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long m = (long)n * hw;
+        CpuParallel.For(c, 1, (start, end) =>
+        {
+            for (int ch = (int)start; ch < end; ch++)
+            {
+                double mu = double.CreateTruncating(mean[ch]), inv = double.CreateTruncating(invStd[ch]);
+                double sumGy = 0, sumGyXhat = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    var xs = Plane(x, i, ch, c, hw);
+                    var gs = Plane(gy, i, ch, c, hw);
+                    for (int j = 0; j < hw; j++)
+                    {
+                        double g = double.CreateTruncating(gs[j]);
+                        sumGy += g;
+                        sumGyXhat += g * (double.CreateTruncating(xs[j]) - mu) * inv;
+                    }
+                }
+                gGamma[ch] = T.CreateTruncating(sumGyXhat);
+                gBeta[ch] = T.CreateTruncating(sumGy);
+
+                double k = double.CreateTruncating(gamma[ch]) * inv;
+                for (int i = 0; i < n; i++)
+                {
+                    var xs = Plane(x, i, ch, c, hw);
+                    var gs = Plane(gy, i, ch, c, hw);
+                    var outs = Plane(gx, i, ch, c, hw);
+                    if (batchStats)
+                    {
+                        double meanGy = sumGy / m, meanGyXhat = sumGyXhat / m;
+                        for (int j = 0; j < hw; j++)
+                        {
+                            double xhat = (double.CreateTruncating(xs[j]) - mu) * inv;
+                            outs[j] = T.CreateTruncating(k * (double.CreateTruncating(gs[j]) - meanGy - xhat * meanGyXhat));
+                        }
+                    }
+                    else
+                    {
+                        for (int j = 0; j < hw; j++) outs[j] = T.CreateTruncating(k * double.CreateTruncating(gs[j]));
+                    }
+                }
+            }
+        });
+    }
+
+    // The HW plane of sample i, channel ch in a (N, C, HW) buffer.
+    private static Span<T> Plane<T>(T[] data, int i, int ch, int c, int hw) => data.AsSpan((int)(((long)i * c + ch) * hw), hw);
+
+    // dst = (src - sub) * mul + add, SIMD over the row.
+    private static void ScaleShift<T>(ReadOnlySpan<T> src, Span<T> dst, T sub, T mul, T add) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0, w = Vector<T>.Count;
+        var vs = new Vector<T>(sub);
+        var vm = new Vector<T>(mul);
+        var va = new Vector<T>(add);
+        for (; i + w <= src.Length; i += w) ((new Vector<T>(src[i..]) - vs) * vm + va).CopyTo(dst[i..]);
+        for (; i < src.Length; i++) dst[i] = (src[i] - sub) * mul + add;
+    }
 }

@@ -1,16 +1,112 @@
+using System.Numerics;
+
 namespace Cac;
 
+// Softmax, log-softmax and fused softmax cross-entropy over rows: x, y, probs, gx: (rows, cols),
+// labels: Int32 (rows), losses: (rows). Every row subtracts its maximum before exponentiating;
+// row sums accumulate in double. Parallel over rows.
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public void Softmax(Storage x, Storage y, int rows, int cols, bool log) => throw new NotImplementedException("CPU Softmax: pending");
+    public void Softmax(Storage x, Storage y, int rows, int cols, bool log)
+    {
+        if (IsDouble(x)) Softmax(Data<double>(x), Data<double>(y), rows, cols, log);
+        else Softmax(Data<float>(x), Data<float>(y), rows, cols, log);
+    }
+
+    private static void Softmax<T>(T[] x, T[] y, int rows, int cols, bool log) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForRows(rows, cols, r =>
+        {
+            var xs = RowOf(x, r, cols);
+            var ys = RowOf(y, r, cols);
+            var (max, logSum) = LogSumExpParts(xs);
+            if (log)
+            {
+                var shift = T.CreateTruncating(double.CreateTruncating(max) + logSum);
+                for (int j = 0; j < cols; j++) ys[j] = xs[j] - shift;
+            }
+            else
+            {
+                double inv = Math.Exp(-logSum);
+                for (int j = 0; j < cols; j++) ys[j] = T.CreateTruncating(Math.Exp(double.CreateTruncating(xs[j] - max)) * inv);
+            }
+        });
 
     /// <inheritdoc />
-    public void SoftmaxBackward(Storage y, Storage gy, Storage gx, int rows, int cols, bool log) => throw new NotImplementedException("CPU SoftmaxBackward: pending");
+    public void SoftmaxBackward(Storage y, Storage gy, Storage gx, int rows, int cols, bool log)
+    {
+        if (IsDouble(y)) SoftmaxBackward(Data<double>(y), Data<double>(gy), Data<double>(gx), rows, cols, log);
+        else SoftmaxBackward(Data<float>(y), Data<float>(gy), Data<float>(gx), rows, cols, log);
+    }
+
+    // Softmax: gx = y * (gy - sum(gy * y)). Log-softmax: gx = gy - exp(y) * sum(gy).
+    private static void SoftmaxBackward<T>(T[] y, T[] gy, T[] gx, int rows, int cols, bool log) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForRows(rows, cols, r =>
+        {
+            var ys = RowOf(y, r, cols);
+            var gs = RowOf(gy, r, cols);
+            var outs = RowOf(gx, r, cols);
+            double dot = 0;
+            for (int j = 0; j < cols; j++) dot += log ? double.CreateTruncating(gs[j]) : double.CreateTruncating(gs[j] * ys[j]);
+            var s = T.CreateTruncating(dot);
+            if (log)
+                for (int j = 0; j < cols; j++) outs[j] = gs[j] - T.Exp(ys[j]) * s;
+            else
+                for (int j = 0; j < cols; j++) outs[j] = ys[j] * (gs[j] - s);
+        });
 
     /// <inheritdoc />
-    public void SoftmaxCrossEntropy(Storage logits, Storage labels, Storage losses, Storage probs, int rows, int cols) => throw new NotImplementedException("CPU SoftmaxCrossEntropy: pending");
+    public void SoftmaxCrossEntropy(Storage logits, Storage labels, Storage losses, Storage probs, int rows, int cols)
+    {
+        if (IsDouble(logits)) SoftmaxCrossEntropy(Data<double>(logits), Data<int>(labels), Data<double>(losses), Data<double>(probs), rows, cols);
+        else SoftmaxCrossEntropy(Data<float>(logits), Data<int>(labels), Data<float>(losses), Data<float>(probs), rows, cols);
+    }
+
+    // loss[r] = logsumexp(x[r]) - x[r, label[r]]; probs[r] = exp(x[r] - logsumexp(x[r])).
+    private static void SoftmaxCrossEntropy<T>(T[] logits, int[] labels, T[] losses, T[] probs, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForRows(rows, cols, r =>
+        {
+            var xs = RowOf(logits, r, cols);
+            var ps = RowOf(probs, r, cols);
+            var (max, logSum) = LogSumExpParts(xs);
+            double inv = Math.Exp(-logSum);
+            for (int j = 0; j < cols; j++) ps[j] = T.CreateTruncating(Math.Exp(double.CreateTruncating(xs[j] - max)) * inv);
+            losses[r] = T.CreateTruncating(logSum - double.CreateTruncating(xs[labels[r]] - max));
+        });
 
     /// <inheritdoc />
-    public void SoftmaxCrossEntropyBackward(Storage probs, Storage labels, Storage gLosses, Storage gx, int rows, int cols) => throw new NotImplementedException("CPU SoftmaxCrossEntropyBackward: pending");
+    public void SoftmaxCrossEntropyBackward(Storage probs, Storage labels, Storage gLosses, Storage gx, int rows, int cols)
+    {
+        if (IsDouble(probs)) SoftmaxCrossEntropyBackward(Data<double>(probs), Data<int>(labels), Data<double>(gLosses), Data<double>(gx), rows, cols);
+        else SoftmaxCrossEntropyBackward(Data<float>(probs), Data<int>(labels), Data<float>(gLosses), Data<float>(gx), rows, cols);
+    }
+
+    // gx[r, j] = gLoss[r] * (probs[r, j] - [j == label[r]]).
+    private static void SoftmaxCrossEntropyBackward<T>(T[] probs, int[] labels, T[] gLosses, T[] gx, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForRows(rows, cols, r =>
+        {
+            var ps = RowOf(probs, r, cols);
+            var outs = RowOf(gx, r, cols);
+            var g = gLosses[r];
+            for (int j = 0; j < cols; j++) outs[j] = g * ps[j];
+            outs[labels[r]] -= g;
+        });
+
+    // The maximum of a row and log(sum(exp(x - max))), the latter accumulated in double.
+    private static (T Max, double LogSum) LogSumExpParts<T>(ReadOnlySpan<T> xs) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var max = T.NegativeInfinity;
+        foreach (var v in xs) if (v > max) max = v;
+        double sum = 0;
+        foreach (var v in xs) sum += Math.Exp(double.CreateTruncating(v - max));
+        return (max, Math.Log(sum));
+    }
+
+    private static Span<T> RowOf<T>(T[] data, int r, int cols) => data.AsSpan((int)((long)r * cols), cols);
+
+    private static void ForRows(int rows, int cols, Action<int> body) =>
+        CpuParallel.For(rows, Math.Max(1, ElementwiseGrain / Math.Max(cols, 1)), (start, end) =>
+        {
+            for (long r = start; r < end; r++) body((int)r);
+        });
 }
