@@ -126,11 +126,17 @@ public class ModuleGradTests
     }
 
     [Fact]
-    public void Modules_pass_their_hyper_parameters_to_the_ops()
+    public void Conv2d_passes_its_hyper_parameters_to_the_op()
     {
         var x = Tensor.Ones([1, 2, 5, 5]);
         new Conv2d(2, 3, 3, stride: 2, padding: 1, generator: new Generator(0)).Forward(x).Shape.Should().Equal(1, 3, 3, 3);
         new Conv2d(2, 4, 3, padding: 2, dilation: 2, groups: 2, generator: new Generator(0)).Forward(x).Shape.Should().Equal(1, 4, 5, 5);
+    }
+
+    [Fact]
+    public void Pooling_and_resizing_modules_pass_their_hyper_parameters_to_the_ops()
+    {
+        var x = Tensor.Ones([1, 2, 5, 5]);
         new MaxPool2d(3, stride: 2, padding: 1).Forward(x).Shape.Should().Equal(1, 2, 3, 3);
         new MaxPool2d(2).Forward(x).Shape.Should().Equal(1, 2, 2, 2);
         // On ones, a padded corner window averages 4 ones over 9 cells, or over 4 when padding is not counted.
