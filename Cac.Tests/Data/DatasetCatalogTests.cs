@@ -1,0 +1,88 @@
+using Cac.Data;
+using FluentAssertions;
+using Xunit;
+using static Cac.Tests.Data.IdxFiles;
+
+namespace Cac.Tests.Data;
+
+public class DatasetCatalogTests
+{
+    private static void WriteSplit(TempDir dir, string sub, string prefix, int n, bool gz, string sep = "-")
+    {
+        var labels = Enumerable.Range(0, n).Select(i => (byte)(i % 10)).ToArray();
+        dir.Write(Path.Combine(sub, $"{prefix}-images{sep}idx3-ubyte"), Images(n, 28, 28), gz);
+        dir.Write(Path.Combine(sub, $"{prefix}-labels{sep}idx1-ubyte"), Labels(labels), gz);
+    }
+
+    [Fact]
+    public void Missing_dataset_lists_every_place_and_how_to_get_it()
+    {
+        using var dir = new TempDir();
+        string data = Path.Combine(dir.Path, "nothing-here");
+        string system = Path.Combine(dir.Path, "sys");
+        var e = FluentActions.Invoking(() => DatasetCatalog.Locate("fashion-mnist", data, train: true, systemRoot: system))
+            .Should().Throw<DatasetNotFoundException>().Which;
+        e.Message.Should().Contain(data).And.Contain(Path.Combine(data, "fashion-mnist"))
+            .And.Contain(Path.Combine(system, "fashion-mnist")).And.Contain("no such directory")
+            .And.Contain("sudo apt-get install dataset-fashion-mnist").And.Contain("--data DIR")
+            .And.Contain("train-images-idx3-ubyte.gz").And.Contain("t10k-labels-idx1-ubyte.gz");
+        e.Searched.Should().HaveCount(3);
+        e.DatasetName.Should().Be("fashion-mnist");
+    }
+
+    [Fact]
+    public void Missing_mnist_says_to_pass_data_dir()
+    {
+        using var dir = new TempDir();
+        var e = FluentActions.Invoking(() => DatasetCatalog.Locate("mnist", null, train: false, systemRoot: dir.Path))
+            .Should().Throw<DatasetNotFoundException>().Which;
+        e.Message.Should().Contain(Path.Combine(dir.Path, "mnist")).And.Contain("test split").And.Contain("--data DIR");
+        e.Message.Should().NotContain("apt-get");
+    }
+
+    [Fact]
+    public void A_directory_without_all_files_says_which_are_missing()
+    {
+        using var dir = new TempDir();
+        dir.Write("train-images-idx3-ubyte.gz", Gzip(Images(1, 28, 28)));
+        var e = FluentActions.Invoking(() => DatasetCatalog.Locate("mnist", dir.Path, systemRoot: null))
+            .Should().Throw<DatasetNotFoundException>().Which;
+        e.Message.Should().Contain($"{dir.Path}: missing train-labels-idx1-ubyte[.gz]");
+        e.Message.Should().NotContain("missing train-images");
+    }
+
+    [Fact]
+    public void Unknown_name_lists_known_names()
+    {
+        FluentActions.Invoking(() => DatasetCatalog.Open("cifar-11"))
+            .Should().Throw<ArgumentException>().WithMessage("*cifar-11*fashion-mnist*mnist*");
+    }
+
+    [Theory]
+    [InlineData("", false, "-")]
+    [InlineData("mnist", true, "-")]
+    [InlineData("", false, ".")]
+    public void Finds_files_in_the_data_dir_or_its_named_subdir(string sub, bool gz, string sep)
+    {
+        using var dir = new TempDir();
+        WriteSplit(dir, sub, "train", 7, gz, sep);
+        WriteSplit(dir, sub, "t10k", 3, gz, sep);
+        var train = DatasetCatalog.Open("MNIST", dir.Path, train: true);
+        var test = DatasetCatalog.Open("mnist", dir.Path, train: false);
+        train.Count.Should().Be(7);
+        test.Count.Should().Be(3);
+        train.Name.Should().Be("mnist/train");
+        train.ClassNames.Should().HaveCount(10);
+        DatasetCatalog.Locate("mnist", dir.Path, systemRoot: null).Directory.Should().Be(Path.Combine(dir.Path, sub).TrimEnd('/'));
+    }
+
+    [Fact]
+    public void Wrong_image_size_for_the_dataset_is_rejected()
+    {
+        using var dir = new TempDir();
+        dir.Write("train-images-idx3-ubyte", Images(2, 32, 32));
+        dir.Write("train-labels-idx1-ubyte", Labels(1, 2));
+        FluentActions.Invoking(() => DatasetCatalog.Open("mnist", dir.Path))
+            .Should().Throw<InvalidDataException>().WithMessage("*(1, 32, 32)*(1, 28, 28)*");
+    }
+}
