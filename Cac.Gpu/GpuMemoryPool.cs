@@ -38,8 +38,11 @@ internal sealed class GpuMemoryPool(Accelerator accelerator) : IDisposable
         }
         catch (AcceleratorException)
         {
-            // Device memory is exhausted or fragmented: release what waits in the pool, then retry once.
+            // Device memory is exhausted: free what waits in the pool and what unreachable (never disposed)
+            // storages still hold, then retry once.
             Trim();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
             return accelerator.Allocate1D<T>(capacity);
         }
     }
