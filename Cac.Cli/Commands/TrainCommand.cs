@@ -58,11 +58,11 @@ internal static class TrainCommand
         var train = DatasetCatalog.Open(s.Dataset, s.DataDir, train: true);
         var test = DatasetCatalog.Open(s.Dataset, s.DataDir, train: false);
         Generator.ManualSeed(s.Seed);
-        var net = ModelRegistry.Create(s.Model, train.Channels, train.ClassCount, new Generator(s.Seed));
+        var net = ModelRegistry.Create(s.Model, train.ImageShape.Channels, train.ClassCount, new Generator(s.Seed));
         string outDir = s.OutDir ?? Path.Combine("runs", $"{s.Model}-{s.Dataset}");
         Directory.CreateDirectory(outDir);
 
-        var normalize = DatasetCatalog.Normalization(s.Dataset);
+        var normalize = DatasetCatalog.Info(s.Dataset).Normalize();
         var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: normalize, limit: s.Limit);
         var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
@@ -94,7 +94,7 @@ internal static class TrainCommand
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             // Logs and CI: a line every ~10% of the epoch instead of a live bar.
-            int every = Math.Max(1, loader.BatchCount / 10);
+            int every = Math.Max(1, loader.Count / 10);
             return trainer.TrainEpoch(loader, epoch, p =>
             {
                 if (p.Batch % every == 0 || p.Batch == p.Batches) Console.WriteLine($"  [{p.Batch}/{p.Batches}] {Describe(p)}");
@@ -105,7 +105,7 @@ internal static class TrainCommand
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask($"epoch {epoch + 1}/{epochs}", maxValue: loader.BatchCount);
+                var task = ctx.AddTask($"epoch {epoch + 1}/{epochs}", maxValue: loader.Count);
                 result = trainer.TrainEpoch(loader, epoch, p =>
                 {
                     task.Value = p.Batch;

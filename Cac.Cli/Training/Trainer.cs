@@ -27,7 +27,7 @@ public sealed class Trainer(Module model, Optimizer optimizer)
         var clock = Stopwatch.StartNew();
         double lossSum = 0;
         long correct = 0, seen = 0;
-        int batchIndex = 0, batches = loader.BatchCount;
+        int batchIndex = 0, batches = loader.Count;
         foreach (var batch in loader.Epoch(epoch))
         {
             var logits = Model.Forward(batch.Images);

@@ -1,0 +1,75 @@
+namespace Cac.Nn;
+
+/// <summary>
+/// 2-D convolution layer, as torch.nn.Conv2d with square kernel, stride, padding and dilation.
+/// x: (N, InChannels, H, W) -> (N, OutChannels, Ho, Wo). Weight: (OutChannels, InChannels/Groups, K, K).
+/// Initialised like PyTorch: weight and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+/// </summary>
+public sealed class Conv2d : Module
+{
+    /// <summary>Creates the layer; parameters are drawn from <paramref name="generator"/> (or <see cref="Generator.Default"/>).</summary>
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
+        int groups = 1, bool bias = true, Generator? generator = null)
+    {
+        if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0 || dilation <= 0 || groups <= 0)
+            throw new ArgumentException($"Conv2d: invalid hyper-parameters in={inChannels} out={outChannels} kernel={kernelSize} stride={stride} padding={padding} dilation={dilation} groups={groups}");
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"Conv2d: in_channels {inChannels} and out_channels {outChannels} must both be divisible by groups {groups}");
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        KernelSize = kernelSize;
+        Stride = stride;
+        Padding = padding;
+        Dilation = dilation;
+        Groups = groups;
+        var g = generator ?? Generator.Default;
+        Weight = RegisterParameter("weight", Tensor.Zeros([outChannels, inChannels / groups, kernelSize, kernelSize]));
+        Init.KaimingUniform(Weight, a: Math.Sqrt(5), generator: g);
+        if (bias)
+        {
+            double bound = 1 / Math.Sqrt(Init.CalculateFans(Weight).FanIn);
+            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros([outChannels]), -bound, bound, g));
+        }
+    }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Kernel height and width.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Stride in both directions.</summary>
+    public int Stride { get; }
+
+    /// <summary>Zero padding on every side.</summary>
+    public int Padding { get; }
+
+    /// <summary>Dilation in both directions.</summary>
+    public int Dilation { get; }
+
+    /// <summary>Number of channel groups.</summary>
+    public int Groups { get; }
+
+    /// <summary>Weight: (OutChannels, InChannels/Groups, KernelSize, KernelSize).</summary>
+    public Tensor Weight { get; }
+
+    /// <summary>Bias: (OutChannels), or null when created with bias: false.</summary>
+    public Tensor? Bias { get; }
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor x) => Ops.Conv2d(x, Weight, Bias, Stride, Padding, Dilation, Groups);
+
+    /// <inheritdoc />
+    protected override string ExtraRepr()
+    {
+        var s = $"{InChannels}, {OutChannels}, kernel_size={Repr.Pair(KernelSize, KernelSize)}, stride={Repr.Pair(Stride, Stride)}";
+        if (Padding != 0) s += $", padding={Repr.Pair(Padding, Padding)}";
+        if (Dilation != 1) s += $", dilation={Repr.Pair(Dilation, Dilation)}";
+        if (Groups != 1) s += $", groups={Groups}";
+        if (Bias is null) s += ", bias=False";
+        return s;
+    }
+}

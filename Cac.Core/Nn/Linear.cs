@@ -1,0 +1,43 @@
+namespace Cac.Nn;
+
+/// <summary>
+/// Fully connected layer, as torch.nn.Linear: y = x @ Weight^T + Bias. x: (N, InFeatures) -> (N, OutFeatures).
+/// Initialised like PyTorch: weight and bias U(-1/sqrt(in), 1/sqrt(in)).
+/// </summary>
+public sealed class Linear : Module
+{
+    /// <summary>Creates the layer; parameters are drawn from <paramref name="generator"/> (or <see cref="Generator.Default"/>).</summary>
+    public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null)
+    {
+        if (inFeatures <= 0 || outFeatures <= 0)
+            throw new ArgumentException($"Linear: features must be positive, got in={inFeatures} out={outFeatures}");
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        var g = generator ?? Generator.Default;
+        Weight = RegisterParameter("weight", Tensor.Zeros([outFeatures, inFeatures]));
+        Init.KaimingUniform(Weight, a: Math.Sqrt(5), generator: g);
+        if (bias)
+        {
+            double bound = 1 / Math.Sqrt(inFeatures);
+            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros([outFeatures]), -bound, bound, g));
+        }
+    }
+
+    /// <summary>Input features.</summary>
+    public int InFeatures { get; }
+
+    /// <summary>Output features.</summary>
+    public int OutFeatures { get; }
+
+    /// <summary>Weight: (OutFeatures, InFeatures).</summary>
+    public Tensor Weight { get; }
+
+    /// <summary>Bias: (OutFeatures), or null when created with bias: false.</summary>
+    public Tensor? Bias { get; }
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor x) => Ops.Linear(x, Weight, Bias);
+
+    /// <inheritdoc />
+    protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={Repr.Bool(Bias is not null)}";
+}

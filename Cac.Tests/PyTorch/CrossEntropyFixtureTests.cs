@@ -1,0 +1,21 @@
+using Xunit;
+
+namespace Cac.Tests.PyTorch;
+
+/// <summary>Mean softmax cross-entropy against PyTorch's F.cross_entropy.</summary>
+[Trait("Category", "PyTorchFixture")]
+public class CrossEntropyFixtureTests
+{
+    [Fact]
+    public void Matches_pytorch()
+    {
+        var fx = FixtureFile.Load("cross_entropy");
+        var logits = fx.Tensor("logits", requiresGrad: true); // (8, 10), scaled so that some rows are confident
+        var labels = fx.Labels("labels");                      // Int32 (8)
+        var loss = Ops.CrossEntropy(logits, labels);
+        fx.AssertClose("loss", loss);
+
+        loss.Backward();
+        fx.AssertClose("glogits", logits.Grad);
+    }
+}
