@@ -3,7 +3,7 @@ using FluentAssertions;
 using Xunit;
 using static Cac.Tests.TestUtil;
 
-namespace Cac.Tests.Cac;
+namespace Cac.Tests.ContentAware;
 
 public class CacConvTests
 {

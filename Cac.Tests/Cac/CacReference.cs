@@ -1,4 +1,4 @@
-namespace Cac.Tests.Cac;
+namespace Cac.Tests.ContentAware;
 
 /// <summary>Naive, loop-by-loop references for the CAC tests, written independently of the kernels.</summary>
 internal static class CacReference

@@ -2,7 +2,7 @@ using FluentAssertions;
 using Xunit;
 using static Cac.Tests.TestUtil;
 
-namespace Cac.Tests.Cac;
+namespace Cac.Tests.ContentAware;
 
 /// <summary>The CPU's fused per-sample sparse kernels against the composed default built from the fine-grained kernels.</summary>
 public class CacSparseKernelTests
