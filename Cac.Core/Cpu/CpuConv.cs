@@ -1,39 +1,40 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Cac;
 
 /// <summary>
-/// 2-D convolution on the CPU as im2col + GEMM, per sample and group. With g = group, per sample:
-/// col_g = im2col(x_g): (Cin/G * KH * KW, Ho * Wo); y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g.
-/// Work is split over the batch (each worker owns one pooled col buffer and runs single-threaded GEMMs);
-/// with fewer samples than cores the GEMMs themselves go parallel. 1 x 1, stride-1, unpadded convs use x
-/// directly as the GEMM operand.
+/// 2-D convolution on the CPU as GEMMs, per sample and group g: y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g,
+/// with col_g = im2col(x_g): (Cin/G * KH * KW, Ho * Wo). Three ways to get col_g:
+/// 1 x 1 stride-1 unpadded convs use x itself; other stride-1 convs use the implicit im2col of
+/// <see cref="PaddedImage"/>; the rest unfold an explicit col matrix (<see cref="Im2Col{T}"/>).
+/// Work is split over the batch (each worker owns its pooled buffers and runs single-threaded GEMMs);
+/// with fewer samples than cores the GEMMs themselves go parallel.
 /// </summary>
 internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private static bool IsPointwise(ConvGeometry g) =>
-        g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
+    private enum Path { Pointwise, Padded, Unfold }
+
+    private static Path PathOf(ConvGeometry g) =>
+        g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 ? Path.Pointwise
+        : PaddedImage.Applies(g) ? Path.Padded
+        : Path.Unfold;
 
     private static bool BatchParallel(ConvGeometry g) => g.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1;
 
-    /// <summary>Runs body(nStart, nEnd, col) over the batch, with a col buffer per worker.</summary>
-    private static void ForBatch(ConvGeometry g, Action<int, int, T[]> body)
+    /// <summary>Runs body(nStart, nEnd, buffers) over the batch; each worker rents its own buffers of the given lengths.</summary>
+    private static void ForBatch(ConvGeometry g, int[] lengths, Action<int, int, T[][]> body)
     {
-        int colLength = IsPointwise(g) ? 0 : g.PatchSize * g.Ho * g.Wo;
-        if (!BatchParallel(g))
-        {
-            WithCol(colLength, col => body(0, g.N, col));
-            return;
-        }
-        CpuParallel.For(g.N, 1, (start, end) => WithCol(colLength, col => body((int)start, (int)end, col)));
+        if (!BatchParallel(g)) WithBuffers(lengths, buffers => body(0, g.N, buffers));
+        else CpuParallel.For(g.N, 1, (start, end) => WithBuffers(lengths, buffers => body((int)start, (int)end, buffers)));
     }
 
-    private static void WithCol(int length, Action<T[]> body)
+    private static void WithBuffers(int[] lengths, Action<T[][]> body)
     {
-        var col = ArrayPool<T>.Shared.Rent(Math.Max(length, 1));
-        try { body(col); }
-        finally { ArrayPool<T>.Shared.Return(col); }
+        var buffers = lengths.Select(length => ArrayPool<T>.Shared.Rent(Math.Max(length, 1))).ToArray();
+        try { body(buffers); }
+        finally { foreach (var b in buffers) ArrayPool<T>.Shared.Return(b); }
     }
 
     /// <summary>y = conv(x, w) + bias. x: (N, Cin, H, W), w: (Cout, Cin/G, KH, KW), bias: (Cout) or null, y: (N, Cout, Ho, Wo).</summary>
@@ -41,46 +42,98 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int plane = g.Ho * g.Wo, hw = g.H * g.W;
         int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize;
-        bool pointwise = IsPointwise(g), gemmParallel = !BatchParallel(g);
-        ForBatch(g, (start, end, col) =>
+        var path = PathOf(g);
+        bool gemmParallel = !BatchParallel(g);
+        var padded = path == Path.Padded ? PaddedImage.For(g) : default;
+        // Workspace: explicit col, or the padded image and a (Cout/G, Ho * Wp) result.
+        int[] lengths = path switch
+        {
+            Path.Unfold => [patch * plane],
+            Path.Padded => [padded.Length, coutG * padded.Columns],
+            _ => [],
+        };
+        ForBatch(g, lengths, (start, end, buffers) =>
         {
             for (int n = start; n < end; n++)
+            {
+                if (path == Path.Padded) padded.Fill(x, (long)n * g.Cin * hw, g, buffers[0]);
                 for (int gi = 0; gi < g.Groups; gi++)
                 {
                     long yOff = ((long)n * g.Cout + gi * coutG) * plane;
                     long xOff = ((long)n * g.Cin + gi * cinG) * hw;
+                    var wg = new StridedMatrix<T>(w, (long)gi * coutG * patch, patch, 1);
+                    if (path == Path.Padded)
+                    {
+                        var col = new StridedMatrix<T>(buffers[0], (long)gi * cinG * padded.Plane, 0, 1) { RowTable = padded.Table };
+                        var wide = buffers[1];
+                        CpuGemm<T>.Multiply(coutG, padded.Columns, patch, T.One, wg, col, T.Zero, wide, 0, padded.Columns, gemmParallel);
+                        CopyNarrow(wide, padded.Wp, y, yOff, g, bias, gi * coutG, coutG);
+                        continue;
+                    }
                     // Bias first, then the GEMM accumulates onto it (beta = 1).
                     if (bias is not null)
                         for (int co = 0; co < coutG; co++)
                             y.AsSpan((int)(yOff + (long)co * plane), plane).Fill(bias[gi * coutG + co]);
                     T beta = bias is null ? T.Zero : T.One;
-                    var wg = new StridedMatrix<T>(w, (long)gi * coutG * patch, patch, 1);
                     StridedMatrix<T> b;
-                    if (pointwise)
+                    if (path == Path.Pointwise)
                     {
                         b = new StridedMatrix<T>(x, xOff, hw, 1);
                     }
                     else
                     {
-                        Im2Col<T>.Unfold(x, xOff, g, col);
-                        b = new StridedMatrix<T>(col, 0, plane, 1);
+                        Im2Col<T>.Unfold(x, xOff, g, buffers[0]);
+                        b = new StridedMatrix<T>(buffers[0], 0, plane, 1);
                     }
                     CpuGemm<T>.Multiply(coutG, plane, patch, T.One, wg, b, beta, y, yOff, plane, gemmParallel);
                 }
+            }
         });
+    }
+
+    // y[co, oh, 0..Wo) = wide[co, oh * Wp ..][0..Wo) + bias[co] for the group's channels.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CopyNarrow(T[] wide, int wp, T[] y, long yOff, ConvGeometry g, T[]? bias, int channel0, int channels)
+    {
+        int wo = g.Wo, plane = g.Ho * wo, widePlane = g.Ho * wp;
+        for (int co = 0; co < channels; co++)
+        {
+            T b = bias is null ? T.Zero : bias[channel0 + co];
+            var vb = new Vector<T>(b);
+            for (int oh = 0; oh < g.Ho; oh++)
+            {
+                var src = wide.AsSpan(co * widePlane + oh * wp, wo);
+                var dst = y.AsSpan((int)(yOff + (long)co * plane + oh * wo), wo);
+                int i = 0;
+                for (; i + Vector<T>.Count <= wo; i += Vector<T>.Count) (new Vector<T>(src[i..]) + vb).CopyTo(dst[i..]);
+                for (; i < wo; i++) dst[i] = src[i] + b;
+            }
+        }
     }
 
     /// <summary>gx = dL/dx. gy: (N, Cout, Ho, Wo), w: (Cout, Cin/G, KH, KW), gx: (N, Cin, H, W), overwritten.</summary>
     public static void BackwardInput(T[] gy, T[] w, T[] gx, ConvGeometry g)
     {
+        var path = PathOf(g);
+        int padH = g.DilationH * (g.KH - 1) - g.PadH, padW = g.DilationW * (g.KW - 1) - g.PadW;
+        if (path != Path.Pointwise && g.StrideH == 1 && g.StrideW == 1 && padH >= 0 && padW >= 0)
+        {
+            // Stride 1: dL/dx is a convolution of gy with the flipped, channel-transposed weights, padded by d (K - 1) - p.
+            var gt = new ConvGeometry(g.N, g.Cout, g.Ho, g.Wo, g.Cin, g.KH, g.KW, 1, 1, padH, padW, g.DilationH, g.DilationW, g.Groups);
+            if (gt.Ho == g.H && gt.Wo == g.W)
+            {
+                Forward(gy, FlipWeights(w, g), null, gx, gt);
+                return;
+            }
+        }
         int plane = g.Ho * g.Wo, hw = g.H * g.W;
         int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize;
-        bool pointwise = IsPointwise(g), gemmParallel = !BatchParallel(g);
-        ForBatch(g, (start, end, col) =>
+        bool gemmParallel = !BatchParallel(g);
+        ForBatch(g, path == Path.Pointwise ? [] : [patch * plane], (start, end, buffers) =>
         {
             for (int n = start; n < end; n++)
             {
-                if (!pointwise) gx.AsSpan((int)((long)n * g.Cin * hw), g.Cin * hw).Clear();
+                if (path != Path.Pointwise) gx.AsSpan((int)((long)n * g.Cin * hw), g.Cin * hw).Clear();
                 for (int gi = 0; gi < g.Groups; gi++)
                 {
                     long gyOff = ((long)n * g.Cout + gi * coutG) * plane;
@@ -88,18 +141,34 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
                     // W_g^T: (patch, coutG), stored (coutG, patch).
                     var wgT = new StridedMatrix<T>(w, (long)gi * coutG * patch, 1, patch);
                     var gyg = new StridedMatrix<T>(gy, gyOff, plane, 1);
-                    if (pointwise)
+                    if (path == Path.Pointwise)
                     {
                         CpuGemm<T>.Multiply(patch, plane, coutG, T.One, wgT, gyg, T.Zero, gx, gxOff, plane, gemmParallel);
                     }
                     else
                     {
-                        CpuGemm<T>.Multiply(patch, plane, coutG, T.One, wgT, gyg, T.Zero, col, 0, plane, gemmParallel);
-                        Im2Col<T>.FoldAdd(col, gx, gxOff, g);
+                        CpuGemm<T>.Multiply(patch, plane, coutG, T.One, wgT, gyg, T.Zero, buffers[0], 0, plane, gemmParallel);
+                        Im2Col<T>.FoldAdd(buffers[0], gx, gxOff, g);
                     }
                 }
             }
         });
+    }
+
+    // w: (Cout, Cin/G, KH, KW) -> (Cin, Cout/G, KH, KW) with both spatial axes reversed, per group.
+    private static T[] FlipWeights(T[] w, ConvGeometry g)
+    {
+        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, k = g.KH * g.KW;
+        var flipped = new T[g.Cout * cinG * k];
+        for (int gi = 0; gi < g.Groups; gi++)
+            for (int co = 0; co < coutG; co++)
+                for (int ci = 0; ci < cinG; ci++)
+                {
+                    int src = ((gi * coutG + co) * cinG + ci) * k;
+                    int dst = ((gi * cinG + ci) * coutG + co) * k;
+                    for (int i = 0; i < k; i++) flipped[dst + k - 1 - i] = w[src + i];
+                }
+        return flipped;
     }
 
     /// <summary>
@@ -112,43 +181,63 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
         int plane = g.Ho * g.Wo, hw = g.H * g.W;
         int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize;
         int gwLength = g.Cout * patch;
-        bool pointwise = IsPointwise(g), batchParallel = BatchParallel(g);
+        var path = PathOf(g);
+        bool batchParallel = BatchParallel(g);
         if (g.N == 0)
         {
             gw.AsSpan(0, gwLength).Clear();
             return;
         }
+        var padded = path == Path.Padded ? PaddedImage.For(g) : default;
+        // Workspace: explicit col, or the padded image and gy widened to (Cout, Ho * Wp) with zero extra columns.
+        int[] lengths = path switch
+        {
+            Path.Unfold => [patch * plane],
+            Path.Padded => [padded.Length, g.Cout * padded.Columns],
+            _ => [],
+        };
         int workers = batchParallel ? Math.Min(Environment.ProcessorCount, g.N) : 1;
         var partials = new T[]?[workers];
-        int colLength = pointwise ? 1 : patch * plane;
 
         void Worker(int worker)
         {
             int start = (int)((long)g.N * worker / workers), end = (int)((long)g.N * (worker + 1) / workers);
             var target = worker == 0 ? gw : partials[worker] = ArrayPool<T>.Shared.Rent(gwLength);
-            WithCol(colLength, col =>
+            WithBuffers(lengths, buffers =>
             {
+                if (path == Path.Padded) buffers[1].AsSpan(0, lengths[1]).Clear();
                 for (int n = start; n < end; n++)
                 {
+                    if (path == Path.Padded)
+                    {
+                        padded.Fill(x, (long)n * g.Cin * hw, g, buffers[0]);
+                        Widen(gy, (long)n * g.Cout * plane, g, padded.Wp, buffers[1]);
+                    }
                     // The worker's first sample overwrites its buffer; later ones accumulate.
                     T beta = n == start ? T.Zero : T.One;
                     for (int gi = 0; gi < g.Groups; gi++)
                     {
                         long gyOff = ((long)n * g.Cout + gi * coutG) * plane;
                         long xOff = ((long)n * g.Cin + gi * cinG) * hw;
-                        var gyg = new StridedMatrix<T>(gy, gyOff, plane, 1);
+                        long gwOff = (long)gi * coutG * patch;
                         // col^T: (plane, patch), col stored (patch, plane); for 1 x 1 convs col is x_g itself.
-                        StridedMatrix<T> colT;
-                        if (pointwise)
+                        switch (path)
                         {
-                            colT = new StridedMatrix<T>(x, xOff, 1, hw);
+                            case Path.Pointwise:
+                                CpuGemm<T>.Multiply(coutG, patch, plane, T.One, new StridedMatrix<T>(gy, gyOff, plane, 1),
+                                    new StridedMatrix<T>(x, xOff, 1, hw), beta, target, gwOff, patch, !batchParallel);
+                                break;
+                            case Path.Padded:
+                                var gyWide = new StridedMatrix<T>(buffers[1], (long)gi * coutG * padded.Columns, padded.Columns, 1);
+                                var colT = new StridedMatrix<T>(buffers[0], (long)gi * cinG * padded.Plane, 1, 0) { ColTable = padded.Table };
+                                CpuGemm<T>.Multiply(coutG, patch, padded.Columns, T.One, gyWide, colT, beta, target, gwOff, patch, !batchParallel);
+                                break;
+                            default:
+                                Im2Col<T>.Unfold(x, xOff, g, buffers[0]);
+                                CpuGemm<T>.Multiply(coutG, patch, plane, T.One, new StridedMatrix<T>(gy, gyOff, plane, 1),
+                                    new StridedMatrix<T>(buffers[0], 0, 1, plane), beta, target, gwOff, patch, !batchParallel);
+                                break;
                         }
-                        else
-                        {
-                            Im2Col<T>.Unfold(x, xOff, g, col);
-                            colT = new StridedMatrix<T>(col, 0, 1, plane);
-                        }
-                        CpuGemm<T>.Multiply(coutG, patch, plane, T.One, gyg, colT, beta, target, (long)gi * coutG * patch, patch, !batchParallel);
                     }
                 }
             });
@@ -168,7 +257,18 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    // wide[co, oh * Wp ..][0..Wo) = gy[co, oh, 0..Wo) for one sample; the columns past Wo stay zero.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Widen(T[] gy, long gyOff, ConvGeometry g, int wp, T[] wide)
+    {
+        int wo = g.Wo, plane = g.Ho * wo, widePlane = g.Ho * wp;
+        for (int co = 0; co < g.Cout; co++)
+            for (int oh = 0; oh < g.Ho; oh++)
+                gy.AsSpan((int)(gyOff + (long)co * plane + oh * wo), wo).CopyTo(wide.AsSpan(co * widePlane + oh * wp));
+    }
+
     // dst += src, SIMD.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Add(ReadOnlySpan<T> src, Span<T> dst)
     {
         int i = 0, w = Vector<T>.Count;

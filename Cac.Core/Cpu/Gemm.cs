@@ -4,11 +4,56 @@ using System.Runtime.InteropServices;
 
 namespace Cac;
 
-/// <summary>A read view of a matrix in an array: element (i, j) is Data[Offset + i * RowStride + j * ColStride].</summary>
+/// <summary>
+/// A read view of a matrix in an array: element (i, j) is Data[Offset + RowOffset(i) + ColOffset(j)], where
+/// RowOffset(i) = i * RowStride unless a row table gives each row's offset (likewise columns). Tables let a
+/// GEMM operand be an implicit im2col matrix whose rows are shifted slices of one padded image.
+/// </summary>
 internal readonly record struct StridedMatrix<T>(T[] Data, long Offset, long RowStride, long ColStride)
 {
+    /// <summary>When set, row i starts at Offset + RowTable[RowStart + i] (RowStride is unused).</summary>
+    public int[]? RowTable { get; init; }
+
+    /// <summary>First entry of <see cref="RowTable"/> that belongs to this view.</summary>
+    public int RowStart { get; init; }
+
+    /// <summary>When set, column j starts at Offset + ColTable[ColStart + j] (ColStride is unused).</summary>
+    public int[]? ColTable { get; init; }
+
+    /// <summary>First entry of <see cref="ColTable"/> that belongs to this view.</summary>
+    public int ColStart { get; init; }
+
+    /// <summary>Offset of row i relative to <see cref="Offset"/>.</summary>
+    public long RowOffset(int i) => RowTable is null ? i * RowStride : RowTable[RowStart + i];
+
+    /// <summary>Offset of column j relative to <see cref="Offset"/>.</summary>
+    public long ColOffset(int j) => ColTable is null ? j * ColStride : ColTable[ColStart + j];
+
     /// <summary>The same matrix starting at (row, col).</summary>
-    public StridedMatrix<T> At(long row, long col) => this with { Offset = Offset + row * RowStride + col * ColStride };
+    public StridedMatrix<T> At(int row, int col) => this with
+    {
+        Offset = Offset + (RowTable is null ? row * RowStride : 0) + (ColTable is null ? col * ColStride : 0),
+        RowStart = RowStart + (RowTable is null ? 0 : row),
+        ColStart = ColStart + (ColTable is null ? 0 : col),
+    };
+
+    /// <summary>Smallest and largest element index touched by the (rows, cols) view.</summary>
+    public (long Min, long Max) Extent(int rows, int cols)
+    {
+        var (rMin, rMax) = RowTable is null ? StrideSpan(rows, RowStride) : TableSpan(RowTable, RowStart, rows);
+        var (cMin, cMax) = ColTable is null ? StrideSpan(cols, ColStride) : TableSpan(ColTable, ColStart, cols);
+        return (Offset + rMin + cMin, Offset + rMax + cMax);
+    }
+
+    private static (long, long) StrideSpan(int count, long stride) =>
+        stride >= 0 ? (0, (count - 1) * stride) : ((count - 1) * stride, 0);
+
+    private static (long, long) TableSpan(int[] table, int start, int count)
+    {
+        int min = int.MaxValue, max = int.MinValue;
+        foreach (var e in table.AsSpan(start, count)) { min = Math.Min(min, e); max = Math.Max(max, e); }
+        return (min, max);
+    }
 }
 
 /// <summary>
@@ -24,7 +69,9 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
     private const int KC = 256;
     private static int NR => GemmKernel<T>.NR;
     private static int MC => typeof(T) == typeof(float) ? 144 : 72;
-    private static int NC => 4096 / Vector<T>.Count / 2 * NR;
+    // The packed B slab (kc, nc) is sized to stay in the per-core L2 cache, where the micro-kernel streams it from.
+    private const int PackedBBytes = 192 * 1024;
+    private static int NC(int kc) => Math.Max(NR, PackedBBytes / (kc * Unsafe.SizeOf<T>()) / NR * NR);
 
     // Below this many multiply-adds one core does the whole product.
     private const long ParallelThreshold = 1L << 18;
@@ -57,8 +104,8 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
             ScaleC(m, n, beta, c, cOffset, ldc);
             return;
         }
-        CheckRange(a.Data, a.Offset, m, k, a.RowStride, a.ColStride, "A");
-        CheckRange(b.Data, b.Offset, k, n, b.RowStride, b.ColStride, "B");
+        CheckRange(a, m, k, "A");
+        CheckRange(b, k, n, "B");
 
         int workers = Environment.ProcessorCount;
         if (!parallel || workers == 1 || (long)m * n * k < ParallelThreshold)
@@ -86,11 +133,14 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
         });
     }
 
-    private static void CheckRange(T[] data, long offset, long rows, long cols, long rs, long cs, string name)
+    private static void CheckRange(T[] data, long offset, long rows, long cols, long rs, long cs, string name) =>
+        CheckRange(new StridedMatrix<T>(data, offset, rs, cs), (int)rows, (int)cols, name);
+
+    private static void CheckRange(StridedMatrix<T> a, int rows, int cols, string name)
     {
-        long last = offset + (rows - 1) * rs + (cols - 1) * cs;
-        if (offset < 0 || last >= data.LongLength)
-            throw new ArgumentException($"gemm: matrix {name} ({rows}, {cols}) at offset {offset} does not fit its buffer of {data.LongLength} elements");
+        var (min, max) = a.Extent(rows, cols);
+        if (min < 0 || max >= a.Data.LongLength)
+            throw new ArgumentException($"gemm: matrix {name} ({rows}, {cols}) at offset {a.Offset} does not fit its buffer of {a.Data.LongLength} elements");
     }
 
     private static void ScaleC(int m, int n, T beta, T[] c, long cOffset, long ldc)
@@ -112,17 +162,27 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
         return Math.Min(max, (size + unit - 1) / unit * unit);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Serial(int m, int n, int k, T alpha, StridedMatrix<T> a, StridedMatrix<T> b,
         T beta, T[] c, long cOffset, long ldc)
     {
         int nr = NR;
         int kcMax = BlockSize(k, KC, 1);
         int mcMax = BlockSize(m, MC, MR);
-        int ncMax = BlockSize(n, NC, nr);
+        int ncMax = BlockSize(n, NC(kcMax), nr);
         var packA = Buffer(ref _packA, mcMax * kcMax);
         var packB = Buffer(ref _packB, ncMax * kcMax);
         Span<T> tile = stackalloc T[MR * nr];
         ref T tileRef = ref MemoryMarshal.GetReference(tile);
+
+        // B rows contiguous (plain or through a row table): the kernel reads full NR-column strips of B in
+        // place, by row offsets, instead of packing them; only the last partial strip is packed.
+        // Skipped for large m (packing amortises) and for plain strides that are multiples of 256 bytes,
+        // whose rows would alias to a few L1 sets.
+        bool directB = b.ColTable is null && b.ColStride == 1 && m <= DirectBMaxRows
+            && (b.RowTable is not null || b.RowStride * Unsafe.SizeOf<T>() % 256 != 0);
+        var rowOffsets = directB ? IntBuffer(ref _rowOffsets, kcMax) : [];
+        ref int offsetsRef = ref MemoryMarshal.GetArrayDataReference(rowOffsets);
 
         for (int jc = 0; jc < n; jc += ncMax)
         {
@@ -130,7 +190,16 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
             for (int pc = 0; pc < k; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, k - pc);
-                PackB(b.At(pc, jc), kc, nc, packB);
+                var bBlock = b.At(pc, jc);
+                if (directB)
+                {
+                    for (int p = 0; p < kc; p++) rowOffsets[p] = checked((int)bBlock.RowOffset(p));
+                    if (nc % nr != 0) PackB(bBlock.At(0, nc / nr * nr), kc, nc % nr, packB);
+                }
+                else
+                {
+                    PackB(bBlock, kc, nc, packB);
+                }
                 // The first slice applies the caller's beta; later slices accumulate.
                 bool overwrite = pc == 0 && beta == T.Zero;
                 T betaNow = pc == 0 ? beta : T.One;
@@ -141,19 +210,20 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int nTile = Math.Min(nr, nc - jr);
-                        ref T bp = ref packB[jr * kc];
+                        bool direct = directB && nTile == nr;
+                        ref T bp = ref direct ? ref b.Data[bBlock.Offset + jr] : ref packB[directB ? 0 : jr * kc];
                         for (int ir = 0; ir < mc; ir += MR)
                         {
                             int mTile = Math.Min(MR, mc - ir);
                             ref T ap = ref packA[ir * kc];
                             long cIndex = cOffset + (ic + ir) * ldc + jc + jr;
-                            if (mTile == MR && nTile == nr)
+                            if (nTile == nr)
                             {
-                                GemmKernel<T>.Run(kc, ref ap, ref bp, ref c[cIndex], (nint)ldc, alpha, betaNow, overwrite);
+                                GemmKernel<T>.Run(kc, ref ap, ref bp, direct, ref offsetsRef, ref c[cIndex], (nint)ldc, mTile, alpha, betaNow, overwrite);
                             }
                             else
                             {
-                                GemmKernel<T>.Run(kc, ref ap, ref bp, ref tileRef, nr, T.One, T.Zero, true);
+                                GemmKernel<T>.Run(kc, ref ap, ref bp, false, ref offsetsRef, ref tileRef, nr, MR, T.One, T.Zero, true);
                                 StoreEdge(tile, nr, mTile, nTile, alpha, betaNow, overwrite, c, cIndex, ldc);
                             }
                         }
@@ -163,12 +233,23 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    [ThreadStatic] private static int[]? _rowOffsets;
+
+    private const int DirectBMaxRows = 72;
+
+    private static int[] IntBuffer(ref int[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new int[length];
+        return buffer;
+    }
+
     private static T[] Buffer(ref T[]? buffer, int length)
     {
         if (buffer is null || buffer.Length < length) buffer = GC.AllocateUninitializedArray<T>(length);
         return buffer;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreEdge(Span<T> tile, int nr, int rows, int cols, T alpha, T beta, bool overwrite, T[] c, long cIndex, long ldc)
     {
         for (int i = 0; i < rows; i++)
@@ -184,6 +265,7 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     // Packs A (mc, kc) into ceil(mc / MR) panels, each (kc, MR) row-major; rows past mc are zero.
     // Bounds were checked once for the whole matrix (CheckRange), so the loops index through refs.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(StridedMatrix<T> a, int mc, int kc, T[] pack)
     {
         ref T src = ref MemoryMarshal.GetArrayDataReference(a.Data);
@@ -193,6 +275,11 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             int rows = Math.Min(MR, mc - ir);
             ref T dst = ref Unsafe.Add(ref dst0, ir * kc);
+            if (a.RowTable is not null || a.ColTable is not null)
+            {
+                PackGeneral(a.At(ir, 0), rows, kc, MR, ref dst, rowsAreTile: true);
+                continue;
+            }
             ref T s = ref Unsafe.Add(ref src, (nint)a.Offset + ir * rs);
             if (rows == MR && cs == 1)
             {
@@ -230,37 +317,41 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     // Packs B (kc, nc) into ceil(nc / NR) panels, each (kc, NR) row-major; columns past nc are zero.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(StridedMatrix<T> b, int kc, int nc, T[] pack)
     {
         int nr = NR, w = Vector<T>.Count;
         ref T src = ref MemoryMarshal.GetArrayDataReference(b.Data);
         ref T dst0 = ref MemoryMarshal.GetArrayDataReference(pack);
         nint rs = (nint)b.RowStride, cs = (nint)b.ColStride;
+        bool rowsContiguous = cs == 1 && b.ColTable is null;
+        bool colsContiguous = rs == 1 && b.RowTable is null;
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
             ref T dst = ref Unsafe.Add(ref dst0, jr * kc);
-            ref T s = ref Unsafe.Add(ref src, (nint)b.Offset + jr * cs);
-            if (cols == nr && cs == 1)
+            if (cols == nr && rowsContiguous)
             {
-                // B rows contiguous: two vectors per step.
+                // B rows contiguous (each row may start anywhere, through a row table): two vectors per step.
+                ref T s = ref Unsafe.Add(ref src, (nint)b.Offset + jr);
                 for (int p = 0; p < kc; p++)
                 {
-                    ref T sp = ref Unsafe.Add(ref s, p * rs);
+                    ref T sp = ref Unsafe.Add(ref s, (nint)b.RowOffset(p));
                     ref T d = ref Unsafe.Add(ref dst, p * nr);
                     Vector.LoadUnsafe(ref sp).StoreUnsafe(ref d);
                     Vector.LoadUnsafe(ref sp, (nuint)w).StoreUnsafe(ref d, (nuint)w);
                 }
             }
-            else if (cols == nr && rs == 1)
+            else if (cols == nr && colsContiguous)
             {
                 // B stored transposed (columns contiguous along k): four sequential streams at a time.
+                ref T s = ref Unsafe.Add(ref src, (nint)b.Offset);
                 for (int j = 0; j < nr; j += 4)
                 {
-                    ref T c0 = ref Unsafe.Add(ref s, j * cs);
-                    ref T c1 = ref Unsafe.Add(ref c0, cs);
-                    ref T c2 = ref Unsafe.Add(ref c0, 2 * cs);
-                    ref T c3 = ref Unsafe.Add(ref c0, 3 * cs);
+                    ref T c0 = ref Unsafe.Add(ref s, (nint)b.ColOffset(jr + j));
+                    ref T c1 = ref Unsafe.Add(ref s, (nint)b.ColOffset(jr + j + 1));
+                    ref T c2 = ref Unsafe.Add(ref s, (nint)b.ColOffset(jr + j + 2));
+                    ref T c3 = ref Unsafe.Add(ref s, (nint)b.ColOffset(jr + j + 3));
                     ref T d = ref Unsafe.Add(ref dst, j);
                     for (int p = 0; p < kc; p++)
                     {
@@ -274,16 +365,27 @@ internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             else
             {
-                // Edge panel (or general strides): element by element, zero past the last column.
-                for (int p = 0; p < kc; p++)
-                {
-                    ref T d = ref Unsafe.Add(ref dst, p * nr);
-                    ref T sp = ref Unsafe.Add(ref s, p * rs);
-                    int j = 0;
-                    for (; j < cols; j++) Unsafe.Add(ref d, j) = Unsafe.Add(ref sp, j * cs);
-                    for (; j < nr; j++) Unsafe.Add(ref d, j) = T.Zero;
-                }
+                PackGeneral(b.At(0, jr), cols, kc, nr, ref dst, rowsAreTile: false);
             }
+        }
+    }
+
+    // Element-by-element packing of one panel for any view: the panel is (kc, width) row-major with
+    // `count` live lanes (tile rows of A when rowsAreTile, else tile columns of B) and zeros after them.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackGeneral(StridedMatrix<T> m, int count, int kc, int width, ref T dst, bool rowsAreTile)
+    {
+        ref T src = ref MemoryMarshal.GetArrayDataReference(m.Data);
+        for (int p = 0; p < kc; p++)
+        {
+            ref T d = ref Unsafe.Add(ref dst, p * width);
+            int lane = 0;
+            for (; lane < count; lane++)
+            {
+                long index = m.Offset + (rowsAreTile ? m.RowOffset(lane) + m.ColOffset(p) : m.RowOffset(p) + m.ColOffset(lane));
+                Unsafe.Add(ref d, lane) = Unsafe.Add(ref src, (nint)index);
+            }
+            for (; lane < width; lane++) Unsafe.Add(ref d, lane) = T.Zero;
         }
     }
 }

@@ -33,42 +33,70 @@ internal static class GemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 
     /// <summary>
-    /// C[0..MR, 0..NR] = alpha * Ap * Bp + beta * C (C's old values ignored when <paramref name="overwrite"/>).
-    /// ap: packed (kc, MR), bp: packed (kc, NR), c: row-major with leading dimension ldc.
+    /// C[0..rows, 0..NR] = alpha * Ap * Bp + beta * C (C's old values ignored when <paramref name="overwrite"/>).
+    /// ap: packed (kc, MR); c: row-major with leading dimension ldc; rows (1..MR) limits the rows written.
+    /// B is read from a packed panel (kc, NR) at <paramref name="b"/> when <paramref name="direct"/> is false;
+    /// when true, row p of the strip is the NR contiguous elements at b + rowOffsets[p] (unpacked B).
     /// </summary>
-    public static void Run(int kc, ref T ap, ref T bp, ref T c, nint ldc, T alpha, T beta, bool overwrite)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run(int kc, ref T ap, ref T b, bool direct, ref int rowOffsets, ref T c, nint ldc, int rows, T alpha, T beta, bool overwrite)
     {
         int w = Vector<T>.Count;
         int nr = 2 * w;
         Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++)
+        if (direct)
         {
-            var b0 = Vector.LoadUnsafe(ref bp);
-            var b1 = Vector.LoadUnsafe(ref bp, (nuint)w);
-            var a = new Vector<T>(ap);
-            c00 = MulAdd(a, b0, c00); c01 = MulAdd(a, b1, c01);
-            a = new Vector<T>(Unsafe.Add(ref ap, 1));
-            c10 = MulAdd(a, b0, c10); c11 = MulAdd(a, b1, c11);
-            a = new Vector<T>(Unsafe.Add(ref ap, 2));
-            c20 = MulAdd(a, b0, c20); c21 = MulAdd(a, b1, c21);
-            a = new Vector<T>(Unsafe.Add(ref ap, 3));
-            c30 = MulAdd(a, b0, c30); c31 = MulAdd(a, b1, c31);
-            a = new Vector<T>(Unsafe.Add(ref ap, 4));
-            c40 = MulAdd(a, b0, c40); c41 = MulAdd(a, b1, c41);
-            a = new Vector<T>(Unsafe.Add(ref ap, 5));
-            c50 = MulAdd(a, b0, c50); c51 = MulAdd(a, b1, c51);
-            ap = ref Unsafe.Add(ref ap, MR);
-            bp = ref Unsafe.Add(ref bp, nr);
+            for (int p = 0; p < kc; p++)
+            {
+                ref T row = ref Unsafe.Add(ref b, Unsafe.Add(ref rowOffsets, p));
+                var b0 = Vector.LoadUnsafe(ref row);
+                var b1 = Vector.LoadUnsafe(ref row, (nuint)w);
+                var a = new Vector<T>(ap);
+                c00 = MulAdd(a, b0, c00); c01 = MulAdd(a, b1, c01);
+                a = new Vector<T>(Unsafe.Add(ref ap, 1));
+                c10 = MulAdd(a, b0, c10); c11 = MulAdd(a, b1, c11);
+                a = new Vector<T>(Unsafe.Add(ref ap, 2));
+                c20 = MulAdd(a, b0, c20); c21 = MulAdd(a, b1, c21);
+                a = new Vector<T>(Unsafe.Add(ref ap, 3));
+                c30 = MulAdd(a, b0, c30); c31 = MulAdd(a, b1, c31);
+                a = new Vector<T>(Unsafe.Add(ref ap, 4));
+                c40 = MulAdd(a, b0, c40); c41 = MulAdd(a, b1, c41);
+                a = new Vector<T>(Unsafe.Add(ref ap, 5));
+                c50 = MulAdd(a, b0, c50); c51 = MulAdd(a, b1, c51);
+                ap = ref Unsafe.Add(ref ap, MR);
+            }
+        }
+        else
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                var b0 = Vector.LoadUnsafe(ref b);
+                var b1 = Vector.LoadUnsafe(ref b, (nuint)w);
+                var a = new Vector<T>(ap);
+                c00 = MulAdd(a, b0, c00); c01 = MulAdd(a, b1, c01);
+                a = new Vector<T>(Unsafe.Add(ref ap, 1));
+                c10 = MulAdd(a, b0, c10); c11 = MulAdd(a, b1, c11);
+                a = new Vector<T>(Unsafe.Add(ref ap, 2));
+                c20 = MulAdd(a, b0, c20); c21 = MulAdd(a, b1, c21);
+                a = new Vector<T>(Unsafe.Add(ref ap, 3));
+                c30 = MulAdd(a, b0, c30); c31 = MulAdd(a, b1, c31);
+                a = new Vector<T>(Unsafe.Add(ref ap, 4));
+                c40 = MulAdd(a, b0, c40); c41 = MulAdd(a, b1, c41);
+                a = new Vector<T>(Unsafe.Add(ref ap, 5));
+                c50 = MulAdd(a, b0, c50); c51 = MulAdd(a, b1, c51);
+                ap = ref Unsafe.Add(ref ap, MR);
+                b = ref Unsafe.Add(ref b, nr);
+            }
         }
         var va = new Vector<T>(alpha);
         var vb = new Vector<T>(beta);
         Store(ref c, w, c00, c01, va, vb, overwrite);
-        Store(ref Unsafe.Add(ref c, ldc), w, c10, c11, va, vb, overwrite);
-        Store(ref Unsafe.Add(ref c, 2 * ldc), w, c20, c21, va, vb, overwrite);
-        Store(ref Unsafe.Add(ref c, 3 * ldc), w, c30, c31, va, vb, overwrite);
-        Store(ref Unsafe.Add(ref c, 4 * ldc), w, c40, c41, va, vb, overwrite);
-        Store(ref Unsafe.Add(ref c, 5 * ldc), w, c50, c51, va, vb, overwrite);
+        if (rows > 1) Store(ref Unsafe.Add(ref c, ldc), w, c10, c11, va, vb, overwrite);
+        if (rows > 2) Store(ref Unsafe.Add(ref c, 2 * ldc), w, c20, c21, va, vb, overwrite);
+        if (rows > 3) Store(ref Unsafe.Add(ref c, 3 * ldc), w, c30, c31, va, vb, overwrite);
+        if (rows > 4) Store(ref Unsafe.Add(ref c, 4 * ldc), w, c40, c41, va, vb, overwrite);
+        if (rows > 5) Store(ref Unsafe.Add(ref c, 5 * ldc), w, c50, c51, va, vb, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Cac;
 
@@ -10,6 +11,7 @@ namespace Cac;
 internal static class Im2Col<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Fills col from the C channels of x starting at <paramref name="xOffset"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold(T[] x, long xOffset, ConvGeometry g, T[] col)
     {
         int ho = g.Ho, wo = g.Wo, plane = ho * wo;
@@ -49,6 +51,7 @@ internal static class Im2Col<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Adds col back into the C channels of gx starting at <paramref name="gxOffset"/> (the adjoint of <see cref="Unfold"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FoldAdd(T[] col, T[] gx, long gxOffset, ConvGeometry g)
     {
         int ho = g.Ho, wo = g.Wo, plane = ho * wo;

@@ -26,7 +26,9 @@ public class ConvTests
         [2, 3, 5, 5, 4, 5, 5, 1, 2, 1, 1, true],  // 5x5
         [2, 2, 5, 5, 3, 3, 3, 2, 2, 2, 1, true],  // stride 2 + dilation 2 + padding 2
         [5, 16, 17, 17, 16, 3, 3, 1, 1, 1, 1, true],  // K = 144, several GEMM tiles, uneven batch split
-        [3, 8, 9, 9, 20, 3, 3, 2, 1, 1, 4, true],  // groups 4 with stride
+        [3, 8, 9, 9, 20, 3, 3, 2, 1, 1, 4, true],
+        [2, 2, 3, 3, 3, 5, 5, 1, 1, 1, 1, true],  // stride 1 but mostly padding: explicit im2col
+        [4, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, false],  // ResNet-20 stage 1 shape  // groups 4 with stride
     };
 
     [Theory]
@@ -92,6 +94,7 @@ public class ConvTests
         { "5x5", [2, 2, 5, 5], [2, 2, 5, 5], 1, 2, 1, 1 },
         { "1x3 single sample", [1, 2, 4, 5], [3, 2, 1, 3], 1, 1, 1, 1 },
         { "odd batch stride 2 no pad", [3, 2, 5, 5], [2, 2, 3, 3], 2, 0, 1, 1 },
+        { "5x5 on 3x3 pad 1", [2, 2, 3, 3], [3, 2, 5, 5], 1, 1, 1, 1 },
     };
 
     [Theory]

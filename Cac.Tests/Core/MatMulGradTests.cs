@@ -5,9 +5,9 @@ using static Cac.Tests.TestUtil;
 
 namespace Cac.Tests.Core;
 
-[Trait("Category", "GradCheck")]
 public class MatMulGradTests
 {
+    [Trait("Category", "GradCheck")]
     [Fact]
     public void MatMul()
     {
@@ -16,6 +16,7 @@ public class MatMulGradTests
         GradCheck.Check(() => Ops.MatMul(a, b), [a, b]).Passed.Should().BeTrue();
     }
 
+    [Trait("Category", "GradCheck")]
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
@@ -43,6 +44,7 @@ public class MatMulGradTests
             Ops.Gemm(x, ta, y, tb).ToDoubleArray().Should().Equal(expected, (p, q) => Math.Abs(p - q) < 1e-12);
     }
 
+    [Trait("Category", "GradCheck")]
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

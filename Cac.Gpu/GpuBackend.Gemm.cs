@@ -1,0 +1,28 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Cac.Gpu.Kernels;
+
+namespace Cac.Gpu;
+
+// GEMM: the tiled kernel of Kernels/GemmKernel.cs.
+public sealed partial class GpuBackend
+{
+    private Action<KernelConfig, GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>>? _gemm;
+
+    /// <inheritdoc />
+    public void Gemm(bool transA, bool transB, int m, int n, int k, double alpha, Storage a, long aOffset, Storage b, long bOffset, double beta, Storage c, long cOffset) =>
+        Gemm(transA, transB, m, n, k, (float)alpha, F(a).SubView(aOffset), F(b).SubView(bOffset), (float)beta, F(c).SubView(cOffset));
+
+    /// <summary>GEMM on views that start at the matrices' first elements.</summary>
+    private void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, ArrayView<float> a, ArrayView<float> b, float beta, ArrayView<float> c)
+    {
+        if (m == 0 || n == 0) return;
+        Int((long)m * k);
+        Int((long)k * n);
+        Int((long)m * n);
+        var args = new GemmArgs { M = m, N = n, K = k, TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, Alpha = alpha, Beta = beta };
+        long tiles = (long)((m + GemmKernel.Tile - 1) / GemmKernel.Tile) * ((n + GemmKernel.Tile - 1) / GemmKernel.Tile);
+        _gemm ??= _accelerator.LoadStreamKernel<GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernel.Run);
+        _gemm(new KernelConfig(Groups(tiles), GemmKernel.Threads), args, a, b, c);
+    }
+}

@@ -1,0 +1,70 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Cac.Gpu.Kernels;
+
+namespace Cac.Gpu;
+
+// Max, average and adaptive average pooling (Kernels/PoolKernels.cs).
+public sealed partial class GpuBackend
+{
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolArgs, int, int>? _maxPool;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolArgs, int, int>? _maxPoolBackward;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs, int, int>? _avgPool;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs, int, int>? _avgPoolBackward;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>? _adaptivePool;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>? _adaptivePoolBackward;
+
+    /// <inheritdoc />
+    public void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry g)
+    {
+        int n = Int(y.Length);
+        if (n == 0) return;
+        _maxPool ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolArgs, int, int>(PoolKernels.MaxForward);
+        _maxPool(Threads(n), F(x), F(y), I(indices), PoolArgs.From(g, false), n, Threads(n));
+    }
+
+    /// <inheritdoc />
+    public void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry g)
+    {
+        int n = Int(gx.Length);
+        if (n == 0) return;
+        _maxPoolBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.MaxBackward);
+        _maxPoolBackward(Threads(n), F(gy), I(indices), F(gx), PoolArgs.From(g, false), n, Threads(n));
+    }
+
+    /// <inheritdoc />
+    public void AvgPool2dForward(Storage x, Storage y, PoolGeometry g, bool countIncludePad)
+    {
+        int n = Int(y.Length);
+        if (n == 0) return;
+        _avgPool ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.AvgForward);
+        _avgPool(Threads(n), F(x), F(y), PoolArgs.From(g, countIncludePad), n, Threads(n));
+    }
+
+    /// <inheritdoc />
+    public void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry g, bool countIncludePad)
+    {
+        int n = Int(gx.Length);
+        if (n == 0) return;
+        _avgPoolBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.AvgBackward);
+        _avgPoolBackward(Threads(n), F(gy), F(gx), PoolArgs.From(g, countIncludePad), n, Threads(n));
+    }
+
+    /// <inheritdoc />
+    public void AdaptiveAvgPool2dForward(Storage x, Storage y, int planes, int h, int w, int ho, int wo)
+    {
+        int n = Int(y.Length);
+        if (n == 0) return;
+        _adaptivePool ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(PoolKernels.AdaptiveForward);
+        _adaptivePool(Threads(n), F(x), F(y), h, w, ho, wo, n, Threads(n));
+    }
+
+    /// <inheritdoc />
+    public void AdaptiveAvgPool2dBackward(Storage gy, Storage gx, int planes, int h, int w, int ho, int wo)
+    {
+        int n = Int(gx.Length);
+        if (n == 0) return;
+        _adaptivePoolBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(PoolKernels.AdaptiveBackward);
+        _adaptivePoolBackward(Threads(n), F(gy), F(gx), h, w, ho, wo, n, Threads(n));
+    }
+}

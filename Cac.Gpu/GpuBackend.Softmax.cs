@@ -1,0 +1,50 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Cac.Gpu.Kernels;
+
+namespace Cac.Gpu;
+
+// Softmax, log-softmax and fused cross-entropy (Kernels/SoftmaxKernels.cs).
+public sealed partial class GpuBackend
+{
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>? _softmax;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _softmaxBackward;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>? _crossEntropy;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>? _crossEntropyBackward;
+
+    /// <inheritdoc />
+    public void Softmax(Storage x, Storage y, int rows, int cols, bool log)
+    {
+        if (rows == 0 || cols == 0) return;
+        Int((long)rows * cols);
+        _softmax ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(SoftmaxKernels.Forward);
+        _softmax(Threads(rows), F(x), F(y), rows, cols, log ? 1 : 0, Threads(rows));
+    }
+
+    /// <inheritdoc />
+    public void SoftmaxBackward(Storage y, Storage gy, Storage gx, int rows, int cols, bool log)
+    {
+        if (rows == 0 || cols == 0) return;
+        Int((long)rows * cols);
+        _softmaxBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(SoftmaxKernels.Backward);
+        _softmaxBackward(Threads(rows), F(y), F(gy), F(gx), rows, cols, log ? 1 : 0, Threads(rows));
+    }
+
+    /// <inheritdoc />
+    public void SoftmaxCrossEntropy(Storage logits, Storage labels, Storage losses, Storage probs, int rows, int cols)
+    {
+        if (rows == 0 || cols == 0) return;
+        Int((long)rows * cols);
+        _crossEntropy ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxKernels.CrossEntropy);
+        _crossEntropy(Threads(rows), F(logits), I(labels), F(losses), F(probs), rows, cols, Threads(rows));
+    }
+
+    /// <inheritdoc />
+    public void SoftmaxCrossEntropyBackward(Storage probs, Storage labels, Storage gLosses, Storage gx, int rows, int cols)
+    {
+        int n = Int((long)rows * cols);
+        if (n == 0) return;
+        _crossEntropyBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxKernels.CrossEntropyBackward);
+        _crossEntropyBackward(Threads(n), F(probs), I(labels), F(gLosses), F(gx), cols, n, Threads(n));
+    }
+}

@@ -1,0 +1,151 @@
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+
+namespace Cac.Gpu;
+
+/// <summary>
+/// The ILGPU backend: every <see cref="IBackend"/> kernel as an ILGPU kernel on one accelerator (CUDA,
+/// OpenCL, or ILGPU's CPU simulator for tests). Computes in float32 (Int32 for labels and indices).
+/// Rules of the kernels (Kernels/*.cs): grid-stride loops over a fixed, modest grid; each kernel is
+/// compiled on first use and kept in a field; all work goes to the accelerator's default stream, so
+/// calls are ordered and a download waits for everything before it. Indices are 32-bit: one storage
+/// holds at most int.MaxValue elements. Buffers come from a pool (<see cref="TrimPool"/>).
+/// Families live in partial files (GpuBackend.Elementwise.cs, GpuBackend.Gemm.cs, ...).
+/// </summary>
+public sealed partial class GpuBackend : IBackend, IDisposable
+{
+    /// <summary>Threads per group of the explicitly grouped kernels (GEMM, reductions, batch norm).</summary>
+    internal const int GroupSize = 128;
+
+    private readonly Context _context;
+    private readonly Accelerator _accelerator;
+    private readonly GpuMemoryPool _pool;
+    private readonly int _gridThreads;
+    private readonly int _maxGroups;
+    private bool _disposed;
+
+    internal GpuBackend(Device device, Context context, Accelerator accelerator)
+    {
+        if (accelerator.MaxNumThreadsPerGroup < GroupSize)
+            throw new NotSupportedException($"{accelerator.Name} runs at most {accelerator.MaxNumThreadsPerGroup} threads per group; the Cac kernels need {GroupSize}");
+        Device = device;
+        _context = context;
+        _accelerator = accelerator;
+        _pool = new GpuMemoryPool(accelerator);
+        bool simulator = accelerator is CPUAccelerator;
+        // The simulator runs one OS thread per simulated thread: keep its grids tiny (see DESIGN.md, section 3).
+        _gridThreads = simulator ? 64 : accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor;
+        _maxGroups = simulator ? 2 : accelerator.NumMultiprocessors * Math.Max(1, accelerator.MaxNumThreadsPerMultiprocessor / GroupSize);
+    }
+
+    /// <inheritdoc />
+    public Device Device { get; }
+
+    /// <summary>The ILGPU accelerator this backend launches on.</summary>
+    public Accelerator Accelerator => _accelerator;
+
+    /// <summary>Bytes of device memory waiting in the pool for reuse.</summary>
+    public long PooledBytes => _pool.PooledBytes;
+
+    /// <summary>Frees the device buffers waiting in the pool (buffers of live storages are untouched).</summary>
+    public void TrimPool()
+    {
+        _accelerator.Synchronize();
+        _pool.Trim();
+    }
+
+    /// <summary>Waits until every queued kernel and copy has finished.</summary>
+    public void Synchronize() => _accelerator.Synchronize();
+
+    /// <summary>Frees the pool, the lookup tables, the accelerator and the ILGPU context. Storages still alive become unusable.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _accelerator.Synchronize();
+        _pool.Dispose();
+        DisposeTables();
+        _accelerator.Dispose();
+        _context.Dispose();
+    }
+
+    // ---- launch helpers ----
+
+    /// <summary>Threads to launch for a grid-stride loop over <paramref name="n"/> items.</summary>
+    private int Threads(long n) => (int)Math.Min(n, _gridThreads);
+
+    /// <summary>Groups to launch for a loop over <paramref name="items"/> group-sized work items.</summary>
+    private int Groups(long items) => (int)Math.Max(1, Math.Min(items, _maxGroups));
+
+    private KernelConfig GroupConfig(long items) => new(Groups(items), GroupSize);
+
+    /// <summary>A length as int, or an error: kernels index with 32-bit integers.</summary>
+    internal static int Int(long n) => n <= int.MaxValue
+        ? (int)n
+        : throw new NotSupportedException($"the ILGPU backend indexes with 32-bit integers: {n} elements is too many for one kernel");
+
+    // ---- storages ----
+
+    private GpuStorage<T> Own<T>(Storage s) where T : unmanaged =>
+        s is GpuStorage<T> g && ReferenceEquals(g.Backend, this)
+            ? g
+            : throw new ArgumentException(s.Backend == this
+                ? $"{Device.Name}: expected a {typeof(T).Name} storage, got {s.DType.Name()}"
+                : $"{Device.Name}: the storage belongs to device {s.Backend.Device.Name}; move tensors with Tensor.To(device)");
+
+    /// <summary>The float32 view of a storage.</summary>
+    internal ArrayView<float> F(Storage s) => Own<float>(s).View;
+
+    /// <summary>The Int32 view of a storage.</summary>
+    internal ArrayView<int> I(Storage s) => Own<int>(s).View;
+
+    /// <summary>A storage with undefined contents, for outputs the caller overwrites completely.</summary>
+    internal Storage Rent(DType dtype, long length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return dtype switch
+        {
+            DType.Float32 => new GpuStorage<float>(this, _pool, dtype, length, _pool.Rent<float>(length)),
+            DType.Int32 => new GpuStorage<int>(this, _pool, dtype, length, _pool.Rent<int>(length)),
+            DType.Float64 => throw new NotSupportedException("the ILGPU backend computes in float32; gradient checks in float64 run on the CPU backend"),
+            _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
+        };
+    }
+
+    /// <inheritdoc />
+    public Storage Allocate(DType dtype, long length)
+    {
+        var storage = Rent(dtype, length);
+        if (length > 0)
+        {
+            if (dtype == DType.Int32) Own<int>(storage).View.MemSetToZero();
+            else Own<float>(storage).View.MemSetToZero();
+        }
+        return storage;
+    }
+
+    /// <inheritdoc />
+    public Storage Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
+    {
+        var storage = Rent(DTypeOf<T>(), data.Length);
+        if (data.Length > 0) Own<T>(storage).View.CopyFromCPU(ref MemoryMarshal.GetReference(data), data.Length);
+        return storage;
+    }
+
+    /// <inheritdoc />
+    public void Download<T>(Storage src, Span<T> dst) where T : unmanaged
+    {
+        if (src.DType != DTypeOf<T>())
+            throw new ArgumentException($"cannot download a {src.DType.Name()} storage as {typeof(T).Name}");
+        if (dst.Length < src.Length)
+            throw new ArgumentException($"cannot download {src.Length} elements into a span of {dst.Length}");
+        if (src.Length > 0) Own<T>(src).View.CopyToCPU(ref MemoryMarshal.GetReference(dst), src.Length);
+    }
+
+    private static DType DTypeOf<T>() => typeof(T) == typeof(float) ? DType.Float32
+        : typeof(T) == typeof(double) ? DType.Float64
+        : typeof(T) == typeof(int) ? DType.Int32
+        : throw new ArgumentException($"unsupported element type {typeof(T).Name}");
+}

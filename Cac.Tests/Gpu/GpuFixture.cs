@@ -1,0 +1,54 @@
+using Cac.Gpu;
+using FluentAssertions;
+using Xunit;
+
+namespace Cac.Tests.Gpu;
+
+/// <summary>One ILGPU CPU-simulator device shared by every GPU parity test (kernels compile once per device).</summary>
+public sealed class GpuFixture : IDisposable
+{
+    /// <summary>The simulated GPU.</summary>
+    public Device Gpu { get; } = GpuDevices.Open(DeviceKind.IlgpuCpu);
+
+    /// <summary>Its backend.</summary>
+    internal GpuBackend Backend => (GpuBackend)Gpu.Backend;
+
+    /// <inheritdoc />
+    public void Dispose() => GpuDevices.Close(Gpu);
+}
+
+/// <summary>The tests that share <see cref="GpuFixture"/>; they run one class at a time.</summary>
+[CollectionDefinition("Gpu")]
+public sealed class GpuCollection : ICollectionFixture<GpuFixture>;
+
+/// <summary>Helpers for comparing the ILGPU backend against the CPU backend.</summary>
+internal static class Parity
+{
+    /// <summary>The tolerance of every parity test: max |gpu - cpu| / max |cpu| over the tensor.</summary>
+    public const double Tolerance = 1e-4;
+
+    /// <summary>A float32 tensor of N(0, 1) samples on the CPU.</summary>
+    public static Tensor Rand(int seed, params int[] shape) => TestUtil.RandF(seed, shape);
+
+    /// <summary>A float32 tensor of uniform samples in [low, high) on the CPU.</summary>
+    public static Tensor Uniform(int seed, double low, double high, params int[] shape) =>
+        Tensor.Uniform(shape, new Generator(seed), low, high);
+
+    /// <summary>Asserts that a GPU tensor matches a CPU tensor: same shape, normwise relative error within <see cref="Tolerance"/>.</summary>
+    public static void ShouldMatch(this Tensor gpu, Tensor cpu, string what)
+    {
+        gpu.Shape.Should().Equal(cpu.Shape, what);
+        var g = gpu.ToFloatArray();
+        var c = cpu.ToFloatArray();
+        double maxAbs = 0, maxErr = 0;
+        for (int i = 0; i < c.Length; i++)
+        {
+            maxAbs = Math.Max(maxAbs, Math.Abs((double)c[i]));
+            maxErr = Math.Max(maxErr, Math.Abs((double)g[i] - c[i]));
+        }
+        (maxErr / Math.Max(maxAbs, 1e-30)).Should().BeLessThanOrEqualTo(Tolerance, $"{what}: max error {maxErr:G3} against max |cpu| {maxAbs:G3}");
+    }
+
+    /// <summary>A float32 zero tensor on a device.</summary>
+    public static Tensor ZerosOn(Device device, params int[] shape) => Tensor.Zeros(shape, DType.Float32, device);
+}

@@ -1,0 +1,115 @@
+using Cac.Gpu;
+using FluentAssertions;
+using Xunit;
+
+namespace Cac.Tests.Gpu;
+
+[Collection("Gpu")]
+[Trait("Category", "GpuParity")]
+public class GpuMemoryTests(GpuFixture fixture)
+{
+    private readonly Device _gpu = fixture.Gpu;
+    private readonly GpuBackend _backend = fixture.Backend;
+
+    [Fact]
+    public void Upload_and_download_round_trip_float_and_int()
+    {
+        float[] f = [1.5f, -2f, 3.25f];
+        int[] i = [7, -8, 9, 10];
+        Tensor.FromArray(f, [3], _gpu).ToFloatArray().Should().Equal(f);
+        Tensor.FromArray(i, [4], _gpu).ToIntArray().Should().Equal(i);
+        Parity.Rand(1, 2, 3).To(_gpu).To(Device.Cpu).ToFloatArray().Should().Equal(Parity.Rand(1, 2, 3).ToFloatArray());
+    }
+
+    [Fact]
+    public void The_pool_reuses_a_disposed_buffer_of_the_same_length_and_zero_fills_it()
+    {
+        var first = (GpuStorage<float>)_backend.Allocate(DType.Float32, 1237);
+        var buffer = first.Buffer;
+        _backend.Fill(first, 3.5);
+        first.Dispose();
+        _backend.PooledBytes.Should().BeGreaterThanOrEqualTo(1237 * sizeof(float));
+
+        var second = (GpuStorage<float>)_backend.Allocate(DType.Float32, 1237);
+        second.Buffer.Should().BeSameAs(buffer);
+        var values = new float[1237];
+        _backend.Download<float>(second, values);
+        values.Should().OnlyContain(v => v == 0f);
+
+        var other = (GpuStorage<float>)_backend.Allocate(DType.Float32, 1238);
+        other.Buffer.Should().NotBeSameAs(buffer);
+        second.Dispose();
+        other.Dispose();
+        second.Dispose(); // double disposal is harmless
+    }
+
+    [Fact]
+    public void TrimPool_frees_waiting_buffers()
+    {
+        _backend.Allocate(DType.Int32, 999).Dispose();
+        _backend.PooledBytes.Should().BeGreaterThan(0);
+        _backend.TrimPool();
+        _backend.PooledBytes.Should().Be(0);
+    }
+
+    [Fact]
+    public void Float64_is_refused_with_a_clear_message()
+    {
+        var act = () => _backend.Allocate(DType.Float64, 4);
+        act.Should().Throw<NotSupportedException>().WithMessage("*computes in float32*float64 run on the CPU backend*");
+    }
+
+    [Fact]
+    public void A_disposed_storage_cannot_be_used()
+    {
+        var s = _backend.Allocate(DType.Float32, 3);
+        s.Dispose();
+        var act = () => _backend.Fill(s, 1);
+        act.Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public void Storages_of_another_device_are_refused()
+    {
+        var cpu = Device.Cpu.Backend.Allocate(DType.Float32, 3);
+        using var gpu = _backend.Allocate(DType.Float32, 3);
+        var act = () => _backend.Axpy(1, cpu, gpu);
+        act.Should().Throw<ArgumentException>().WithMessage("*belongs to device cpu*");
+    }
+
+    [Fact]
+    public void Copy_CopyBlocks_and_Fill_match_the_cpu_backend()
+    {
+        foreach (var device in new[] { Device.Cpu, _gpu })
+        {
+            var b = device.Backend;
+            var src = Tensor.FromArray(Enumerable.Range(0, 24).Select(v => (float)v).ToArray(), [24], device);
+            var dst = Tensor.Full([30], -1, DType.Float32, device);
+            b.Copy(src.Storage, 2, dst.Storage, 1, 3);
+            b.CopyBlocks(src.Storage, 5, 6, dst.Storage, 10, 7, 3, 4);
+            dst.ToFloatArray().Should().Equal(
+                [-1, 2, 3, 4, -1, -1, -1, -1, -1, -1, 5, 6, 7, 8, -1, -1, -1, 11, 12, 13, 14, -1, -1, -1, 17, 18, 19, 20, -1, -1],
+                device.Name);
+            var ints = Tensor.FromArray(Enumerable.Range(0, 12).ToArray(), [12], device);
+            var intDst = Tensor.Zeros([8], DType.Int32, device);
+            b.CopyBlocks(ints.Storage, 1, 4, intDst.Storage, 0, 2, 4 - 1, 2);
+            intDst.ToIntArray().Should().Equal([1, 2, 5, 6, 9, 10, 0, 0], device.Name);
+            b.Fill(intDst.Storage, 6);
+            intDst.ToIntArray().Should().OnlyContain(v => v == 6);
+        }
+    }
+
+    [Fact]
+    public void Opening_a_missing_kind_names_it_and_List_describes_the_simulator()
+    {
+        if (!GpuDevices.List().Any(d => d.Kind == DeviceKind.Cuda))
+        {
+            var act = () => GpuDevices.Open(DeviceKind.Cuda);
+            act.Should().Throw<InvalidOperationException>().WithMessage("*Cuda*");
+        }
+        var simulator = GpuDevices.List().Single(d => d.Kind == DeviceKind.IlgpuCpu);
+        simulator.MaxThreadsPerGroup.Should().BeGreaterThanOrEqualTo(128);
+        simulator.Multiprocessors.Should().BeGreaterThan(0);
+        simulator.ToString().Should().Contain("ilgpucpu:0");
+    }
+}
