@@ -12,10 +12,12 @@ public static class Program
         var root = new RootCommand("Cac: content-aware convolutional networks, from scratch in C#")
         {
             TrainCommand.Create(),
+            MaddsCommand.Create(),
         };
         try
         {
-            return root.Parse(args).Invoke();
+            // Exceptions reach the handler below (System.CommandLine's default handler would print a stack trace).
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("CAC_DEBUG") != "1")
         {

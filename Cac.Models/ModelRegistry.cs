@@ -3,7 +3,7 @@ using Cac.Nn;
 
 namespace Cac.Models;
 
-/// <summary>Builds models by name ("resnet20"), as the CLI's --model option names them.</summary>
+/// <summary>Builds models by name ("resnet20", "oct-resnet20"), as the CLI's --model option names them.</summary>
 public static class ModelRegistry
 {
     private static readonly Dictionary<string, Func<int, int, Generator, Module>> Builders = new(StringComparer.OrdinalIgnoreCase)
@@ -12,6 +12,10 @@ public static class ModelRegistry
         ["resnet32"] = (c, k, g) => new CifarResNet(5, c, k, g),
         ["resnet56"] = (c, k, g) => new CifarResNet(9, c, k, g),
         ["resnet110"] = (c, k, g) => new CifarResNet(18, c, k, g),
+        ["oct-resnet20"] = (c, k, g) => new OctaveCifarResNet(3, c, k, g),
+        ["oct-resnet32"] = (c, k, g) => new OctaveCifarResNet(5, c, k, g),
+        ["oct-resnet56"] = (c, k, g) => new OctaveCifarResNet(9, c, k, g),
+        ["oct-resnet110"] = (c, k, g) => new OctaveCifarResNet(18, c, k, g),
     };
 
     /// <summary>The registered model names.</summary>

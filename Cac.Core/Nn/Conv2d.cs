@@ -59,8 +59,14 @@ public sealed class Conv2d : Module
     /// <summary>Bias: (OutChannels), or null when created with bias: false.</summary>
     public Tensor? Bias { get; }
 
-    /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => Ops.Conv2d(x, Weight, Bias, Stride, Padding, Dilation, Groups);
+    /// <summary>x: (N, InChannels, H, W) -> (N, OutChannels, Ho, Wo). Reports Cin * Cout * k * k * Ho * Wo / groups MAdds per sample to an open <see cref="Madds.MaddsScope"/>.</summary>
+    public override Tensor Forward(Tensor x)
+    {
+        var y = Ops.Conv2d(x, Weight, Bias, Stride, Padding, Dilation, Groups);
+        if (Madds.MaddsScope.IsRecording)
+            Madds.MaddsScope.Report(this, Madds.MaddsFormulas.Conv2d(InChannels, OutChannels, KernelSize, y.Dims[2], y.Dims[3], Groups));
+        return y;
+    }
 
     /// <inheritdoc />
     protected override string ExtraRepr()

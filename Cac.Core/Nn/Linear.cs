@@ -35,8 +35,14 @@ public sealed class Linear : Module
     /// <summary>Bias: (OutFeatures), or null when created with bias: false.</summary>
     public Tensor? Bias { get; }
 
-    /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => Ops.Linear(x, Weight, Bias);
+    /// <summary>x: (N, InFeatures) -> (N, OutFeatures). Reports in * out MAdds per sample to an open <see cref="Madds.MaddsScope"/>.</summary>
+    public override Tensor Forward(Tensor x)
+    {
+        var y = Ops.Linear(x, Weight, Bias);
+        if (Madds.MaddsScope.IsRecording)
+            Madds.MaddsScope.Report(this, Madds.MaddsFormulas.Linear(InFeatures, OutFeatures));
+        return y;
+    }
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={Repr.Bool(Bias is not null)}";

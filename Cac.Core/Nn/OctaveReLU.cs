@@ -1,0 +1,12 @@
+namespace Cac.Nn;
+
+/// <summary>max(x, 0) on both frequency parts.</summary>
+public sealed class OctaveReLU : OctaveModule
+{
+    /// <inheritdoc />
+    public override OctaveTensor Forward(OctaveTensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return x.Map(Ops.Relu);
+    }
+}

@@ -1,0 +1,57 @@
+using Cac.Nn;
+
+namespace Cac.Models;
+
+/// <summary>
+/// Creates the convolutions of a model for one <see cref="ConvType"/>: the k x k convolutions the blocks ask for
+/// (<see cref="Create"/>, also usable as the path factory of an octave conv) and the 1 x 1 projections, which are
+/// always standard. Every convolution has no bias (batch norm follows) and Kaiming-normal (fan_out, ReLU) weights,
+/// as torchvision initialises ResNets. Parameters are drawn from one generator, in creation order.
+/// </summary>
+public sealed class ConvFactory
+{
+    private readonly Generator _generator;
+
+    /// <summary>Creates a factory for <paramref name="type"/> drawing from <paramref name="generator"/> (or <see cref="Generator.Default"/>).</summary>
+    public ConvFactory(ConvType type, Generator? generator = null)
+    {
+        if (!Enum.IsDefined(type)) throw new ArgumentException($"ConvFactory: unknown conv type {type}");
+        Type = type;
+        _generator = generator ?? Generator.Default;
+    }
+
+    /// <summary>The conv type.</summary>
+    public ConvType Type { get; }
+
+    /// <summary>Whether the blocks are octave blocks (high- and low-frequency parts).</summary>
+    public bool IsOctave => Type == ConvType.Octave;
+
+    /// <summary>The generator parameters are drawn from.</summary>
+    public Generator Generator => _generator;
+
+    /// <summary>
+    /// A plain (non-octave) k x k convolution of this factory's kind, mapping (N, inChannels, H, W) to
+    /// (N, outChannels, Ho, Wo); for octave types this is the kind of the path convolutions.
+    /// </summary>
+    public Module Create(int inChannels, int outChannels, int kernelSize, int stride, int padding) =>
+        Standard(inChannels, outChannels, kernelSize, stride, padding);
+
+    /// <summary>3 x 3 convolution with padding 1 (<see cref="Create"/>).</summary>
+    public Module Conv3x3(int inChannels, int outChannels, int stride) => Create(inChannels, outChannels, 3, stride, 1);
+
+    /// <summary>1 x 1 projection, always a standard convolution.</summary>
+    public Conv2d Conv1x1(int inChannels, int outChannels, int stride) => Standard(inChannels, outChannels, 1, stride, 0);
+
+    /// <summary>The path factory of the octave k x k convolutions (<see cref="Create"/>).</summary>
+    public OctavePathFactory OctavePaths => Create;
+
+    /// <summary>The path factory of octave 1 x 1 projections: always standard convolutions.</summary>
+    public OctavePathFactory ProjectionPaths => Standard;
+
+    private Conv2d Standard(int inChannels, int outChannels, int kernelSize, int stride, int padding)
+    {
+        var conv = new Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, bias: false, generator: _generator);
+        Init.KaimingNormalFanOutRelu(conv.Weight, _generator);
+        return conv;
+    }
+}
