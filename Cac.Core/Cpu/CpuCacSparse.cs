@@ -1,29 +1,29 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Cac;
 
 /// <summary>
-/// The sparse CAC convolution on the CPU, fused so that everything stays in cache, like CpuConv's im2col + GEMM.
-/// The batch is split over the workers; each worker walks its samples in small blocks (a few samples, sized so the
-/// gathered columns stay near a megabyte). Per block: the samples are copied once into zero-bordered buffers
-/// (window reads then need no bounds checks); the P sharp windows are gathered into columns (Cin*k*k, P) and
-/// multiplied by W_g (one single-threaded GEMM per group); the Q smooth windows' sample pixels (Cin, Q) go through
-/// a direct SIMD 1 x 1 kernel with w_phi; both results are written into y by position. With fewer samples than
-/// cores the GEMMs go parallel instead. The weight gradient is summed per worker and the partial sums added in
-/// worker order, so results do not depend on scheduling. Contracts: IBackend.CacSparseForward / CacSparseBackward.
+/// The sparse CAC convolution on the CPU. The batch is split over the workers; each worker copies one sample at a
+/// time into a zero-bordered buffer (window reads then need no bounds checks) and runs the gathered-operand
+/// micro-kernel of <see cref="CpuCacKernel{T}"/> on it: for every tile of six sharp positions and sixteen output
+/// channels, y = sum over the (c, kh, kw) taps of the window pixels (read in place, no im2col) times W^T; the smooth
+/// positions the same with the one sample pixel per channel and w_phi^T. Tiles are stored into y by position.
+/// The backward pass uses the same kernel for the weight gradients (taps x channels, summed over the positions)
+/// and for the column gradients W^T gy, which are added into a padded gradient buffer (col2im of the sharp
+/// windows). The weight gradient is summed per worker and the partial sums added in worker order, so results do
+/// not depend on scheduling. Contracts: IBackend.CacSparseForward / CacSparseBackward.
 /// </summary>
 internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // Gathered columns per block stay near this many elements (about 1 MB of floats).
-    private const int BlockElements = 1 << 18;
+    private static int NR => CpuCacKernel<T>.NR;
+    private const int MR = CpuCacKernel<T>.MR;
 
-    // Geometry of one call, with the per-sample partition of the position list.
+    // Geometry of one call: the per-sample partition of the position list and the kernels' offset tables.
     private sealed class Plan
     {
-        public Plan(int[] order, int sharp, ConvGeometry g)
+        public Plan(int[] order, int sharp, ConvGeometry g, CacSamplePoint point)
         {
             G = g;
             Order = order;
@@ -33,8 +33,20 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             PaddedSample = g.Cin * PaddedPlane;
             SharpStart = Starts(order, 0, sharp, g.N, Positions);
             SmoothStart = Starts(order, sharp, g.N * Positions - sharp, g.N, Positions);
-            SamplesPerBlock = Math.Clamp(BlockElements / Math.Max(1, g.Cin * g.KH * g.KW * Positions), 1, Math.Max(1, g.N));
-            BlockColumns = SamplesPerBlock * Positions;
+            var (offH, offW) = CacGeometry.SampleOffset(g, point);
+            // Taps[gr * patch + (c, kh, kw)]: offset of tap (c, kh, kw) of group gr from a window origin in the padded sample.
+            Taps = new int[g.Groups * g.PatchSize];
+            int t = 0;
+            for (int c = 0; c < g.Cin; c++)
+                for (int i = 0; i < g.KH; i++)
+                    for (int j = 0; j < g.KW; j++)
+                        Taps[t++] = c * PaddedPlane + i * g.DilationH * Wp + j * g.DilationW;
+            // Points[c]: offset of channel c's sample pixel from a window origin.
+            Points = new int[g.Cin];
+            for (int c = 0; c < g.Cin; c++) Points[c] = c * PaddedPlane + offH * Wp + offW;
+            // Channels[co]: offset of output channel co in a (N, Cout, Ho*Wo) tensor.
+            Channels = new int[g.Cout];
+            for (int c = 0; c < g.Cout; c++) Channels[c] = c * Positions;
         }
 
         public ConvGeometry G { get; }
@@ -45,20 +57,21 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         public int PaddedSample { get; }
         public int[] SharpStart { get; }    // sample n's sharp entries: order[SharpStart[n] .. SharpStart[n+1])
         public int[] SmoothStart { get; }   // likewise for smooth entries (absolute indices into order)
-        public int SamplesPerBlock { get; }
-        public int BlockColumns { get; }
+        public int[] Taps { get; }
+        public int[] Points { get; }
+        public int[] Channels { get; }
 
-        // For entries order[start .. start+count), all of samples n0.., writes bases[t], the window origin in the
-        // block's padded buffer, and outs[t], the offset of (n, channel 0, q) in a (N, Cout, Ho*Wo) tensor.
-        public void Locate(int start, int count, int n0, Span<int> bases, Span<int> outs)
+        // For entries order[start .. start+count), all of sample n, writes bases[t], the window origin in the
+        // sample's padded buffer, and outs[t], the offset of (n, channel 0, q) in a (N, Cout, Ho*Wo) tensor.
+        public void Locate(int start, int count, int n, Span<int> bases, Span<int> outs)
         {
-            int positions = Positions, wo = G.Wo, sh = G.StrideH * Wp, sw = G.StrideW, sample = PaddedSample, cout = G.Cout;
-            for (int t = 0; t < count; t++)
+            int positions = Positions, wo = G.Wo, sh = G.StrideH * Wp, sw = G.StrideW, sample = n * G.Cout * positions;
+            var order = Order.AsSpan(start, count);
+            for (int t = 0; t < order.Length; t++)
             {
-                int p = Order[start + t];
-                int n = p / positions, q = p - n * positions, oh = q / wo, ow = q - oh * wo;
-                bases[t] = (n - n0) * sample + oh * sh + ow * sw;
-                outs[t] = n * cout * positions + q;
+                int q = order[t] - n * positions, oh = q / wo, ow = q - oh * wo;
+                bases[t] = oh * sh + ow * sw;
+                outs[t] = sample + q;
             }
         }
 
@@ -77,7 +90,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     private static int Chunks(ConvGeometry g) =>
-        g.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, g.N) : 1;
+        Environment.ProcessorCount > 1 ? Math.Clamp(g.N, 1, Environment.ProcessorCount) : 1;
 
     // Runs body(chunk, nStart, nEnd) over the batch in a fixed number of chunks.
     private static void ForChunks(ConvGeometry g, Action<int, int, int> body)
@@ -90,275 +103,262 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         });
     }
 
-    // Copies samples [n0, n1) of x (Cin, H, W) into the interiors of xp's padded samples, whose borders stay zero.
-    private static void Pad(T[] x, int n0, int n1, T[] xp, Plan l)
+    // Copies sample n of x (Cin, H, W) into the interior of xp, whose border stays zero.
+    private static void Pad(T[] x, int n, T[] xp, Plan l)
     {
         var g = l.G;
-        for (int n = n0; n < n1; n++)
-            for (int c = 0; c < g.Cin; c++)
-                for (int r = 0; r < g.H; r++)
-                    Array.Copy(x, ((long)(n * g.Cin + c) * g.H + r) * g.W,
-                        xp, (n - n0) * l.PaddedSample + c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W);
-    }
-
-    // Writes the interiors of gxp's padded samples into samples [n0, n1) of gx (overwriting) and clears gxp.
-    private static void Unpad(T[] gxp, int n0, int n1, T[] gx, Plan l)
-    {
-        var g = l.G;
-        for (int n = n0; n < n1; n++)
-            for (int c = 0; c < g.Cin; c++)
-                for (int r = 0; r < g.H; r++)
-                    gxp.AsSpan((n - n0) * l.PaddedSample + c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W)
-                       .CopyTo(gx.AsSpan((int)(((long)(n * g.Cin + c) * g.H + r) * g.W), g.W));
-        Array.Clear(gxp, 0, (n1 - n0) * l.PaddedSample);
-    }
-
-    // dst[t] = src[off + idx[t]] (gather) or src[off + idx[t]] += dst[t] (scatter-add), no bounds checks: callers
-    // guarantee every index lies inside the padded buffer.
-    private static void Gather(T[] src, int off, ReadOnlySpan<int> idx, Span<T> dst)
-    {
-        ref T s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(src), off);
-        ref int i = ref MemoryMarshal.GetReference(idx);
-        ref T d = ref MemoryMarshal.GetReference(dst);
-        for (int t = 0; t < dst.Length; t++) Unsafe.Add(ref d, t) = Unsafe.Add(ref s, Unsafe.Add(ref i, t));
-    }
-
-    private static void ScatterAdd(T[] target, int off, ReadOnlySpan<int> idx, ReadOnlySpan<T> src)
-    {
-        ref T g = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(target), off);
-        ref int i = ref MemoryMarshal.GetReference(idx);
-        ref T s = ref MemoryMarshal.GetReference(src);
-        for (int t = 0; t < src.Length; t++) Unsafe.Add(ref g, Unsafe.Add(ref i, t)) += Unsafe.Add(ref s, t);
-    }
-
-    // cols (Cin*KH*KW, count) = windows at bases (gather), or xp += col2im of cols (scatter).
-    private static void Windows(T[] xp, ReadOnlySpan<int> bases, int count, T[] cols, Plan l, bool scatter)
-    {
-        var g = l.G;
-        int row = 0;
         for (int c = 0; c < g.Cin; c++)
-            for (int i = 0; i < g.KH; i++)
-                for (int j = 0; j < g.KW; j++, row++)
-                {
-                    int off = c * l.PaddedPlane + i * g.DilationH * l.Wp + j * g.DilationW;
-                    var col = cols.AsSpan(row * count, count);
-                    if (scatter) ScatterAdd(xp, off, bases[..count], col);
-                    else Gather(xp, off, bases[..count], col);
-                }
+            for (int r = 0; r < g.H; r++)
+                Array.Copy(x, ((long)(n * g.Cin + c) * g.H + r) * g.W, xp, c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W);
     }
 
-    // points (Cin, count) = sample pixels at bases (gather), or xp += points there (scatter).
-    private static void Points(T[] xp, ReadOnlySpan<int> bases, int count, T[] points, Plan l, int offH, int offW, bool scatter)
+    // Writes the interior of gxp into sample n of gx (overwriting) and clears gxp.
+    private static void Unpad(T[] gxp, int n, T[] gx, Plan l)
     {
-        for (int c = 0; c < l.G.Cin; c++)
+        var g = l.G;
+        for (int c = 0; c < g.Cin; c++)
+            for (int r = 0; r < g.H; r++)
+                gxp.AsSpan(c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W)
+                   .CopyTo(gx.AsSpan((int)(((long)(n * g.Cin + c) * g.H + r) * g.W), g.W));
+        Array.Clear(gxp, 0, l.PaddedSample);
+    }
+
+    // y[outs[t] + Channels[c0 + l]] = tile[t, l] + bias[c0 + l] for t < rows, l < lanes.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Emit(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> outs, T[] y, int c0, int lanes, int positions, T[]? bias)
+    {
+        int nr = NR;
+        for (int l = 0; l < lanes; l++)
         {
-            int off = c * l.PaddedPlane + offH * l.Wp + offW;
-            var p = points.AsSpan(c * count, count);
-            if (scatter) ScatterAdd(xp, off, bases[..count], p);
-            else Gather(xp, off, bases[..count], p);
+            T b = bias is null ? T.Zero : bias[c0 + l];
+            var yc = y.AsSpan((c0 + l) * positions);
+            for (int t = 0; t < rows; t++) yc[outs[t]] = tile[t * nr + l] + b;
         }
     }
 
-    // cols (channels, count): cols[c, t] = src[outs[t] + c*positions] (gather) or dst[...] = cols[c, t] + bias[c] (scatter).
-    private static void Columns(T[] tensor, ReadOnlySpan<int> outs, int count, T[] cols, int channels, int positions, T[]? bias, bool scatter)
+    // target[bases[t] + offsets[l]] += tile[t, l] for t < rows, l < lanes (col2im of one tile).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Fold(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> bases, ReadOnlySpan<int> offsets, T[] target)
     {
-        ref T y = ref MemoryMarshal.GetArrayDataReference(tensor);
-        ref int o = ref MemoryMarshal.GetReference(outs);
-        for (int c = 0; c < channels; c++)
+        int nr = NR;
+        for (int t = 0; t < rows; t++)
         {
-            ref T yc = ref Unsafe.Add(ref y, c * positions);
-            var col = cols.AsSpan(c * count, count);
-            if (scatter)
-            {
-                T b = bias is null ? T.Zero : bias[c];
-                for (int t = 0; t < col.Length; t++) Unsafe.Add(ref yc, Unsafe.Add(ref o, t)) = col[t] + b;
-            }
-            else
-            {
-                for (int t = 0; t < col.Length; t++) col[t] = Unsafe.Add(ref yc, Unsafe.Add(ref o, t));
-            }
+            var dst = target.AsSpan(bases[t]);
+            var src = tile.Slice(t * nr, offsets.Length);
+            for (int l = 0; l < offsets.Length; l++) dst[offsets[l]] += src[l];
         }
     }
 
-    // Direct SIMD 1 x 1 conv, four outputs at a time: outp[gr] (outPer, count) = W_gr (outPer, inPer) @ inp[gr] (inPer, count),
-    // with W_gr read from w stored (groups*outPer, inPer), or, when transposed, from w stored (groups*inPer, outPer) as its transpose.
-    private static void Pointwise(T[] w, bool transposed, int groups, int outPer, int inPer, T[] inp, int count, T[] outp)
-    {
-        int vc = Vector<T>.Count;
-        var wr = new T[4 * inPer];
-        for (int gr = 0; gr < groups; gr++)
-            for (int o0 = 0; o0 < outPer; o0 += 4)
-            {
-                int ob = Math.Min(4, outPer - o0);
-                Array.Clear(wr);
-                for (int r = 0; r < ob; r++)
-                    for (int i = 0; i < inPer; i++)
-                        wr[r * inPer + i] = transposed ? w[(gr * inPer + i) * outPer + o0 + r] : w[(gr * outPer + o0 + r) * inPer + i];
-                var o = outp.AsSpan((gr * outPer + o0) * count, ob * count);
-                var x = inp.AsSpan(gr * inPer * count, inPer * count);
-                ref T xr = ref MemoryMarshal.GetReference(x);
-                ref T w0 = ref wr[0];
-                int t = 0;
-                for (; t + vc <= count; t += vc)
-                {
-                    Vector<T> a0 = Vector<T>.Zero, a1 = Vector<T>.Zero, a2 = Vector<T>.Zero, a3 = Vector<T>.Zero;
-                    ref T xt = ref Unsafe.Add(ref xr, t);
-                    for (int i = 0; i < inPer; i++)
-                    {
-                        var v = Vector.LoadUnsafe(ref xt, (nuint)(i * count));
-                        a0 += v * Unsafe.Add(ref w0, i);
-                        a1 += v * Unsafe.Add(ref w0, inPer + i);
-                        a2 += v * Unsafe.Add(ref w0, 2 * inPer + i);
-                        a3 += v * Unsafe.Add(ref w0, 3 * inPer + i);
-                    }
-                    a0.CopyTo(o[t..]);
-                    if (ob > 1) a1.CopyTo(o[(count + t)..]);
-                    if (ob > 2) a2.CopyTo(o[(2 * count + t)..]);
-                    if (ob > 3) a3.CopyTo(o[(3 * count + t)..]);
-                }
-                for (; t < count; t++)
-                    for (int r = 0; r < ob; r++)
-                    {
-                        T sum = T.Zero;
-                        for (int i = 0; i < inPer; i++) sum += x[i * count + t] * wr[r * inPer + i];
-                        o[r * count + t] = sum;
-                    }
-            }
-    }
+    // Row offsets of the MR-tile starting at t of a list (a short tile repeats its last entry).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint Row(ReadOnlySpan<int> list, int t, int i) => list[Math.Min(t + i, list.Length - 1)];
 
-    // One GEMM per group over consecutive equal blocks of a, b and c.
-    private static void GroupGemm(ConvGeometry g, bool transA, bool transB, int m, int n, int k, T[] a, T[] b, T beta, T[] c, bool parallel)
+    // y tiles for the listed positions: steps = the kernel's taps (offsets from a window origin in xp), panels
+    // (steps, NR) per channel tile of W^T for group gr.
+    private static void ForwardTiles(T[] xp, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] taps, int tap0, int steps,
+        T[] panels, int panel0, T[] y, int c0, int channels, int positions, T[]? bias, Span<T> tile)
     {
-        if (m == 0 || n == 0) return;
-        for (int gr = 0; gr < g.Groups; gr++)
-            CpuGemm<T>.Multiply(transA, transB, m, n, k, T.One, a, (long)gr * m * k, b, (long)gr * k * n, beta, c, (long)gr * m * n, parallel);
+        int nr = NR;
+        ref T src = ref CpuCacKernel<T>.At(xp, 0);
+        ref int step = ref CpuCacKernel<T>.At(taps, tap0);
+        ref T c = ref tile[0];
+        for (int t = 0; t < bases.Length; t += MR)
+        {
+            int rows = Math.Min(MR, bases.Length - t);
+            for (int j = 0; j * nr < channels; j++)
+            {
+                CpuCacKernel<T>.Run(steps, ref src, ref step, Row(bases, t, 0), Row(bases, t, 1), Row(bases, t, 2), Row(bases, t, 3),
+                    Row(bases, t, 4), Row(bases, t, 5), ref CpuCacKernel<T>.At(panels, panel0 + j * steps * nr), ref c, nr, rows, false);
+                Emit(tile, rows, outs.Slice(t, rows), y, c0 + j * nr, Math.Min(nr, channels - j * nr), positions, bias);
+            }
+        }
     }
 
     /// <summary>y (N, Cout, Ho, Wo): order[0, sharp) get W, the rest w_phi (Cout, Cin/G) on their sample pixels; bias on both.</summary>
     public static void Forward(T[] x, T[] w, T[] wPhi, T[]? bias, int[] order, int sharp, T[] y, ConvGeometry g, CacSamplePoint point)
     {
-        var l = new Plan(order, sharp, g);
-        var (offH, offW) = CacGeometry.SampleOffset(g, point);
-        bool gemmParallel = Chunks(g) == 1;
-        int positions = l.Positions;
+        var l = new Plan(order, sharp, g, point);
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        int wLength = CpuCacKernel<T>.PackedLength(patch, coutG), phiLength = CpuCacKernel<T>.PackedLength(cinG, coutG);
+        // W_g^T and w_phi,g^T as (steps, NR) panels per channel tile.
+        var wPanels = Rent(g.Groups * wLength);
+        var phiPanels = Rent(g.Groups * phiLength);
+        for (int gr = 0; gr < g.Groups; gr++)
+        {
+            CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch, patch, true, patch, coutG, wPanels, gr * wLength);
+            CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, cinG, true, cinG, coutG, phiPanels, gr * phiLength);
+        }
         ForChunks(g, (_, n0, n1) =>
         {
-            var xp = Rent(l.SamplesPerBlock * l.PaddedSample, clear: true);
-            var cols = Rent(g.Cin * g.KH * g.KW * l.BlockColumns);
-            var outCols = Rent(g.Cout * l.BlockColumns);
-            var bases = ArrayPool<int>.Shared.Rent(l.BlockColumns);
-            var outs = ArrayPool<int>.Shared.Rent(l.BlockColumns);
+            var xp = Rent(l.PaddedSample, clear: true);
+            var bases = ArrayPool<int>.Shared.Rent(positions);
+            var outs = ArrayPool<int>.Shared.Rent(positions);
+            Span<T> tile = stackalloc T[MR * NR];
             try
             {
-                for (int nb = n0; nb < n1; nb += l.SamplesPerBlock)
+                for (int n = n0; n < n1; n++)
                 {
-                    int ne = Math.Min(nb + l.SamplesPerBlock, n1);
-                    Pad(x, nb, ne, xp, l);
-                    int a = l.SharpStart[nb], p = l.SharpStart[ne] - a;
-                    if (p > 0)
-                    {
-                        l.Locate(a, p, nb, bases, outs);
-                        Windows(xp, bases, p, cols, l, scatter: false);                                           // (Cin*k*k, P)
-                        GroupGemm(g, false, false, g.CoutPerGroup, p, g.PatchSize, w, cols, T.Zero, outCols, gemmParallel);
-                        Columns(y, outs, p, outCols, g.Cout, positions, bias, scatter: true);
-                    }
-                    int b = l.SmoothStart[nb], q = l.SmoothStart[ne] - b;
-                    if (q > 0)
-                    {
-                        l.Locate(b, q, nb, bases, outs);
-                        Points(xp, bases, q, cols, l, offH, offW, scatter: false);                                // (Cin, Q)
-                        Pointwise(wPhi, false, g.Groups, g.CoutPerGroup, g.CinPerGroup, cols, q, outCols);
-                        Columns(y, outs, q, outCols, g.Cout, positions, bias, scatter: true);
-                    }
+                    Pad(x, n, xp, l);
+                    int a = l.SharpStart[n], p = l.SharpStart[n + 1] - a;
+                    l.Locate(a, p, n, bases, outs);
+                    for (int gr = 0; gr < g.Groups; gr++)
+                        ForwardTiles(xp, bases.AsSpan(0, p), outs.AsSpan(0, p), l.Taps, gr * patch, patch, wPanels, gr * wLength,
+                            y, gr * coutG, coutG, positions, bias, tile);
+                    int b = l.SmoothStart[n], q = l.SmoothStart[n + 1] - b;
+                    l.Locate(b, q, n, bases, outs);
+                    for (int gr = 0; gr < g.Groups; gr++)
+                        ForwardTiles(xp, bases.AsSpan(0, q), outs.AsSpan(0, q), l.Points, gr * cinG, cinG, phiPanels, gr * phiLength,
+                            y, gr * coutG, coutG, positions, bias, tile);
                 }
             }
             finally
             {
-                Return(xp, cols, outCols);
+                Return(xp);
                 ArrayPool<int>.Shared.Return(bases);
                 ArrayPool<int>.Shared.Return(outs);
             }
         });
+        Return(wPanels, phiPanels);
+    }
+
+    // panel (count, NR) per channel tile of group gr: gy at the listed positions, transposed.
+    private static void GatherGy(T[] gy, ReadOnlySpan<int> outs, int[] channels, int c0, int coutG, T[] panel)
+    {
+        int nr = NR, count = outs.Length;
+        for (int j = 0; j * nr < coutG; j++)
+        {
+            var d = panel.AsSpan(j * count * nr, count * nr);
+            int lanes = Math.Min(nr, coutG - j * nr);
+            for (int lane = 0; lane < nr; lane++)
+            {
+                if (lane >= lanes)
+                {
+                    for (int t = 0; t < count; t++) d[t * nr + lane] = T.Zero;
+                    continue;
+                }
+                var src = gy.AsSpan(channels[c0 + j * nr + lane]);
+                for (int t = 0; t < count; t++) d[t * nr + lane] = src[outs[t]];
+            }
+        }
+    }
+
+    // Weight-gradient tiles: acc (rows, coutPad) += sum over the listed positions of xp[base + rows[k]] * gy^T.
+    private static void WeightTiles(T[] xp, int[] bases, int count, ReadOnlySpan<int> rows, T[] gyPanel, int coutG, T[] acc, int acc0, int coutPad)
+    {
+        if (count == 0) return;
+        int nr = NR;
+        for (int j = 0; j * nr < coutG; j++)
+            CpuCacKernel<T>.Rows(count, ref CpuCacKernel<T>.At(xp, 0), ref CpuCacKernel<T>.At(bases, 0), rows,
+                ref CpuCacKernel<T>.At(gyPanel, j * count * nr), ref CpuCacKernel<T>.At(acc, acc0 + j * nr), coutPad, true);
+    }
+
+    // Input-gradient tiles: for each listed position and lane tile of offsets, sum_co gy * W[co, lane] (panels (coutG, NR)
+    // per lane tile), added into gxp at base + offsets[lane].
+    private static void InputTiles(T[] gy, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] channels, int c0, int coutG,
+        T[] panels, int panel0, ReadOnlySpan<int> offsets, T[] gxp, Span<T> tile)
+    {
+        int nr = NR;
+        ref T src = ref CpuCacKernel<T>.At(gy, 0);
+        ref int step = ref CpuCacKernel<T>.At(channels, c0);
+        ref T c = ref tile[0];
+        for (int t = 0; t < outs.Length; t += MR)
+        {
+            int rows = Math.Min(MR, outs.Length - t);
+            for (int j = 0; j * nr < offsets.Length; j++)
+            {
+                CpuCacKernel<T>.Run(coutG, ref src, ref step, Row(outs, t, 0), Row(outs, t, 1), Row(outs, t, 2), Row(outs, t, 3),
+                    Row(outs, t, 4), Row(outs, t, 5), ref CpuCacKernel<T>.At(panels, panel0 + j * coutG * nr), ref c, nr, rows, false);
+                Fold(tile, rows, bases.Slice(t, rows), offsets.Slice(j * nr, Math.Min(nr, offsets.Length - j * nr)), gxp);
+            }
+        }
     }
 
     /// <summary>gx (overwritten, or null) and gw (overwritten, or null; w_phi's gradient spread to every tap) from gy.</summary>
     public static void Backward(T[] x, T[] w, T[] wPhi, T[] gy, int[] order, int sharp, T[]? gx, T[]? gw, ConvGeometry g, CacSamplePoint point)
     {
-        var l = new Plan(order, sharp, g);
-        var (offH, offW) = CacGeometry.SampleOffset(g, point);
+        var l = new Plan(order, sharp, g, point);
         int chunks = Chunks(g);
-        bool gemmParallel = chunks == 1;
-        int positions = l.Positions, gwLength = g.Cout * g.PatchSize, phiLength = g.Cout * g.CinPerGroup;
-        var gwParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[gwLength]).ToArray();
-        var phiParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[phiLength]).ToArray();
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        int coutPad = (coutG + NR - 1) / NR * NR;
+        // Per worker: gW^T (G, patch, coutPad) and g(w_phi)^T (G, Cin/G, coutPad).
+        int gwtLength = g.Groups * patch * coutPad, phitLength = g.Groups * cinG * coutPad;
+        var gwParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[gwtLength]).ToArray();
+        var phiParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[phitLength]).ToArray();
+        // For gx: W_g and w_phi,g as (Cout/G, NR) panels per lane tile of taps (or input channels).
+        int wLength = CpuCacKernel<T>.PackedLength(coutG, patch), phiLength = CpuCacKernel<T>.PackedLength(coutG, cinG);
+        var wPanels = gx is null ? null : Rent(g.Groups * wLength);
+        var phiPanels = gx is null ? null : Rent(g.Groups * phiLength);
+        for (int gr = 0; gx is not null && gr < g.Groups; gr++)
+        {
+            CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch, patch, false, coutG, patch, wPanels!, gr * wLength);
+            CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, cinG, false, coutG, cinG, phiPanels!, gr * phiLength);
+        }
         ForChunks(g, (chunk, n0, n1) =>
         {
-            var xp = gw is null ? null : Rent(l.SamplesPerBlock * l.PaddedSample, clear: true);
-            var gxp = gx is null ? null : Rent(l.SamplesPerBlock * l.PaddedSample, clear: true);
-            var cols = Rent(g.Cin * g.KH * g.KW * l.BlockColumns);
-            var gyCols = Rent(g.Cout * l.BlockColumns);
-            var bases = ArrayPool<int>.Shared.Rent(l.BlockColumns);
-            var outs = ArrayPool<int>.Shared.Rent(l.BlockColumns);
+            var xp = gw is null ? null : Rent(l.PaddedSample, clear: true);
+            var gxp = gx is null ? null : Rent(l.PaddedSample, clear: true);
+            var gyPanel = gw is null ? null : Rent(positions * coutPad);
+            var bases = ArrayPool<int>.Shared.Rent(positions);
+            var outs = ArrayPool<int>.Shared.Rent(positions);
+            Span<T> tile = stackalloc T[MR * NR];
             try
             {
-                for (int nb = n0; nb < n1; nb += l.SamplesPerBlock)
+                for (int n = n0; n < n1; n++)
                 {
-                    int ne = Math.Min(nb + l.SamplesPerBlock, n1);
-                    if (xp is not null) Pad(x, nb, ne, xp, l);
-                    int a = l.SharpStart[nb], p = l.SharpStart[ne] - a;
-                    if (p > 0)
+                    if (xp is not null) Pad(x, n, xp, l);
+                    for (int part = 0; part < 2; part++)
                     {
-                        l.Locate(a, p, nb, bases, outs);
-                        Columns(gy, outs, p, gyCols, g.Cout, positions, null, scatter: false);                   // (Cout, P)
-                        if (xp is not null)
+                        // part 0: the sharp windows (taps, W); part 1: the smooth sample pixels (points, w_phi).
+                        var starts = part == 0 ? l.SharpStart : l.SmoothStart;
+                        int a = starts[n], count = starts[n + 1] - a;
+                        if (count == 0) continue;
+                        l.Locate(a, count, n, bases, outs);
+                        int steps = part == 0 ? patch : cinG;
+                        var offsets = part == 0 ? l.Taps : l.Points;
+                        for (int gr = 0; gr < g.Groups; gr++)
                         {
-                            Windows(xp, bases, p, cols, l, scatter: false);
-                            GroupGemm(g, false, true, g.CoutPerGroup, g.PatchSize, p, gyCols, cols, T.One, gwParts![chunk], gemmParallel);
-                        }
-                        if (gxp is not null)
-                        {
-                            GroupGemm(g, true, false, g.PatchSize, p, g.CoutPerGroup, w, gyCols, T.Zero, cols, gemmParallel);
-                            Windows(gxp, bases, p, cols, l, scatter: true);
+                            if (xp is not null)
+                            {
+                                GatherGy(gy, outs.AsSpan(0, count), l.Channels, gr * coutG, coutG, gyPanel!);
+                                var acc = part == 0 ? gwParts![chunk] : phiParts![chunk];
+                                WeightTiles(xp, bases, count, offsets.AsSpan(gr * steps, steps), gyPanel!, coutG, acc, gr * steps * coutPad, coutPad);
+                            }
+                            if (gxp is not null)
+                            {
+                                InputTiles(gy, bases.AsSpan(0, count), outs.AsSpan(0, count), l.Channels, gr * coutG, coutG,
+                                    part == 0 ? wPanels! : phiPanels!, gr * (part == 0 ? wLength : phiLength),
+                                    offsets.AsSpan(gr * steps, steps), gxp, tile);
+                            }
                         }
                     }
-                    int b = l.SmoothStart[nb], q = l.SmoothStart[ne] - b;
-                    if (q > 0)
-                    {
-                        l.Locate(b, q, nb, bases, outs);
-                        Columns(gy, outs, q, gyCols, g.Cout, positions, null, scatter: false);                   // (Cout, Q)
-                        if (xp is not null)
-                        {
-                            Points(xp, bases, q, cols, l, offH, offW, scatter: false);
-                            GroupGemm(g, false, true, g.CoutPerGroup, g.CinPerGroup, q, gyCols, cols, T.One, phiParts![chunk], gemmParallel);
-                        }
-                        if (gxp is not null)
-                        {
-                            Pointwise(wPhi, true, g.Groups, g.CinPerGroup, g.CoutPerGroup, gyCols, q, cols);     // w_phi^T gy_Q
-                            Points(gxp, bases, q, cols, l, offH, offW, scatter: true);
-                        }
-                    }
-                    if (gxp is not null) Unpad(gxp, nb, ne, gx!, l);
+                    if (gxp is not null) Unpad(gxp, n, gx!, l);
                 }
             }
             finally
             {
-                Return(xp, gxp, cols, gyCols);
+                Return(xp, gxp, gyPanel);
                 ArrayPool<int>.Shared.Return(bases);
                 ArrayPool<int>.Shared.Return(outs);
             }
         });
+        Return(wPanels, phiPanels);
         if (gw is null) return;
-        // Partial sums in worker order; then w_phi's gradient reaches every tap.
-        Array.Copy(gwParts![0], gw, gwLength);
-        var phi = phiParts![0];
+        // Partial sums in worker order, transposed into gw (Cout, Cin/G, KH, KW); then w_phi's gradient reaches every tap.
+        var gwt = gwParts![0];
+        var phit = phiParts![0];
         for (int c = 1; c < chunks; c++)
         {
-            for (int i = 0; i < gwLength; i++) gw[i] += gwParts[c][i];
-            for (int i = 0; i < phiLength; i++) phi[i] += phiParts[c][i];
+            for (int i = 0; i < gwtLength; i++) gwt[i] += gwParts[c][i];
+            for (int i = 0; i < phitLength; i++) phit[i] += phiParts[c][i];
         }
         int taps = g.KH * g.KW;
-        for (int r = 0; r < phiLength; r++)
-            for (int t = 0; t < taps; t++) gw[r * taps + t] += phi[r];
+        for (int gr = 0; gr < g.Groups; gr++)
+            for (int co = 0; co < coutG; co++)
+            {
+                int row = (gr * coutG + co) * patch;
+                for (int k = 0; k < patch; k++)
+                    gw[row + k] = gwt[(gr * patch + k) * coutPad + co] + phit[(gr * cinG + k / taps) * coutPad + co];
+            }
     }
 
     private static T[] Rent(int length, bool clear = false)
