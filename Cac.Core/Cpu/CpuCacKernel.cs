@@ -104,11 +104,11 @@ internal static class CpuCacKernel<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     /// <summary>
-    /// Packs lanes of a row-major matrix m (stored with leading dimension ld) into panels of NR lanes:
-    /// panel j (steps, NR) holds m[step s, lane0 + j*NR + l] at [s*NR + l]; lanes past <paramref name="lanes"/> are zero.
-    /// When <paramref name="transposed"/> the matrix is read as m[lane, step] instead.
+    /// Packs a matrix m[step, lane] = m[offset + step * stepStride + lane * laneStride] into panels of NR lanes:
+    /// panel j (steps, NR) holds m[s, j*NR + l] at dst[dstOffset + (j * steps + s) * NR + l]; lanes past
+    /// <paramref name="lanes"/> are zero.
     /// </summary>
-    public static void Pack(T[] m, long offset, long ld, bool transposed, int steps, int lanes, T[] dst, int dstOffset)
+    public static void Pack(T[] m, long offset, long stepStride, long laneStride, int steps, int lanes, T[] dst, int dstOffset)
     {
         int nr = NR, tiles = (lanes + nr - 1) / nr;
         var d = dst.AsSpan(dstOffset, tiles * steps * nr);
@@ -117,8 +117,7 @@ internal static class CpuCacKernel<T> where T : unmanaged, IFloatingPointIeee754
                 for (int l = 0; l < nr; l++)
                 {
                     int lane = j * nr + l;
-                    d[(j * steps + s) * nr + l] = lane >= lanes ? T.Zero
-                        : transposed ? m[offset + lane * ld + s] : m[offset + s * ld + lane];
+                    d[(j * steps + s) * nr + l] = lane < lanes ? m[offset + s * stepStride + lane * laneStride] : T.Zero;
                 }
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Cac;
 
@@ -44,6 +45,15 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             // Points[c]: offset of channel c's sample pixel from a window origin.
             Points = new int[g.Cin];
             for (int c = 0; c < g.Cin; c++) Points[c] = c * PaddedPlane + offH * Wp + offW;
+            // TapShifts[kh * KW + kw]: offset of the tap's pixel from a window origin within one plane; PointShift likewise.
+            TapShifts = new int[g.KH * g.KW];
+            for (int i = 0; i < g.KH; i++)
+                for (int j = 0; j < g.KW; j++)
+                    TapShifts[i * g.KW + j] = i * g.DilationH * Wp + j * g.DilationW;
+            PointShift = [offH * Wp + offW];
+            // Origins[q]: window origin of output position q in the padded sample.
+            Origins = new int[Positions];
+            for (int q = 0; q < Positions; q++) Origins[q] = q / g.Wo * g.StrideH * Wp + q % g.Wo * g.StrideW;
             // Channels[co]: offset of output channel co in a (N, Cout, Ho*Wo) tensor.
             Channels = new int[g.Cout];
             for (int c = 0; c < g.Cout; c++) Channels[c] = c * Positions;
@@ -60,17 +70,23 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         public int[] Taps { get; }
         public int[] Points { get; }
         public int[] Channels { get; }
+        public int[] Origins { get; }
+        public int[] TapShifts { get; }
+        public int[] PointShift { get; }
 
         // For entries order[start .. start+count), all of sample n, writes bases[t], the window origin in the
         // sample's padded buffer, and outs[t], the offset of (n, channel 0, q) in a (N, Cout, Ho*Wo) tensor.
         public void Locate(int start, int count, int n, Span<int> bases, Span<int> outs)
         {
-            int positions = Positions, wo = G.Wo, sh = G.StrideH * Wp, sw = G.StrideW, sample = n * G.Cout * positions;
+            int first = n * Positions, sample = n * G.Cout * Positions;
             var order = Order.AsSpan(start, count);
+            var origins = Origins.AsSpan();
+            bases = bases[..count];
+            outs = outs[..count];
             for (int t = 0; t < order.Length; t++)
             {
-                int q = order[t] - n * positions, oh = q / wo, ow = q - oh * wo;
-                bases[t] = oh * sh + ow * sw;
+                int q = order[t] - first;
+                bases[t] = origins[q];
                 outs[t] = sample + q;
             }
         }
@@ -112,40 +128,36 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                 Array.Copy(x, ((long)(n * g.Cin + c) * g.H + r) * g.W, xp, c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W);
     }
 
-    // Writes the interior of gxp into sample n of gx (overwriting) and clears gxp.
-    private static void Unpad(T[] gxp, int n, T[] gx, Plan l)
-    {
-        var g = l.G;
-        for (int c = 0; c < g.Cin; c++)
-            for (int r = 0; r < g.H; r++)
-                gxp.AsSpan(c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W)
-                   .CopyTo(gx.AsSpan((int)(((long)(n * g.Cin + c) * g.H + r) * g.W), g.W));
-        Array.Clear(gxp, 0, l.PaddedSample);
-    }
-
     // y[outs[t] + Channels[c0 + l]] = tile[t, l] + bias[c0 + l] for t < rows, l < lanes.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Emit(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> outs, T[] y, int c0, int lanes, int positions, T[]? bias)
     {
+        // outs lie inside y (checked by the caller's geometry), so the stores go through refs.
         int nr = NR;
+        ref T tr = ref MemoryMarshal.GetReference(tile);
+        ref int o = ref MemoryMarshal.GetReference(outs[..rows]);
         for (int l = 0; l < lanes; l++)
         {
             T b = bias is null ? T.Zero : bias[c0 + l];
-            var yc = y.AsSpan((c0 + l) * positions);
-            for (int t = 0; t < rows; t++) yc[outs[t]] = tile[t * nr + l] + b;
+            ref T yc = ref CpuCacKernel<T>.At(y, (c0 + l) * positions);
+            ref T tl = ref Unsafe.Add(ref tr, l);
+            for (int t = 0; t < rows; t++) Unsafe.Add(ref yc, Unsafe.Add(ref o, t)) = Unsafe.Add(ref tl, t * nr) + b;
         }
     }
 
-    // target[bases[t] + offsets[l]] += tile[t, l] for t < rows, l < lanes (col2im of one tile).
+    // gxt rows (bases[t] + shift) * stride + lane0, NR lanes each, += tile[t, 0..NR) for t < rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Fold(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> bases, ReadOnlySpan<int> offsets, T[] target)
+    private static void Fold(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> bases, int shift, T[] gxt, int stride, int lane0)
     {
-        int nr = NR;
+        int w = Vector<T>.Count;
+        ref T tr = ref MemoryMarshal.GetReference(tile);
         for (int t = 0; t < rows; t++)
         {
-            var dst = target.AsSpan(bases[t]);
-            var src = tile.Slice(t * nr, offsets.Length);
-            for (int l = 0; l < offsets.Length; l++) dst[offsets[l]] += src[l];
+            // In range: the pixel lies in the padded sample and lane0 + NR <= stride (lane tiles are padded).
+            ref T dst = ref CpuCacKernel<T>.At(gxt, (bases[t] + shift) * stride + lane0);
+            ref T src = ref Unsafe.Add(ref tr, t * 2 * w);
+            (Vector.LoadUnsafe(ref dst) + Vector.LoadUnsafe(ref src)).StoreUnsafe(ref dst);
+            (Vector.LoadUnsafe(ref dst, (nuint)w) + Vector.LoadUnsafe(ref src, (nuint)w)).StoreUnsafe(ref dst, (nuint)w);
         }
     }
 
@@ -185,8 +197,8 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         var phiPanels = Rent(g.Groups * phiLength);
         for (int gr = 0; gr < g.Groups; gr++)
         {
-            CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch, patch, true, patch, coutG, wPanels, gr * wLength);
-            CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, cinG, true, cinG, coutG, phiPanels, gr * phiLength);
+            CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch, 1, patch, patch, coutG, wPanels, gr * wLength);
+            CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, 1, cinG, cinG, coutG, phiPanels, gr * phiLength);
         }
         ForChunks(g, (_, n0, n1) =>
         {
@@ -252,25 +264,47 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                 ref CpuCacKernel<T>.At(gyPanel, j * count * nr), ref CpuCacKernel<T>.At(acc, acc0 + j * nr), coutPad, true);
     }
 
-    // Input-gradient tiles: for each listed position and lane tile of offsets, sum_co gy * W[co, lane] (panels (coutG, NR)
-    // per lane tile), added into gxp at base + offsets[lane].
+    // Input-gradient tiles, channels-last: for each listed position (gy offset outs[t], window origin bases[t]) and
+    // shift s (one per tap; panels (coutG, NR) per lane tile of input channels, cinPad lanes per shift), the
+    // pixel row gxt[(bases[t] + shifts[s]) * stride + lane0 ..] += sum_co gy[outs[t] + Channels[co]] * W[co, lane, s].
     private static void InputTiles(T[] gy, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] channels, int c0, int coutG,
-        T[] panels, int panel0, ReadOnlySpan<int> offsets, T[] gxp, Span<T> tile)
+        T[] panels, int panel0, ReadOnlySpan<int> shifts, int cinPad, T[] gxt, int stride, int lane0, Span<T> tile)
     {
-        int nr = NR;
+        int nr = NR, tiles = cinPad / nr;
         ref T src = ref CpuCacKernel<T>.At(gy, 0);
         ref int step = ref CpuCacKernel<T>.At(channels, c0);
         ref T c = ref tile[0];
         for (int t = 0; t < outs.Length; t += MR)
         {
             int rows = Math.Min(MR, outs.Length - t);
-            for (int j = 0; j * nr < offsets.Length; j++)
+            nint r0 = Row(outs, t, 0), r1 = Row(outs, t, 1), r2 = Row(outs, t, 2), r3 = Row(outs, t, 3), r4 = Row(outs, t, 4), r5 = Row(outs, t, 5);
+            for (int s = 0; s < shifts.Length; s++)
+                for (int j = 0; j < tiles; j++)
+                {
+                    CpuCacKernel<T>.Run(coutG, ref src, ref step, r0, r1, r2, r3, r4, r5,
+                        ref CpuCacKernel<T>.At(panels, panel0 + (s * tiles + j) * coutG * nr), ref c, nr, rows, false);
+                    Fold(tile, rows, bases.Slice(t, rows), shifts[s], gxt, stride, lane0 + j * nr);
+                }
+        }
+    }
+
+    // Writes the interior of the channels-last gxt (Hp*Wp, stride), group gr's channels at gr * cinPad, into sample n
+    // of gx (Cin, H, W), overwriting, and clears gxt.
+    private static void Unfold(T[] gxt, int stride, int cinPad, int n, T[] gx, Plan l)
+    {
+        var g = l.G;
+        int cinG = g.CinPerGroup;
+        for (int c = 0; c < g.Cin; c++)
+        {
+            int lane = c / cinG * cinPad + c % cinG;
+            for (int r = 0; r < g.H; r++)
             {
-                CpuCacKernel<T>.Run(coutG, ref src, ref step, Row(outs, t, 0), Row(outs, t, 1), Row(outs, t, 2), Row(outs, t, 3),
-                    Row(outs, t, 4), Row(outs, t, 5), ref CpuCacKernel<T>.At(panels, panel0 + j * coutG * nr), ref c, nr, rows, false);
-                Fold(tile, rows, bases.Slice(t, rows), offsets.Slice(j * nr, Math.Min(nr, offsets.Length - j * nr)), gxp);
+                var dst = gx.AsSpan((int)(((long)(n * g.Cin + c) * g.H + r) * g.W), g.W);
+                var src = gxt.AsSpan(((r + g.PadH) * l.Wp + g.PadW) * stride + lane);
+                for (int col = 0; col < dst.Length; col++) dst[col] = src[col * stride];
             }
         }
+        Array.Clear(gxt, 0, l.PaddedPlane * stride);
     }
 
     /// <summary>gx (overwritten, or null) and gw (overwritten, or null; w_phi's gradient spread to every tap) from gy.</summary>
@@ -284,19 +318,22 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         int gwtLength = g.Groups * patch * coutPad, phitLength = g.Groups * cinG * coutPad;
         var gwParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[gwtLength]).ToArray();
         var phiParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[phitLength]).ToArray();
-        // For gx: W_g and w_phi,g as (Cout/G, NR) panels per lane tile of taps (or input channels).
-        int wLength = CpuCacKernel<T>.PackedLength(coutG, patch), phiLength = CpuCacKernel<T>.PackedLength(coutG, cinG);
+        // For gx: per group and tap, W[.., .., tap] as (Cout/G, NR) panels per lane tile of input channels (and w_phi);
+        // the gradient is accumulated channels-last, (Hp*Wp, G * cinPad), so each tile row adds two whole vectors.
+        int taps = g.KH * g.KW, cinPad = (cinG + NR - 1) / NR * NR, stride = g.Groups * cinPad;
+        int phiLength = CpuCacKernel<T>.PackedLength(coutG, cinG), wLength = taps * phiLength;
         var wPanels = gx is null ? null : Rent(g.Groups * wLength);
         var phiPanels = gx is null ? null : Rent(g.Groups * phiLength);
         for (int gr = 0; gx is not null && gr < g.Groups; gr++)
         {
-            CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch, patch, false, coutG, patch, wPanels!, gr * wLength);
-            CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, cinG, false, coutG, cinG, phiPanels!, gr * phiLength);
+            for (int t = 0; t < taps; t++)
+                CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch + t, patch, taps, coutG, cinG, wPanels!, gr * wLength + t * phiLength);
+            CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, cinG, 1, coutG, cinG, phiPanels!, gr * phiLength);
         }
         ForChunks(g, (chunk, n0, n1) =>
         {
             var xp = gw is null ? null : Rent(l.PaddedSample, clear: true);
-            var gxp = gx is null ? null : Rent(l.PaddedSample, clear: true);
+            var gxt = gx is null ? null : Rent(l.PaddedPlane * stride, clear: true);
             var gyPanel = gw is null ? null : Rent(positions * coutPad);
             var bases = ArrayPool<int>.Shared.Rent(positions);
             var outs = ArrayPool<int>.Shared.Rent(positions);
@@ -323,20 +360,20 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                                 var acc = part == 0 ? gwParts![chunk] : phiParts![chunk];
                                 WeightTiles(xp, bases, count, offsets.AsSpan(gr * steps, steps), gyPanel!, coutG, acc, gr * steps * coutPad, coutPad);
                             }
-                            if (gxp is not null)
+                            if (gxt is not null)
                             {
                                 InputTiles(gy, bases.AsSpan(0, count), outs.AsSpan(0, count), l.Channels, gr * coutG, coutG,
                                     part == 0 ? wPanels! : phiPanels!, gr * (part == 0 ? wLength : phiLength),
-                                    offsets.AsSpan(gr * steps, steps), gxp, tile);
+                                    part == 0 ? l.TapShifts : l.PointShift, cinPad, gxt, stride, gr * cinPad, tile);
                             }
                         }
                     }
-                    if (gxp is not null) Unpad(gxp, n, gx!, l);
+                    if (gxt is not null) Unfold(gxt, stride, cinPad, n, gx!, l);
                 }
             }
             finally
             {
-                Return(xp, gxp, gyPanel);
+                Return(xp, gxt, gyPanel);
                 ArrayPool<int>.Shared.Return(bases);
                 ArrayPool<int>.Shared.Return(outs);
             }
@@ -351,7 +388,6 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             for (int i = 0; i < gwtLength; i++) gwt[i] += gwParts[c][i];
             for (int i = 0; i < phitLength; i++) phit[i] += phiParts[c][i];
         }
-        int taps = g.KH * g.KW;
         for (int gr = 0; gr < g.Groups; gr++)
             for (int co = 0; co < coutG; co++)
             {
