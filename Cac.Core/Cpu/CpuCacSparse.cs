@@ -54,9 +54,11 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             // Origins[q]: window origin of output position q in the padded sample.
             Origins = new int[Positions];
             for (int q = 0; q < Positions; q++) Origins[q] = q / g.Wo * g.StrideH * Wp + q % g.Wo * g.StrideW;
-            // Channels[co]: offset of output channel co in a (N, Cout, Ho*Wo) tensor.
+            // One sample of y or gy is staged in a (Cout, Ldy) buffer: channel planes a multiple of 4 KB apart would
+            // share one L1 set, and a tile touches all of its channels at once. Channels[co] = co * Ldy.
+            Ldy = (Positions + 15) / 16 * 16 + 16;
             Channels = new int[g.Cout];
-            for (int c = 0; c < g.Cout; c++) Channels[c] = c * Positions;
+            for (int c = 0; c < g.Cout; c++) Channels[c] = c * Ldy;
         }
 
         public ConvGeometry G { get; }
@@ -70,15 +72,16 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         public int[] Taps { get; }
         public int[] Points { get; }
         public int[] Channels { get; }
+        public int Ldy { get; }
         public int[] Origins { get; }
         public int[] TapShifts { get; }
         public int[] PointShift { get; }
 
         // For entries order[start .. start+count), all of sample n, writes bases[t], the window origin in the
-        // sample's padded buffer, and outs[t], the offset of (n, channel 0, q) in a (N, Cout, Ho*Wo) tensor.
+        // sample's padded buffer, and outs[t] = q, the position within the sample.
         public void Locate(int start, int count, int n, Span<int> bases, Span<int> outs)
         {
-            int first = n * Positions, sample = n * G.Cout * Positions;
+            int first = n * Positions;
             var order = Order.AsSpan(start, count);
             var origins = Origins.AsSpan();
             bases = bases[..count];
@@ -87,7 +90,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             {
                 int q = order[t] - first;
                 bases[t] = origins[q];
-                outs[t] = sample + q;
+                outs[t] = q;
             }
         }
 
@@ -128,9 +131,9 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                 Array.Copy(x, ((long)(n * g.Cin + c) * g.H + r) * g.W, xp, c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W);
     }
 
-    // y[outs[t] + Channels[c0 + l]] = tile[t, l] + bias[c0 + l] for t < rows, l < lanes.
+    // y[(c0 + l) * ld + outs[t]] = tile[t, l] + bias[c0 + l] for t < rows, l < lanes.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Emit(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> outs, T[] y, int c0, int lanes, int positions, T[]? bias)
+    private static void Emit(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> outs, T[] y, int c0, int lanes, int ld, T[]? bias)
     {
         // outs lie inside y (checked by the caller's geometry), so the stores go through refs.
         int nr = NR;
@@ -139,7 +142,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         for (int l = 0; l < lanes; l++)
         {
             T b = bias is null ? T.Zero : bias[c0 + l];
-            ref T yc = ref CpuCacKernel<T>.At(y, (c0 + l) * positions);
+            ref T yc = ref CpuCacKernel<T>.At(y, (c0 + l) * ld);
             ref T tl = ref Unsafe.Add(ref tr, l);
             for (int t = 0; t < rows; t++) Unsafe.Add(ref yc, Unsafe.Add(ref o, t)) = Unsafe.Add(ref tl, t * nr) + b;
         }
@@ -168,7 +171,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     // y tiles for the listed positions: steps = the kernel's taps (offsets from a window origin in xp), panels
     // (steps, NR) per channel tile of W^T for group gr.
     private static void ForwardTiles(T[] xp, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] taps, int tap0, int steps,
-        T[] panels, int panel0, T[] y, int c0, int channels, int positions, T[]? bias, Span<T> tile)
+        T[] panels, int panel0, T[] y, int c0, int channels, int ld, T[]? bias, Span<T> tile)
     {
         int nr = NR;
         ref T src = ref CpuCacKernel<T>.At(xp, 0);
@@ -181,7 +184,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             {
                 CpuCacKernel<T>.Run(steps, ref src, ref step, Row(bases, t, 0), Row(bases, t, 1), Row(bases, t, 2), Row(bases, t, 3),
                     Row(bases, t, 4), Row(bases, t, 5), ref CpuCacKernel<T>.At(panels, panel0 + j * steps * nr), ref c, nr, rows, false);
-                Emit(tile, rows, outs.Slice(t, rows), y, c0 + j * nr, Math.Min(nr, channels - j * nr), positions, bias);
+                Emit(tile, rows, outs.Slice(t, rows), y, c0 + j * nr, Math.Min(nr, channels - j * nr), ld, bias);
             }
         }
     }
@@ -203,6 +206,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         ForChunks(g, (_, n0, n1) =>
         {
             var xp = Rent(l.PaddedSample, clear: true);
+            var ys = Rent(g.Cout * l.Ldy);
             var bases = ArrayPool<int>.Shared.Rent(positions);
             var outs = ArrayPool<int>.Shared.Rent(positions);
             Span<T> tile = stackalloc T[MR * NR];
@@ -215,17 +219,18 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                     l.Locate(a, p, n, bases, outs);
                     for (int gr = 0; gr < g.Groups; gr++)
                         ForwardTiles(xp, bases.AsSpan(0, p), outs.AsSpan(0, p), l.Taps, gr * patch, patch, wPanels, gr * wLength,
-                            y, gr * coutG, coutG, positions, bias, tile);
+                            ys, gr * coutG, coutG, l.Ldy, bias, tile);
                     int b = l.SmoothStart[n], q = l.SmoothStart[n + 1] - b;
                     l.Locate(b, q, n, bases, outs);
                     for (int gr = 0; gr < g.Groups; gr++)
                         ForwardTiles(xp, bases.AsSpan(0, q), outs.AsSpan(0, q), l.Points, gr * cinG, cinG, phiPanels, gr * phiLength,
-                            y, gr * coutG, coutG, positions, bias, tile);
+                            ys, gr * coutG, coutG, l.Ldy, bias, tile);
+                    for (int c = 0; c < g.Cout; c++) ys.AsSpan(c * l.Ldy, positions).CopyTo(y.AsSpan((n * g.Cout + c) * positions));
                 }
             }
             finally
             {
-                Return(xp);
+                Return(xp, ys);
                 ArrayPool<int>.Shared.Return(bases);
                 ArrayPool<int>.Shared.Return(outs);
             }
@@ -335,6 +340,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             var xp = gw is null ? null : Rent(l.PaddedSample, clear: true);
             var gxt = gx is null ? null : Rent(l.PaddedPlane * stride, clear: true);
             var gyPanel = gw is null ? null : Rent(positions * coutPad);
+            var gys = Rent(g.Cout * l.Ldy);
             var bases = ArrayPool<int>.Shared.Rent(positions);
             var outs = ArrayPool<int>.Shared.Rent(positions);
             Span<T> tile = stackalloc T[MR * NR];
@@ -343,6 +349,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                 for (int n = n0; n < n1; n++)
                 {
                     if (xp is not null) Pad(x, n, xp, l);
+                    for (int c = 0; c < g.Cout; c++) gy.AsSpan((n * g.Cout + c) * positions, positions).CopyTo(gys.AsSpan(c * l.Ldy));
                     for (int part = 0; part < 2; part++)
                     {
                         // part 0: the sharp windows (taps, W); part 1: the smooth sample pixels (points, w_phi).
@@ -356,13 +363,13 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                         {
                             if (xp is not null)
                             {
-                                GatherGy(gy, outs.AsSpan(0, count), l.Channels, gr * coutG, coutG, gyPanel!);
+                                GatherGy(gys, outs.AsSpan(0, count), l.Channels, gr * coutG, coutG, gyPanel!);
                                 var acc = part == 0 ? gwParts![chunk] : phiParts![chunk];
                                 WeightTiles(xp, bases, count, offsets.AsSpan(gr * steps, steps), gyPanel!, coutG, acc, gr * steps * coutPad, coutPad);
                             }
                             if (gxt is not null)
                             {
-                                InputTiles(gy, bases.AsSpan(0, count), outs.AsSpan(0, count), l.Channels, gr * coutG, coutG,
+                                InputTiles(gys, bases.AsSpan(0, count), outs.AsSpan(0, count), l.Channels, gr * coutG, coutG,
                                     part == 0 ? wPanels! : phiPanels!, gr * (part == 0 ? wLength : phiLength),
                                     part == 0 ? l.TapShifts : l.PointShift, cinPad, gxt, stride, gr * cinPad, tile);
                             }
@@ -373,7 +380,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             }
             finally
             {
-                Return(xp, gxt, gyPanel);
+                Return(xp, gxt, gyPanel, gys);
                 ArrayPool<int>.Shared.Return(bases);
                 ArrayPool<int>.Shared.Return(outs);
             }
