@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Cac;
 
@@ -57,6 +58,7 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
 
     // order: sharp indices ascending, then smooth indices ascending. Returns the sharp count. Branch-free (a random
     // mask would mispredict every other branch): the write slot and the cursor steps are selected arithmetically.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Partition(T[] score, long count, int[] order)
     {
         int n = (int)count;
@@ -68,7 +70,7 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
         for (int i = 0; i < s.Length; i++)
         {
             int isSharp = s[i] > T.Zero ? 1 : 0;
-            int at = isSharp != 0 ? a : f;
+            int at = f + ((a - f) & -isSharp);
             o[at] = i;
             a += isSharp;
             f += 1 - isSharp;

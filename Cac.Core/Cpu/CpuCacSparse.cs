@@ -79,6 +79,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
 
         // For entries order[start .. start+count), all of sample n, writes bases[t], the window origin in the
         // sample's padded buffer, and outs[t] = q, the position within the sample.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Locate(int start, int count, int n, Span<int> bases, Span<int> outs)
         {
             int first = n * Positions;
@@ -123,6 +124,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     // Copies sample n of x (Cin, H, W) into the interior of xp, whose border stays zero.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pad(T[] x, int n, T[] xp, Plan l)
     {
         var g = l.G;
@@ -170,6 +172,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
 
     // y tiles for the listed positions: steps = the kernel's taps (offsets from a window origin in xp), panels
     // (steps, NR) per channel tile of W^T for group gr.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardTiles(T[] xp, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] taps, int tap0, int steps,
         T[] panels, int panel0, T[] y, int c0, int channels, int ld, T[]? bias, Span<T> tile)
     {
@@ -239,6 +242,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     // panel (count, NR) per channel tile of group gr: gy at the listed positions, transposed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GatherGy(T[] gy, ReadOnlySpan<int> outs, int[] channels, int c0, int coutG, T[] panel)
     {
         int nr = NR, count = outs.Length;
@@ -260,6 +264,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     // Weight-gradient tiles: acc (rows, coutPad) += sum over the listed positions of xp[base + rows[k]] * gy^T.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightTiles(T[] xp, int[] bases, int count, ReadOnlySpan<int> rows, T[] gyPanel, int coutG, T[] acc, int acc0, int coutPad)
     {
         if (count == 0) return;
@@ -272,6 +277,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     // Input-gradient tiles, channels-last: for each listed position (gy offset outs[t], window origin bases[t]) and
     // shift s (one per tap; panels (coutG, NR) per lane tile of input channels, cinPad lanes per shift), the
     // pixel row gxt[(bases[t] + shifts[s]) * stride + lane0 ..] += sum_co gy[outs[t] + Channels[co]] * W[co, lane, s].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InputTiles(T[] gy, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] channels, int c0, int coutG,
         T[] panels, int panel0, ReadOnlySpan<int> shifts, int cinPad, T[] gxt, int stride, int lane0, Span<T> tile)
     {
@@ -295,6 +301,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
 
     // Writes the interior of the channels-last gxt (Hp*Wp, stride), group gr's channels at gr * cinPad, into sample n
     // of gx (Cin, H, W), overwriting, and clears gxt.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unfold(T[] gxt, int stride, int cinPad, int n, T[] gx, Plan l)
     {
         var g = l.G;
