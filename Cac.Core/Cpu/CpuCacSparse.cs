@@ -24,6 +24,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     // Geometry of one call: the per-sample partition of the position list and the kernels' offset tables.
     private sealed class Plan
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public Plan(int[] order, int sharp, ConvGeometry g, CacSamplePoint point)
         {
             G = g;
@@ -206,39 +207,45 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch, 1, patch, patch, coutG, wPanels, gr * wLength);
             CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, 1, cinG, cinG, coutG, phiPanels, gr * phiLength);
         }
-        ForChunks(g, (_, n0, n1) =>
-        {
-            var xp = Rent(l.PaddedSample, clear: true);
-            var ys = Rent(g.Cout * l.Ldy);
-            var bases = ArrayPool<int>.Shared.Rent(positions);
-            var outs = ArrayPool<int>.Shared.Rent(positions);
-            Span<T> tile = stackalloc T[MR * NR];
-            try
-            {
-                for (int n = n0; n < n1; n++)
-                {
-                    Pad(x, n, xp, l);
-                    int a = l.SharpStart[n], p = l.SharpStart[n + 1] - a;
-                    l.Locate(a, p, n, bases, outs);
-                    for (int gr = 0; gr < g.Groups; gr++)
-                        ForwardTiles(xp, bases.AsSpan(0, p), outs.AsSpan(0, p), l.Taps, gr * patch, patch, wPanels, gr * wLength,
-                            ys, gr * coutG, coutG, l.Ldy, bias, tile);
-                    int b = l.SmoothStart[n], q = l.SmoothStart[n + 1] - b;
-                    l.Locate(b, q, n, bases, outs);
-                    for (int gr = 0; gr < g.Groups; gr++)
-                        ForwardTiles(xp, bases.AsSpan(0, q), outs.AsSpan(0, q), l.Points, gr * cinG, cinG, phiPanels, gr * phiLength,
-                            ys, gr * coutG, coutG, l.Ldy, bias, tile);
-                    for (int c = 0; c < g.Cout; c++) ys.AsSpan(c * l.Ldy, positions).CopyTo(y.AsSpan((n * g.Cout + c) * positions));
-                }
-            }
-            finally
-            {
-                Return(xp, ys);
-                ArrayPool<int>.Shared.Return(bases);
-                ArrayPool<int>.Shared.Return(outs);
-            }
-        });
+        ForChunks(g, (_, n0, n1) => ForwardSamples(x, bias, y, l, wPanels, wLength, phiPanels, phiLength, n0, n1));
         Return(wPanels, phiPanels);
+    }
+
+    // Forward of samples [n0, n1) on one worker (see Forward).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardSamples(T[] x, T[]? bias, T[] y, Plan l, T[] wPanels, int wLength, T[] phiPanels, int phiLength, int n0, int n1)
+    {
+        var g = l.G;
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        var xp = Rent(l.PaddedSample, clear: true);
+        var ys = Rent(g.Cout * l.Ldy);
+        var bases = ArrayPool<int>.Shared.Rent(positions);
+        var outs = ArrayPool<int>.Shared.Rent(positions);
+        Span<T> tile = stackalloc T[MR * NR];
+        try
+        {
+            for (int n = n0; n < n1; n++)
+            {
+                Pad(x, n, xp, l);
+                int a = l.SharpStart[n], p = l.SharpStart[n + 1] - a;
+                l.Locate(a, p, n, bases, outs);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    ForwardTiles(xp, bases.AsSpan(0, p), outs.AsSpan(0, p), l.Taps, gr * patch, patch, wPanels, gr * wLength,
+                        ys, gr * coutG, coutG, l.Ldy, bias, tile);
+                int b = l.SmoothStart[n], q = l.SmoothStart[n + 1] - b;
+                l.Locate(b, q, n, bases, outs);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    ForwardTiles(xp, bases.AsSpan(0, q), outs.AsSpan(0, q), l.Points, gr * cinG, cinG, phiPanels, gr * phiLength,
+                        ys, gr * coutG, coutG, l.Ldy, bias, tile);
+                for (int c = 0; c < g.Cout; c++) ys.AsSpan(c * l.Ldy, positions).CopyTo(y.AsSpan((n * g.Cout + c) * positions));
+            }
+        }
+        finally
+        {
+            Return(xp, ys);
+            ArrayPool<int>.Shared.Return(bases);
+            ArrayPool<int>.Shared.Return(outs);
+        }
     }
 
     // panel (count, NR) per channel tile of group gr: gy at the listed positions, transposed.
@@ -324,15 +331,15 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     {
         var l = new Plan(order, sharp, g, point);
         int chunks = Chunks(g);
-        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup;
         int coutPad = (coutG + NR - 1) / NR * NR;
         // Per worker: gW^T (G, patch, coutPad) and g(w_phi)^T (G, Cin/G, coutPad).
         int gwtLength = g.Groups * patch * coutPad, phitLength = g.Groups * cinG * coutPad;
         var gwParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[gwtLength]).ToArray();
         var phiParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[phitLength]).ToArray();
         // For gx: per group and tap, W[.., .., tap] as (Cout/G, NR) panels per lane tile of input channels (and w_phi);
-        // the gradient is accumulated channels-last, (Hp*Wp, G * cinPad), so each tile row adds two whole vectors.
-        int taps = g.KH * g.KW, cinPad = (cinG + NR - 1) / NR * NR, stride = g.Groups * cinPad;
+        // the gradient is accumulated channels-last (see BackwardSamples).
+        int taps = g.KH * g.KW;
         int phiLength = CpuCacKernel<T>.PackedLength(coutG, cinG), wLength = taps * phiLength;
         var wPanels = gx is null ? null : Rent(g.Groups * wLength);
         var phiPanels = gx is null ? null : Rent(g.Groups * phiLength);
@@ -342,62 +349,23 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                 CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch + t, patch, taps, coutG, cinG, wPanels!, gr * wLength + t * phiLength);
             CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, cinG, 1, coutG, cinG, phiPanels!, gr * phiLength);
         }
-        ForChunks(g, (chunk, n0, n1) =>
-        {
-            var xp = gw is null ? null : Rent(l.PaddedSample, clear: true);
-            var gxt = gx is null ? null : Rent(l.PaddedPlane * stride, clear: true);
-            var gyPanel = gw is null ? null : Rent(positions * coutPad);
-            var gys = Rent(g.Cout * l.Ldy);
-            var bases = ArrayPool<int>.Shared.Rent(positions);
-            var outs = ArrayPool<int>.Shared.Rent(positions);
-            Span<T> tile = stackalloc T[MR * NR];
-            try
-            {
-                for (int n = n0; n < n1; n++)
-                {
-                    if (xp is not null) Pad(x, n, xp, l);
-                    for (int c = 0; c < g.Cout; c++) gy.AsSpan((n * g.Cout + c) * positions, positions).CopyTo(gys.AsSpan(c * l.Ldy));
-                    for (int part = 0; part < 2; part++)
-                    {
-                        // part 0: the sharp windows (taps, W); part 1: the smooth sample pixels (points, w_phi).
-                        var starts = part == 0 ? l.SharpStart : l.SmoothStart;
-                        int a = starts[n], count = starts[n + 1] - a;
-                        if (count == 0) continue;
-                        l.Locate(a, count, n, bases, outs);
-                        int steps = part == 0 ? patch : cinG;
-                        var offsets = part == 0 ? l.Taps : l.Points;
-                        for (int gr = 0; gr < g.Groups; gr++)
-                        {
-                            if (xp is not null)
-                            {
-                                GatherGy(gys, outs.AsSpan(0, count), l.Channels, gr * coutG, coutG, gyPanel!);
-                                var acc = part == 0 ? gwParts![chunk] : phiParts![chunk];
-                                WeightTiles(xp, bases, count, offsets.AsSpan(gr * steps, steps), gyPanel!, coutG, acc, gr * steps * coutPad, coutPad);
-                            }
-                            if (gxt is not null)
-                            {
-                                InputTiles(gys, bases.AsSpan(0, count), outs.AsSpan(0, count), l.Channels, gr * coutG, coutG,
-                                    part == 0 ? wPanels! : phiPanels!, gr * (part == 0 ? wLength : phiLength),
-                                    part == 0 ? l.TapShifts : l.PointShift, cinPad, gxt, stride, gr * cinPad, tile);
-                            }
-                        }
-                    }
-                    if (gxt is not null) Unfold(gxt, stride, cinPad, n, gx!, l);
-                }
-            }
-            finally
-            {
-                Return(xp, gxt, gyPanel, gys);
-                ArrayPool<int>.Shared.Return(bases);
-                ArrayPool<int>.Shared.Return(outs);
-            }
-        });
+        ForChunks(g, (chunk, n0, n1) => BackwardSamples(x, gy, gx, gwParts?[chunk], phiParts?[chunk], l, wPanels, wLength, phiPanels, phiLength,
+            coutPad, n0, n1));
         Return(wPanels, phiPanels);
         if (gw is null) return;
-        // Partial sums in worker order, transposed into gw (Cout, Cin/G, KH, KW); then w_phi's gradient reaches every tap.
-        var gwt = gwParts![0];
-        var phit = phiParts![0];
-        for (int c = 1; c < chunks; c++)
+        Reduce(gwParts!, phiParts!, gw, g, coutPad);
+    }
+
+    // Adds the workers' partial sums in worker order and transposes them into gw (Cout, Cin/G, KH, KW); w_phi's
+    // gradient reaches every tap.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Reduce(T[][] gwParts, T[][] phiParts, T[] gw, ConvGeometry g, int coutPad)
+    {
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, taps = g.KH * g.KW;
+        int gwtLength = g.Groups * patch * coutPad, phitLength = g.Groups * cinG * coutPad;
+        var gwt = gwParts[0];
+        var phit = phiParts[0];
+        for (int c = 1; c < gwParts.Length; c++)
         {
             for (int i = 0; i < gwtLength; i++) gwt[i] += gwParts[c][i];
             for (int i = 0; i < phitLength; i++) phit[i] += phiParts[c][i];
@@ -409,6 +377,66 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                 for (int k = 0; k < patch; k++)
                     gw[row + k] = gwt[(gr * patch + k) * coutPad + co] + phit[(gr * cinG + k / taps) * coutPad + co];
             }
+    }
+
+    // Backward of samples [n0, n1) on one worker (see Backward): gx for those samples, and their weight-gradient sums
+    // added into gwAcc / phiAcc (both null when gw is not wanted).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardSamples(T[] x, T[] gy, T[]? gx, T[]? gwAcc, T[]? phiAcc, Plan l, T[]? wPanels, int wLength,
+        T[]? phiPanels, int phiLength, int coutPad, int n0, int n1)
+    {
+        var g = l.G;
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        // gx is accumulated channels-last, (Hp*Wp, G * cinPad), so each tile row adds two whole vectors.
+        int cinPad = (cinG + NR - 1) / NR * NR, stride = g.Groups * cinPad;
+        bool gw = gwAcc is not null;
+        var xp = !gw ? null : Rent(l.PaddedSample, clear: true);
+        var gxt = gx is null ? null : Rent(l.PaddedPlane * stride, clear: true);
+        var gyPanel = !gw ? null : Rent(positions * coutPad);
+        var gys = Rent(g.Cout * l.Ldy);
+        var bases = ArrayPool<int>.Shared.Rent(positions);
+        var outs = ArrayPool<int>.Shared.Rent(positions);
+        Span<T> tile = stackalloc T[MR * NR];
+        try
+        {
+            for (int n = n0; n < n1; n++)
+            {
+                if (xp is not null) Pad(x, n, xp, l);
+                for (int c = 0; c < g.Cout; c++) gy.AsSpan((n * g.Cout + c) * positions, positions).CopyTo(gys.AsSpan(c * l.Ldy));
+                for (int part = 0; part < 2; part++)
+                {
+                    // part 0: the sharp windows (taps, W); part 1: the smooth sample pixels (points, w_phi).
+                    var starts = part == 0 ? l.SharpStart : l.SmoothStart;
+                    int a = starts[n], count = starts[n + 1] - a;
+                    if (count == 0) continue;
+                    l.Locate(a, count, n, bases, outs);
+                    int steps = part == 0 ? patch : cinG;
+                    var offsets = part == 0 ? l.Taps : l.Points;
+                    for (int gr = 0; gr < g.Groups; gr++)
+                    {
+                        if (xp is not null)
+                        {
+                            GatherGy(gys, outs.AsSpan(0, count), l.Channels, gr * coutG, coutG, gyPanel!);
+                            var acc = part == 0 ? gwAcc! : phiAcc!;
+                            WeightTiles(xp, bases, count, offsets.AsSpan(gr * steps, steps), gyPanel!, coutG, acc, gr * steps * coutPad, coutPad);
+                        }
+                        if (gxt is not null)
+                        {
+                            InputTiles(gys, bases.AsSpan(0, count), outs.AsSpan(0, count), l.Channels, gr * coutG, coutG,
+                                part == 0 ? wPanels! : phiPanels!, gr * (part == 0 ? wLength : phiLength),
+                                part == 0 ? l.TapShifts : l.PointShift, cinPad, gxt, stride, gr * cinPad, tile);
+                        }
+                    }
+                }
+                if (gxt is not null) Unfold(gxt, stride, cinPad, n, gx!, l);
+            }
+        }
+        finally
+        {
+            Return(xp, gxt, gyPanel, gys);
+            ArrayPool<int>.Shared.Return(bases);
+            ArrayPool<int>.Shared.Return(outs);
+        }
     }
 
     private static T[] Rent(int length, bool clear = false)
