@@ -57,11 +57,11 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             // Origins[q]: window origin of output position q in the padded sample.
             Origins = new int[Positions];
             for (int q = 0; q < Positions; q++) Origins[q] = q / g.Wo * g.StrideH * Wp + q % g.Wo * g.StrideW;
-            // One sample of y or gy is staged in a (Cout, Ldy) buffer: channel planes a multiple of 4 KB apart would
-            // share one L1 set, and a tile touches all of its channels at once. Channels[co] = co * Ldy.
-            Ldy = (Positions + 15) / 16 * 16 + 16;
-            Channels = new int[g.Cout];
-            for (int c = 0; c < g.Cout; c++) Channels[c] = c * Ldy;
+            // y and gy are staged channels-last, (positions, Ldc) with each group's channels padded to whole tiles:
+            // a tile row is then two vectors. Lanes[i] = i (the kernel's step offsets over a staged row).
+            CoutPad = (g.CoutPerGroup + CpuCacKernel<T>.NR - 1) / CpuCacKernel<T>.NR * CpuCacKernel<T>.NR;
+            Ldc = g.Groups * CoutPad;
+            Lanes = [.. Enumerable.Range(0, Ldc)];
         }
 
         public ConvGeometry G { get; }
@@ -74,8 +74,9 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         public int[] SmoothStart { get; }   // likewise for smooth entries (absolute indices into order)
         public int[] Taps { get; }
         public int[] Points { get; }
-        public int[] Channels { get; }
-        public int Ldy { get; }
+        public int CoutPad { get; }
+        public int Ldc { get; }
+        public int[] Lanes { get; }
         public int[] Origins { get; }
         public int[] TapShifts { get; }
         public int[] PointShift { get; }
@@ -139,40 +140,39 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                 src.Slice((c * h + r) * w, w).CopyTo(dst.Slice(c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, w));
     }
 
-    // y[n] (Cout, positions) = ys (positions, ldc)^T + bias: channel co of group gr is column gr * coutPad + co % coutG.
+    // dst[k * ldd + i] = src[i * lds + k] (+ bias[k]) for i < rows, k < cols: 8 x 8 blocks through AVX registers for
+    // float (the last block of each direction overlaps the one before it), element by element otherwise.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Transpose(T[] ys, int ldc, int coutPad, T[] y, int n, T[]? bias, Plan l)
+    private static void TransposeTile(ref T src, int lds, ref T dst, int ldd, int rows, int cols, ReadOnlySpan<T> bias)
     {
-        var g = l.G;
-        int positions = l.Positions, coutG = g.CoutPerGroup;
-        ref T s0 = ref CpuCacKernel<T>.At(ys, 0);
-        int co = 0;
-        if (typeof(T) == typeof(float) && Avx.IsSupported && coutG % 8 == 0 && positions >= 8)
+        if (typeof(T) == typeof(float) && Avx.IsSupported && rows >= 8 && cols >= 8)
         {
-            // 8 x 8 blocks through registers; the last block of a plane overlaps the one before it when positions % 8 != 0.
-            var yf = Unsafe.As<T[], float[]>(ref y);
-            var bf = bias is null ? null : Unsafe.As<T[], float[]>(ref bias);
-            ref float sf = ref Unsafe.As<T, float>(ref s0);
-            for (; co < g.Cout; co += 8)
+            ref float sf = ref Unsafe.As<T, float>(ref src);
+            ref float df = ref Unsafe.As<T, float>(ref dst);
+            var bf = MemoryMarshal.Cast<T, float>(bias);
+            for (int k0 = 0; k0 < cols; k0 += 8)
             {
-                ref float yc = ref CpuCacKernel<float>.At(yf, (n * g.Cout + co) * positions);
-                ref float col = ref Unsafe.Add(ref sf, co / coutG * coutPad + co % coutG);
-                for (int q = 0; q < positions; q += 8)
-                    Transpose8(ref Unsafe.Add(ref col, Math.Min(q, positions - 8) * ldc), ldc, ref Unsafe.Add(ref yc, Math.Min(q, positions - 8)), positions, bf, co);
+                int k = Math.Min(k0, cols - 8);
+                for (int i0 = 0; i0 < rows; i0 += 8)
+                {
+                    int i = Math.Min(i0, rows - 8);
+                    Transpose8(ref Unsafe.Add(ref sf, i * lds + k), lds, ref Unsafe.Add(ref df, k * ldd + i), ldd, bf.IsEmpty ? bf : bf.Slice(k, 8));
+                }
             }
+            return;
         }
-        for (; co < g.Cout; co++)
+        for (int k = 0; k < cols; k++)
         {
-            T b = bias is null ? T.Zero : bias[co];
-            var dst = y.AsSpan((n * g.Cout + co) * positions, positions);
-            ref T src = ref Unsafe.Add(ref s0, co / coutG * coutPad + co % coutG);
-            for (int q = 0; q < dst.Length; q++) dst[q] = Unsafe.Add(ref src, q * ldc) + b;
+            T b = bias.IsEmpty ? T.Zero : bias[k];
+            ref T d = ref Unsafe.Add(ref dst, k * ldd);
+            ref T sk = ref Unsafe.Add(ref src, k);
+            for (int i = 0; i < rows; i++) Unsafe.Add(ref d, i) = Unsafe.Add(ref sk, i * lds) + b;
         }
     }
 
-    // dst[k * ldd + i] = src[i * lds + k] + bias[c0 + k] for i, k < 8.
+    // dst[k * ldd + i] = src[i * lds + k] + bias[k] for i, k < 8.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(ref float src, int lds, ref float dst, int ldd, float[]? bias, int c0)
+    private static void Transpose8(ref float src, int lds, ref float dst, int ldd, ReadOnlySpan<float> bias)
     {
         var r0 = Vector256.LoadUnsafe(ref src);
         var r1 = Vector256.LoadUnsafe(ref src, (nuint)lds);
@@ -190,38 +190,23 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
         var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Put(Avx.Permute2x128(u0, u4, 0x20), ref dst, 0, ldd, bias, c0);
-        Put(Avx.Permute2x128(u1, u5, 0x20), ref dst, 1, ldd, bias, c0);
-        Put(Avx.Permute2x128(u2, u6, 0x20), ref dst, 2, ldd, bias, c0);
-        Put(Avx.Permute2x128(u3, u7, 0x20), ref dst, 3, ldd, bias, c0);
-        Put(Avx.Permute2x128(u0, u4, 0x31), ref dst, 4, ldd, bias, c0);
-        Put(Avx.Permute2x128(u1, u5, 0x31), ref dst, 5, ldd, bias, c0);
-        Put(Avx.Permute2x128(u2, u6, 0x31), ref dst, 6, ldd, bias, c0);
-        Put(Avx.Permute2x128(u3, u7, 0x31), ref dst, 7, ldd, bias, c0);
+        Put(Avx.Permute2x128(u0, u4, 0x20), ref dst, 0, ldd, bias);
+        Put(Avx.Permute2x128(u1, u5, 0x20), ref dst, 1, ldd, bias);
+        Put(Avx.Permute2x128(u2, u6, 0x20), ref dst, 2, ldd, bias);
+        Put(Avx.Permute2x128(u3, u7, 0x20), ref dst, 3, ldd, bias);
+        Put(Avx.Permute2x128(u0, u4, 0x31), ref dst, 4, ldd, bias);
+        Put(Avx.Permute2x128(u1, u5, 0x31), ref dst, 5, ldd, bias);
+        Put(Avx.Permute2x128(u2, u6, 0x31), ref dst, 6, ldd, bias);
+        Put(Avx.Permute2x128(u3, u7, 0x31), ref dst, 7, ldd, bias);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Put(Vector256<float> v, ref float dst, int k, int ldd, float[]? bias, int c0)
+    private static void Put(Vector256<float> v, ref float dst, int k, int ldd, ReadOnlySpan<float> bias)
     {
-        if (bias is not null) v += Vector256.Create(bias[c0 + k]);
+        if (!bias.IsEmpty) v += Vector256.Create(bias[k]);
         v.StoreUnsafe(ref dst, (nuint)(k * ldd));
     }
 
-    // gxt rows (bases[t] + shift) * stride + lane0, NR lanes each, += tile[t, 0..NR) for t < rows.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Fold(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> bases, int shift, T[] gxt, int stride, int lane0)
-    {
-        int w = Vector<T>.Count;
-        ref T tr = ref MemoryMarshal.GetReference(tile);
-        for (int t = 0; t < rows; t++)
-        {
-            // In range: the pixel lies in the padded sample and lane0 + NR <= stride (lane tiles are padded).
-            ref T dst = ref CpuCacKernel<T>.At(gxt, (bases[t] + shift) * stride + lane0);
-            ref T src = ref Unsafe.Add(ref tr, t * 2 * w);
-            (Vector.LoadUnsafe(ref dst) + Vector.LoadUnsafe(ref src)).StoreUnsafe(ref dst);
-            (Vector.LoadUnsafe(ref dst, (nuint)w) + Vector.LoadUnsafe(ref src, (nuint)w)).StoreUnsafe(ref dst, (nuint)w);
-        }
-    }
 
     // Row offsets of the MR-tile starting at t of a list (a short tile repeats its last entry).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -270,9 +255,9 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     {
         var g = l.G;
         int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
-        // Tiles are stored channels-last, ys (positions, ldc) with each group's channels padded to whole tiles, then
-        // transposed into y: two vector stores per tile row instead of a scalar store per element.
-        int coutPad = (coutG + NR - 1) / NR * NR, ldc = g.Groups * coutPad;
+        // Tiles are stored channels-last into ys (positions, Ldc), then transposed into y: two vector stores per tile
+        // row instead of a scalar store per element.
+        int coutPad = l.CoutPad, ldc = l.Ldc;
         var xp = Rent(l.PaddedSample, clear: true);
         var ys = Rent(positions * ldc);
         var bases = ArrayPool<int>.Shared.Rent(positions);
@@ -290,7 +275,9 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                 l.Locate(b, q, n, bases, outs, ldc);
                 for (int gr = 0; gr < g.Groups; gr++)
                     ForwardTiles(xp, bases.AsSpan(0, q), outs, l.Points, gr * cinG, cinG, phiPanels, gr * phiLength, ys, gr * coutPad, coutG);
-                Transpose(ys, ldc, coutPad, y, n, bias, l);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    TransposeTile(ref ys[gr * coutPad], ldc, ref y[(n * g.Cout + gr * coutG) * positions], positions, positions, coutG,
+                        bias is null ? default : bias.AsSpan(gr * coutG, coutG));
             }
         }
         finally
@@ -301,24 +288,20 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         }
     }
 
-    // panel (count, NR) per channel tile of group gr: gy at the listed positions, transposed.
+    // panel (count, NR) per channel tile j of a group: rows outs[t] of the staged gyT, lanes c0 + j * NR ...
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GatherGy(T[] gy, ReadOnlySpan<int> outs, int[] channels, int c0, int coutG, T[] panel)
+    private static void GatherGy(T[] gyt, ReadOnlySpan<int> outs, int c0, int coutPad, T[] panel)
     {
-        int nr = NR, count = outs.Length;
-        for (int j = 0; j * nr < coutG; j++)
+        int nr = NR, w = Vector<T>.Count, count = outs.Length;
+        ref T src = ref CpuCacKernel<T>.At(gyt, c0);
+        for (int j = 0; j * nr < coutPad; j++)
         {
-            var d = panel.AsSpan(j * count * nr, count * nr);
-            int lanes = Math.Min(nr, coutG - j * nr);
-            for (int lane = 0; lane < nr; lane++)
+            ref T d = ref CpuCacKernel<T>.At(panel, j * count * nr);
+            for (int t = 0; t < count; t++)
             {
-                if (lane >= lanes)
-                {
-                    for (int t = 0; t < count; t++) d[t * nr + lane] = T.Zero;
-                    continue;
-                }
-                var src = gy.AsSpan(channels[c0 + j * nr + lane]);
-                for (int t = 0; t < count; t++) d[t * nr + lane] = src[outs[t]];
+                ref T row = ref Unsafe.Add(ref src, outs[t] + j * nr);
+                Vector.LoadUnsafe(ref row).StoreUnsafe(ref d, (nuint)(t * nr));
+                Vector.LoadUnsafe(ref row, (nuint)w).StoreUnsafe(ref d, (nuint)(t * nr + w));
             }
         }
     }
@@ -334,28 +317,30 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                 ref CpuCacKernel<T>.At(gyPanel, j * count * nr), ref CpuCacKernel<T>.At(acc, acc0 + j * nr), coutPad, true);
     }
 
-    // Input-gradient tiles, channels-last: for each listed position (gy offset outs[t], window origin bases[t]) and
+    // Input-gradient tiles, all channels-last: for each listed position (gyT row outs[t], window origin bases[t]) and
     // shift s (one per tap; panels (coutG, NR) per lane tile of input channels, cinPad lanes per shift), the
-    // pixel row gxt[(bases[t] + shifts[s]) * stride + lane0 ..] += sum_co gy[outs[t] + Channels[co]] * W[co, lane, s].
+    // pixel row gxt[(bases[t] + shifts[s]) * stride + lane0 ..] += sum_co gyT[outs[t] + steps[co]] * W[co, lane, s],
+    // accumulated by the kernel in place.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InputTiles(T[] gy, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] channels, int c0, int coutG,
-        T[] panels, int panel0, ReadOnlySpan<int> shifts, int cinPad, T[] gxt, int stride, int lane0, Span<T> tile)
+    private static void InputTiles(T[] gyt, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] steps, int c0, int coutG,
+        T[] panels, int panel0, ReadOnlySpan<int> shifts, int cinPad, T[] gxt, int stride, int lane0)
     {
         int nr = NR, tiles = cinPad / nr;
-        ref T src = ref CpuCacKernel<T>.At(gy, 0);
-        ref int step = ref CpuCacKernel<T>.At(channels, c0);
-        ref T c = ref tile[0];
+        ref T src = ref CpuCacKernel<T>.At(gyt, 0);
+        ref int step = ref CpuCacKernel<T>.At(steps, c0);
+        Span<int> cRows = stackalloc int[MR];
         for (int t = 0; t < outs.Length; t += MR)
         {
             int rows = Math.Min(MR, outs.Length - t);
             nint r0 = Row(outs, t, 0), r1 = Row(outs, t, 1), r2 = Row(outs, t, 2), r3 = Row(outs, t, 3), r4 = Row(outs, t, 4), r5 = Row(outs, t, 5);
             for (int s = 0; s < shifts.Length; s++)
+            {
+                for (int i = 0; i < rows; i++) cRows[i] = (bases[t + i] + shifts[s]) * stride;
                 for (int j = 0; j < tiles; j++)
-                {
                     CpuCacKernel<T>.Run(coutG, ref src, ref step, r0, r1, r2, r3, r4, r5,
-                        ref CpuCacKernel<T>.At(panels, panel0 + (s * tiles + j) * coutG * nr), ref c, ref CpuCacKernel<T>.TileRows[0], rows, false);
-                    Fold(tile, rows, bases.Slice(t, rows), shifts[s], gxt, stride, lane0 + j * nr);
-                }
+                        ref CpuCacKernel<T>.At(panels, panel0 + (s * tiles + j) * coutG * nr), ref CpuCacKernel<T>.At(gxt, lane0 + j * nr),
+                        ref cRows[0], rows, true);
+            }
         }
     }
 
@@ -365,17 +350,11 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     private static void Unfold(T[] gxt, int stride, int cinPad, int n, T[] gx, Plan l)
     {
         var g = l.G;
-        int cinG = g.CinPerGroup;
-        for (int c = 0; c < g.Cin; c++)
-        {
-            int lane = c / cinG * cinPad + c % cinG;
+        int cinG = g.CinPerGroup, hw = g.H * g.W;
+        for (int gr = 0; gr < g.Groups; gr++)
             for (int r = 0; r < g.H; r++)
-            {
-                var dst = gx.AsSpan((int)(((long)(n * g.Cin + c) * g.H + r) * g.W), g.W);
-                var src = gxt.AsSpan(((r + g.PadH) * l.Wp + g.PadW) * stride + lane);
-                for (int col = 0; col < dst.Length; col++) dst[col] = src[col * stride];
-            }
-        }
+                TransposeTile(ref gxt[((r + g.PadH) * l.Wp + g.PadW) * stride + gr * cinPad], stride,
+                    ref gx[(n * g.Cin + gr * cinG) * hw + r * g.W], hw, g.W, cinG, default);
         Array.Clear(gxt, 0, l.PaddedPlane * stride);
     }
 
@@ -385,7 +364,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         var l = new Plan(order, sharp, g, point);
         int chunks = Chunks(g);
         int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup;
-        int coutPad = (coutG + NR - 1) / NR * NR;
+        int coutPad = l.CoutPad;
         // Per worker: gW^T (G, patch, coutPad) and g(w_phi)^T (G, Cin/G, coutPad).
         int gwtLength = g.Groups * patch * coutPad, phitLength = g.Groups * cinG * coutPad;
         var gwParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[gwtLength]).ToArray();
@@ -446,38 +425,39 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         var xp = !gw ? null : Rent(l.PaddedSample, clear: true);
         var gxt = gx is null ? null : Rent(l.PaddedPlane * stride, clear: true);
         var gyPanel = !gw ? null : Rent(positions * coutPad);
-        var gys = Rent(g.Cout * l.Ldy);
+        var gyt = Rent(positions * l.Ldc);
         var bases = ArrayPool<int>.Shared.Rent(positions);
         var outs = ArrayPool<int>.Shared.Rent(positions);
-        Span<T> tile = stackalloc T[MR * NR];
         try
         {
             for (int n = n0; n < n1; n++)
             {
                 if (xp is not null) Pad(x, n, xp, l);
-                for (int c = 0; c < g.Cout; c++) gy.AsSpan((n * g.Cout + c) * positions, positions).CopyTo(gys.AsSpan(c * l.Ldy));
+                // gy of the sample, channels-last: gyT (positions, Ldc).
+                for (int gr = 0; gr < g.Groups; gr++)
+                    TransposeTile(ref gy[(n * g.Cout + gr * coutG) * positions], positions, ref gyt[gr * coutPad], l.Ldc, coutG, positions, default);
                 for (int part = 0; part < 2; part++)
                 {
                     // part 0: the sharp windows (taps, W); part 1: the smooth sample pixels (points, w_phi).
                     var starts = part == 0 ? l.SharpStart : l.SmoothStart;
                     int a = starts[n], count = starts[n + 1] - a;
                     if (count == 0) continue;
-                    l.Locate(a, count, n, bases, outs);
+                    l.Locate(a, count, n, bases, outs, l.Ldc);
                     int steps = part == 0 ? patch : cinG;
                     var offsets = part == 0 ? l.Taps : l.Points;
                     for (int gr = 0; gr < g.Groups; gr++)
                     {
                         if (xp is not null)
                         {
-                            GatherGy(gys, outs.AsSpan(0, count), l.Channels, gr * coutG, coutG, gyPanel!);
+                            GatherGy(gyt, outs.AsSpan(0, count), gr * coutPad, coutPad, gyPanel!);
                             var acc = part == 0 ? gwAcc! : phiAcc!;
                             WeightTiles(xp, bases, count, offsets.AsSpan(gr * steps, steps), gyPanel!, coutG, acc, gr * steps * coutPad, coutPad);
                         }
                         if (gxt is not null)
                         {
-                            InputTiles(gys, bases.AsSpan(0, count), outs.AsSpan(0, count), l.Channels, gr * coutG, coutG,
+                            InputTiles(gyt, bases.AsSpan(0, count), outs.AsSpan(0, count), l.Lanes, gr * coutPad, coutG,
                                 part == 0 ? wPanels! : phiPanels!, gr * (part == 0 ? wLength : phiLength),
-                                part == 0 ? l.TapShifts : l.PointShift, cinPad, gxt, stride, gr * cinPad, tile);
+                                part == 0 ? l.TapShifts : l.PointShift, cinPad, gxt, stride, gr * cinPad);
                         }
                     }
                 }
@@ -486,7 +466,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         }
         finally
         {
-            Return(xp, gxt, gyPanel, gys);
+            Return(xp, gxt, gyPanel, gyt);
             ArrayPool<int>.Shared.Return(bases);
             ArrayPool<int>.Shared.Return(outs);
         }
