@@ -22,7 +22,13 @@ internal static class TrainCommand
         var data = new Option<string?>("--data") { Description = "Directory holding the dataset files (default: /usr/share/datasets/<dataset>)" };
         var epochs = new Option<int>("--epochs") { Description = "Number of epochs", DefaultValueFactory = _ => 1 };
         var batchSize = new Option<int>("--batch-size") { Description = "Mini-batch size", DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { Description = "Initial learning rate (divided by 10 at 50% and 75% of the epochs)", DefaultValueFactory = _ => 0.1 };
+        var lr = new Option<double>("--lr") { Description = "Initial learning rate", DefaultValueFactory = _ => 0.1 };
+        var schedule = new Option<string>("--schedule")
+        {
+            Description = "Learning-rate schedule: cosine (to 0 over the run, stepped every batch), multistep (divided by 10 at 50% and 75% of the epochs) or constant",
+            DefaultValueFactory = _ => "cosine",
+        };
+        schedule.AcceptOnlyFromAmong("cosine", "multistep", "constant");
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum (Nesterov)", DefaultValueFactory = _ => 0.9 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 1e-4 };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and test images (quick runs)" };
@@ -31,17 +37,17 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, momentum, weightDecay, limit, seed, output,
+            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output,
         };
         command.SetAction(parse => Run(new TrainSettings(
             parse.GetValue(model)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(epochs),
-            parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay),
+            parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(schedule)!, parse.GetValue(momentum), parse.GetValue(weightDecay),
             parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output))));
         return command;
     }
 
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
-        double Lr, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir)
+        double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir)
     {
         public void Validate()
         {
@@ -66,18 +72,19 @@ internal static class TrainCommand
         var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: normalize, limit: s.Limit);
         var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
-        var scheduler = new MultiStepLR(optimizer, [Math.Max(1, s.Epochs / 2), Math.Max(1, s.Epochs * 3 / 4)]);
-        var trainer = new Trainer(net, optimizer);
+        LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, [Math.Max(1, s.Epochs / 2), Math.Max(1, s.Epochs * 3 / 4)]) : null;
+        LrScheduler? batchScheduler = s.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, s.Epochs * trainLoader.Count) : null;
+        var trainer = new Trainer(net, optimizer, batchScheduler);
 
         AnsiConsole.MarkupLine($"[bold]cac train[/] {s.Model} on {s.Dataset}: {trainLoader.SampleCount} train / {testLoader.SampleCount} test images, " +
-                               $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr}");
+                               $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr} ({s.Schedule})");
         var metrics = new RunMetrics(s.Model, s.Dataset, net.ParameterCount(), s.Seed, s.BatchSize, []);
         for (int epoch = 0; epoch < s.Epochs; epoch++)
         {
             double lrNow = optimizer.LearningRate;
             var result = TrainWithProgress(trainer, trainLoader, epoch, s.Epochs);
             double testAccuracy = trainer.Evaluate(testLoader);
-            scheduler.Step();
+            epochScheduler?.Step();
             metrics.Epochs.Add(new EpochMetrics(epoch + 1, result.Loss, result.Accuracy, testAccuracy, result.Seconds, result.ImagesPerSecond, lrNow));
             AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, JsonOptions));
             SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), net.StateDict());

@@ -14,8 +14,9 @@ public readonly record struct EpochResult(double Loss, double Accuracy, double S
 /// <summary>
 /// Supervised classification training: softmax cross-entropy, one optimizer step per batch.
 /// Knows nothing about the console; callers observe progress through a callback.
+/// A <paramref name="batchScheduler"/>, when given, steps after every optimizer step (per-iteration schedules).
 /// </summary>
-public sealed class Trainer(Module model, Optimizer optimizer)
+public sealed class Trainer(Module model, Optimizer optimizer, LrScheduler? batchScheduler = null)
 {
     /// <summary>The model being trained.</summary>
     public Module Model { get; } = model;
@@ -35,6 +36,7 @@ public sealed class Trainer(Module model, Optimizer optimizer)
             optimizer.ZeroGrad();
             loss.Backward();
             optimizer.Step();
+            batchScheduler?.Step();
 
             int n = batch.Labels.Size(0);
             double batchLoss = loss.Item();
