@@ -1,0 +1,63 @@
+namespace Cac;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Content-aware convolution (DESIGN.md section 2) with a given score. x: (N, Cin, H, W), weight: (Cout, Cin/groups, k, k)
+    /// with k &gt;= 2, bias: (Cout) or null, score: (N, 1, Ho, Wo), usually gamma * CacScoreMap(x) + beta. Window (n, oh, ow)
+    /// is sharp iff score &gt; 0 (strict) and gets the full k x k conv; the others get a 1 x 1 conv with
+    /// w_phi = sum of weight over its k x k taps applied to the sample pixel (<see cref="CacSamplePoint"/>); bias on both.
+    /// Returns (N, Cout, Ho, Wo). Gradients: exact for x, weight (w_phi's gradient reaches every tap) and bias; the score
+    /// gets the straight-through gradient sign * sum over channels of g * y (+ at sharp, - at smooth positions).
+    /// Both paths give the same results; <see cref="CacPath.Sparse"/> computes only what each window needs.
+    /// </summary>
+    public static Tensor ContentAwareConv2d(Tensor x, Tensor weight, Tensor? bias, Tensor score, int stride = 1, int padding = 0,
+        int dilation = 1, int groups = 1, CacSamplePoint point = CacSamplePoint.Centre, CacPath path = CacPath.Sparse) =>
+        path == CacPath.Dense
+            ? ContentAwareConv2dDense(x, weight, bias, score, stride, padding, dilation, groups, point)
+            : ContentAwareConv2dSparse(x, weight, bias, score, stride, padding, dilation, groups, point);
+
+    /// <summary>
+    /// The dense-blend reference of <see cref="ContentAwareConv2d"/>: both convolutions over every position, blended
+    /// by the straight-through gates: y = sharp_gate(score) * conv_kxk(x) + smooth_gate(score) * conv_1x1(sample(x), w_phi).
+    /// Built from differentiable ops only, so autograd derives every gradient.
+    /// </summary>
+    public static Tensor ContentAwareConv2dDense(Tensor x, Tensor weight, Tensor? bias, Tensor score, int stride = 1, int padding = 0,
+        int dilation = 1, int groups = 1, CacSamplePoint point = CacSamplePoint.Centre)
+    {
+        var g = CacConvGeometry("cac_conv2d_dense", x, weight, bias, score, stride, padding, dilation, groups);
+        var ySharp = Conv2d(x, weight, bias, stride, padding, dilation, groups);                   // (N, Cout, Ho, Wo)
+        var wPhi = Sum(weight, [2, 3], keepDim: true);                                             // (Cout, Cin/g, 1, 1)
+        var samples = CacSamplePoints(x, g.KH, stride, padding, dilation, point);                  // (N, Cin, Ho, Wo)
+        var ySmooth = Conv2d(samples, wPhi, bias, 1, 0, 1, groups);                                // (N, Cout, Ho, Wo)
+        return Add(Mul(CacSharpGate(score), ySharp), Mul(CacSmoothGate(score), ySmooth));         // mask (N, 1, Ho, Wo) broadcast
+    }
+
+    // Validates a CAC call and returns its geometry.
+    private static ConvGeometry CacConvGeometry(string op, Tensor x, Tensor weight, Tensor? bias, Tensor score,
+        int stride, int padding, int dilation, int groups)
+    {
+        RequireCompatible(op, x, weight, bias, score);
+        RequireFloat(x, op);
+        RequireRank(x, 4, op, "(N, Cin, H, W)");
+        if (weight.Rank != 4 || weight.Dims[2] != weight.Dims[3])
+            throw new ArgumentException($"{op}: weight must be (Cout, Cin/groups, k, k), got {Shape.Format(weight.Dims)}");
+        int k = weight.Dims[2];
+        if (k < 2)
+            throw new ArgumentException($"{op}: 1 x 1 convolutions are never content-aware (weight {Shape.Format(weight.Dims)}); use a plain conv2d");
+        if (stride < 1 || padding < 0 || dilation < 1 || groups < 1)
+            throw new ArgumentException($"{op}: invalid stride={stride} padding={padding} dilation={dilation} groups={groups}");
+        var d = x.Dims;
+        int cout = weight.Dims[0];
+        if (d[1] % groups != 0 || cout % groups != 0 || weight.Dims[1] * groups != d[1])
+            throw new ArgumentException($"{op}: input {Shape.Format(d)} and weight {Shape.Format(weight.Dims)} do not match groups={groups} (expected weight (Cout, {d[1] / groups}, k, k) with Cout divisible by groups)");
+        if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != cout))
+            throw new ArgumentException($"{op}: bias must be ({cout}), got {Shape.Format(bias.Dims)}");
+        var g = new ConvGeometry(d[0], d[1], d[2], d[3], cout, k, k, stride, stride, padding, padding, dilation, dilation, groups);
+        if (g.Ho <= 0 || g.Wo <= 0)
+            throw new ArgumentException($"{op}: input {Shape.Format(d)} is too small for kernel {k}, padding {padding}, dilation {dilation}");
+        if (score.Rank != 4 || score.Dims[0] != g.N || score.Dims[1] != 1 || score.Dims[2] != g.Ho || score.Dims[3] != g.Wo)
+            throw new ArgumentException($"{op}: score must be ({g.N}, 1, {g.Ho}, {g.Wo}) for input {Shape.Format(d)}, got {Shape.Format(score.Dims)}");
+        return g;
+    }
+}

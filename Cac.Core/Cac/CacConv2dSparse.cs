@@ -1,0 +1,57 @@
+namespace Cac;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// The fast path of <see cref="ContentAwareConv2d"/>: positions are partitioned by score into P sharp and Q smooth
+    /// (one Int32 list, sharp first, each ascending). Only the sharp windows are gathered into im2col columns
+    /// (Cin/g*k*k, P) for the k x k GEMM, only the smooth windows' sample pixels (Cin/g, Q) into the 1 x 1 GEMM with
+    /// w_phi, and both results are scattered into y by position (<see cref="IBackend.CacSparseForward"/>). The backward
+    /// pass mirrors it (<see cref="IBackend.CacSparseBackward"/>): gW from the re-gathered columns and the gathered
+    /// output gradient, gx by scatter-adding (col2im restricted to the sharp windows, plus the sample pixels),
+    /// g(w_phi) spread to every tap. When every window is sharp it is the standard convolution.
+    /// </summary>
+    public static Tensor ContentAwareConv2dSparse(Tensor x, Tensor weight, Tensor? bias, Tensor score, int stride = 1, int padding = 0,
+        int dilation = 1, int groups = 1, CacSamplePoint point = CacSamplePoint.Centre)
+    {
+        const string op = "cac_conv2d_sparse";
+        var g = CacConvGeometry(op, x, weight, bias, score, stride, padding, dilation, groups);
+        var be = x.Backend;
+        int positions = g.Ho * g.Wo;
+        int total = checked(g.N * positions);
+        var order = Tensor.Zeros([total], DType.Int32, x.Device);                      // sharp positions, then smooth
+        int sharp = be.CacPartition(score.Storage, total, order.Storage);
+        bool allSharp = sharp == total;
+        var wPhi = Empty(x, g.Cout, g.CinPerGroup);                                       // (Cout, Cin/g)
+        be.CacSumTaps(weight.Storage, wPhi.Storage, g.Cout * g.CinPerGroup, g.KH * g.KW);
+
+        var y = Empty(x, g.N, g.Cout, g.Ho, g.Wo);
+        if (allSharp) be.Conv2dForward(x.Storage, weight.Storage, bias?.Storage, y.Storage, g);
+        else be.CacSparseForward(x.Storage, weight.Storage, wPhi.Storage, bias?.Storage, order.Storage, sharp, y.Storage, g, point);
+
+        Tensor[] inputs = bias is null ? [x, weight, score] : [x, weight, score, bias];
+        return Autograd.Record(op, y, inputs, gy =>
+        {
+            var gx = x.RequiresGrad ? Empty(x, x.Shape) : null;
+            var gw = weight.RequiresGrad ? Empty(weight, weight.Shape) : null;
+            if (allSharp)
+            {
+                if (gx is not null) be.Conv2dBackwardInput(gy.Storage, weight.Storage, gx.Storage, g);
+                if (gw is not null) be.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
+            }
+            else if (gx is not null || gw is not null)
+            {
+                be.CacSparseBackward(x.Storage, weight.Storage, wPhi.Storage, gy.Storage, order.Storage, sharp, gx?.Storage, gw?.Storage, g, point);
+            }
+            Tensor? gScore = null, gBias = null;
+            if (score.RequiresGrad)
+            {
+                gScore = Empty(score, score.Shape);
+                be.CacScoreGrad(gy.Storage, y.Storage, score.Storage, gScore.Storage, g.N, g.Cout, positions);
+            }
+            if (bias is { RequiresGrad: true })
+                gBias = SumTo(gy, [1, g.Cout, 1, 1]).Reshape(g.Cout);
+            return bias is null ? [gx, gw, gScore] : [gx, gw, gScore, gBias];
+        });
+    }
+}

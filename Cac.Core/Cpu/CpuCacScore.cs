@@ -1,0 +1,96 @@
+using System.Numerics;
+
+namespace Cac;
+
+/// <summary>
+/// CPU kernels of the CAC score: Sobel score map, hard mask, sharp/smooth partition, and the
+/// straight-through score gradient. Contracts in IBackend.Cac.cs; samples run in parallel.
+/// </summary>
+internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private static readonly T Two = T.CreateTruncating(2);
+
+    // xbar: (N, 1, H, W) -> score: (N, 1, Ho, Wo); m: side of the smoothing box (1 = none).
+    public static void Sobel(T[] xbar, T[] score, ConvGeometry g, int m)
+    {
+        int ho = g.Ho, wo = g.Wo, h = g.H, w = g.W;
+        int half = (m - 1) / 2;
+        T inv = T.One / T.CreateTruncating(m * m);
+        CpuParallel.For(g.N, 1, (n0, n1) =>
+        {
+            for (long n = n0; n < n1; n++)
+            {
+                int plane = (int)(n * h * w), outPlane = (int)(n * ho * wo);
+                for (int oh = 0; oh < ho; oh++)
+                    for (int ow = 0; ow < wo; ow++)
+                    {
+                        T sum = T.Zero;
+                        for (int a = 0; a < m; a++)
+                            for (int b = 0; b < m; b++)
+                                sum += Magnitude(xbar, plane, h, w, g, oh + a - half, ow + b - half);
+                        score[outPlane + oh * wo + ow] = m == 1 ? sum : sum * inv;
+                    }
+            }
+        });
+    }
+
+    // Sobel magnitude centred on the window centre of (possibly virtual) output position (vh, vw).
+    private static T Magnitude(T[] x, int plane, int h, int w, ConvGeometry g, int vh, int vw)
+    {
+        int ch = vh * g.StrideH - g.PadH + g.DilationH * (g.KH / 2);
+        int cw = vw * g.StrideW - g.PadW + g.DilationW * (g.KW / 2);
+        int dh = g.DilationH, dw = g.DilationW;
+        T At(int r, int c) => (uint)r < (uint)h && (uint)c < (uint)w ? x[plane + r * w + c] : T.Zero;
+        T tl = At(ch - dh, cw - dw), tc = At(ch - dh, cw), tr = At(ch - dh, cw + dw);
+        T ml = At(ch, cw - dw), mr = At(ch, cw + dw);
+        T bl = At(ch + dh, cw - dw), bc = At(ch + dh, cw), br = At(ch + dh, cw + dw);
+        // Cross-correlation with [[1,0,-1],[2,0,-2],[1,0,-1]] and its transpose.
+        T gx = (tl - tr) + Two * (ml - mr) + (bl - br);
+        T gy = (tl - bl) + Two * (tc - bc) + (tr - br);
+        return T.Sqrt(gx * gx + gy * gy);
+    }
+
+    public static void Step(T[] x, T[] y)
+    {
+        for (long i = 0; i < x.LongLength; i++) y[i] = x[i] > T.Zero ? T.One : T.Zero;
+    }
+
+    // order: sharp indices ascending, then smooth indices ascending. Returns the sharp count.
+    public static int Partition(T[] score, long count, int[] order)
+    {
+        int sharp = 0;
+        for (int i = 0; i < count; i++) if (score[i] > T.Zero) sharp++;
+        int s = 0, f = sharp;
+        for (int i = 0; i < count; i++)
+        {
+            if (score[i] > T.Zero) order[s++] = i;
+            else order[f++] = i;
+        }
+        return sharp;
+    }
+
+    // gy, y: (N, C, P); score, gScore: (N, P).
+    public static void ScoreGrad(T[] gy, T[] y, T[] score, T[] gScore, int n, int channels, int positions)
+    {
+        CpuParallel.For(n, 1, (n0, n1) =>
+        {
+            for (long s = n0; s < n1; s++)
+            {
+                var acc = gScore.AsSpan((int)(s * positions), positions);
+                acc.Clear();
+                for (int c = 0; c < channels; c++)
+                {
+                    int off = (int)((s * channels + c) * positions);
+                    var a = gy.AsSpan(off, positions);
+                    var b = y.AsSpan(off, positions);
+                    int q = 0;
+                    for (; q + Vector<T>.Count <= positions; q += Vector<T>.Count)
+                        (new Vector<T>(acc[q..]) + new Vector<T>(a[q..]) * new Vector<T>(b[q..])).CopyTo(acc[q..]);
+                    for (; q < positions; q++) acc[q] += a[q] * b[q];
+                }
+                var sc = score.AsSpan((int)(s * positions), positions);
+                for (int q = 0; q < positions; q++) if (!(sc[q] > T.Zero)) acc[q] = -acc[q];
+            }
+        });
+    }
+}

@@ -1,0 +1,171 @@
+namespace Cac.Nn;
+
+/// <summary>
+/// Content-aware convolution layer (CAC, DESIGN.md section 2): a k x k convolution (k &gt;= 2) that, per sample and
+/// output position, runs the full convolution only on "sharp" windows and a 1 x 1 convolution with
+/// w_phi = sum of the weight over its taps on the sample pixel of "smooth" windows.
+/// <para>
+/// Score: s = gamma * G + beta with G = <see cref="Ops.CacScoreMap"/>(x) (Sobel magnitude of the channel mean, no
+/// gradient). Window i is sharp iff s_i &gt; 0: strict, so a flat window (G = 0) with beta = 0 takes the cheap path,
+/// where for a window inside a constant region both paths give the same value. The same hard mask is used in
+/// training and evaluation; gamma and beta learn through the straight-through gate (DESIGN.md 2.7).
+/// </para>
+/// <para>
+/// Parameters, in order: <c>weight</c> (Cout, Cin/groups, k, k) and <c>bias</c> (Cout), named and initialised
+/// exactly as <see cref="Conv2d"/> (same generator, same values), so a Conv2d state dict loads into it
+/// (<c>LoadStateDict(state, strict: false)</c>, or <see cref="FromConv2d"/>); then <c>gamma</c> and <c>beta</c>,
+/// both of shape (1) as PyTorch's nn.Parameter(torch.ones(1)): gamma = 1 (the official code's fixed value) and
+/// beta = 0, so a fresh layer is sharp wherever the input is not flat and equals a standard conv there.
+/// </para>
+/// The sharp ratio rho = mean(mask) is reported per batch (<see cref="LastSharpRatio"/>, differentiable as
+/// <see cref="SharpRatio"/>), accumulated over a pass (<see cref="AccumulatedSharpRatio"/>, <see cref="ResetSharpRatio"/>),
+/// and the last batch's mask is kept for visualisation (<see cref="LastMask"/>).
+/// </summary>
+public sealed class ContentAwareConv2d : Module
+{
+    private Tensor? _sharpRatio;
+    private long _sharpCount;
+    private long _positionCount;
+
+    /// <summary>Creates the layer; weight and bias are drawn from <paramref name="generator"/> exactly as <see cref="Conv2d"/> draws them.</summary>
+    public ContentAwareConv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
+        int groups = 1, bool bias = true, CacSamplePoint samplePoint = CacSamplePoint.Centre, CacPath path = CacPath.Sparse,
+        Generator? generator = null)
+    {
+        if (kernelSize == 1)
+            throw new ArgumentException("ContentAwareConv2d: 1 x 1 convolutions are never content-aware (a 1 x 1 window has nothing to simplify); use Conv2d");
+        if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0 || dilation <= 0 || groups <= 0)
+            throw new ArgumentException($"ContentAwareConv2d: invalid hyper-parameters in={inChannels} out={outChannels} kernel={kernelSize} stride={stride} padding={padding} dilation={dilation} groups={groups}");
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"ContentAwareConv2d: in_channels {inChannels} and out_channels {outChannels} must both be divisible by groups {groups}");
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        KernelSize = kernelSize;
+        Stride = stride;
+        Padding = padding;
+        Dilation = dilation;
+        Groups = groups;
+        SamplePoint = samplePoint;
+        Path = path;
+        var g = generator ?? Generator.Default;
+        Weight = RegisterParameter("weight", Tensor.Zeros([outChannels, inChannels / groups, kernelSize, kernelSize]));
+        Init.KaimingUniform(Weight, a: Math.Sqrt(5), generator: g);
+        if (bias)
+        {
+            double bound = 1 / Math.Sqrt(Init.CalculateFans(Weight).FanIn);
+            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros([outChannels]), -bound, bound, g));
+        }
+        Gamma = RegisterParameter("gamma", Tensor.Ones([1]));
+        Beta = RegisterParameter("beta", Tensor.Zeros([1]));
+    }
+
+    /// <summary>A CAC layer with the geometry and (copied) weight and bias of a standard convolution.</summary>
+    public static ContentAwareConv2d FromConv2d(Conv2d conv, CacSamplePoint samplePoint = CacSamplePoint.Centre, CacPath path = CacPath.Sparse)
+    {
+        var cac = new ContentAwareConv2d(conv.InChannels, conv.OutChannels, conv.KernelSize, conv.Stride, conv.Padding, conv.Dilation,
+            conv.Groups, conv.Bias is not null, samplePoint, path, new Generator(0));
+        cac.To(conv.Weight.DType).To(conv.Weight.Device);
+        cac.Weight.CopyFrom(conv.Weight);
+        if (conv.Bias is not null) cac.Bias!.CopyFrom(conv.Bias);
+        return cac;
+    }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Kernel height and width (at least 2).</summary>
+    public int KernelSize { get; }
+
+    /// <summary>Stride in both directions.</summary>
+    public int Stride { get; }
+
+    /// <summary>Zero padding on every side.</summary>
+    public int Padding { get; }
+
+    /// <summary>Dilation in both directions.</summary>
+    public int Dilation { get; }
+
+    /// <summary>Number of channel groups.</summary>
+    public int Groups { get; }
+
+    /// <summary>Which pixel a smooth window samples (centre by default, as the paper).</summary>
+    public CacSamplePoint SamplePoint { get; set; }
+
+    /// <summary>Execution path (sparse by default); both give the same results.</summary>
+    public CacPath Path { get; set; }
+
+    /// <summary>Weight: (OutChannels, InChannels/Groups, KernelSize, KernelSize).</summary>
+    public Tensor Weight { get; }
+
+    /// <summary>Bias: (OutChannels), or null when created with bias: false.</summary>
+    public Tensor? Bias { get; }
+
+    /// <summary>Learnable scale of the score map: shape (1), initialised to 1.</summary>
+    public Tensor Gamma { get; }
+
+    /// <summary>Learnable threshold of the score: shape (1), initialised to 0.</summary>
+    public Tensor Beta { get; }
+
+    /// <summary>The last forward's hard mask, 1 = sharp: (N, 1, Ho, Wo), detached; null before the first forward.</summary>
+    public Tensor? LastMask { get; private set; }
+
+    /// <summary>The last forward's sharp ratio rho = mean(mask) as a number (NaN before the first forward).</summary>
+    public double LastSharpRatio { get; private set; } = double.NaN;
+
+    /// <summary>Sharp windows counted since the last <see cref="ResetSharpRatio"/>.</summary>
+    public long SharpCount => _sharpCount;
+
+    /// <summary>Windows (samples x positions) counted since the last <see cref="ResetSharpRatio"/>.</summary>
+    public long PositionCount => _positionCount;
+
+    /// <summary>Sharp ratio over every forward since the last <see cref="ResetSharpRatio"/>: sum of masks / count (NaN when nothing was counted).</summary>
+    public double AccumulatedSharpRatio => _positionCount == 0 ? double.NaN : (double)_sharpCount / _positionCount;
+
+    /// <summary>Starts a new accumulation of the sharp ratio (for example at the start of an epoch or evaluation pass).</summary>
+    public void ResetSharpRatio()
+    {
+        _sharpCount = 0;
+        _positionCount = 0;
+    }
+
+    /// <summary>
+    /// The last forward's sharp ratio as a scalar tensor, differentiable in gamma and beta through the same
+    /// straight-through gate as the output (d rho / d score_i = mask_i / count) when the forward ran with
+    /// gradients enabled: the input of the cost-aware objective (DESIGN.md 2.8).
+    /// </summary>
+    public Tensor SharpRatio() => _sharpRatio
+        ?? throw new InvalidOperationException("ContentAwareConv2d.SharpRatio: no forward pass has run yet");
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor x)
+    {
+        var g = Ops.CacScoreMap(x, KernelSize, Stride, Padding, Dilation);        // (N, 1, Ho, Wo), no gradient
+        var score = Ops.Add(Ops.Mul(g, Gamma), Beta);                               // gamma * G + beta
+        var y = Ops.ContentAwareConv2d(x, Weight, Bias, score, Stride, Padding, Dilation, Groups, SamplePoint, Path);
+        var mask = Ops.CacSharpGate(score);
+        _sharpRatio = Ops.Mean(mask);
+        LastMask = mask.Detach();
+        long sharp;
+        using (Autograd.NoGrad()) sharp = (long)Ops.Sum(LastMask).Item();          // exact: a sum of 0s and 1s
+        LastSharpRatio = (double)sharp / mask.Numel;
+        _sharpCount += sharp;
+        _positionCount += mask.Numel;
+        return y;
+    }
+
+    /// <inheritdoc />
+    protected override string ExtraRepr()
+    {
+        var s = $"{InChannels}, {OutChannels}, kernel_size={Repr.Pair(KernelSize, KernelSize)}, stride={Repr.Pair(Stride, Stride)}";
+        if (Padding != 0) s += $", padding={Repr.Pair(Padding, Padding)}";
+        if (Dilation != 1) s += $", dilation={Repr.Pair(Dilation, Dilation)}";
+        if (Groups != 1) s += $", groups={Groups}";
+        if (Bias is null) s += ", bias=False";
+        if (SamplePoint != CacSamplePoint.Centre) s += ", sample_point=top_left";
+        if (Path != CacPath.Sparse) s += ", path=dense";
+        return s;
+    }
+}

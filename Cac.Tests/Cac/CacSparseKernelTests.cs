@@ -1,0 +1,59 @@
+using FluentAssertions;
+using Xunit;
+using static Cac.Tests.TestUtil;
+
+namespace Cac.Tests.ContentAware;
+
+/// <summary>The CPU's fused per-sample sparse kernels against the composed default built from the fine-grained kernels.</summary>
+public class CacSparseKernelTests
+{
+    [Theory]
+    [InlineData(1, 3, 1, 1, 1, 1, true, CacSamplePoint.Centre)]
+    [InlineData(5, 3, 1, 1, 1, 1, true, CacSamplePoint.Centre)]
+    [InlineData(5, 3, 2, 0, 1, 2, false, CacSamplePoint.TopLeft)]
+    [InlineData(3, 5, 2, 2, 1, 1, true, CacSamplePoint.TopLeft)]
+    [InlineData(4, 3, 1, 2, 2, 2, false, CacSamplePoint.Centre)]
+    public void Fused_cpu_kernels_equal_the_composed_default(int n, int k, int stride, int pad, int dilation, int groups, bool bias, CacSamplePoint point)
+    {
+        var be = Device.Cpu.Backend;
+        const int cin = 4, cout = 6, h = 9, w = 8;
+        var g = new ConvGeometry(n, cin, h, w, cout, k, k, stride, stride, pad, pad, dilation, dilation, groups);
+        var x = RandD(1, n, cin, h, w).Detach();
+        var wt = RandD(2, cout, cin / groups, k, k).Detach();
+        var b = bias ? RandD(3, cout).Detach() : null;
+        var gy = RandD(4, n, cout, g.Ho, g.Wo).Detach();
+        var score = RandD(5, n, 1, g.Ho, g.Wo).Detach();
+        int total = n * g.Ho * g.Wo;
+        var order = Tensor.Zeros([total], DType.Int32);
+        int sharp = be.CacPartition(score.Storage, total, order.Storage);
+        sharp.Should().BeInRange(1, total - 1);
+        var sharpList = order.ToIntArray()[..sharp];
+        sharpList.Should().BeInAscendingOrder().And.OnlyContain(i => score.ToDoubleArray()[i] > 0);
+        var wPhi = Tensor.Zeros([cout, cin / groups], DType.Float64);
+        be.CacSumTaps(wt.Storage, wPhi.Storage, cout * cin / groups, k * k);
+
+        var yFused = Tensor.Zeros([n, cout, g.Ho, g.Wo], DType.Float64);
+        var yComposed = Tensor.Zeros([n, cout, g.Ho, g.Wo], DType.Float64);
+        be.CacSparseForward(x.Storage, wt.Storage, wPhi.Storage, b?.Storage, order.Storage, sharp, yFused.Storage, g, point);
+        CacSparseComposed.Forward(be, x.Storage, wt.Storage, wPhi.Storage, b?.Storage, order.Storage, sharp, yComposed.Storage, g, point);
+        CacReference.RelativeError(yFused.ToDoubleArray(), yComposed.ToDoubleArray()).Should().BeLessThan(1e-12);
+
+        // Garbage in the outputs must not leak through: both overwrite.
+        var gxFused = Tensor.Full(x.Shape, 7.0, DType.Float64);
+        var gwFused = Tensor.Full(wt.Shape, 7.0, DType.Float64);
+        var gxComposed = Tensor.Full(x.Shape, -3.0, DType.Float64);
+        var gwComposed = Tensor.Full(wt.Shape, -3.0, DType.Float64);
+        be.CacSparseBackward(x.Storage, wt.Storage, wPhi.Storage, gy.Storage, order.Storage, sharp, gxFused.Storage, gwFused.Storage, g, point);
+        CacSparseComposed.Backward(be, x.Storage, wt.Storage, wPhi.Storage, gy.Storage, order.Storage, sharp, gxComposed.Storage, gwComposed.Storage, g, point);
+        CacReference.RelativeError(gxFused.ToDoubleArray(), gxComposed.ToDoubleArray()).Should().BeLessThan(1e-12);
+        CacReference.RelativeError(gwFused.ToDoubleArray(), gwComposed.ToDoubleArray()).Should().BeLessThan(1e-12);
+
+        // Only one of the two gradients.
+        var gxOnly = Tensor.Zeros(x.Shape, DType.Float64);
+        be.CacSparseBackward(x.Storage, wt.Storage, wPhi.Storage, gy.Storage, order.Storage, sharp, gxOnly.Storage, null, g, point);
+        gxOnly.ToDoubleArray().Should().Equal(gxFused.ToDoubleArray());
+        var gwOnly = Tensor.Zeros(wt.Shape, DType.Float64);
+        be.CacSparseBackward(x.Storage, wt.Storage, wPhi.Storage, gy.Storage, order.Storage, sharp, null, gwOnly.Storage, g, point);
+        gwOnly.ToDoubleArray().Should().Equal(gwFused.ToDoubleArray());
+    }
+}
