@@ -34,13 +34,24 @@ public sealed class ConvFactory
     /// (N, outChannels, Ho, Wo); for octave types this is the kind of the path convolutions.
     /// </summary>
     public Module Create(int inChannels, int outChannels, int kernelSize, int stride, int padding) =>
-        Standard(inChannels, outChannels, kernelSize, stride, padding);
+        CreateGrouped(inChannels, outChannels, kernelSize, stride, padding, groups: 1);
+
+    /// <summary>
+    /// A grouped k x k convolution of this factory's kind (weight (outChannels, inChannels/groups, k, k)): the one place
+    /// that picks the layer for the conv type (<see cref="Create"/> is groups = 1); groups = channels is a depthwise
+    /// convolution (ShuffleNetV2).
+    /// </summary>
+    public Module CreateGrouped(int inChannels, int outChannels, int kernelSize, int stride, int padding, int groups) =>
+        Standard(inChannels, outChannels, kernelSize, stride, padding, groups);
+
+    /// <summary>Depthwise 3 x 3 convolution with padding 1 (<see cref="CreateGrouped"/> with groups = channels).</summary>
+    public Module Depthwise3x3(int channels, int stride) => CreateGrouped(channels, channels, 3, stride, 1, channels);
 
     /// <summary>3 x 3 convolution with padding 1 (<see cref="Create"/>).</summary>
     public Module Conv3x3(int inChannels, int outChannels, int stride) => Create(inChannels, outChannels, 3, stride, 1);
 
     /// <summary>1 x 1 projection, always a standard convolution.</summary>
-    public Conv2d Conv1x1(int inChannels, int outChannels, int stride) => Standard(inChannels, outChannels, 1, stride, 0);
+    public Conv2d Conv1x1(int inChannels, int outChannels, int stride = 1) => Standard(inChannels, outChannels, 1, stride, 0);
 
     /// <summary>The path factory of the octave k x k convolutions (<see cref="Create"/>).</summary>
     public OctavePathFactory OctavePaths => Create;
@@ -48,9 +59,12 @@ public sealed class ConvFactory
     /// <summary>The path factory of octave 1 x 1 projections: always standard convolutions.</summary>
     public OctavePathFactory ProjectionPaths => Standard;
 
-    private Conv2d Standard(int inChannels, int outChannels, int kernelSize, int stride, int padding)
+    private Conv2d Standard(int inChannels, int outChannels, int kernelSize, int stride, int padding) =>
+        Standard(inChannels, outChannels, kernelSize, stride, padding, groups: 1);
+
+    private Conv2d Standard(int inChannels, int outChannels, int kernelSize, int stride, int padding, int groups)
     {
-        var conv = new Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, bias: false, generator: _generator);
+        var conv = new Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, groups: groups, bias: false, generator: _generator);
         Init.KaimingNormalFanOutRelu(conv.Weight, _generator);
         return conv;
     }
