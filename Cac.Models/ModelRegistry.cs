@@ -3,7 +3,7 @@ using Cac.Nn;
 
 namespace Cac.Models;
 
-/// <summary>Builds models by name ("resnet20", "oct-resnet20"), as the CLI's --model option names them.</summary>
+/// <summary>Builds models by name ("resnet20", "oct-resnet20", "cac-resnet20", "cac-oct-resnet20"), as the CLI's --model option names them.</summary>
 public static class ModelRegistry
 {
     private static readonly Dictionary<string, Func<int, int, Generator, Module>> Builders = new(StringComparer.OrdinalIgnoreCase)
@@ -16,6 +16,15 @@ public static class ModelRegistry
         ["oct-resnet32"] = (c, k, g) => new OctaveCifarResNet(5, c, k, g),
         ["oct-resnet56"] = (c, k, g) => new OctaveCifarResNet(9, c, k, g),
         ["oct-resnet110"] = (c, k, g) => new OctaveCifarResNet(18, c, k, g),
+        // Content-aware: every 3x3 conv (stem included) is CAC, the 1x1 shortcuts are not.
+        ["cac-resnet20"] = (c, k, g) => new CifarResNet(3, c, k, g, ConvType.Cac),
+        ["cac-resnet32"] = (c, k, g) => new CifarResNet(5, c, k, g, ConvType.Cac),
+        ["cac-resnet56"] = (c, k, g) => new CifarResNet(9, c, k, g, ConvType.Cac),
+        ["cac-resnet110"] = (c, k, g) => new CifarResNet(18, c, k, g, ConvType.Cac),
+        ["cac-oct-resnet20"] = (c, k, g) => new OctaveCifarResNet(3, c, k, g, ConvType.CacOctave),
+        ["cac-oct-resnet32"] = (c, k, g) => new OctaveCifarResNet(5, c, k, g, ConvType.CacOctave),
+        ["cac-oct-resnet56"] = (c, k, g) => new OctaveCifarResNet(9, c, k, g, ConvType.CacOctave),
+        ["cac-oct-resnet110"] = (c, k, g) => new OctaveCifarResNet(18, c, k, g, ConvType.CacOctave),
     };
 
     /// <summary>The registered model names.</summary>
