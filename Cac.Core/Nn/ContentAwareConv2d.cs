@@ -1,3 +1,5 @@
+using Cac.Madds;
+
 namespace Cac.Nn;
 
 /// <summary>
@@ -20,6 +22,12 @@ namespace Cac.Nn;
 /// The sharp ratio rho = mean(mask) is reported per batch (<see cref="LastSharpRatio"/>, differentiable as
 /// <see cref="SharpRatio"/>), accumulated over a pass (<see cref="AccumulatedSharpRatio"/>, <see cref="ResetSharpRatio"/>),
 /// and the last batch's mask is kept for visualisation (<see cref="LastMask"/>).
+/// <para>
+/// MAdds: inside an open <see cref="MaddsScope"/> each forward reports (rho + (1 - rho)/k^2) * Omega_conv + 13 * Ho * Wo
+/// per sample with the rho measured in that call (<see cref="MaddsFormulas.ContentAware"/>). A counting pass updates
+/// <see cref="LastMask"/>, <see cref="LastSharpRatio"/> and <see cref="SharpRatio"/> (they describe the last call) but not the
+/// accumulated sharp ratio: counting MAdds on a side batch never mixes into a pass being measured.
+/// </para>
 /// </summary>
 public sealed class ContentAwareConv2d : Module
 {
@@ -151,8 +159,17 @@ public sealed class ContentAwareConv2d : Module
         long sharp;
         using (Autograd.NoGrad()) sharp = (long)Ops.Sum(LastMask).Item();          // exact: a sum of 0s and 1s
         LastSharpRatio = (double)sharp / mask.Numel;
-        _sharpCount += sharp;
-        _positionCount += mask.Numel;
+        if (MaddsScope.IsRecording)
+        {
+            int ho = y.Dims[2], wo = y.Dims[3];
+            long omega = MaddsFormulas.Conv2d(InChannels, OutChannels, KernelSize, ho, wo, Groups);
+            MaddsScope.Report(this, MaddsFormulas.ContentAware(omega, LastSharpRatio, KernelSize, ho, wo));
+        }
+        else
+        {
+            _sharpCount += sharp;
+            _positionCount += mask.Numel;
+        }
         return y;
     }
 
