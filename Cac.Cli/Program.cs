@@ -12,6 +12,7 @@ public static class Program
         var root = new RootCommand("Cac: content-aware convolutional networks, from scratch in C#")
         {
             TrainCommand.Create(),
+            BenchCommand.Create(),
         };
         try
         {
