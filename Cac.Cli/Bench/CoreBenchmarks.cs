@@ -10,7 +10,7 @@ namespace Cac.Cli.Bench;
 /// ResNet-20 / ResNet-56 training steps and ResNet-20 inference on random CIFAR-shaped data (3 x 32 x 32).
 /// The same workloads as bench/pytorch_reference.py, under the same names.
 /// </summary>
-public sealed class CoreBenchmarks(bool quick, Action<string> progress)
+public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? filter = null)
 {
     private const int Batch = 128;
     private int Warmup => quick ? 1 : 2;
@@ -26,14 +26,19 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress)
             results.Add(r);
             progress($"  {r.Name,-28} {r.Value,10:F2} {r.Unit}");
         }
-        Add(Gemm("gemm_1024", 1024, 1024, 1024));
-        Add(Gemm("gemm_256x2304x1024", 256, 1024, 2304));
+        bool Wants(string group) => filter is null || group.Contains(filter, StringComparison.OrdinalIgnoreCase);
+        if (Wants("gemm_1024")) Add(Gemm("gemm_1024", 1024, 1024, 1024));
+        if (Wants("gemm_256x2304x1024")) Add(Gemm("gemm_256x2304x1024", 256, 1024, 2304));
         foreach (var (c, hw) in new[] { (16, 32), (32, 16), (64, 8) })
-            foreach (var r in Conv(c, hw)) Add(r);
-        Add(Train("resnet20"));
-        Add(new BenchResult("peak_working_set_mb", Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0), "MiB"));
-        Add(Infer("resnet20"));
-        Add(Train("resnet56"));
+            if (Wants($"conv3x3_{c}ch_{hw}x{hw}"))
+                foreach (var r in Conv(c, hw)) Add(r);
+        if (Wants("resnet20_train"))
+        {
+            Add(Train("resnet20"));
+            Add(new BenchResult("peak_working_set_mb", Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0), "MiB"));
+        }
+        if (Wants("resnet20_infer")) Add(Infer("resnet20"));
+        if (Wants("resnet56_train")) Add(Train("resnet56"));
         return results;
     }
 

@@ -21,22 +21,23 @@ internal static class BenchCommand
         var compare = new Option<bool>("--compare-pytorch") { Description = "Also run bench/pytorch_reference.py (default and channels_last configurations) and print the ratios" };
         var python = new Option<string>("--python") { Description = "Python interpreter with PyTorch", DefaultValueFactory = _ => "/usr/bin/python3" };
         var script = new Option<string?>("--pytorch-script") { Description = "Path of pytorch_reference.py (default: found from the working directory)" };
+        var filter = new Option<string?>("--filter") { Description = "Run only the benchmarks whose group name contains this text (e.g. gemm, conv3x3_16ch, resnet20)" };
         var command = new Command("bench", "CPU benchmarks: SGEMM, 3x3 convolutions, ResNet-20/56 training and inference (float32, batch 128)")
         {
-            json, quick, compare, python, script,
+            json, quick, compare, python, script, filter,
         };
         foreach (var sub in Subcommands) command.Subcommands.Add(sub());
         foreach (var sub in extra) command.Subcommands.Add(sub);
-        command.SetAction(parse => Run(parse.GetValue(json), parse.GetValue(quick), parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(script)));
+        command.SetAction(parse => Run(parse.GetValue(json), parse.GetValue(quick), parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(script), parse.GetValue(filter)));
         return command;
     }
 
-    private static int Run(bool json, bool quick, bool compare, string python, string? script)
+    private static int Run(bool json, bool quick, bool compare, string python, string? script, string? filter)
     {
         static void Progress(string line) => Console.Error.WriteLine(line);
         Progress($"cac bench: {Environment.ProcessorCount} cores, Vector<float> {System.Numerics.Vector<float>.Count} lanes, " +
                  $"AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
-        var results = new CoreBenchmarks(quick, Progress).Run();
+        var results = new CoreBenchmarks(quick, Progress, filter).Run();
         if (compare)
         {
             var (baseline, best) = PyTorchComparison.Run(python, script ?? PyTorchComparison.FindScript(), quick, Progress);
