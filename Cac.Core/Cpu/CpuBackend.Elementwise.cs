@@ -40,11 +40,28 @@ public sealed partial class CpuBackend
         else UnaryBackward(op, Data<float>(x), Data<float>(y), Data<float>(gy), Data<float>(gx));
     }
 
-    private static void UnaryBackward<T>(UnaryOp op, T[] x, T[] y, T[] gy, T[] gx) where T : unmanaged, IFloatingPointIeee754<T> =>
+    private static void UnaryBackward<T>(UnaryOp op, T[] x, T[] y, T[] gy, T[] gx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (op == UnaryOp.Relu)
+        {
+            // gx = x > 0 ? gy : 0, SIMD (the backward of every CNN activation).
+            CpuParallel.For(x.LongLength, ElementwiseGrain, (start, end) =>
+            {
+                long i = start;
+                for (; i + Vector<T>.Count <= end; i += Vector<T>.Count)
+                {
+                    var positive = Vector.GreaterThan(new Vector<T>(x.AsSpan((int)i)), Vector<T>.Zero);
+                    Vector.ConditionalSelect(positive, new Vector<T>(gy.AsSpan((int)i)), Vector<T>.Zero).CopyTo(gx.AsSpan((int)i));
+                }
+                for (; i < end; i++) gx[i] = x[i] > T.Zero ? gy[i] : T.Zero;
+            });
+            return;
+        }
         CpuParallel.For(x.LongLength, ElementwiseGrain, (start, end) =>
         {
             for (long i = start; i < end; i++) gx[i] = gy[i] * UnaryFunctions<T>.Derivative(op, x[i], y[i]);
         });
+    }
 
     /// <inheritdoc />
     public void Binary(BinaryOp op, Storage a, long[] aStrides, Storage b, long[] bStrides, Storage y, int[] yShape)
