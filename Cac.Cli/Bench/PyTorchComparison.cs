@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Spectre.Console;
 
 namespace Cac.Cli.Bench;
 
@@ -66,19 +65,20 @@ public static class PyTorchComparison
     public static double Ratio(BenchResult cac, BenchResult pytorch) =>
         cac.Unit is "ms" or "MiB" ? pytorch.Value / cac.Value : cac.Value / pytorch.Value;
 
-    /// <summary>Prints the comparison table.</summary>
+    /// <summary>Prints the comparison table (plain text, so that it does not wrap when redirected).</summary>
     public static void PrintTable(List<BenchResult> cac, List<BenchResult> baseline, List<BenchResult> best)
     {
-        var table = new Table().AddColumns("benchmark", "unit", "Cac", "PyTorch", "ratio", "PyTorch best", "ratio vs best");
+        Console.WriteLine($"{"benchmark",-30} {"unit",-8} {"Cac",9} {"PyTorch",9} {"ratio",7} {"PT best",9} {"ratio",7}");
         foreach (var c in cac)
         {
             var d = baseline.FirstOrDefault(r => r.Name == c.Name);
             var b = best.FirstOrDefault(r => r.Name == c.Name);
-            table.AddRow(c.Name, c.Unit, $"{c.Value:F1}",
-                d is null ? "-" : $"{d.Value:F1}", d is null ? "-" : $"{Ratio(c, d):F2}x",
-                b is null ? "-" : $"{b.Value:F1}", b is null ? "-" : $"{Ratio(c, b):F2}x");
+            Console.WriteLine($"{c.Name,-30} {c.Unit,-8} {c.Value,9:F1} {Value(d),9} {RatioText(c, d),7} {Value(b),9} {RatioText(c, b),7}");
         }
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("ratio: Cac relative to PyTorch, above 1 = Cac faster (memory: smaller).");
+        Console.WriteLine("ratio: Cac relative to PyTorch, above 1 = Cac faster (memory: smaller). PT best: channels_last + malloc tuning.");
     }
+
+    private static string Value(BenchResult? r) => r is null ? "-" : r.Value.ToString("F1");
+
+    private static string RatioText(BenchResult c, BenchResult? r) => r is null ? "-" : $"{Ratio(c, r):F2}x";
 }
