@@ -14,6 +14,7 @@ public static class Program
             TrainCommand.Create(),
             MaddsCommand.Create(),
             BenchCommand.Create(),
+            DevicesCommand.Create(),
         };
         try
         {

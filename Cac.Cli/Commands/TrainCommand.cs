@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cac.Cli.Devices;
 using Cac.Cli.Training;
 using Cac.Data;
 using Cac.IO;
@@ -34,6 +35,7 @@ internal static class TrainCommand
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 1e-4 };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and test images (quick runs)" };
         var seed = new Option<int>("--seed") { Description = "Random seed (initialisation, shuffling)", DefaultValueFactory = _ => 0 };
+        var device = DeviceSelection.CreateOption();
         var output = new Option<string?>("--out") { Description = "Output directory for metrics.json and the checkpoint (default: runs/<model>-<dataset>)" };
         var lambda = new Option<double>("--lambda")
         {
@@ -44,18 +46,18 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, init,
+            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, init, device,
         };
         command.SetAction(parse => Run(new TrainSettings(
             parse.GetValue(model)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(epochs),
             parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(schedule)!, parse.GetValue(momentum), parse.GetValue(weightDecay),
-            parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(lambda), parse.GetValue(init))));
+            parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(lambda), parse.GetValue(init), parse.GetValue(device)!)));
         return command;
     }
 
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
-        double Lambda = CostAwareObjective.DefaultLambda, string? Init = null)
+        double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu")
     {
         public void Validate()
         {
@@ -78,9 +80,11 @@ internal static class TrainCommand
         Directory.CreateDirectory(outDir);
 
         var normalize = DatasetCatalog.Info(s.Dataset).Normalize();
-        var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: normalize, limit: s.Limit);
-        var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit);
         if (s.Init is not null) ReportInit(CheckpointInit.Load(net, s.Init), s.Init);
+        var device = DeviceSelection.Open(s.Device);
+        net.To(device);
+        var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
+        var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
         LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, [Math.Max(1, s.Epochs / 2), Math.Max(1, s.Epochs * 3 / 4)]) : null;
         LrScheduler? batchScheduler = s.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, s.Epochs * trainLoader.Count) : null;
@@ -92,7 +96,7 @@ internal static class TrainCommand
         var trainer = new Trainer(net, optimizer, cost is null || cost.Lambda == 0 ? null : cost.Loss, batchScheduler);
 
         AnsiConsole.MarkupLine($"[bold]cac train[/] {s.Model} on {s.Dataset}: {trainLoader.SampleCount} train / {testLoader.SampleCount} test images, " +
-                               $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr} ({s.Schedule})");
+                               $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr} ({s.Schedule}), device {device}");
         if (cost is not null)
             AnsiConsole.MarkupLine($"content-aware: {cost.Layers.Count} CAC layer(s), objective loss * (MAdds / {cost.BaselineMadds / 1e6:F2}M)^{cost.Lambda}" +
                                    (cost.Lambda == 0 ? " (disabled: plain cross-entropy)" : ""));
@@ -136,27 +140,35 @@ internal static class TrainCommand
     private static EpochResult TrainWithProgress(Trainer trainer, DataLoader loader, int epoch, int epochs)
     {
         string Describe(BatchProgress p) => $"epoch {epoch + 1}/{epochs}  loss {p.Loss:F4}  acc {p.Accuracy:P1}  {p.ImagesPerSecond:F0} img/s";
+        double? firstBatchLoss = null;
+        EpochResult result = default;
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             // Logs and CI: a line every ~10% of the epoch instead of a live bar.
             int every = Math.Max(1, loader.Count / 10);
-            return trainer.TrainEpoch(loader, epoch, p =>
+            result = trainer.TrainEpoch(loader, epoch, p =>
             {
+                if (p.Batch == 1) firstBatchLoss = p.Loss;
                 if (p.Batch % every == 0 || p.Batch == p.Batches) Console.WriteLine($"  [{p.Batch}/{p.Batches}] {Describe(p)}");
             });
         }
-        EpochResult result = default;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask($"epoch {epoch + 1}/{epochs}", maxValue: loader.Count);
-                result = trainer.TrainEpoch(loader, epoch, p =>
+        else
+        {
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
                 {
-                    task.Value = p.Batch;
-                    task.Description = Markup.Escape(Describe(p));
+                    var task = ctx.AddTask($"epoch {epoch + 1}/{epochs}", maxValue: loader.Count);
+                    result = trainer.TrainEpoch(loader, epoch, p =>
+                    {
+                        if (p.Batch == 1) firstBatchLoss = p.Loss;
+                        task.Value = p.Batch;
+                        task.Description = Markup.Escape(Describe(p));
+                    });
                 });
-            });
+        }
+        // The first step's loss, in full: compares backends (`--device cpu` vs `--device ilgpu-cpu`).
+        if (epoch == 0) Console.WriteLine($"first batch loss {firstBatchLoss:F6}");
         return result;
     }
 }
