@@ -4,7 +4,7 @@ namespace Cac.Data;
 /// Fetches datasets from their official addresses into a data directory, verifying every file's checksum.
 /// <para>
 /// Layout: dataset NAME goes to DATA/NAME/ (what <see cref="DatasetCatalog"/> searches): Fashion-MNIST's four .gz files
-/// directly, CIFAR's archive (kept, so a second run only re-verifies it) unpacked beside it
+/// directly, CIFAR's archive (kept, so a second run re-verifies it and unpacks it again without fetching) unpacked beside it
 /// (DATA/cifar10/cifar-10-batches-bin, DATA/cifar100/cifar-100-binary).
 /// </para>
 /// <para>
@@ -44,12 +44,18 @@ public sealed class DatasetDownloader : IDisposable
     private readonly HttpClient _http;
     private readonly bool _ownsClient;
 
-    /// <summary>Creates a downloader; <paramref name="http"/> (not disposed by this object) replaces the default client.</summary>
+    /// <summary>
+    /// Creates a downloader; <paramref name="http"/> (not disposed by this object) replaces the default client.
+    /// The default client has no overall timeout: <see cref="StallTimeout"/> bounds each wait for data instead.
+    /// </summary>
     public DatasetDownloader(HttpClient? http = null)
     {
         _ownsClient = http is null;
-        _http = http ?? new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+        _http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
     }
+
+    /// <summary>The longest wait for the response headers or for the next chunk of the body (default 60 s).</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The names <see cref="Source"/> knows.</summary>
     public static IReadOnlyList<string> Names { get; } = Sources.Select(s => s.Name).ToArray();
@@ -123,18 +129,22 @@ public sealed class DatasetDownloader : IDisposable
         using var hash = checksum?.CreateHash();
         long received = 0;
         long? total = null;
+        // Cancelled when the caller cancels or no progress is made for StallTimeout.
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stall.CancelAfter(StallTimeout);
         try
         {
-            using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw new DownloadException(url, $"{url}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
             total = response.Content.Headers.ContentLength;
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using var body = await response.Content.ReadAsStreamAsync(stall.Token).ConfigureAwait(false);
             await using var output = new FileStream(part, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
             var buffer = new byte[1 << 16];
             int n;
-            while ((n = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((n = await body.ReadAsync(buffer, stall.Token).ConfigureAwait(false)) > 0)
             {
+                stall.CancelAfter(StallTimeout);
                 await output.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
                 hash?.AppendData(buffer, 0, n);
                 received += n;
@@ -144,6 +154,10 @@ public sealed class DatasetDownloader : IDisposable
                 throw new DownloadException(url, $"{url}: the connection ended after {received} of {total} bytes");
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             output.Flush(flushToDisk: true);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new DownloadException(url, $"{url}: no data for {StallTimeout.TotalSeconds:0.#} s after {received} bytes; giving up", e);
         }
         catch (Exception e) when (e is HttpRequestException or IOException && e is not DownloadException)
         {

@@ -3,7 +3,7 @@ using StbImageSharp;
 namespace Cac.Data;
 
 /// <summary>
-/// Decodes PNG and JPEG files (with StbImageSharp) into float images (C, H, W) in [0, 1].
+/// Decodes PNG and JPEG files (with StbImageSharp) into float images (C, H, W) in [0, 1] (byte / 255).
 /// <para>
 /// The format is recognised by its signature (PNG: 89 50 4E 47 0D 0A 1A 0A; JPEG: FF D8 FF), not by the file name;
 /// anything else is rejected before the decoder sees it. The header is read first and images larger than
@@ -52,7 +52,8 @@ public static class ImageDecoder
         ImageResult image;
         try
         {
-            image = ImageResult.FromMemory(bytes, channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
+            using var stream = new ClampedStream(new MemoryStream(bytes, writable: false));
+            image = ImageResult.FromStream(stream, channels == 1 ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -69,11 +70,10 @@ public static class ImageDecoder
         // Interleaved (H, W, C) bytes -> planar (C, H, W) floats.
         var pixels = new float[channels * h * w];
         int plane = h * w;
-        const float scale = 1f / 255f;
         var data = image.Data;
         for (int i = 0; i < plane; i++)
             for (int c = 0; c < channels; c++)
-                pixels[c * plane + i] = data[i * channels + c] * scale;
+                pixels[c * plane + i] = data[i * channels + c] / 255f;
         return (pixels, new ImageShape(channels, h, w));
     }
 
@@ -98,14 +98,15 @@ public static class ImageDecoder
         ImageInfo? info;
         try
         {
-            info = ImageInfo.FromStream(stream);
+            info = ImageInfo.FromStream(new ClampedStream(stream));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw DataFormat.Error(path, $"corrupt {format} header: {e.Message}", e);
         }
         if (info is not { } i)
-            throw DataFormat.Error(path, $"corrupt {format} header: the decoder cannot read the image size");
+            // stb keeps its failure reason in a static field: with concurrent decodes it may describe another file.
+            throw DataFormat.Error(path, $"corrupt {format} header: the decoder cannot read the image size (stb: {StbImage.stbi__g_failure_reason ?? "no reason given"})");
         if (i.Width <= 0 || i.Height <= 0)
             throw DataFormat.Error(path, $"corrupt {format} header: image size {i.Width} x {i.Height}");
         if ((long)i.Width * i.Height > MaxPixels)

@@ -112,7 +112,9 @@ public sealed class ImageFolderDataset : IImageDataset
         var dataset = new ImageFolderDataset(root, classNames, samples, shape, resize, null);
         if (!options.Eager) return dataset;
 
-        var images = new float[(long)samples.Count * shape.Length];
+        if ((long)samples.Count * shape.Length > Array.MaxLength)
+            throw new ArgumentException($"ImageFolderDataset: {samples.Count} images of shape {shape} are too many to hold in one array; open lazily (Eager = false)");
+        var images = new float[samples.Count * shape.Length];
         ForEach(samples.Count, i => { dataset.Decode(i, images.AsSpan(i * shape.Length, shape.Length)); return 0; });
         return new ImageFolderDataset(root, classNames, samples, shape, resize, images);
     }
