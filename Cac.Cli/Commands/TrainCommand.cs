@@ -72,18 +72,22 @@ internal static class TrainCommand
     internal static int Run(TrainSettings s)
     {
         s.Validate();
-        var train = DatasetCatalog.Open(s.Dataset, s.DataDir, train: true);
-        var test = DatasetCatalog.Open(s.Dataset, s.DataDir, train: false);
+        var train = DatasetCatalog.Load(s.Dataset, s.DataDir, train: true);
+        var test = DatasetCatalog.Load(s.Dataset, s.DataDir, train: false);
         Generator.ManualSeed(s.Seed);
         var net = ModelRegistry.Create(s.Model, train.ImageShape.Channels, train.ClassCount, new Generator(s.Seed));
         string outDir = s.OutDir ?? Path.Combine("runs", $"{s.Model}-{s.Dataset}");
         Directory.CreateDirectory(outDir);
 
         var normalize = DatasetCatalog.Info(s.Dataset).Normalize();
+        // CIFAR: the paper's augmentation (random 32 x 32 crop of the 4-padded image, horizontal flip).
+        IImageTransform trainTransform = s.Dataset.StartsWith("cifar", StringComparison.OrdinalIgnoreCase)
+            ? new Compose(new RandomCrop(32, 4), new RandomHorizontalFlip(), normalize)
+            : normalize;
         if (s.Init is not null) ReportInit(CheckpointInit.Load(net, s.Init), s.Init);
         var device = DeviceSelection.Open(s.Device);
         net.To(device);
-        var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
+        var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: trainTransform, limit: s.Limit, device: device);
         var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
         LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, [Math.Max(1, s.Epochs / 2), Math.Max(1, s.Epochs * 3 / 4)]) : null;
