@@ -11,7 +11,7 @@ namespace Cac.Cli.Commands;
 internal static class BenchCommand
 {
     /// <summary>Factories of the subcommands of `cac bench`; adding one is one line here.</summary>
-    public static readonly List<Func<Command>> Subcommands = [];
+    public static readonly List<Func<Command>> Subcommands = [CreateCac];
 
     /// <summary>Builds `cac bench` with <see cref="Subcommands"/> and any <paramref name="extra"/> subcommands.</summary>
     public static Command Create(params Command[] extra)
@@ -30,6 +30,28 @@ internal static class BenchCommand
         foreach (var sub in extra) command.Subcommands.Add(sub);
         command.SetAction(parse => Run(parse.GetValue(json), parse.GetValue(quick), parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(script), parse.GetValue(filter)));
         return command;
+    }
+
+    /// <summary>`cac bench cac`: sparse CAC against the dense standard conv (see <see cref="CacBenchmarks"/>).</summary>
+    private static Command CreateCac()
+    {
+        var json = new Option<bool>("--json") { Description = "Print the results as a JSON list of {name, value, unit}" };
+        var quick = new Option<bool>("--quick") { Description = "Fewer repetitions (rougher numbers, shorter run)" };
+        var command = new Command("cac", "One content-aware layer (sparse path) vs the dense standard conv: ResNet-20 stage shapes, batch 128, sharp ratios 0.25/0.5/0.75") { json, quick };
+        command.SetAction(parse =>
+        {
+            Console.Error.WriteLine("cac bench cac: sparse CAC (forced sharp ratio) vs dense 3x3 conv, batch 128");
+            var results = new CacBenchmarks(parse.GetValue(quick), line => Console.Error.WriteLine(line)).Run();
+            Print(results, parse.GetValue(json));
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Print(List<BenchResult> results, bool json)
+    {
+        if (json) Console.WriteLine(JsonSerializer.Serialize(results));
+        else foreach (var r in results) Console.WriteLine($"{r.Name,-36} {r.Value,10:F3} {r.Unit}");
     }
 
     private static int Run(bool json, bool quick, bool compare, string python, string? script, string? filter)
@@ -51,8 +73,7 @@ internal static class BenchCommand
             else PyTorchComparison.PrintTable(results, baseline, best);
             return 0;
         }
-        if (json) Console.WriteLine(JsonSerializer.Serialize(results));
-        else foreach (var r in results) Console.WriteLine($"{r.Name,-28} {r.Value,10:F2} {r.Unit}");
+        Print(results, json);
         return 0;
     }
 }
