@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Cac;
 
@@ -55,16 +56,24 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
         for (long i = 0; i < x.LongLength; i++) y[i] = x[i] > T.Zero ? T.One : T.Zero;
     }
 
-    // order: sharp indices ascending, then smooth indices ascending. Returns the sharp count.
+    // order: sharp indices ascending, then smooth indices ascending. Returns the sharp count. Branch-free (a random
+    // mask would mispredict every other branch): the write slot and the cursor steps are selected arithmetically.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Partition(T[] score, long count, int[] order)
     {
+        int n = (int)count;
+        var s = score.AsSpan(0, n);
         int sharp = 0;
-        for (int i = 0; i < count; i++) if (score[i] > T.Zero) sharp++;
-        int s = 0, f = sharp;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < s.Length; i++) sharp += s[i] > T.Zero ? 1 : 0;
+        var o = order.AsSpan(0, n);
+        int a = 0, f = sharp;
+        for (int i = 0; i < s.Length; i++)
         {
-            if (score[i] > T.Zero) order[s++] = i;
-            else order[f++] = i;
+            int isSharp = s[i] > T.Zero ? 1 : 0;
+            int at = f + ((a - f) & -isSharp);
+            o[at] = i;
+            a += isSharp;
+            f += 1 - isSharp;
         }
         return sharp;
     }

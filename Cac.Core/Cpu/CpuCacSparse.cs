@@ -6,24 +6,26 @@ using System.Runtime.InteropServices;
 namespace Cac;
 
 /// <summary>
-/// The sparse CAC convolution on the CPU, fused so that everything stays in cache, like CpuConv's im2col + GEMM.
-/// The batch is split over the workers; each worker walks its samples in small blocks (a few samples, sized so the
-/// gathered columns stay near a megabyte). Per block: the samples are copied once into zero-bordered buffers
-/// (window reads then need no bounds checks); the P sharp windows are gathered into columns (Cin*k*k, P) and
-/// multiplied by W_g (one single-threaded GEMM per group); the Q smooth windows' sample pixels (Cin, Q) go through
-/// a direct SIMD 1 x 1 kernel with w_phi; both results are written into y by position. With fewer samples than
-/// cores the GEMMs go parallel instead. The weight gradient is summed per worker and the partial sums added in
-/// worker order, so results do not depend on scheduling. Contracts: IBackend.CacSparseForward / CacSparseBackward.
+/// The sparse CAC convolution on the CPU. The batch is split over the workers; each worker copies one sample at a
+/// time into a zero-bordered buffer (window reads then need no bounds checks) and runs the gathered-operand
+/// micro-kernel of <see cref="CpuCacKernel{T}"/> on it: for every tile of six sharp positions and sixteen output
+/// channels, y = sum over the (c, kh, kw) taps of the window pixels (read in place, no im2col) times W^T; the smooth
+/// positions the same with the one sample pixel per channel and w_phi^T. Tiles are stored into y by position.
+/// The backward pass uses the same kernel for the weight gradients (taps x channels, summed over the positions)
+/// and for the column gradients W^T gy, which are added into a padded gradient buffer (col2im of the sharp
+/// windows). The weight gradient is summed per worker and the partial sums added in worker order, so results do
+/// not depend on scheduling. Contracts: IBackend.CacSparseForward / CacSparseBackward.
 /// </summary>
 internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // Gathered columns per block stay near this many elements (about 1 MB of floats).
-    private const int BlockElements = 1 << 18;
+    private static int NR => CpuCacKernel<T>.NR;
+    private const int MR = CpuCacKernel<T>.MR;
 
-    // Geometry of one call, with the per-sample partition of the position list.
+    // Geometry of one call: the per-sample partition of the position list and the kernels' offset tables.
     private sealed class Plan
     {
-        public Plan(int[] order, int sharp, ConvGeometry g)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public Plan(int[] order, int sharp, ConvGeometry g, CacSamplePoint point)
         {
             G = g;
             Order = order;
@@ -33,8 +35,31 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             PaddedSample = g.Cin * PaddedPlane;
             SharpStart = Starts(order, 0, sharp, g.N, Positions);
             SmoothStart = Starts(order, sharp, g.N * Positions - sharp, g.N, Positions);
-            SamplesPerBlock = Math.Clamp(BlockElements / Math.Max(1, g.Cin * g.KH * g.KW * Positions), 1, Math.Max(1, g.N));
-            BlockColumns = SamplesPerBlock * Positions;
+            var (offH, offW) = CacGeometry.SampleOffset(g, point);
+            // Taps[gr * patch + (c, kh, kw)]: offset of tap (c, kh, kw) of group gr from a window origin in the padded sample.
+            Taps = new int[g.Groups * g.PatchSize];
+            int t = 0;
+            for (int c = 0; c < g.Cin; c++)
+                for (int i = 0; i < g.KH; i++)
+                    for (int j = 0; j < g.KW; j++)
+                        Taps[t++] = c * PaddedPlane + i * g.DilationH * Wp + j * g.DilationW;
+            // Points[c]: offset of channel c's sample pixel from a window origin.
+            Points = new int[g.Cin];
+            for (int c = 0; c < g.Cin; c++) Points[c] = c * PaddedPlane + offH * Wp + offW;
+            // TapShifts[kh * KW + kw]: offset of the tap's pixel from a window origin within one plane; PointShift likewise.
+            TapShifts = new int[g.KH * g.KW];
+            for (int i = 0; i < g.KH; i++)
+                for (int j = 0; j < g.KW; j++)
+                    TapShifts[i * g.KW + j] = i * g.DilationH * Wp + j * g.DilationW;
+            PointShift = [offH * Wp + offW];
+            // Origins[q]: window origin of output position q in the padded sample.
+            Origins = new int[Positions];
+            for (int q = 0; q < Positions; q++) Origins[q] = q / g.Wo * g.StrideH * Wp + q % g.Wo * g.StrideW;
+            // One sample of y or gy is staged in a (Cout, Ldy) buffer: channel planes a multiple of 4 KB apart would
+            // share one L1 set, and a tile touches all of its channels at once. Channels[co] = co * Ldy.
+            Ldy = (Positions + 15) / 16 * 16 + 16;
+            Channels = new int[g.Cout];
+            for (int c = 0; c < g.Cout; c++) Channels[c] = c * Ldy;
         }
 
         public ConvGeometry G { get; }
@@ -45,20 +70,29 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         public int PaddedSample { get; }
         public int[] SharpStart { get; }    // sample n's sharp entries: order[SharpStart[n] .. SharpStart[n+1])
         public int[] SmoothStart { get; }   // likewise for smooth entries (absolute indices into order)
-        public int SamplesPerBlock { get; }
-        public int BlockColumns { get; }
+        public int[] Taps { get; }
+        public int[] Points { get; }
+        public int[] Channels { get; }
+        public int Ldy { get; }
+        public int[] Origins { get; }
+        public int[] TapShifts { get; }
+        public int[] PointShift { get; }
 
-        // For entries order[start .. start+count), all of samples n0.., writes bases[t], the window origin in the
-        // block's padded buffer, and outs[t], the offset of (n, channel 0, q) in a (N, Cout, Ho*Wo) tensor.
-        public void Locate(int start, int count, int n0, Span<int> bases, Span<int> outs)
+        // For entries order[start .. start+count), all of sample n, writes bases[t], the window origin in the
+        // sample's padded buffer, and outs[t] = q, the position within the sample.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Locate(int start, int count, int n, Span<int> bases, Span<int> outs)
         {
-            int positions = Positions, wo = G.Wo, sh = G.StrideH * Wp, sw = G.StrideW, sample = PaddedSample, cout = G.Cout;
-            for (int t = 0; t < count; t++)
+            int first = n * Positions;
+            var order = Order.AsSpan(start, count);
+            var origins = Origins.AsSpan();
+            bases = bases[..count];
+            outs = outs[..count];
+            for (int t = 0; t < order.Length; t++)
             {
-                int p = Order[start + t];
-                int n = p / positions, q = p - n * positions, oh = q / wo, ow = q - oh * wo;
-                bases[t] = (n - n0) * sample + oh * sh + ow * sw;
-                outs[t] = n * cout * positions + q;
+                int q = order[t] - first;
+                bases[t] = origins[q];
+                outs[t] = q;
             }
         }
 
@@ -77,7 +111,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     }
 
     private static int Chunks(ConvGeometry g) =>
-        g.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, g.N) : 1;
+        Environment.ProcessorCount > 1 ? Math.Clamp(g.N, 1, Environment.ProcessorCount) : 1;
 
     // Runs body(chunk, nStart, nEnd) over the batch in a fixed number of chunks.
     private static void ForChunks(ConvGeometry g, Action<int, int, int> body)
@@ -90,275 +124,319 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         });
     }
 
-    // Copies samples [n0, n1) of x (Cin, H, W) into the interiors of xp's padded samples, whose borders stay zero.
-    private static void Pad(T[] x, int n0, int n1, T[] xp, Plan l)
+    // Copies sample n of x (Cin, H, W) into the interior of xp, whose border stays zero.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pad(T[] x, int n, T[] xp, Plan l)
     {
         var g = l.G;
-        for (int n = n0; n < n1; n++)
-            for (int c = 0; c < g.Cin; c++)
-                for (int r = 0; r < g.H; r++)
-                    Array.Copy(x, ((long)(n * g.Cin + c) * g.H + r) * g.W,
-                        xp, (n - n0) * l.PaddedSample + c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W);
-    }
-
-    // Writes the interiors of gxp's padded samples into samples [n0, n1) of gx (overwriting) and clears gxp.
-    private static void Unpad(T[] gxp, int n0, int n1, T[] gx, Plan l)
-    {
-        var g = l.G;
-        for (int n = n0; n < n1; n++)
-            for (int c = 0; c < g.Cin; c++)
-                for (int r = 0; r < g.H; r++)
-                    gxp.AsSpan((n - n0) * l.PaddedSample + c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W)
-                       .CopyTo(gx.AsSpan((int)(((long)(n * g.Cin + c) * g.H + r) * g.W), g.W));
-        Array.Clear(gxp, 0, (n1 - n0) * l.PaddedSample);
-    }
-
-    // dst[t] = src[off + idx[t]] (gather) or src[off + idx[t]] += dst[t] (scatter-add), no bounds checks: callers
-    // guarantee every index lies inside the padded buffer.
-    private static void Gather(T[] src, int off, ReadOnlySpan<int> idx, Span<T> dst)
-    {
-        ref T s = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(src), off);
-        ref int i = ref MemoryMarshal.GetReference(idx);
-        ref T d = ref MemoryMarshal.GetReference(dst);
-        for (int t = 0; t < dst.Length; t++) Unsafe.Add(ref d, t) = Unsafe.Add(ref s, Unsafe.Add(ref i, t));
-    }
-
-    private static void ScatterAdd(T[] target, int off, ReadOnlySpan<int> idx, ReadOnlySpan<T> src)
-    {
-        ref T g = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(target), off);
-        ref int i = ref MemoryMarshal.GetReference(idx);
-        ref T s = ref MemoryMarshal.GetReference(src);
-        for (int t = 0; t < src.Length; t++) Unsafe.Add(ref g, Unsafe.Add(ref i, t)) += Unsafe.Add(ref s, t);
-    }
-
-    // cols (Cin*KH*KW, count) = windows at bases (gather), or xp += col2im of cols (scatter).
-    private static void Windows(T[] xp, ReadOnlySpan<int> bases, int count, T[] cols, Plan l, bool scatter)
-    {
-        var g = l.G;
-        int row = 0;
         for (int c = 0; c < g.Cin; c++)
-            for (int i = 0; i < g.KH; i++)
-                for (int j = 0; j < g.KW; j++, row++)
-                {
-                    int off = c * l.PaddedPlane + i * g.DilationH * l.Wp + j * g.DilationW;
-                    var col = cols.AsSpan(row * count, count);
-                    if (scatter) ScatterAdd(xp, off, bases[..count], col);
-                    else Gather(xp, off, bases[..count], col);
-                }
+            for (int r = 0; r < g.H; r++)
+                Array.Copy(x, ((long)(n * g.Cin + c) * g.H + r) * g.W, xp, c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W);
     }
 
-    // points (Cin, count) = sample pixels at bases (gather), or xp += points there (scatter).
-    private static void Points(T[] xp, ReadOnlySpan<int> bases, int count, T[] points, Plan l, int offH, int offW, bool scatter)
+    // y[(c0 + l) * ld + outs[t]] = tile[t, l] + bias[c0 + l] for t < rows, l < lanes.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Emit(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> outs, T[] y, int c0, int lanes, int ld, T[]? bias)
     {
-        for (int c = 0; c < l.G.Cin; c++)
+        // outs lie inside y (checked by the caller's geometry), so the stores go through refs.
+        int nr = NR;
+        ref T tr = ref MemoryMarshal.GetReference(tile);
+        ref int o = ref MemoryMarshal.GetReference(outs[..rows]);
+        for (int l = 0; l < lanes; l++)
         {
-            int off = c * l.PaddedPlane + offH * l.Wp + offW;
-            var p = points.AsSpan(c * count, count);
-            if (scatter) ScatterAdd(xp, off, bases[..count], p);
-            else Gather(xp, off, bases[..count], p);
+            T b = bias is null ? T.Zero : bias[c0 + l];
+            ref T yc = ref CpuCacKernel<T>.At(y, (c0 + l) * ld);
+            ref T tl = ref Unsafe.Add(ref tr, l);
+            for (int t = 0; t < rows; t++) Unsafe.Add(ref yc, Unsafe.Add(ref o, t)) = Unsafe.Add(ref tl, t * nr) + b;
         }
     }
 
-    // cols (channels, count): cols[c, t] = src[outs[t] + c*positions] (gather) or dst[...] = cols[c, t] + bias[c] (scatter).
-    private static void Columns(T[] tensor, ReadOnlySpan<int> outs, int count, T[] cols, int channels, int positions, T[]? bias, bool scatter)
+    // gxt rows (bases[t] + shift) * stride + lane0, NR lanes each, += tile[t, 0..NR) for t < rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Fold(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> bases, int shift, T[] gxt, int stride, int lane0)
     {
-        ref T y = ref MemoryMarshal.GetArrayDataReference(tensor);
-        ref int o = ref MemoryMarshal.GetReference(outs);
-        for (int c = 0; c < channels; c++)
+        int w = Vector<T>.Count;
+        ref T tr = ref MemoryMarshal.GetReference(tile);
+        for (int t = 0; t < rows; t++)
         {
-            ref T yc = ref Unsafe.Add(ref y, c * positions);
-            var col = cols.AsSpan(c * count, count);
-            if (scatter)
-            {
-                T b = bias is null ? T.Zero : bias[c];
-                for (int t = 0; t < col.Length; t++) Unsafe.Add(ref yc, Unsafe.Add(ref o, t)) = col[t] + b;
-            }
-            else
-            {
-                for (int t = 0; t < col.Length; t++) col[t] = Unsafe.Add(ref yc, Unsafe.Add(ref o, t));
-            }
+            // In range: the pixel lies in the padded sample and lane0 + NR <= stride (lane tiles are padded).
+            ref T dst = ref CpuCacKernel<T>.At(gxt, (bases[t] + shift) * stride + lane0);
+            ref T src = ref Unsafe.Add(ref tr, t * 2 * w);
+            (Vector.LoadUnsafe(ref dst) + Vector.LoadUnsafe(ref src)).StoreUnsafe(ref dst);
+            (Vector.LoadUnsafe(ref dst, (nuint)w) + Vector.LoadUnsafe(ref src, (nuint)w)).StoreUnsafe(ref dst, (nuint)w);
         }
     }
 
-    // Direct SIMD 1 x 1 conv, four outputs at a time: outp[gr] (outPer, count) = W_gr (outPer, inPer) @ inp[gr] (inPer, count),
-    // with W_gr read from w stored (groups*outPer, inPer), or, when transposed, from w stored (groups*inPer, outPer) as its transpose.
-    private static void Pointwise(T[] w, bool transposed, int groups, int outPer, int inPer, T[] inp, int count, T[] outp)
-    {
-        int vc = Vector<T>.Count;
-        var wr = new T[4 * inPer];
-        for (int gr = 0; gr < groups; gr++)
-            for (int o0 = 0; o0 < outPer; o0 += 4)
-            {
-                int ob = Math.Min(4, outPer - o0);
-                Array.Clear(wr);
-                for (int r = 0; r < ob; r++)
-                    for (int i = 0; i < inPer; i++)
-                        wr[r * inPer + i] = transposed ? w[(gr * inPer + i) * outPer + o0 + r] : w[(gr * outPer + o0 + r) * inPer + i];
-                var o = outp.AsSpan((gr * outPer + o0) * count, ob * count);
-                var x = inp.AsSpan(gr * inPer * count, inPer * count);
-                ref T xr = ref MemoryMarshal.GetReference(x);
-                ref T w0 = ref wr[0];
-                int t = 0;
-                for (; t + vc <= count; t += vc)
-                {
-                    Vector<T> a0 = Vector<T>.Zero, a1 = Vector<T>.Zero, a2 = Vector<T>.Zero, a3 = Vector<T>.Zero;
-                    ref T xt = ref Unsafe.Add(ref xr, t);
-                    for (int i = 0; i < inPer; i++)
-                    {
-                        var v = Vector.LoadUnsafe(ref xt, (nuint)(i * count));
-                        a0 += v * Unsafe.Add(ref w0, i);
-                        a1 += v * Unsafe.Add(ref w0, inPer + i);
-                        a2 += v * Unsafe.Add(ref w0, 2 * inPer + i);
-                        a3 += v * Unsafe.Add(ref w0, 3 * inPer + i);
-                    }
-                    a0.CopyTo(o[t..]);
-                    if (ob > 1) a1.CopyTo(o[(count + t)..]);
-                    if (ob > 2) a2.CopyTo(o[(2 * count + t)..]);
-                    if (ob > 3) a3.CopyTo(o[(3 * count + t)..]);
-                }
-                for (; t < count; t++)
-                    for (int r = 0; r < ob; r++)
-                    {
-                        T sum = T.Zero;
-                        for (int i = 0; i < inPer; i++) sum += x[i * count + t] * wr[r * inPer + i];
-                        o[r * count + t] = sum;
-                    }
-            }
-    }
+    // Row offsets of the MR-tile starting at t of a list (a short tile repeats its last entry).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint Row(ReadOnlySpan<int> list, int t, int i) => list[Math.Min(t + i, list.Length - 1)];
 
-    // One GEMM per group over consecutive equal blocks of a, b and c.
-    private static void GroupGemm(ConvGeometry g, bool transA, bool transB, int m, int n, int k, T[] a, T[] b, T beta, T[] c, bool parallel)
+    // y tiles for the listed positions: steps = the kernel's taps (offsets from a window origin in xp), panels
+    // (steps, NR) per channel tile of W^T for group gr.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardTiles(T[] xp, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] taps, int tap0, int steps,
+        T[] panels, int panel0, T[] y, int c0, int channels, int ld, T[]? bias, Span<T> tile)
     {
-        if (m == 0 || n == 0) return;
-        for (int gr = 0; gr < g.Groups; gr++)
-            CpuGemm<T>.Multiply(transA, transB, m, n, k, T.One, a, (long)gr * m * k, b, (long)gr * k * n, beta, c, (long)gr * m * n, parallel);
+        int nr = NR;
+        ref T src = ref CpuCacKernel<T>.At(xp, 0);
+        ref int step = ref CpuCacKernel<T>.At(taps, tap0);
+        ref T c = ref tile[0];
+        for (int t = 0; t < bases.Length; t += MR)
+        {
+            int rows = Math.Min(MR, bases.Length - t);
+            for (int j = 0; j * nr < channels; j++)
+            {
+                CpuCacKernel<T>.Run(steps, ref src, ref step, Row(bases, t, 0), Row(bases, t, 1), Row(bases, t, 2), Row(bases, t, 3),
+                    Row(bases, t, 4), Row(bases, t, 5), ref CpuCacKernel<T>.At(panels, panel0 + j * steps * nr), ref c, nr, rows, false);
+                Emit(tile, rows, outs.Slice(t, rows), y, c0 + j * nr, Math.Min(nr, channels - j * nr), ld, bias);
+            }
+        }
     }
 
     /// <summary>y (N, Cout, Ho, Wo): order[0, sharp) get W, the rest w_phi (Cout, Cin/G) on their sample pixels; bias on both.</summary>
     public static void Forward(T[] x, T[] w, T[] wPhi, T[]? bias, int[] order, int sharp, T[] y, ConvGeometry g, CacSamplePoint point)
     {
-        var l = new Plan(order, sharp, g);
-        var (offH, offW) = CacGeometry.SampleOffset(g, point);
-        bool gemmParallel = Chunks(g) == 1;
-        int positions = l.Positions;
-        ForChunks(g, (_, n0, n1) =>
+        var l = new Plan(order, sharp, g, point);
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        int wLength = CpuCacKernel<T>.PackedLength(patch, coutG), phiLength = CpuCacKernel<T>.PackedLength(cinG, coutG);
+        // W_g^T and w_phi,g^T as (steps, NR) panels per channel tile.
+        var wPanels = Rent(g.Groups * wLength);
+        var phiPanels = Rent(g.Groups * phiLength);
+        for (int gr = 0; gr < g.Groups; gr++)
         {
-            var xp = Rent(l.SamplesPerBlock * l.PaddedSample, clear: true);
-            var cols = Rent(g.Cin * g.KH * g.KW * l.BlockColumns);
-            var outCols = Rent(g.Cout * l.BlockColumns);
-            var bases = ArrayPool<int>.Shared.Rent(l.BlockColumns);
-            var outs = ArrayPool<int>.Shared.Rent(l.BlockColumns);
-            try
+            CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch, 1, patch, patch, coutG, wPanels, gr * wLength);
+            CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, 1, cinG, cinG, coutG, phiPanels, gr * phiLength);
+        }
+        ForChunks(g, (_, n0, n1) => ForwardSamples(x, bias, y, l, wPanels, wLength, phiPanels, phiLength, n0, n1));
+        Return(wPanels, phiPanels);
+    }
+
+    // Forward of samples [n0, n1) on one worker (see Forward).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardSamples(T[] x, T[]? bias, T[] y, Plan l, T[] wPanels, int wLength, T[] phiPanels, int phiLength, int n0, int n1)
+    {
+        var g = l.G;
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        var xp = Rent(l.PaddedSample, clear: true);
+        var ys = Rent(g.Cout * l.Ldy);
+        var bases = ArrayPool<int>.Shared.Rent(positions);
+        var outs = ArrayPool<int>.Shared.Rent(positions);
+        Span<T> tile = stackalloc T[MR * NR];
+        try
+        {
+            for (int n = n0; n < n1; n++)
             {
-                for (int nb = n0; nb < n1; nb += l.SamplesPerBlock)
+                Pad(x, n, xp, l);
+                int a = l.SharpStart[n], p = l.SharpStart[n + 1] - a;
+                l.Locate(a, p, n, bases, outs);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    ForwardTiles(xp, bases.AsSpan(0, p), outs.AsSpan(0, p), l.Taps, gr * patch, patch, wPanels, gr * wLength,
+                        ys, gr * coutG, coutG, l.Ldy, bias, tile);
+                int b = l.SmoothStart[n], q = l.SmoothStart[n + 1] - b;
+                l.Locate(b, q, n, bases, outs);
+                for (int gr = 0; gr < g.Groups; gr++)
+                    ForwardTiles(xp, bases.AsSpan(0, q), outs.AsSpan(0, q), l.Points, gr * cinG, cinG, phiPanels, gr * phiLength,
+                        ys, gr * coutG, coutG, l.Ldy, bias, tile);
+                for (int c = 0; c < g.Cout; c++) ys.AsSpan(c * l.Ldy, positions).CopyTo(y.AsSpan((n * g.Cout + c) * positions));
+            }
+        }
+        finally
+        {
+            Return(xp, ys);
+            ArrayPool<int>.Shared.Return(bases);
+            ArrayPool<int>.Shared.Return(outs);
+        }
+    }
+
+    // panel (count, NR) per channel tile of group gr: gy at the listed positions, transposed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GatherGy(T[] gy, ReadOnlySpan<int> outs, int[] channels, int c0, int coutG, T[] panel)
+    {
+        int nr = NR, count = outs.Length;
+        for (int j = 0; j * nr < coutG; j++)
+        {
+            var d = panel.AsSpan(j * count * nr, count * nr);
+            int lanes = Math.Min(nr, coutG - j * nr);
+            for (int lane = 0; lane < nr; lane++)
+            {
+                if (lane >= lanes)
                 {
-                    int ne = Math.Min(nb + l.SamplesPerBlock, n1);
-                    Pad(x, nb, ne, xp, l);
-                    int a = l.SharpStart[nb], p = l.SharpStart[ne] - a;
-                    if (p > 0)
-                    {
-                        l.Locate(a, p, nb, bases, outs);
-                        Windows(xp, bases, p, cols, l, scatter: false);                                           // (Cin*k*k, P)
-                        GroupGemm(g, false, false, g.CoutPerGroup, p, g.PatchSize, w, cols, T.Zero, outCols, gemmParallel);
-                        Columns(y, outs, p, outCols, g.Cout, positions, bias, scatter: true);
-                    }
-                    int b = l.SmoothStart[nb], q = l.SmoothStart[ne] - b;
-                    if (q > 0)
-                    {
-                        l.Locate(b, q, nb, bases, outs);
-                        Points(xp, bases, q, cols, l, offH, offW, scatter: false);                                // (Cin, Q)
-                        Pointwise(wPhi, false, g.Groups, g.CoutPerGroup, g.CinPerGroup, cols, q, outCols);
-                        Columns(y, outs, q, outCols, g.Cout, positions, bias, scatter: true);
-                    }
+                    for (int t = 0; t < count; t++) d[t * nr + lane] = T.Zero;
+                    continue;
                 }
+                var src = gy.AsSpan(channels[c0 + j * nr + lane]);
+                for (int t = 0; t < count; t++) d[t * nr + lane] = src[outs[t]];
             }
-            finally
+        }
+    }
+
+    // Weight-gradient tiles: acc (rows, coutPad) += sum over the listed positions of xp[base + rows[k]] * gy^T.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightTiles(T[] xp, int[] bases, int count, ReadOnlySpan<int> rows, T[] gyPanel, int coutG, T[] acc, int acc0, int coutPad)
+    {
+        if (count == 0) return;
+        int nr = NR;
+        for (int j = 0; j * nr < coutG; j++)
+            CpuCacKernel<T>.Rows(count, ref CpuCacKernel<T>.At(xp, 0), ref CpuCacKernel<T>.At(bases, 0), rows,
+                ref CpuCacKernel<T>.At(gyPanel, j * count * nr), ref CpuCacKernel<T>.At(acc, acc0 + j * nr), coutPad, true);
+    }
+
+    // Input-gradient tiles, channels-last: for each listed position (gy offset outs[t], window origin bases[t]) and
+    // shift s (one per tap; panels (coutG, NR) per lane tile of input channels, cinPad lanes per shift), the
+    // pixel row gxt[(bases[t] + shifts[s]) * stride + lane0 ..] += sum_co gy[outs[t] + Channels[co]] * W[co, lane, s].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputTiles(T[] gy, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] channels, int c0, int coutG,
+        T[] panels, int panel0, ReadOnlySpan<int> shifts, int cinPad, T[] gxt, int stride, int lane0, Span<T> tile)
+    {
+        int nr = NR, tiles = cinPad / nr;
+        ref T src = ref CpuCacKernel<T>.At(gy, 0);
+        ref int step = ref CpuCacKernel<T>.At(channels, c0);
+        ref T c = ref tile[0];
+        for (int t = 0; t < outs.Length; t += MR)
+        {
+            int rows = Math.Min(MR, outs.Length - t);
+            nint r0 = Row(outs, t, 0), r1 = Row(outs, t, 1), r2 = Row(outs, t, 2), r3 = Row(outs, t, 3), r4 = Row(outs, t, 4), r5 = Row(outs, t, 5);
+            for (int s = 0; s < shifts.Length; s++)
+                for (int j = 0; j < tiles; j++)
+                {
+                    CpuCacKernel<T>.Run(coutG, ref src, ref step, r0, r1, r2, r3, r4, r5,
+                        ref CpuCacKernel<T>.At(panels, panel0 + (s * tiles + j) * coutG * nr), ref c, nr, rows, false);
+                    Fold(tile, rows, bases.Slice(t, rows), shifts[s], gxt, stride, lane0 + j * nr);
+                }
+        }
+    }
+
+    // Writes the interior of the channels-last gxt (Hp*Wp, stride), group gr's channels at gr * cinPad, into sample n
+    // of gx (Cin, H, W), overwriting, and clears gxt.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Unfold(T[] gxt, int stride, int cinPad, int n, T[] gx, Plan l)
+    {
+        var g = l.G;
+        int cinG = g.CinPerGroup;
+        for (int c = 0; c < g.Cin; c++)
+        {
+            int lane = c / cinG * cinPad + c % cinG;
+            for (int r = 0; r < g.H; r++)
             {
-                Return(xp, cols, outCols);
-                ArrayPool<int>.Shared.Return(bases);
-                ArrayPool<int>.Shared.Return(outs);
+                var dst = gx.AsSpan((int)(((long)(n * g.Cin + c) * g.H + r) * g.W), g.W);
+                var src = gxt.AsSpan(((r + g.PadH) * l.Wp + g.PadW) * stride + lane);
+                for (int col = 0; col < dst.Length; col++) dst[col] = src[col * stride];
             }
-        });
+        }
+        Array.Clear(gxt, 0, l.PaddedPlane * stride);
     }
 
     /// <summary>gx (overwritten, or null) and gw (overwritten, or null; w_phi's gradient spread to every tap) from gy.</summary>
     public static void Backward(T[] x, T[] w, T[] wPhi, T[] gy, int[] order, int sharp, T[]? gx, T[]? gw, ConvGeometry g, CacSamplePoint point)
     {
-        var l = new Plan(order, sharp, g);
-        var (offH, offW) = CacGeometry.SampleOffset(g, point);
+        var l = new Plan(order, sharp, g, point);
         int chunks = Chunks(g);
-        bool gemmParallel = chunks == 1;
-        int positions = l.Positions, gwLength = g.Cout * g.PatchSize, phiLength = g.Cout * g.CinPerGroup;
-        var gwParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[gwLength]).ToArray();
-        var phiParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[phiLength]).ToArray();
-        ForChunks(g, (chunk, n0, n1) =>
-        {
-            var xp = gw is null ? null : Rent(l.SamplesPerBlock * l.PaddedSample, clear: true);
-            var gxp = gx is null ? null : Rent(l.SamplesPerBlock * l.PaddedSample, clear: true);
-            var cols = Rent(g.Cin * g.KH * g.KW * l.BlockColumns);
-            var gyCols = Rent(g.Cout * l.BlockColumns);
-            var bases = ArrayPool<int>.Shared.Rent(l.BlockColumns);
-            var outs = ArrayPool<int>.Shared.Rent(l.BlockColumns);
-            try
-            {
-                for (int nb = n0; nb < n1; nb += l.SamplesPerBlock)
-                {
-                    int ne = Math.Min(nb + l.SamplesPerBlock, n1);
-                    if (xp is not null) Pad(x, nb, ne, xp, l);
-                    int a = l.SharpStart[nb], p = l.SharpStart[ne] - a;
-                    if (p > 0)
-                    {
-                        l.Locate(a, p, nb, bases, outs);
-                        Columns(gy, outs, p, gyCols, g.Cout, positions, null, scatter: false);                   // (Cout, P)
-                        if (xp is not null)
-                        {
-                            Windows(xp, bases, p, cols, l, scatter: false);
-                            GroupGemm(g, false, true, g.CoutPerGroup, g.PatchSize, p, gyCols, cols, T.One, gwParts![chunk], gemmParallel);
-                        }
-                        if (gxp is not null)
-                        {
-                            GroupGemm(g, true, false, g.PatchSize, p, g.CoutPerGroup, w, gyCols, T.Zero, cols, gemmParallel);
-                            Windows(gxp, bases, p, cols, l, scatter: true);
-                        }
-                    }
-                    int b = l.SmoothStart[nb], q = l.SmoothStart[ne] - b;
-                    if (q > 0)
-                    {
-                        l.Locate(b, q, nb, bases, outs);
-                        Columns(gy, outs, q, gyCols, g.Cout, positions, null, scatter: false);                   // (Cout, Q)
-                        if (xp is not null)
-                        {
-                            Points(xp, bases, q, cols, l, offH, offW, scatter: false);
-                            GroupGemm(g, false, true, g.CoutPerGroup, g.CinPerGroup, q, gyCols, cols, T.One, phiParts![chunk], gemmParallel);
-                        }
-                        if (gxp is not null)
-                        {
-                            Pointwise(wPhi, true, g.Groups, g.CinPerGroup, g.CoutPerGroup, gyCols, q, cols);     // w_phi^T gy_Q
-                            Points(gxp, bases, q, cols, l, offH, offW, scatter: true);
-                        }
-                    }
-                    if (gxp is not null) Unpad(gxp, nb, ne, gx!, l);
-                }
-            }
-            finally
-            {
-                Return(xp, gxp, cols, gyCols);
-                ArrayPool<int>.Shared.Return(bases);
-                ArrayPool<int>.Shared.Return(outs);
-            }
-        });
-        if (gw is null) return;
-        // Partial sums in worker order; then w_phi's gradient reaches every tap.
-        Array.Copy(gwParts![0], gw, gwLength);
-        var phi = phiParts![0];
-        for (int c = 1; c < chunks; c++)
-        {
-            for (int i = 0; i < gwLength; i++) gw[i] += gwParts[c][i];
-            for (int i = 0; i < phiLength; i++) phi[i] += phiParts[c][i];
-        }
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup;
+        int coutPad = (coutG + NR - 1) / NR * NR;
+        // Per worker: gW^T (G, patch, coutPad) and g(w_phi)^T (G, Cin/G, coutPad).
+        int gwtLength = g.Groups * patch * coutPad, phitLength = g.Groups * cinG * coutPad;
+        var gwParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[gwtLength]).ToArray();
+        var phiParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[phitLength]).ToArray();
+        // For gx: per group and tap, W[.., .., tap] as (Cout/G, NR) panels per lane tile of input channels (and w_phi);
+        // the gradient is accumulated channels-last (see BackwardSamples).
         int taps = g.KH * g.KW;
-        for (int r = 0; r < phiLength; r++)
-            for (int t = 0; t < taps; t++) gw[r * taps + t] += phi[r];
+        int phiLength = CpuCacKernel<T>.PackedLength(coutG, cinG), wLength = taps * phiLength;
+        var wPanels = gx is null ? null : Rent(g.Groups * wLength);
+        var phiPanels = gx is null ? null : Rent(g.Groups * phiLength);
+        for (int gr = 0; gx is not null && gr < g.Groups; gr++)
+        {
+            for (int t = 0; t < taps; t++)
+                CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch + t, patch, taps, coutG, cinG, wPanels!, gr * wLength + t * phiLength);
+            CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, cinG, 1, coutG, cinG, phiPanels!, gr * phiLength);
+        }
+        ForChunks(g, (chunk, n0, n1) => BackwardSamples(x, gy, gx, gwParts?[chunk], phiParts?[chunk], l, wPanels, wLength, phiPanels, phiLength,
+            coutPad, n0, n1));
+        Return(wPanels, phiPanels);
+        if (gw is null) return;
+        Reduce(gwParts!, phiParts!, gw, g, coutPad);
+    }
+
+    // Adds the workers' partial sums in worker order and transposes them into gw (Cout, Cin/G, KH, KW); w_phi's
+    // gradient reaches every tap.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Reduce(T[][] gwParts, T[][] phiParts, T[] gw, ConvGeometry g, int coutPad)
+    {
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, taps = g.KH * g.KW;
+        int gwtLength = g.Groups * patch * coutPad, phitLength = g.Groups * cinG * coutPad;
+        var gwt = gwParts[0];
+        var phit = phiParts[0];
+        for (int c = 1; c < gwParts.Length; c++)
+        {
+            for (int i = 0; i < gwtLength; i++) gwt[i] += gwParts[c][i];
+            for (int i = 0; i < phitLength; i++) phit[i] += phiParts[c][i];
+        }
+        for (int gr = 0; gr < g.Groups; gr++)
+            for (int co = 0; co < coutG; co++)
+            {
+                int row = (gr * coutG + co) * patch;
+                for (int k = 0; k < patch; k++)
+                    gw[row + k] = gwt[(gr * patch + k) * coutPad + co] + phit[(gr * cinG + k / taps) * coutPad + co];
+            }
+    }
+
+    // Backward of samples [n0, n1) on one worker (see Backward): gx for those samples, and their weight-gradient sums
+    // added into gwAcc / phiAcc (both null when gw is not wanted).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardSamples(T[] x, T[] gy, T[]? gx, T[]? gwAcc, T[]? phiAcc, Plan l, T[]? wPanels, int wLength,
+        T[]? phiPanels, int phiLength, int coutPad, int n0, int n1)
+    {
+        var g = l.G;
+        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        // gx is accumulated channels-last, (Hp*Wp, G * cinPad), so each tile row adds two whole vectors.
+        int cinPad = (cinG + NR - 1) / NR * NR, stride = g.Groups * cinPad;
+        bool gw = gwAcc is not null;
+        var xp = !gw ? null : Rent(l.PaddedSample, clear: true);
+        var gxt = gx is null ? null : Rent(l.PaddedPlane * stride, clear: true);
+        var gyPanel = !gw ? null : Rent(positions * coutPad);
+        var gys = Rent(g.Cout * l.Ldy);
+        var bases = ArrayPool<int>.Shared.Rent(positions);
+        var outs = ArrayPool<int>.Shared.Rent(positions);
+        Span<T> tile = stackalloc T[MR * NR];
+        try
+        {
+            for (int n = n0; n < n1; n++)
+            {
+                if (xp is not null) Pad(x, n, xp, l);
+                for (int c = 0; c < g.Cout; c++) gy.AsSpan((n * g.Cout + c) * positions, positions).CopyTo(gys.AsSpan(c * l.Ldy));
+                for (int part = 0; part < 2; part++)
+                {
+                    // part 0: the sharp windows (taps, W); part 1: the smooth sample pixels (points, w_phi).
+                    var starts = part == 0 ? l.SharpStart : l.SmoothStart;
+                    int a = starts[n], count = starts[n + 1] - a;
+                    if (count == 0) continue;
+                    l.Locate(a, count, n, bases, outs);
+                    int steps = part == 0 ? patch : cinG;
+                    var offsets = part == 0 ? l.Taps : l.Points;
+                    for (int gr = 0; gr < g.Groups; gr++)
+                    {
+                        if (xp is not null)
+                        {
+                            GatherGy(gys, outs.AsSpan(0, count), l.Channels, gr * coutG, coutG, gyPanel!);
+                            var acc = part == 0 ? gwAcc! : phiAcc!;
+                            WeightTiles(xp, bases, count, offsets.AsSpan(gr * steps, steps), gyPanel!, coutG, acc, gr * steps * coutPad, coutPad);
+                        }
+                        if (gxt is not null)
+                        {
+                            InputTiles(gys, bases.AsSpan(0, count), outs.AsSpan(0, count), l.Channels, gr * coutG, coutG,
+                                part == 0 ? wPanels! : phiPanels!, gr * (part == 0 ? wLength : phiLength),
+                                part == 0 ? l.TapShifts : l.PointShift, cinPad, gxt, stride, gr * cinPad, tile);
+                        }
+                    }
+                }
+                if (gxt is not null) Unfold(gxt, stride, cinPad, n, gx!, l);
+            }
+        }
+        finally
+        {
+            Return(xp, gxt, gyPanel, gys);
+            ArrayPool<int>.Shared.Return(bases);
+            ArrayPool<int>.Shared.Return(outs);
+        }
     }
 
     private static T[] Rent(int length, bool clear = false)

@@ -8,15 +8,19 @@ namespace Cac.Tests.ContentAware;
 public class CacSparseKernelTests
 {
     [Theory]
-    [InlineData(1, 3, 1, 1, 1, 1, true, CacSamplePoint.Centre)]
-    [InlineData(5, 3, 1, 1, 1, 1, true, CacSamplePoint.Centre)]
-    [InlineData(5, 3, 2, 0, 1, 2, false, CacSamplePoint.TopLeft)]
-    [InlineData(3, 5, 2, 2, 1, 1, true, CacSamplePoint.TopLeft)]
-    [InlineData(4, 3, 1, 2, 2, 2, false, CacSamplePoint.Centre)]
-    public void Fused_cpu_kernels_equal_the_composed_default(int n, int k, int stride, int pad, int dilation, int groups, bool bias, CacSamplePoint point)
+    [InlineData(1, 3, 1, 1, 1, 1, true, CacSamplePoint.Centre, 4, 6)]
+    [InlineData(5, 3, 1, 1, 1, 1, true, CacSamplePoint.Centre, 4, 6)]
+    [InlineData(5, 3, 2, 0, 1, 2, false, CacSamplePoint.TopLeft, 4, 6)]
+    [InlineData(3, 5, 2, 2, 1, 1, true, CacSamplePoint.TopLeft, 4, 6)]
+    [InlineData(4, 3, 1, 2, 2, 2, false, CacSamplePoint.Centre, 4, 6)]
+    // More output channels than one register tile holds (8 lanes in float64), per group too.
+    [InlineData(2, 3, 1, 1, 1, 1, true, CacSamplePoint.Centre, 5, 19)]
+    [InlineData(3, 3, 1, 1, 1, 2, false, CacSamplePoint.TopLeft, 6, 34)]
+    public void Fused_cpu_kernels_equal_the_composed_default(int n, int k, int stride, int pad, int dilation, int groups, bool bias,
+        CacSamplePoint point, int cin, int cout)
     {
         var be = Device.Cpu.Backend;
-        const int cin = 4, cout = 6, h = 9, w = 8;
+        const int h = 9, w = 8;
         var g = new ConvGeometry(n, cin, h, w, cout, k, k, stride, stride, pad, pad, dilation, dilation, groups);
         var x = RandD(1, n, cin, h, w).Detach();
         var wt = RandD(2, cout, cin / groups, k, k).Detach();
