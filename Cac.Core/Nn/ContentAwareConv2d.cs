@@ -42,10 +42,7 @@ public sealed class ContentAwareConv2d : Module
     {
         if (kernelSize == 1)
             throw new ArgumentException("ContentAwareConv2d: 1 x 1 convolutions are never content-aware (a 1 x 1 window has nothing to simplify); use Conv2d");
-        if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0 || dilation <= 0 || groups <= 0)
-            throw new ArgumentException($"ContentAwareConv2d: invalid hyper-parameters in={inChannels} out={outChannels} kernel={kernelSize} stride={stride} padding={padding} dilation={dilation} groups={groups}");
-        if (inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException($"ContentAwareConv2d: in_channels {inChannels} and out_channels {outChannels} must both be divisible by groups {groups}");
+        ConvParameters.Validate("ContentAwareConv2d", inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
         InChannels = inChannels;
         OutChannels = outChannels;
         KernelSize = kernelSize;
@@ -55,14 +52,8 @@ public sealed class ContentAwareConv2d : Module
         Groups = groups;
         SamplePoint = samplePoint;
         Path = path;
-        var g = generator ?? Generator.Default;
-        Weight = RegisterParameter("weight", Tensor.Zeros([outChannels, inChannels / groups, kernelSize, kernelSize]));
-        Init.KaimingUniform(Weight, a: Math.Sqrt(5), generator: g);
-        if (bias)
-        {
-            double bound = 1 / Math.Sqrt(Init.CalculateFans(Weight).FanIn);
-            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros([outChannels]), -bound, bound, g));
-        }
+        (Weight, Bias) = ConvParameters.RegisterDefault(RegisterParameter, inChannels, outChannels, kernelSize, groups, bias,
+            generator ?? Generator.Default);
         Gamma = RegisterParameter("gamma", Tensor.Ones([1]));
         Beta = RegisterParameter("beta", Tensor.Zeros([1]));
     }

@@ -134,13 +134,9 @@ public class ModelZooTests
         var net = ModelRegistry.Create(name, 3, 4, new Generator(5));
         var logits = net.Forward(RandF(6, 2, 3, 8, 8));
         Ops.CrossEntropy(logits, Tensor.FromArray([1, 3], [2])).Backward();
-        foreach (var (pname, p) in net.NamedParameters())
-        {
-            p.Grad.Should().NotBeNull(pname);
-            // In ShuffleNetV2 the BN after each depthwise conv (branch1.1, branch2.4) feeds a 1x1 conv and another BN with no
-            // activation between: in training mode that BN removes any per-channel shift, so those biases' gradient is 0.
-            if (pname.EndsWith(".branch1.1.bias", StringComparison.Ordinal) || pname.EndsWith(".branch2.4.bias", StringComparison.Ordinal)) continue;
-            p.Grad!.ToFloatArray().Any(v => v != 0).Should().BeTrue($"{pname} should get a non-zero gradient");
-        }
+        // In ShuffleNetV2 the BN after each depthwise conv (branch1.1, branch2.4) feeds a 1x1 conv and another BN with no
+        // activation between: in training mode that BN removes any per-channel shift, so those biases' gradient is 0.
+        ModelAssertions.EveryParameterShouldGetANonZeroGradient(net, pname =>
+            pname.EndsWith(".branch1.1.bias", StringComparison.Ordinal) || pname.EndsWith(".branch2.4.bias", StringComparison.Ordinal));
     }
 }

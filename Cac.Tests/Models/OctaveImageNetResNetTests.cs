@@ -52,11 +52,7 @@ public class OctaveImageNetResNetTests
         var logits = net.Forward(RandF(4, 2, 3, 32, 32));
         logits.Dims.ToArray().Should().Equal(2, 3);
         Ops.CrossEntropy(logits, Tensor.FromArray([0, 2], [2])).Backward();
-        foreach (var (name, p) in net.NamedParameters())
-        {
-            p.Grad.Should().NotBeNull(name);
-            p.Grad!.ToFloatArray().Any(v => v != 0).Should().BeTrue($"{name} should get a non-zero gradient");
-        }
+        ModelAssertions.EveryParameterShouldGetANonZeroGradient(net);
     }
 
     [Fact]
