@@ -38,12 +38,12 @@ internal static class CpuCacKernel<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>
     /// C[i, 0..NR) = (C[i, ..] when accumulate, else 0) + sum_s src[step[s] + row_i] * panel[s * NR ..], for i &lt; rows
-    /// (rows past <paramref name="rows"/> are computed from r0..r5 but not stored). c is row-major with leading
-    /// dimension ldc. Callers guarantee every src index is in range (no checks here).
+    /// (rows past <paramref name="rows"/> are computed from r0..r5 but not stored). Row i of C starts at
+    /// c + cRows[i], so a tile can be stored straight into scattered rows. Callers guarantee every index is in range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int steps, ref T src, ref int step, nint r0, nint r1, nint r2, nint r3, nint r4, nint r5,
-        ref T panel, ref T c, nint ldc, int rows, bool accumulate)
+        ref T panel, ref T c, ref int cRows, int rows, bool accumulate)
     {
         int w = Vector<T>.Count;
         Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -67,12 +67,12 @@ internal static class CpuCacKernel<T> where T : unmanaged, IFloatingPointIeee754
             c50 = MulAdd(a, b0, c50); c51 = MulAdd(a, b1, c51);
             panel = ref Unsafe.Add(ref panel, 2 * w);
         }
-        Store(ref c, w, c00, c01, accumulate);
-        if (rows > 1) Store(ref Unsafe.Add(ref c, ldc), w, c10, c11, accumulate);
-        if (rows > 2) Store(ref Unsafe.Add(ref c, 2 * ldc), w, c20, c21, accumulate);
-        if (rows > 3) Store(ref Unsafe.Add(ref c, 3 * ldc), w, c30, c31, accumulate);
-        if (rows > 4) Store(ref Unsafe.Add(ref c, 4 * ldc), w, c40, c41, accumulate);
-        if (rows > 5) Store(ref Unsafe.Add(ref c, 5 * ldc), w, c50, c51, accumulate);
+        Store(ref Unsafe.Add(ref c, cRows), w, c00, c01, accumulate);
+        if (rows > 1) Store(ref Unsafe.Add(ref c, Unsafe.Add(ref cRows, 1)), w, c10, c11, accumulate);
+        if (rows > 2) Store(ref Unsafe.Add(ref c, Unsafe.Add(ref cRows, 2)), w, c20, c21, accumulate);
+        if (rows > 3) Store(ref Unsafe.Add(ref c, Unsafe.Add(ref cRows, 3)), w, c30, c31, accumulate);
+        if (rows > 4) Store(ref Unsafe.Add(ref c, Unsafe.Add(ref cRows, 4)), w, c40, c41, accumulate);
+        if (rows > 5) Store(ref Unsafe.Add(ref c, Unsafe.Add(ref cRows, 5)), w, c50, c51, accumulate);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -91,15 +91,17 @@ internal static class CpuCacKernel<T> where T : unmanaged, IFloatingPointIeee754
     /// Runs the kernel over every MR-row tile of a row list: C[t, lanes] for t &lt; count, with row offsets
     /// rows[t]; C row-major (count rounded up to MR, ldc). A short last tile repeats its last offset.
     /// </summary>
-    public static void Rows(int steps, ref T src, ref int step, ReadOnlySpan<int> rows, ref T panel, ref T c, nint ldc, bool accumulate)
+    public static void Rows(int steps, ref T src, ref int step, ReadOnlySpan<int> rows, ref T panel, ref T c, int ldc, bool accumulate)
     {
         int count = rows.Length;
+        Span<int> cRows = stackalloc int[MR];
+        for (int i = 0; i < MR; i++) cRows[i] = i * ldc;
         for (int t = 0; t < count; t += MR)
         {
             int live = Math.Min(MR, count - t), last = t + live - 1;
             Run(steps, ref src, ref step, rows[t], rows[Math.Min(t + 1, last)], rows[Math.Min(t + 2, last)],
                 rows[Math.Min(t + 3, last)], rows[Math.Min(t + 4, last)], rows[Math.Min(t + 5, last)],
-                ref panel, ref Unsafe.Add(ref c, t * ldc), ldc, live, accumulate);
+                ref panel, ref Unsafe.Add(ref c, t * ldc), ref cRows[0], live, accumulate);
         }
     }
 
@@ -120,6 +122,9 @@ internal static class CpuCacKernel<T> where T : unmanaged, IFloatingPointIeee754
                     d[(j * steps + s) * nr + l] = lane < lanes ? m[offset + s * stepStride + lane * laneStride] : T.Zero;
                 }
     }
+
+    /// <summary>Row offsets of an MR x NR tile stored densely (row i at i * NR).</summary>
+    public static readonly int[] TileRows = [.. Enumerable.Range(0, MR).Select(i => i * NR)];
 
     /// <summary>Elements of the packed panels of <see cref="Pack"/>.</summary>
     public static int PackedLength(int steps, int lanes) => (lanes + NR - 1) / NR * NR * steps;

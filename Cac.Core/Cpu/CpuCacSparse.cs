@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Cac;
 
@@ -79,9 +81,9 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
         public int[] PointShift { get; }
 
         // For entries order[start .. start+count), all of sample n, writes bases[t], the window origin in the
-        // sample's padded buffer, and outs[t] = q, the position within the sample.
+        // sample's padded buffer, and outs[t] = q * scale, q the position within the sample.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Locate(int start, int count, int n, Span<int> bases, Span<int> outs)
+        public void Locate(int start, int count, int n, Span<int> bases, Span<int> outs, int scale = 1)
         {
             int first = n * Positions;
             var order = Order.AsSpan(start, count);
@@ -92,7 +94,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
             {
                 int q = order[t] - first;
                 bases[t] = origins[q];
-                outs[t] = q;
+                outs[t] = q * scale;
             }
         }
 
@@ -129,26 +131,80 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     private static void Pad(T[] x, int n, T[] xp, Plan l)
     {
         var g = l.G;
+        int h = g.H, w = g.W;
+        var src = x.AsSpan(n * g.Cin * h * w, g.Cin * h * w);
+        var dst = xp.AsSpan(0, l.PaddedSample);
         for (int c = 0; c < g.Cin; c++)
-            for (int r = 0; r < g.H; r++)
-                Array.Copy(x, ((long)(n * g.Cin + c) * g.H + r) * g.W, xp, c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, g.W);
+            for (int r = 0; r < h; r++)
+                src.Slice((c * h + r) * w, w).CopyTo(dst.Slice(c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, w));
     }
 
-    // y[(c0 + l) * ld + outs[t]] = tile[t, l] + bias[c0 + l] for t < rows, l < lanes.
+    // y[n] (Cout, positions) = ys (positions, ldc)^T + bias: channel co of group gr is column gr * coutPad + co % coutG.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Emit(ReadOnlySpan<T> tile, int rows, ReadOnlySpan<int> outs, T[] y, int c0, int lanes, int ld, T[]? bias)
+    private static void Transpose(T[] ys, int ldc, int coutPad, T[] y, int n, T[]? bias, Plan l)
     {
-        // outs lie inside y (checked by the caller's geometry), so the stores go through refs.
-        int nr = NR;
-        ref T tr = ref MemoryMarshal.GetReference(tile);
-        ref int o = ref MemoryMarshal.GetReference(outs[..rows]);
-        for (int l = 0; l < lanes; l++)
+        var g = l.G;
+        int positions = l.Positions, coutG = g.CoutPerGroup;
+        ref T s0 = ref CpuCacKernel<T>.At(ys, 0);
+        int co = 0;
+        if (typeof(T) == typeof(float) && Avx.IsSupported && coutG % 8 == 0 && positions >= 8)
         {
-            T b = bias is null ? T.Zero : bias[c0 + l];
-            ref T yc = ref CpuCacKernel<T>.At(y, (c0 + l) * ld);
-            ref T tl = ref Unsafe.Add(ref tr, l);
-            for (int t = 0; t < rows; t++) Unsafe.Add(ref yc, Unsafe.Add(ref o, t)) = Unsafe.Add(ref tl, t * nr) + b;
+            // 8 x 8 blocks through registers; the last block of a plane overlaps the one before it when positions % 8 != 0.
+            var yf = Unsafe.As<T[], float[]>(ref y);
+            var bf = bias is null ? null : Unsafe.As<T[], float[]>(ref bias);
+            ref float sf = ref Unsafe.As<T, float>(ref s0);
+            for (; co < g.Cout; co += 8)
+            {
+                ref float yc = ref CpuCacKernel<float>.At(yf, (n * g.Cout + co) * positions);
+                ref float col = ref Unsafe.Add(ref sf, co / coutG * coutPad + co % coutG);
+                for (int q = 0; q < positions; q += 8)
+                    Transpose8(ref Unsafe.Add(ref col, Math.Min(q, positions - 8) * ldc), ldc, ref Unsafe.Add(ref yc, Math.Min(q, positions - 8)), positions, bf, co);
+            }
         }
+        for (; co < g.Cout; co++)
+        {
+            T b = bias is null ? T.Zero : bias[co];
+            var dst = y.AsSpan((n * g.Cout + co) * positions, positions);
+            ref T src = ref Unsafe.Add(ref s0, co / coutG * coutPad + co % coutG);
+            for (int q = 0; q < dst.Length; q++) dst[q] = Unsafe.Add(ref src, q * ldc) + b;
+        }
+    }
+
+    // dst[k * ldd + i] = src[i * lds + k] + bias[c0 + k] for i, k < 8.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(ref float src, int lds, ref float dst, int ldd, float[]? bias, int c0)
+    {
+        var r0 = Vector256.LoadUnsafe(ref src);
+        var r1 = Vector256.LoadUnsafe(ref src, (nuint)lds);
+        var r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * lds));
+        var r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * lds));
+        var r4 = Vector256.LoadUnsafe(ref src, (nuint)(4 * lds));
+        var r5 = Vector256.LoadUnsafe(ref src, (nuint)(5 * lds));
+        var r6 = Vector256.LoadUnsafe(ref src, (nuint)(6 * lds));
+        var r7 = Vector256.LoadUnsafe(ref src, (nuint)(7 * lds));
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Put(Avx.Permute2x128(u0, u4, 0x20), ref dst, 0, ldd, bias, c0);
+        Put(Avx.Permute2x128(u1, u5, 0x20), ref dst, 1, ldd, bias, c0);
+        Put(Avx.Permute2x128(u2, u6, 0x20), ref dst, 2, ldd, bias, c0);
+        Put(Avx.Permute2x128(u3, u7, 0x20), ref dst, 3, ldd, bias, c0);
+        Put(Avx.Permute2x128(u0, u4, 0x31), ref dst, 4, ldd, bias, c0);
+        Put(Avx.Permute2x128(u1, u5, 0x31), ref dst, 5, ldd, bias, c0);
+        Put(Avx.Permute2x128(u2, u6, 0x31), ref dst, 6, ldd, bias, c0);
+        Put(Avx.Permute2x128(u3, u7, 0x31), ref dst, 7, ldd, bias, c0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Put(Vector256<float> v, ref float dst, int k, int ldd, float[]? bias, int c0)
+    {
+        if (bias is not null) v += Vector256.Create(bias[c0 + k]);
+        v.StoreUnsafe(ref dst, (nuint)(k * ldd));
     }
 
     // gxt rows (bases[t] + shift) * stride + lane0, NR lanes each, += tile[t, 0..NR) for t < rows.
@@ -171,25 +227,22 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static nint Row(ReadOnlySpan<int> list, int t, int i) => list[Math.Min(t + i, list.Length - 1)];
 
-    // y tiles for the listed positions: steps = the kernel's taps (offsets from a window origin in xp), panels
-    // (steps, NR) per channel tile of W^T for group gr.
+    // Output tiles for the listed positions: steps = the kernel's taps (offsets from a window origin in xp), panels
+    // (steps, NR) per channel tile; the rows of channel tile j are stored at ys + c0 + j * NR + outs[t].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ForwardTiles(T[] xp, ReadOnlySpan<int> bases, ReadOnlySpan<int> outs, int[] taps, int tap0, int steps,
-        T[] panels, int panel0, T[] y, int c0, int channels, int ld, T[]? bias, Span<T> tile)
+    private static void ForwardTiles(T[] xp, ReadOnlySpan<int> bases, int[] outs, int[] taps, int tap0, int steps,
+        T[] panels, int panel0, T[] ys, int c0, int channels)
     {
         int nr = NR;
         ref T src = ref CpuCacKernel<T>.At(xp, 0);
         ref int step = ref CpuCacKernel<T>.At(taps, tap0);
-        ref T c = ref tile[0];
         for (int t = 0; t < bases.Length; t += MR)
         {
             int rows = Math.Min(MR, bases.Length - t);
+            nint r0 = Row(bases, t, 0), r1 = Row(bases, t, 1), r2 = Row(bases, t, 2), r3 = Row(bases, t, 3), r4 = Row(bases, t, 4), r5 = Row(bases, t, 5);
             for (int j = 0; j * nr < channels; j++)
-            {
-                CpuCacKernel<T>.Run(steps, ref src, ref step, Row(bases, t, 0), Row(bases, t, 1), Row(bases, t, 2), Row(bases, t, 3),
-                    Row(bases, t, 4), Row(bases, t, 5), ref CpuCacKernel<T>.At(panels, panel0 + j * steps * nr), ref c, nr, rows, false);
-                Emit(tile, rows, outs.Slice(t, rows), y, c0 + j * nr, Math.Min(nr, channels - j * nr), ld, bias);
-            }
+                CpuCacKernel<T>.Run(steps, ref src, ref step, r0, r1, r2, r3, r4, r5, ref CpuCacKernel<T>.At(panels, panel0 + j * steps * nr),
+                    ref CpuCacKernel<T>.At(ys, c0 + j * nr), ref outs[t], rows, false);
         }
     }
 
@@ -217,27 +270,27 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
     {
         var g = l.G;
         int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        // Tiles are stored channels-last, ys (positions, ldc) with each group's channels padded to whole tiles, then
+        // transposed into y: two vector stores per tile row instead of a scalar store per element.
+        int coutPad = (coutG + NR - 1) / NR * NR, ldc = g.Groups * coutPad;
         var xp = Rent(l.PaddedSample, clear: true);
-        var ys = Rent(g.Cout * l.Ldy);
+        var ys = Rent(positions * ldc);
         var bases = ArrayPool<int>.Shared.Rent(positions);
         var outs = ArrayPool<int>.Shared.Rent(positions);
-        Span<T> tile = stackalloc T[MR * NR];
         try
         {
             for (int n = n0; n < n1; n++)
             {
                 Pad(x, n, xp, l);
                 int a = l.SharpStart[n], p = l.SharpStart[n + 1] - a;
-                l.Locate(a, p, n, bases, outs);
+                l.Locate(a, p, n, bases, outs, ldc);
                 for (int gr = 0; gr < g.Groups; gr++)
-                    ForwardTiles(xp, bases.AsSpan(0, p), outs.AsSpan(0, p), l.Taps, gr * patch, patch, wPanels, gr * wLength,
-                        ys, gr * coutG, coutG, l.Ldy, bias, tile);
+                    ForwardTiles(xp, bases.AsSpan(0, p), outs, l.Taps, gr * patch, patch, wPanels, gr * wLength, ys, gr * coutPad, coutG);
                 int b = l.SmoothStart[n], q = l.SmoothStart[n + 1] - b;
-                l.Locate(b, q, n, bases, outs);
+                l.Locate(b, q, n, bases, outs, ldc);
                 for (int gr = 0; gr < g.Groups; gr++)
-                    ForwardTiles(xp, bases.AsSpan(0, q), outs.AsSpan(0, q), l.Points, gr * cinG, cinG, phiPanels, gr * phiLength,
-                        ys, gr * coutG, coutG, l.Ldy, bias, tile);
-                for (int c = 0; c < g.Cout; c++) ys.AsSpan(c * l.Ldy, positions).CopyTo(y.AsSpan((n * g.Cout + c) * positions));
+                    ForwardTiles(xp, bases.AsSpan(0, q), outs, l.Points, gr * cinG, cinG, phiPanels, gr * phiLength, ys, gr * coutPad, coutG);
+                Transpose(ys, ldc, coutPad, y, n, bias, l);
             }
         }
         finally
@@ -300,7 +353,7 @@ internal static class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754
                 for (int j = 0; j < tiles; j++)
                 {
                     CpuCacKernel<T>.Run(coutG, ref src, ref step, r0, r1, r2, r3, r4, r5,
-                        ref CpuCacKernel<T>.At(panels, panel0 + (s * tiles + j) * coutG * nr), ref c, nr, rows, false);
+                        ref CpuCacKernel<T>.At(panels, panel0 + (s * tiles + j) * coutG * nr), ref c, ref CpuCacKernel<T>.TileRows[0], rows, false);
                     Fold(tile, rows, bases.Slice(t, rows), shifts[s], gxt, stride, lane0 + j * nr);
                 }
         }
