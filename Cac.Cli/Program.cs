@@ -13,6 +13,8 @@ public static class Program
         {
             TrainCommand.Create(),
             MaddsCommand.Create(),
+            BenchCommand.Create(),
+            DevicesCommand.Create(),
         };
         try
         {

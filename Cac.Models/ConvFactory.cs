@@ -7,6 +7,12 @@ namespace Cac.Models;
 /// (<see cref="Create"/>, also usable as the path factory of an octave conv) and the 1 x 1 projections, which are
 /// always standard. Every convolution has no bias (batch norm follows) and Kaiming-normal (fan_out, ReLU) weights,
 /// as torchvision initialises ResNets. Parameters are drawn from one generator, in creation order.
+/// <para>
+/// Content-aware types (<see cref="ConvType.Cac"/>, <see cref="ConvType.CacOctave"/>) make every k x k convolution with
+/// k &gt; 1 a <see cref="ContentAwareConv2d"/> (for octave types: each path convolution), drawing its weight exactly as
+/// the standard convolution would, so a CAC model and its standard twin built from the same seed have the same weights
+/// and the same parameter names plus <c>gamma</c> and <c>beta</c> on each CAC conv. 1 x 1 convolutions are never CAC.
+/// </para>
 /// </summary>
 public sealed class ConvFactory
 {
@@ -24,7 +30,10 @@ public sealed class ConvFactory
     public ConvType Type { get; }
 
     /// <summary>Whether the blocks are octave blocks (high- and low-frequency parts).</summary>
-    public bool IsOctave => Type == ConvType.Octave;
+    public bool IsOctave => Type is ConvType.Octave or ConvType.CacOctave;
+
+    /// <summary>Whether the k x k convolutions (k &gt; 1) are content-aware.</summary>
+    public bool IsContentAware => Type is ConvType.Cac or ConvType.CacOctave;
 
     /// <summary>The generator parameters are drawn from.</summary>
     public Generator Generator => _generator;
@@ -34,13 +43,26 @@ public sealed class ConvFactory
     /// (N, outChannels, Ho, Wo); for octave types this is the kind of the path convolutions.
     /// </summary>
     public Module Create(int inChannels, int outChannels, int kernelSize, int stride, int padding) =>
-        Standard(inChannels, outChannels, kernelSize, stride, padding);
+        CreateGrouped(inChannels, outChannels, kernelSize, stride, padding, groups: 1);
+
+    /// <summary>
+    /// A grouped k x k convolution of this factory's kind (weight (outChannels, inChannels/groups, k, k)): the one place
+    /// that picks the layer for the conv type (<see cref="Create"/> is groups = 1); groups = channels is a depthwise
+    /// convolution (ShuffleNetV2).
+    /// </summary>
+    public Module CreateGrouped(int inChannels, int outChannels, int kernelSize, int stride, int padding, int groups) =>
+        IsContentAware && kernelSize > 1
+            ? ContentAware(inChannels, outChannels, kernelSize, stride, padding, groups)
+            : Standard(inChannels, outChannels, kernelSize, stride, padding, groups);
+
+    /// <summary>Depthwise 3 x 3 convolution with padding 1 (<see cref="CreateGrouped"/> with groups = channels).</summary>
+    public Module Depthwise3x3(int channels, int stride) => CreateGrouped(channels, channels, 3, stride, 1, channels);
 
     /// <summary>3 x 3 convolution with padding 1 (<see cref="Create"/>).</summary>
     public Module Conv3x3(int inChannels, int outChannels, int stride) => Create(inChannels, outChannels, 3, stride, 1);
 
     /// <summary>1 x 1 projection, always a standard convolution.</summary>
-    public Conv2d Conv1x1(int inChannels, int outChannels, int stride) => Standard(inChannels, outChannels, 1, stride, 0);
+    public Conv2d Conv1x1(int inChannels, int outChannels, int stride = 1) => Standard(inChannels, outChannels, 1, stride, 0);
 
     /// <summary>The path factory of the octave k x k convolutions (<see cref="Create"/>).</summary>
     public OctavePathFactory OctavePaths => Create;
@@ -48,9 +70,20 @@ public sealed class ConvFactory
     /// <summary>The path factory of octave 1 x 1 projections: always standard convolutions.</summary>
     public OctavePathFactory ProjectionPaths => Standard;
 
-    private Conv2d Standard(int inChannels, int outChannels, int kernelSize, int stride, int padding)
+    private Conv2d Standard(int inChannels, int outChannels, int kernelSize, int stride, int padding) =>
+        Standard(inChannels, outChannels, kernelSize, stride, padding, groups: 1);
+
+    private Conv2d Standard(int inChannels, int outChannels, int kernelSize, int stride, int padding, int groups)
     {
-        var conv = new Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, bias: false, generator: _generator);
+        var conv = new Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, groups: groups, bias: false, generator: _generator);
+        Init.KaimingNormalFanOutRelu(conv.Weight, _generator);
+        return conv;
+    }
+
+    // Same draws as Standard: ContentAwareConv2d initialises its weight exactly as Conv2d, then Kaiming-normal overwrites it.
+    private ContentAwareConv2d ContentAware(int inChannels, int outChannels, int kernelSize, int stride, int padding, int groups)
+    {
+        var conv = new ContentAwareConv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, groups: groups, bias: false, generator: _generator);
         Init.KaimingNormalFanOutRelu(conv.Weight, _generator);
         return conv;
     }

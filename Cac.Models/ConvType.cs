@@ -8,4 +8,10 @@ public enum ConvType
 
     /// <summary>Octave convolution (<see cref="Cac.Nn.OctaveConv2d"/>) with standard path convolutions.</summary>
     Octave,
+
+    /// <summary>Content-aware convolution (<see cref="Cac.Nn.ContentAwareConv2d"/>) for every k x k conv with k &gt; 1, the stem included.</summary>
+    Cac,
+
+    /// <summary>Octave convolution whose four path convolutions are content-aware (each computes its mask from its own input); the stem is content-aware too.</summary>
+    CacOctave,
 }

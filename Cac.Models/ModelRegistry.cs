@@ -1,32 +1,93 @@
+using System.Text.RegularExpressions;
+using Cac.Models.DenseNet;
 using Cac.Models.ResNet;
+using Cac.Models.ShuffleNet;
 using Cac.Nn;
 
 namespace Cac.Models;
 
-/// <summary>Builds models by name ("resnet20", "oct-resnet20"), as the CLI's --model option names them.</summary>
-public static class ModelRegistry
+/// <summary>
+/// Builds models by name, as the CLI's --model option names them: a conv-type prefix (<see cref="Prefix"/>: "" for
+/// standard, "oct-" for octave, and one per further <see cref="ConvType"/>) followed by a base architecture.
+/// CIFAR (3 x 32 x 32, 10 classes): resnet20, resnet32, resnet56, resnet110, densenet121-cifar, shufflenetv2-cifar.
+/// ImageNet (3 x 224 x 224, 1000 classes): resnet18, resnet50, densenet121, shufflenetv2. Every base architecture is
+/// registered for every non-octave conv type; the ResNets also for every octave type (DenseNet: no octave variant is
+/// implemented; ShuffleNetV2 has none in the paper).
+/// </summary>
+public static partial class ModelRegistry
 {
-    private static readonly Dictionary<string, Func<int, int, Generator, Module>> Builders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["resnet20"] = (c, k, g) => new CifarResNet(3, c, k, g),
-        ["resnet32"] = (c, k, g) => new CifarResNet(5, c, k, g),
-        ["resnet56"] = (c, k, g) => new CifarResNet(9, c, k, g),
-        ["resnet110"] = (c, k, g) => new CifarResNet(18, c, k, g),
-        ["oct-resnet20"] = (c, k, g) => new OctaveCifarResNet(3, c, k, g),
-        ["oct-resnet32"] = (c, k, g) => new OctaveCifarResNet(5, c, k, g),
-        ["oct-resnet56"] = (c, k, g) => new OctaveCifarResNet(9, c, k, g),
-        ["oct-resnet110"] = (c, k, g) => new OctaveCifarResNet(18, c, k, g),
-    };
+    private const string Cifar = "cifar10", ImageNet = "imagenet";
 
-    /// <summary>The registered model names.</summary>
-    public static IReadOnlyCollection<string> Names => Builders.Keys;
+    private sealed record Entry(ModelInfo Info, Func<int, int, Generator, Module> Build);
+
+    private static readonly IReadOnlyList<Entry> All = BuildEntries();
+
+    private static readonly Dictionary<string, Entry> ByName = All.ToDictionary(e => e.Info.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The registered model names, in registration order.</summary>
+    public static IReadOnlyCollection<string> Names { get; } = All.Select(e => e.Info.Name).ToList();
+
+    /// <summary>Every registered model with its family, conv type and default input (for a model listing).</summary>
+    public static IReadOnlyList<ModelInfo> Models { get; } = All.Select(e => e.Info).ToList();
+
+    /// <summary>The name prefix of a conv type: "" (standard), "oct-" (octave); other types by their words, e.g. CacOctave: "cac-oct-".</summary>
+    public static string Prefix(ConvType type) =>
+        type == ConvType.Standard ? "" : string.Concat(Words().Matches(type.ToString()).Select(w => (w.Value == "Octave" ? "oct" : w.Value.ToLowerInvariant()) + "-"));
+
+    /// <summary>What the registry knows about <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">The name is unknown; the message lists the known names.</exception>
+    public static ModelInfo Info(string name) => Find(name).Info;
 
     /// <summary>Creates a model for inputs with <paramref name="inChannels"/> channels and <paramref name="numClasses"/> classes.</summary>
     /// <exception cref="ArgumentException">The name is unknown; the message lists the known names.</exception>
-    public static Module Create(string name, int inChannels, int numClasses, Generator? generator = null)
+    public static Module Create(string name, int inChannels, int numClasses, Generator? generator = null) =>
+        Find(name).Build(inChannels, numClasses, generator ?? Generator.Default);
+
+    /// <summary>Creates a model for its default input channels and classes (<see cref="Info"/>).</summary>
+    /// <exception cref="ArgumentException">The name is unknown; the message lists the known names.</exception>
+    public static Module Create(string name, Generator? generator = null)
     {
-        if (!Builders.TryGetValue(name, out var build))
-            throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
-        return build(inChannels, numClasses, generator ?? Generator.Default);
+        var info = Info(name);
+        return Create(name, info.InputChannels, info.NumClasses, generator);
     }
+
+    private static Entry Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!ByName.TryGetValue(name, out var entry))
+            throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
+        return entry;
+    }
+
+    private static List<Entry> BuildEntries()
+    {
+        var entries = new List<Entry>();
+        foreach (var type in Enum.GetValues<ConvType>())
+        {
+            bool octave = new ConvFactory(type).IsOctave;
+            void Add(string baseName, string family, string dataset, Func<int, int, Generator, Module> build)
+            {
+                var (size, classes) = dataset == Cifar ? (32, 10) : (224, 1000);
+                entries.Add(new Entry(new ModelInfo(Prefix(type) + baseName, baseName, family, type, dataset, 3, size, classes), build));
+            }
+
+            foreach (var (depth, n) in new[] { (20, 3), (32, 5), (56, 9), (110, 18) })
+                Add($"resnet{depth}", "resnet", Cifar, octave
+                    ? (c, k, g) => new OctaveCifarResNet(n, c, k, g, type)
+                    : (c, k, g) => new CifarResNet(n, c, k, g, type));
+            foreach (var depth in new[] { 18, 50 })
+                Add($"resnet{depth}", "resnet", ImageNet, octave
+                    ? (c, k, g) => new OctaveImageNetResNet(depth, c, k, g, type)
+                    : (c, k, g) => new ImageNetResNet(depth, c, k, g, type));
+            if (octave) continue;
+            Add("densenet121", "densenet", ImageNet, (c, k, g) => DenseNetBC.DenseNet121(cifarStem: false, c, k, g, type));
+            Add("densenet121-cifar", "densenet", Cifar, (c, k, g) => DenseNetBC.DenseNet121(cifarStem: true, c, k, g, type));
+            Add("shufflenetv2", "shufflenetv2", ImageNet, (c, k, g) => ShuffleNetV2.X1_0(cifarStem: false, c, k, g, type));
+            Add("shufflenetv2-cifar", "shufflenetv2", Cifar, (c, k, g) => ShuffleNetV2.X1_0(cifarStem: true, c, k, g, type));
+        }
+        return entries;
+    }
+
+    [GeneratedRegex("[A-Z][a-z0-9]*")]
+    private static partial Regex Words();
 }

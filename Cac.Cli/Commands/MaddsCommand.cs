@@ -1,13 +1,21 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Cac.Data;
 using Cac.Madds;
 using Cac.Models;
+using Cac.Nn;
+using Cac.Serialization;
 using Spectre.Console;
 
 namespace Cac.Cli.Commands;
 
-/// <summary>`cac madds`: counts a model's multiply-adds per layer with a forward pass on a dummy input.</summary>
+/// <summary>
+/// `cac madds`: counts a model's multiply-adds per layer with a forward pass. Content-aware layers cost what they measure
+/// in that pass, so by default (fresh weights, a random N(0, 1) input) a CAC model reports its fresh-init cost, where
+/// nearly every window is sharp (gamma = 1, beta = 0) and each CAC layer costs its conv plus 13 * Ho * Wo. --weights
+/// loads trained weights and --dataset feeds real test images, for the cost a trained model has on real data.
+/// </summary>
 internal static class MaddsCommand
 {
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
@@ -19,29 +27,43 @@ internal static class MaddsCommand
         var inputSize = new Option<int>("--input-size") { Description = "Input height and width", DefaultValueFactory = _ => 32 };
         var inChannels = new Option<int>("--in-channels") { Description = "Input channels", DefaultValueFactory = _ => 3 };
         var classes = new Option<int>("--classes") { Description = "Number of classes", DefaultValueFactory = _ => 10 };
+        var weights = new Option<string?>("--weights") { Description = "Load the model's weights from a safetensors file (e.g. a run's model.safetensors)" };
+        var dataset = new Option<string?>("--dataset") { Description = "Count over this dataset's test images (sets the input shape and classes) instead of a random input" };
+        var data = new Option<string?>("--data") { Description = "Directory holding the dataset files (default: /usr/share/datasets/<dataset>)" };
+        var limit = new Option<int?>("--limit") { Description = "With --dataset: use only the first N test images (default: all)" };
 
-        var command = new Command("madds", "Count a model's multiply-adds (conv and linear layers) for one input")
+        var command = new Command("madds",
+            "Count a model's multiply-adds (conv and linear layers) per input. Content-aware layers cost what they measure: " +
+            "without --weights/--dataset that is the fresh-init cost on a random input (every window sharp)")
         {
-            model, json, inputSize, inChannels, classes,
+            model, json, inputSize, inChannels, classes, weights, dataset, data, limit,
         };
         command.SetAction(parse => Run(new MaddsSettings(parse.GetValue(model)!, parse.GetValue(json), parse.GetValue(inputSize),
-            parse.GetValue(inChannels), parse.GetValue(classes)), Console.Out));
+            parse.GetValue(inChannels), parse.GetValue(classes), parse.GetValue(weights), parse.GetValue(dataset), parse.GetValue(data),
+            parse.GetValue(limit)), Console.Out));
         return command;
     }
 
-    internal sealed record MaddsSettings(string Model, bool Json, int InputSize, int InChannels, int Classes)
+    internal sealed record MaddsSettings(string Model, bool Json, int InputSize, int InChannels, int Classes,
+        string? Weights = null, string? Dataset = null, string? DataDir = null, int? Limit = null)
     {
         public void Validate()
         {
             if (InputSize < 1) throw new ArgumentException($"--input-size must be at least 1, got {InputSize}");
             if (InChannels < 1) throw new ArgumentException($"--in-channels must be at least 1, got {InChannels}");
             if (Classes < 1) throw new ArgumentException($"--classes must be at least 1, got {Classes}");
+            if (Limit is < 1) throw new ArgumentException($"--limit must be at least 1, got {Limit}");
+            if (Dataset is null && (DataDir is not null || Limit is not null))
+                throw new ArgumentException("--data and --limit need --dataset");
         }
     }
 
-    /// <summary>The JSON document: {"model", "total_madds", "layers": [{"name", "type", "madds"}]}.</summary>
+    private const int BatchSize = 250;
+
+    /// <summary>The JSON document: {"model", "input", "total_madds", "layers": [{"name", "type", "madds"}]}.</summary>
     internal sealed record MaddsJson(
         [property: JsonPropertyName("model")] string Model,
+        [property: JsonPropertyName("input")] string Input,
         [property: JsonPropertyName("total_madds")] long TotalMadds,
         [property: JsonPropertyName("layers")] IReadOnlyList<LayerJson> Layers);
 
@@ -54,17 +76,16 @@ internal static class MaddsCommand
     internal static int Run(MaddsSettings s, TextWriter output)
     {
         s.Validate();
-        var net = ModelRegistry.Create(s.Model, s.InChannels, s.Classes, new Generator(0));
-        var report = MaddsCounter.Count(net, 1, s.InChannels, s.InputSize, s.InputSize);
+        var (report, input) = Count(s);
         if (s.Json)
         {
-            var doc = new MaddsJson(s.Model, report.TotalMadds, report.Layers.Select(l => new LayerJson(l.Name, l.Type, l.Madds)).ToList());
+            var doc = new MaddsJson(s.Model, input, report.TotalMadds, report.Layers.Select(l => new LayerJson(l.Name, l.Type, l.Madds)).ToList());
             output.WriteLine(JsonSerializer.Serialize(doc, JsonOptions));
             return 0;
         }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
-        var table = new Table().Title($"{Markup.Escape(s.Model)}: MAdds for one ({s.InChannels}, {s.InputSize}, {s.InputSize}) input");
+        var table = new Table().Title($"{Markup.Escape(s.Model)}: MAdds per sample, {Markup.Escape(input)}");
         table.AddColumn("Layer");
         table.AddColumn("Type");
         table.AddColumn(new TableColumn("MAdds").RightAligned());
@@ -73,6 +94,48 @@ internal static class MaddsCommand
         table.AddEmptyRow();
         table.AddRow("[bold]total[/]", "", $"[bold]{report.TotalMadds:N0}[/] ({report.TotalMadds / 1e6:F2}M)");
         console.Write(table);
+        if (report.Layers.Any(l => l.Type == nameof(ContentAwareConv2d)) || s.Model.StartsWith("cac-", StringComparison.OrdinalIgnoreCase))
+            console.MarkupLine(s.Weights is null || s.Dataset is null
+                ? "[grey]Content-aware layers are costed at the sharp ratios measured on this input with these weights; " +
+                  "pass --weights and --dataset for a trained model's cost on real images.[/]"
+                : "[grey]Content-aware layers are costed at the sharp ratios measured over these images.[/]");
         return 0;
+    }
+
+    // The model (with --weights loaded) counted over the dataset's test images, or over one random input; and a description of the input.
+    private static (MaddsReport Report, string Input) Count(MaddsSettings s)
+    {
+        string weightsNote = s.Weights is null ? "fresh weights" : $"weights {s.Weights}";
+        if (s.Dataset is null)
+        {
+            var net = Build(s, s.InChannels, s.Classes);
+            return (MaddsCounter.Count(net, 1, s.InChannels, s.InputSize, s.InputSize),
+                $"random N(0, 1) input (1, {s.InChannels}, {s.InputSize}, {s.InputSize}), {weightsNote}");
+        }
+        var test = DatasetCatalog.Open(s.Dataset, s.DataDir, train: false);
+        var loader = new DataLoader(test, BatchSize, transform: DatasetCatalog.Info(s.Dataset).Normalize(), limit: s.Limit);
+        var model = Build(s, test.ImageShape.Channels, test.ClassCount);
+        var report = MaddsCounter.Count(model, Images(loader));
+        return (report, $"{loader.SampleCount} {s.Dataset} test image(s) {loader.OutputShape}, {weightsNote}");
+    }
+
+    private static IEnumerable<Tensor> Images(DataLoader loader)
+    {
+        foreach (var batch in loader.Epoch(0))
+        {
+            yield return batch.Images;
+            batch.Dispose();
+        }
+    }
+
+    private static Module Build(MaddsSettings s, int inChannels, int classes)
+    {
+        var net = ModelRegistry.Create(s.Model, inChannels, classes, new Generator(0));
+        if (s.Weights is not null)
+        {
+            if (!File.Exists(s.Weights)) throw new FileNotFoundException($"--weights: file '{s.Weights}' not found", s.Weights);
+            net.LoadStateDict(SafeTensors.Load(s.Weights));
+        }
+        return net;
     }
 }

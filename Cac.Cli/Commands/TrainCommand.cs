@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cac.Cli.Devices;
 using Cac.Cli.Training;
 using Cac.Data;
 using Cac.IO;
 using Cac.Models;
+using Cac.Nn;
 using Cac.Optim;
 using Cac.Serialization;
 using Spectre.Console;
@@ -22,26 +24,40 @@ internal static class TrainCommand
         var data = new Option<string?>("--data") { Description = "Directory holding the dataset files (default: /usr/share/datasets/<dataset>)" };
         var epochs = new Option<int>("--epochs") { Description = "Number of epochs", DefaultValueFactory = _ => 1 };
         var batchSize = new Option<int>("--batch-size") { Description = "Mini-batch size", DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { Description = "Initial learning rate (divided by 10 at 50% and 75% of the epochs)", DefaultValueFactory = _ => 0.1 };
+        var lr = new Option<double>("--lr") { Description = "Initial learning rate", DefaultValueFactory = _ => 0.1 };
+        var schedule = new Option<string>("--schedule")
+        {
+            Description = "Learning-rate schedule: cosine (to 0 over the run, stepped every batch), multistep (divided by 10 at 50% and 75% of the epochs) or constant",
+            DefaultValueFactory = _ => "cosine",
+        };
+        schedule.AcceptOnlyFromAmong("cosine", "multistep", "constant");
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum (Nesterov)", DefaultValueFactory = _ => 0.9 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 1e-4 };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and test images (quick runs)" };
         var seed = new Option<int>("--seed") { Description = "Random seed (initialisation, shuffling)", DefaultValueFactory = _ => 0 };
+        var device = DeviceSelection.CreateOption();
         var output = new Option<string?>("--out") { Description = "Output directory for metrics.json and the checkpoint (default: runs/<model>-<dataset>)" };
+        var lambda = new Option<double>("--lambda")
+        {
+            Description = "Content-aware models: exponent of the cost-aware objective loss * (MAdds / baseline MAdds)^lambda (0 disables it)",
+            DefaultValueFactory = _ => CostAwareObjective.DefaultLambda,
+        };
+        var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, momentum, weightDecay, limit, seed, output,
+            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, init, device,
         };
         command.SetAction(parse => Run(new TrainSettings(
             parse.GetValue(model)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(epochs),
-            parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay),
-            parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output))));
+            parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(schedule)!, parse.GetValue(momentum), parse.GetValue(weightDecay),
+            parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(lambda), parse.GetValue(init), parse.GetValue(device)!)));
         return command;
     }
 
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
-        double Lr, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir)
+        double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
+        double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu")
     {
         public void Validate()
         {
@@ -49,69 +65,114 @@ internal static class TrainCommand
             if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
             if (!(Lr > 0) || !double.IsFinite(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
             if (Limit is < 1) throw new ArgumentException($"--limit must be at least 1, got {Limit}");
+            if (!(Lambda >= 0) || double.IsInfinity(Lambda)) throw new ArgumentException($"--lambda must be a finite number >= 0, got {Lambda}");
         }
     }
 
     internal static int Run(TrainSettings s)
     {
         s.Validate();
-        var train = DatasetCatalog.Open(s.Dataset, s.DataDir, train: true);
-        var test = DatasetCatalog.Open(s.Dataset, s.DataDir, train: false);
+        var train = DatasetCatalog.Load(s.Dataset, s.DataDir, train: true);
+        var test = DatasetCatalog.Load(s.Dataset, s.DataDir, train: false);
         Generator.ManualSeed(s.Seed);
         var net = ModelRegistry.Create(s.Model, train.ImageShape.Channels, train.ClassCount, new Generator(s.Seed));
         string outDir = s.OutDir ?? Path.Combine("runs", $"{s.Model}-{s.Dataset}");
         Directory.CreateDirectory(outDir);
 
         var normalize = DatasetCatalog.Info(s.Dataset).Normalize();
-        var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: normalize, limit: s.Limit);
-        var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit);
+        // CIFAR: the paper's augmentation (random 32 x 32 crop of the 4-padded image, horizontal flip).
+        IImageTransform trainTransform = s.Dataset.StartsWith("cifar", StringComparison.OrdinalIgnoreCase)
+            ? new Compose(new RandomCrop(32, 4), new RandomHorizontalFlip(), normalize)
+            : normalize;
+        if (s.Init is not null) ReportInit(CheckpointInit.Load(net, s.Init), s.Init);
+        var device = DeviceSelection.Open(s.Device);
+        net.To(device);
+        var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: trainTransform, limit: s.Limit, device: device);
+        var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
-        var scheduler = new MultiStepLR(optimizer, [Math.Max(1, s.Epochs / 2), Math.Max(1, s.Epochs * 3 / 4)]);
-        var trainer = new Trainer(net, optimizer);
+        LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, [Math.Max(1, s.Epochs / 2), Math.Max(1, s.Epochs * 3 / 4)]) : null;
+        LrScheduler? batchScheduler = s.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, s.Epochs * trainLoader.Count) : null;
+        // Content-aware models: cost-aware objective (built before training: it runs one counting pass) and cost report.
+        var cost = CostAwareObjective.HasContentAwareLayers(net)
+            ? CostAwareObjective.For(net, [1, trainLoader.OutputShape.Channels, trainLoader.OutputShape.Height, trainLoader.OutputShape.Width], s.Lambda)
+            : null;
+        var monitor = cost is null ? null : new CacCostMonitor(cost);
+        var trainer = new Trainer(net, optimizer, cost is null || cost.Lambda == 0 ? null : cost.Loss, batchScheduler);
 
         AnsiConsole.MarkupLine($"[bold]cac train[/] {s.Model} on {s.Dataset}: {trainLoader.SampleCount} train / {testLoader.SampleCount} test images, " +
-                               $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr}");
+                               $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr} ({s.Schedule}), device {device}");
+        if (cost is not null)
+            AnsiConsole.MarkupLine($"content-aware: {cost.Layers.Count} CAC layer(s), objective loss * (MAdds / {cost.BaselineMadds / 1e6:F2}M)^{cost.Lambda}" +
+                                   (cost.Lambda == 0 ? " (disabled: plain cross-entropy)" : ""));
         var metrics = new RunMetrics(s.Model, s.Dataset, net.ParameterCount(), s.Seed, s.BatchSize, []);
         for (int epoch = 0; epoch < s.Epochs; epoch++)
         {
             double lrNow = optimizer.LearningRate;
             var result = TrainWithProgress(trainer, trainLoader, epoch, s.Epochs);
+            monitor?.BeginPass();
             double testAccuracy = trainer.Evaluate(testLoader);
-            scheduler.Step();
-            metrics.Epochs.Add(new EpochMetrics(epoch + 1, result.Loss, result.Accuracy, testAccuracy, result.Seconds, result.ImagesPerSecond, lrNow));
+            var passCost = monitor?.EndPass();
+            epochScheduler?.Step();
+            metrics.Epochs.Add(new EpochMetrics(epoch + 1, result.Loss, result.Accuracy, testAccuracy, result.Seconds, result.ImagesPerSecond, lrNow,
+                passCost?.Madds, passCost?.BaselineMadds, passCost?.Ratio, passCost?.SharpRatios));
             AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, JsonOptions));
             SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), net.StateDict());
             AnsiConsole.MarkupLine($"epoch {epoch + 1}/{s.Epochs}: train loss {result.Loss:F4}, train acc {result.Accuracy:P2}, " +
                                    $"[bold]test acc {testAccuracy:P2}[/], {result.Seconds:F1} s, {result.ImagesPerSecond:F0} img/s");
+            if (passCost is not null) AnsiConsole.MarkupLine($"  test pass: {Markup.Escape(passCost.Describe())}");
         }
         AnsiConsole.MarkupLine($"wrote {Path.Combine(outDir, "metrics.json")} and {Path.Combine(outDir, "model.safetensors")}");
         return 0;
     }
 
+    private static void ReportInit(CheckpointInitResult init, string path)
+    {
+        AnsiConsole.MarkupLine($"init: {init.Loaded} tensor(s) from {Markup.Escape(path)}");
+        if (init.Missing.Count > 0)
+        {
+            bool thresholdsOnly = init.Missing.All(k => k.EndsWith(".gamma", StringComparison.Ordinal) || k.EndsWith(".beta", StringComparison.Ordinal));
+            string which = thresholdsOnly ? $"gamma and beta of {init.Missing.Count(k => k.EndsWith(".beta", StringComparison.Ordinal))} content-aware layer(s)" : Abbreviate(init.Missing);
+            AnsiConsole.MarkupLine($"init: {init.Missing.Count} key(s) missing from the checkpoint, left at their initial values: {Markup.Escape(which)}");
+        }
+        if (init.Unexpected.Count > 0)
+            AnsiConsole.MarkupLine($"init: {init.Unexpected.Count} checkpoint key(s) not in the model, ignored: {Markup.Escape(Abbreviate(init.Unexpected))}");
+
+        static string Abbreviate(IReadOnlyList<string> keys) =>
+            string.Join(", ", keys.Take(8)) + (keys.Count > 8 ? $", ... ({keys.Count - 8} more)" : "");
+    }
+
     private static EpochResult TrainWithProgress(Trainer trainer, DataLoader loader, int epoch, int epochs)
     {
         string Describe(BatchProgress p) => $"epoch {epoch + 1}/{epochs}  loss {p.Loss:F4}  acc {p.Accuracy:P1}  {p.ImagesPerSecond:F0} img/s";
+        double? firstBatchLoss = null;
+        EpochResult result = default;
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             // Logs and CI: a line every ~10% of the epoch instead of a live bar.
             int every = Math.Max(1, loader.Count / 10);
-            return trainer.TrainEpoch(loader, epoch, p =>
+            result = trainer.TrainEpoch(loader, epoch, p =>
             {
+                if (p.Batch == 1) firstBatchLoss = p.Loss;
                 if (p.Batch % every == 0 || p.Batch == p.Batches) Console.WriteLine($"  [{p.Batch}/{p.Batches}] {Describe(p)}");
             });
         }
-        EpochResult result = default;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask($"epoch {epoch + 1}/{epochs}", maxValue: loader.Count);
-                result = trainer.TrainEpoch(loader, epoch, p =>
+        else
+        {
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
                 {
-                    task.Value = p.Batch;
-                    task.Description = Markup.Escape(Describe(p));
+                    var task = ctx.AddTask($"epoch {epoch + 1}/{epochs}", maxValue: loader.Count);
+                    result = trainer.TrainEpoch(loader, epoch, p =>
+                    {
+                        if (p.Batch == 1) firstBatchLoss = p.Loss;
+                        task.Value = p.Batch;
+                        task.Description = Markup.Escape(Describe(p));
+                    });
                 });
-            });
+        }
+        // The first step's loss, in full: compares backends (`--device cpu` vs `--device ilgpu-cpu`).
+        if (epoch == 0) Console.WriteLine($"first batch loss {firstBatchLoss:F6}");
         return result;
     }
 }

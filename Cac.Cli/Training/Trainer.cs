@@ -14,8 +14,11 @@ public readonly record struct EpochResult(double Loss, double Accuracy, double S
 /// <summary>
 /// Supervised classification training: softmax cross-entropy, one optimizer step per batch.
 /// Knows nothing about the console; callers observe progress through a callback.
+/// An optional <paramref name="objective"/> maps the batch's cross-entropy to the loss that is minimised (for example
+/// the cost-aware objective of content-aware models); the reported loss is always the cross-entropy.
+/// A <paramref name="batchScheduler"/>, when given, steps after every optimizer step (per-iteration schedules).
 /// </summary>
-public sealed class Trainer(Module model, Optimizer optimizer)
+public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tensor>? objective = null, LrScheduler? batchScheduler = null)
 {
     /// <summary>The model being trained.</summary>
     public Module Model { get; } = model;
@@ -33,8 +36,9 @@ public sealed class Trainer(Module model, Optimizer optimizer)
             var logits = Model.Forward(batch.Images);
             var loss = Ops.CrossEntropy(logits, batch.Labels);
             optimizer.ZeroGrad();
-            loss.Backward();
+            (objective is null ? loss : objective(loss)).Backward();
             optimizer.Step();
+            batchScheduler?.Step();
 
             int n = batch.Labels.Size(0);
             double batchLoss = loss.Item();

@@ -40,11 +40,28 @@ public sealed partial class CpuBackend
         else UnaryBackward(op, Data<float>(x), Data<float>(y), Data<float>(gy), Data<float>(gx));
     }
 
-    private static void UnaryBackward<T>(UnaryOp op, T[] x, T[] y, T[] gy, T[] gx) where T : unmanaged, IFloatingPointIeee754<T> =>
+    private static void UnaryBackward<T>(UnaryOp op, T[] x, T[] y, T[] gy, T[] gx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (op == UnaryOp.Relu)
+        {
+            // gx = x > 0 ? gy : 0, SIMD (the backward of every CNN activation).
+            CpuParallel.For(x.LongLength, ElementwiseGrain, (start, end) =>
+            {
+                long i = start;
+                for (; i + Vector<T>.Count <= end; i += Vector<T>.Count)
+                {
+                    var positive = Vector.GreaterThan(new Vector<T>(x.AsSpan((int)i)), Vector<T>.Zero);
+                    Vector.ConditionalSelect(positive, new Vector<T>(gy.AsSpan((int)i)), Vector<T>.Zero).CopyTo(gx.AsSpan((int)i));
+                }
+                for (; i < end; i++) gx[i] = x[i] > T.Zero ? gy[i] : T.Zero;
+            });
+            return;
+        }
         CpuParallel.For(x.LongLength, ElementwiseGrain, (start, end) =>
         {
             for (long i = start; i < end; i++) gx[i] = gy[i] * UnaryFunctions<T>.Derivative(op, x[i], y[i]);
         });
+    }
 
     /// <inheritdoc />
     public void Binary(BinaryOp op, Storage a, long[] aStrides, Storage b, long[] bStrides, Storage y, int[] yShape)
@@ -70,6 +87,13 @@ public sealed partial class CpuBackend
         where T : unmanaged, IFloatingPointIeee754<T> where F : IBinaryFunction<T>
     {
         int rank = yShape.Length;
+        if (rank > 1 && IsContiguous(aStrides, yShape) && IsContiguous(bStrides, yShape))
+        {
+            // Same-shape contiguous operands (residual adds): one flat SIMD loop.
+            CpuParallel.For(y.LongLength, ElementwiseGrain, (start, end) =>
+                Row<T, F>(a, start, 1, b, start, 1, y.AsSpan((int)start, (int)(end - start))));
+            return;
+        }
         int inner = rank == 0 ? 1 : yShape[^1];
         long sa = rank == 0 ? 0 : aStrides[^1], sb = rank == 0 ? 0 : bStrides[^1];
         long rows = inner == 0 ? 0 : y.LongLength / inner;
@@ -88,6 +112,18 @@ public sealed partial class CpuBackend
                 Row<T, F>(a, ao, sa, b, bo, sb, y.AsSpan((int)(row * inner), inner));
             }
         });
+    }
+
+    // Whether strides are the row-major contiguous strides of shape (size-1 axes may have any stride).
+    private static bool IsContiguous(long[] strides, int[] shape)
+    {
+        long expected = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (shape[d] != 1 && strides[d] != expected) return false;
+            expected *= shape[d];
+        }
+        return true;
     }
 
     private static void Row<T, F>(T[] a, long ao, long sa, T[] b, long bo, long sb, Span<T> y)

@@ -26,18 +26,14 @@ public sealed partial class CpuBackend
         {
             for (int ch = (int)start; ch < end; ch++)
             {
-                // Two passes (mean, then squared deviations) for an accurate biased variance.
+                // Two passes (mean, then squared deviations) for an accurate biased variance; SIMD within each
+                // plane, planes summed in double.
                 double sum = 0;
-                for (int i = 0; i < n; i++)
-                    foreach (var v in Plane(x, i, ch, c, hw)) sum += double.CreateTruncating(v);
+                for (int i = 0; i < n; i++) sum += Sum(Plane(x, i, ch, c, hw));
                 double mean = m == 0 ? 0 : sum / m;
                 double squares = 0;
-                for (int i = 0; i < n; i++)
-                    foreach (var v in Plane(x, i, ch, c, hw))
-                    {
-                        double d = double.CreateTruncating(v) - mean;
-                        squares += d * d;
-                    }
+                var tMean = T.CreateTruncating(mean);
+                for (int i = 0; i < n; i++) squares += SumSquaredDeviations(Plane(x, i, ch, c, hw), tMean);
                 double variance = m == 0 ? 0 : squares / m;
                 double invStd = 1.0 / Math.Sqrt(variance + eps);
 
@@ -101,18 +97,15 @@ public sealed partial class CpuBackend
             for (int ch = (int)start; ch < end; ch++)
             {
                 double mu = double.CreateTruncating(mean[ch]), inv = double.CreateTruncating(invStd[ch]);
-                double sumGy = 0, sumGyXhat = 0;
+                double sumGy = 0, sumGyXc = 0;
+                var tMu = T.CreateTruncating(mu);
                 for (int i = 0; i < n; i++)
                 {
-                    var xs = Plane(x, i, ch, c, hw);
-                    var gs = Plane(gy, i, ch, c, hw);
-                    for (int j = 0; j < hw; j++)
-                    {
-                        double g = double.CreateTruncating(gs[j]);
-                        sumGy += g;
-                        sumGyXhat += g * (double.CreateTruncating(xs[j]) - mu) * inv;
-                    }
+                    var (g, gxc) = SumAndDot(Plane(gy, i, ch, c, hw), Plane(x, i, ch, c, hw), tMu);
+                    sumGy += g;
+                    sumGyXc += gxc;
                 }
+                double sumGyXhat = sumGyXc * inv;
                 gGamma[ch] = T.CreateTruncating(sumGyXhat);
                 gBeta[ch] = T.CreateTruncating(sumGy);
 
@@ -124,16 +117,14 @@ public sealed partial class CpuBackend
                     var outs = Plane(gx, i, ch, c, hw);
                     if (batchStats)
                     {
+                        // gx = k (gy - meanGy - (x - mu) inv meanGyXhat) = k gy + bx (x - mu) - k meanGy.
                         double meanGy = sumGy / m, meanGyXhat = sumGyXhat / m;
-                        for (int j = 0; j < hw; j++)
-                        {
-                            double xhat = (double.CreateTruncating(xs[j]) - mu) * inv;
-                            outs[j] = T.CreateTruncating(k * (double.CreateTruncating(gs[j]) - meanGy - xhat * meanGyXhat));
-                        }
+                        double bx = -k * inv * meanGyXhat;
+                        ScaleAdd(gs, xs, tMu, outs, T.CreateTruncating(k), T.CreateTruncating(bx), T.CreateTruncating(-k * meanGy));
                     }
                     else
                     {
-                        for (int j = 0; j < hw; j++) outs[j] = T.CreateTruncating(k * double.CreateTruncating(gs[j]));
+                        ScaleAdd(gs, xs, tMu, outs, T.CreateTruncating(k), T.Zero, T.Zero);
                     }
                 }
             }
@@ -152,5 +143,69 @@ public sealed partial class CpuBackend
         var va = new Vector<T>(add);
         for (; i + w <= src.Length; i += w) ((new Vector<T>(src[i..]) - vs) * vm + va).CopyTo(dst[i..]);
         for (; i < src.Length; i++) dst[i] = (src[i] - sub) * mul + add;
+    }
+
+    // Sum of a plane: Vector<T> lanes, then double.
+    private static double Sum<T>(ReadOnlySpan<T> src) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0, w = Vector<T>.Count;
+        var acc = Vector<T>.Zero;
+        for (; i + w <= src.Length; i += w) acc += new Vector<T>(src[i..]);
+        double sum = double.CreateTruncating(Vector.Sum(acc));
+        for (; i < src.Length; i++) sum += double.CreateTruncating(src[i]);
+        return sum;
+    }
+
+    // Sum of (src - mean)^2 over a plane.
+    private static double SumSquaredDeviations<T>(ReadOnlySpan<T> src, T mean) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0, w = Vector<T>.Count;
+        var acc = Vector<T>.Zero;
+        var vm = new Vector<T>(mean);
+        for (; i + w <= src.Length; i += w)
+        {
+            var d = new Vector<T>(src[i..]) - vm;
+            acc += d * d;
+        }
+        double sum = double.CreateTruncating(Vector.Sum(acc));
+        for (; i < src.Length; i++)
+        {
+            double d = double.CreateTruncating(src[i] - mean);
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    // (sum(g), sum(g * (x - mean))) over a plane.
+    private static (double Sum, double Dot) SumAndDot<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, T mean) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0, w = Vector<T>.Count;
+        Vector<T> accG = Vector<T>.Zero, accD = Vector<T>.Zero;
+        var vm = new Vector<T>(mean);
+        for (; i + w <= g.Length; i += w)
+        {
+            var vg = new Vector<T>(g[i..]);
+            accG += vg;
+            accD += vg * (new Vector<T>(x[i..]) - vm);
+        }
+        double sum = double.CreateTruncating(Vector.Sum(accG)), dot = double.CreateTruncating(Vector.Sum(accD));
+        for (; i < g.Length; i++)
+        {
+            sum += double.CreateTruncating(g[i]);
+            dot += double.CreateTruncating(g[i] * (x[i] - mean));
+        }
+        return (sum, dot);
+    }
+
+    // dst = a * g + b * (x - mean) + c, SIMD over the row.
+    private static void ScaleAdd<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, T mean, Span<T> dst, T a, T b, T c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0, w = Vector<T>.Count;
+        var vm = new Vector<T>(mean);
+        var va = new Vector<T>(a);
+        var vb = new Vector<T>(b);
+        var vc = new Vector<T>(c);
+        for (; i + w <= g.Length; i += w) (va * new Vector<T>(g[i..]) + vb * (new Vector<T>(x[i..]) - vm) + vc).CopyTo(dst[i..]);
+        for (; i < g.Length; i++) dst[i] = a * g[i] + b * (x[i] - mean) + c;
     }
 }

@@ -188,6 +188,11 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
             gw.AsSpan(0, gwLength).Clear();
             return;
         }
+        if (path == Path.Padded)
+        {
+            BackwardWeightPadded(x, gy, gw, g);
+            return;
+        }
         var padded = path == Path.Padded ? PaddedImage.For(g) : default;
         // Workspace: explicit col, or the padded image and gy widened to (Cout, Ho * Wp) with zero extra columns.
         int[] lengths = path switch
@@ -255,6 +260,54 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
             Add(partial.AsSpan(0, gwLength), gw.AsSpan(0, gwLength));
             ArrayPool<T>.Shared.Return(partial);
         }
+    }
+
+    // Stride-1 weight gradient on the padded image (see ConvWeightGrad): each worker sums a contiguous slice of the
+    // batch into its own transposed gwT (G, patch, Cout/G); the workers' buffers are then added in worker order
+    // and transposed into gw (Cout, patch), so the result does not depend on scheduling.
+    private static void BackwardWeightPadded(T[] x, T[] gy, T[] gw, ConvGeometry g)
+    {
+        int plane = g.Ho * g.Wo, hw = g.H * g.W;
+        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize;
+        int gwLength = g.Cout * patch;
+        var padded = PaddedImage.For(g);
+        int workers = BatchParallel(g) ? Math.Min(Environment.ProcessorCount, g.N) : 1;
+        int[] lengths = [padded.Length, ConvWeightGrad<T>.PackLength(coutG), gwLength];
+        var partials = new T[workers][];
+
+        void Worker(int worker)
+        {
+            int start = (int)((long)g.N * worker / workers), end = (int)((long)g.N * (worker + 1) / workers);
+            var gwT = partials[worker] = ArrayPool<T>.Shared.Rent(gwLength);
+            gwT.AsSpan(0, gwLength).Clear();
+            WithBuffers(lengths[..2], buffers =>
+            {
+                for (int n = start; n < end; n++)
+                {
+                    padded.Fill(x, (long)n * g.Cin * hw, g, buffers[0]);
+                    for (int gi = 0; gi < g.Groups; gi++)
+                        ConvWeightGrad<T>.Accumulate(buffers[0], (long)gi * cinG * padded.Plane, padded.Table,
+                            gy, ((long)n * g.Cout + gi * coutG) * plane, coutG, g.Ho, g.Wo, padded.Wp, gwT, (long)gi * patch * coutG, buffers[1]);
+                }
+            });
+        }
+
+        if (workers == 1) Worker(0);
+        else CpuParallel.For(workers, 1, (start, end) =>
+        {
+            for (long worker = start; worker < end; worker++) Worker((int)worker);
+        });
+
+        for (int gi = 0; gi < g.Groups; gi++)
+            for (int co = 0; co < coutG; co++)
+                for (int r = 0; r < patch; r++)
+                {
+                    long src = (long)gi * patch * coutG + (long)r * coutG + co;
+                    T sum = partials[0][src];
+                    for (int worker = 1; worker < workers; worker++) sum += partials[worker][src];
+                    gw[((long)gi * coutG + co) * patch + r] = sum;
+                }
+        foreach (var partial in partials) ArrayPool<T>.Shared.Return(partial);
     }
 
     // wide[co, oh * Wp ..][0..Wo) = gy[co, oh, 0..Wo) for one sample; the columns past Wo stay zero.

@@ -113,4 +113,42 @@ internal static class GemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T
             MulAdd(s1, alpha, Vector.LoadUnsafe(ref row, (nuint)w) * beta).StoreUnsafe(ref row, (nuint)w);
         }
     }
+
+    /// <summary>
+    /// C[0..rows, 0..NR] += A * Bp where row i of A (1 x kc) is read in place at r_i (contiguous along k) and Bp is a
+    /// packed (kc, NR) panel; c: row-major with leading dimension ldc.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunRowsA(int kc, ref T r0, ref T r1, ref T r2, ref T r3, ref T r4, ref T r5, ref T b, ref T c, nint ldc, int rows)
+    {
+        int w = Vector<T>.Count;
+        int nr = 2 * w;
+        Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (nint p = 0; p < kc; p++)
+        {
+            var b0 = Vector.LoadUnsafe(ref b);
+            var b1 = Vector.LoadUnsafe(ref b, (nuint)w);
+            var a = new Vector<T>(Unsafe.Add(ref r0, p));
+            c00 = MulAdd(a, b0, c00); c01 = MulAdd(a, b1, c01);
+            a = new Vector<T>(Unsafe.Add(ref r1, p));
+            c10 = MulAdd(a, b0, c10); c11 = MulAdd(a, b1, c11);
+            a = new Vector<T>(Unsafe.Add(ref r2, p));
+            c20 = MulAdd(a, b0, c20); c21 = MulAdd(a, b1, c21);
+            a = new Vector<T>(Unsafe.Add(ref r3, p));
+            c30 = MulAdd(a, b0, c30); c31 = MulAdd(a, b1, c31);
+            a = new Vector<T>(Unsafe.Add(ref r4, p));
+            c40 = MulAdd(a, b0, c40); c41 = MulAdd(a, b1, c41);
+            a = new Vector<T>(Unsafe.Add(ref r5, p));
+            c50 = MulAdd(a, b0, c50); c51 = MulAdd(a, b1, c51);
+            b = ref Unsafe.Add(ref b, nr);
+        }
+        var one = Vector<T>.One;
+        Store(ref c, w, c00, c01, one, one, false);
+        if (rows > 1) Store(ref Unsafe.Add(ref c, ldc), w, c10, c11, one, one, false);
+        if (rows > 2) Store(ref Unsafe.Add(ref c, 2 * ldc), w, c20, c21, one, one, false);
+        if (rows > 3) Store(ref Unsafe.Add(ref c, 3 * ldc), w, c30, c31, one, one, false);
+        if (rows > 4) Store(ref Unsafe.Add(ref c, 4 * ldc), w, c40, c41, one, one, false);
+        if (rows > 5) Store(ref Unsafe.Add(ref c, 5 * ldc), w, c50, c51, one, one, false);
+    }
 }

@@ -1,3 +1,5 @@
+using Cac.Madds;
+
 namespace Cac.Nn;
 
 /// <summary>
@@ -20,6 +22,12 @@ namespace Cac.Nn;
 /// The sharp ratio rho = mean(mask) is reported per batch (<see cref="LastSharpRatio"/>, differentiable as
 /// <see cref="SharpRatio"/>), accumulated over a pass (<see cref="AccumulatedSharpRatio"/>, <see cref="ResetSharpRatio"/>),
 /// and the last batch's mask is kept for visualisation (<see cref="LastMask"/>).
+/// <para>
+/// MAdds: inside an open <see cref="MaddsScope"/> each forward reports (rho + (1 - rho)/k^2) * Omega_conv + 13 * Ho * Wo
+/// per sample with the rho measured in that call (<see cref="MaddsFormulas.ContentAware"/>). A counting pass updates
+/// <see cref="LastMask"/>, <see cref="LastSharpRatio"/> and <see cref="SharpRatio"/> (they describe the last call) but not the
+/// accumulated sharp ratio: counting MAdds on a side batch never mixes into a pass being measured.
+/// </para>
 /// </summary>
 public sealed class ContentAwareConv2d : Module
 {
@@ -34,10 +42,7 @@ public sealed class ContentAwareConv2d : Module
     {
         if (kernelSize == 1)
             throw new ArgumentException("ContentAwareConv2d: 1 x 1 convolutions are never content-aware (a 1 x 1 window has nothing to simplify); use Conv2d");
-        if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0 || dilation <= 0 || groups <= 0)
-            throw new ArgumentException($"ContentAwareConv2d: invalid hyper-parameters in={inChannels} out={outChannels} kernel={kernelSize} stride={stride} padding={padding} dilation={dilation} groups={groups}");
-        if (inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException($"ContentAwareConv2d: in_channels {inChannels} and out_channels {outChannels} must both be divisible by groups {groups}");
+        ConvParameters.Validate("ContentAwareConv2d", inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
         InChannels = inChannels;
         OutChannels = outChannels;
         KernelSize = kernelSize;
@@ -47,14 +52,8 @@ public sealed class ContentAwareConv2d : Module
         Groups = groups;
         SamplePoint = samplePoint;
         Path = path;
-        var g = generator ?? Generator.Default;
-        Weight = RegisterParameter("weight", Tensor.Zeros([outChannels, inChannels / groups, kernelSize, kernelSize]));
-        Init.KaimingUniform(Weight, a: Math.Sqrt(5), generator: g);
-        if (bias)
-        {
-            double bound = 1 / Math.Sqrt(Init.CalculateFans(Weight).FanIn);
-            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros([outChannels]), -bound, bound, g));
-        }
+        (Weight, Bias) = ConvParameters.RegisterDefault(RegisterParameter, inChannels, outChannels, kernelSize, groups, bias,
+            generator ?? Generator.Default);
         Gamma = RegisterParameter("gamma", Tensor.Ones([1]));
         Beta = RegisterParameter("beta", Tensor.Zeros([1]));
     }
@@ -151,8 +150,17 @@ public sealed class ContentAwareConv2d : Module
         long sharp;
         using (Autograd.NoGrad()) sharp = (long)Ops.Sum(LastMask).Item();          // exact: a sum of 0s and 1s
         LastSharpRatio = (double)sharp / mask.Numel;
-        _sharpCount += sharp;
-        _positionCount += mask.Numel;
+        if (MaddsScope.IsRecording)
+        {
+            int ho = y.Dims[2], wo = y.Dims[3];
+            long omega = MaddsFormulas.Conv2d(InChannels, OutChannels, KernelSize, ho, wo, Groups);
+            MaddsScope.Report(this, MaddsFormulas.ContentAware(omega, LastSharpRatio, KernelSize, ho, wo));
+        }
+        else
+        {
+            _sharpCount += sharp;
+            _positionCount += mask.Numel;
+        }
         return y;
     }
 

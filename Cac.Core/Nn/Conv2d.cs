@@ -11,10 +11,7 @@ public sealed class Conv2d : Module
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
         int groups = 1, bool bias = true, Generator? generator = null)
     {
-        if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0 || dilation <= 0 || groups <= 0)
-            throw new ArgumentException($"Conv2d: invalid hyper-parameters in={inChannels} out={outChannels} kernel={kernelSize} stride={stride} padding={padding} dilation={dilation} groups={groups}");
-        if (inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException($"Conv2d: in_channels {inChannels} and out_channels {outChannels} must both be divisible by groups {groups}");
+        ConvParameters.Validate("Conv2d", inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
         InChannels = inChannels;
         OutChannels = outChannels;
         KernelSize = kernelSize;
@@ -22,14 +19,8 @@ public sealed class Conv2d : Module
         Padding = padding;
         Dilation = dilation;
         Groups = groups;
-        var g = generator ?? Generator.Default;
-        Weight = RegisterParameter("weight", Tensor.Zeros([outChannels, inChannels / groups, kernelSize, kernelSize]));
-        Init.KaimingUniform(Weight, a: Math.Sqrt(5), generator: g);
-        if (bias)
-        {
-            double bound = 1 / Math.Sqrt(Init.CalculateFans(Weight).FanIn);
-            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros([outChannels]), -bound, bound, g));
-        }
+        (Weight, Bias) = ConvParameters.RegisterDefault(RegisterParameter, inChannels, outChannels, kernelSize, groups, bias,
+            generator ?? Generator.Default);
     }
 
     /// <summary>Input channels.</summary>

@@ -3,13 +3,21 @@ using System.Text;
 namespace Cac.Data;
 
 /// <summary>
-/// Datasets by name ("fashion-mnist", "mnist") and where to find their IDX files.
+/// Datasets by name ("fashion-mnist", "mnist", "cifar10", "cifar100") and where to find their files.
 /// <para>
 /// Lookup order for a split: the directory given by --data (DIR itself, then DIR/&lt;name&gt;), then
 /// <see cref="SystemRoot"/>/&lt;name&gt; (Debian's dataset-fashion-mnist installs
-/// /usr/share/datasets/fashion-mnist). In each directory the files are
+/// /usr/share/datasets/fashion-mnist).
+/// </para>
+/// <para>
+/// IDX datasets (fashion-mnist, mnist; <see cref="Locate"/>): in each directory the files are
 /// {train,t10k}-{images-idx3,labels-idx1}-ubyte, gzipped (".gz") or raw; the names with a dot before
 /// "idx" that some unpackers produce (train-images.idx3-ubyte) are accepted too.
+/// </para>
+/// <para>
+/// CIFAR (cifar10, cifar100; <see cref="LocateCifar"/>): each directory above is tried as is and with the archive's
+/// folder appended (cifar-10-batches-bin, cifar-100-binary), so DIR, DIR/cifar-10-batches-bin, DIR/cifar10 and
+/// DIR/cifar10/cifar-10-batches-bin (where <see cref="DatasetDownloader"/> puts it) all work.
 /// </para>
 /// </summary>
 public static class DatasetCatalog
@@ -22,12 +30,29 @@ public static class DatasetCatalog
         new("fashion-mnist",
             ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
             new ImageShape(1, 28, 28), [0.2860], [0.3530],
-            "sudo apt-get install dataset-fashion-mnist (installs /usr/share/datasets/fashion-mnist), or pass --data DIR"),
+            "sudo apt-get install dataset-fashion-mnist (installs /usr/share/datasets/fashion-mnist), " +
+            "or run `cac download fashion-mnist --data DIR` (fetches the four files into DIR/fashion-mnist), or pass --data DIR"),
         new("mnist",
             ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
             new ImageShape(1, 28, 28), [0.1307], [0.3081],
             "download the four files from https://ossci-datasets.s3.amazonaws.com/mnist/ and pass --data DIR"),
+        new("cifar10",
+            CifarReader.Cifar10ClassNames,
+            CifarReader.ImageShape, [0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616],
+            $"run `cac download cifar10 --data DIR` (fetches {DatasetDownloader.Cifar10Url} and extracts it to DIR/cifar10/{Cifar10Folder}), " +
+            "or extract that archive yourself and pass --data DIR"),
+        new("cifar100",
+            CifarReader.Cifar100FineClassNames,
+            CifarReader.ImageShape, [0.5071, 0.4865, 0.4409], [0.2673, 0.2564, 0.2762],
+            $"run `cac download cifar100 --data DIR` (fetches {DatasetDownloader.Cifar100Url} and extracts it to DIR/cifar100/{Cifar100Folder}), " +
+            "or extract that archive yourself and pass --data DIR"),
     ];
+
+    /// <summary>The folder the CIFAR-10 binary archive extracts to.</summary>
+    public const string Cifar10Folder = "cifar-10-batches-bin";
+
+    /// <summary>The folder the CIFAR-100 binary archive extracts to.</summary>
+    public const string Cifar100Folder = "cifar-100-binary";
 
     /// <summary>The names the catalog knows.</summary>
     public static IReadOnlyList<string> Names { get; } = Array.ConvertAll(Known, k => k.Name);
@@ -48,13 +73,9 @@ public static class DatasetCatalog
     public static DatasetFiles Locate(string name, string? dataDir = null, bool train = true, string? systemRoot = SystemRoot)
     {
         var info = Info(name);
-        var candidates = new List<string>();
-        if (!string.IsNullOrEmpty(dataDir))
-        {
-            candidates.Add(Path.GetFullPath(dataDir));
-            candidates.Add(Path.GetFullPath(Path.Combine(dataDir, info.Name)));
-        }
-        if (systemRoot is not null) candidates.Add(Path.Combine(systemRoot, info.Name));
+        if (CifarVariantOf(info.Name) is not null)
+            throw new ArgumentException($"dataset '{info.Name}' is in the CIFAR binary format, not IDX; use DatasetCatalog.LocateCifar", nameof(name));
+        var candidates = Candidates(info.Name, dataDir, systemRoot);
 
         string split = train ? "train" : "t10k";
         var report = new List<string>();
@@ -70,21 +91,108 @@ public static class DatasetCatalog
             report.Add($"{dir}: missing {string.Join(" and ", missing)}");
         }
 
+        throw NotFound(info, train, report, candidates,
+            $"DIR or DIR/{info.Name} holds {string.Join(", ", FileNames)} (gzipped or not).");
+    }
+
+    // The directories searched, in order: DIR, DIR/<name>, systemRoot/<name>.
+    private static List<string> Candidates(string name, string? dataDir, string? systemRoot)
+    {
+        var candidates = new List<string>();
+        if (!string.IsNullOrEmpty(dataDir))
+        {
+            candidates.Add(Path.GetFullPath(dataDir));
+            candidates.Add(Path.GetFullPath(Path.Combine(dataDir, name)));
+        }
+        if (systemRoot is not null) candidates.Add(Path.Combine(systemRoot, name));
+        return candidates;
+    }
+
+    private static DatasetNotFoundException NotFound(DatasetInfo info, bool train, List<string> report, List<string> candidates, string layout)
+    {
         var message = new StringBuilder();
         message.Append($"dataset '{info.Name}' ({(train ? "train" : "test")} split) not found. Searched:");
         foreach (var line in report) message.Append("\n  ").Append(line);
         if (report.Count == 0) message.Append(" nowhere (no --data directory and no system root)");
-        message.Append($"\nTo get it: {info.HowToGet}, where DIR or DIR/{info.Name} holds {string.Join(", ", FileNames)} (gzipped or not).");
-        throw new DatasetNotFoundException(info.Name, candidates, message.ToString());
+        message.Append($"\nTo get it: {info.HowToGet}, where {layout}");
+        return new DatasetNotFoundException(info.Name, candidates, message.ToString());
+    }
+
+    private static CifarVariant? CifarVariantOf(string name) => name switch
+    {
+        "cifar10" => CifarVariant.Cifar10,
+        "cifar100" => CifarVariant.Cifar100Fine,
+        _ => null,
+    };
+
+    private static string[] CifarFileNames(CifarVariant variant, bool train) => variant == CifarVariant.Cifar10
+        ? (train ? ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"] : ["test_batch.bin"])
+        : (train ? ["train.bin"] : ["test.bin"]);
+
+    /// <summary>
+    /// Finds the files of one CIFAR split (cifar10: data_batch_1..5.bin or test_batch.bin; cifar100: train.bin or test.bin)
+    /// and the class-name file when present (batches.meta.txt; fine_label_names.txt).
+    /// <paramref name="systemRoot"/> replaces <see cref="SystemRoot"/> (null skips it). Throws
+    /// <see cref="DatasetNotFoundException"/> listing every place searched, the files missing there, and how to get the data.
+    /// </summary>
+    public static CifarFiles LocateCifar(string name, string? dataDir = null, bool train = true, string? systemRoot = SystemRoot)
+    {
+        var info = Info(name);
+        var variant = CifarVariantOf(info.Name)
+            ?? throw new ArgumentException($"dataset '{info.Name}' is not a CIFAR dataset; use DatasetCatalog.Locate", nameof(name));
+        string folder = variant == CifarVariant.Cifar10 ? Cifar10Folder : Cifar100Folder;
+        string[] fileNames = CifarFileNames(variant, train);
+        string namesFile = variant == CifarVariant.Cifar10 ? "batches.meta.txt" : "fine_label_names.txt";
+
+        var candidates = new List<string>();
+        foreach (var dir in Candidates(info.Name, dataDir, systemRoot))
+        {
+            candidates.Add(dir);
+            candidates.Add(Path.Combine(dir, folder));
+        }
+        var report = new List<string>();
+        foreach (var dir in candidates)
+        {
+            if (!Directory.Exists(dir)) { report.Add($"{dir}: no such directory"); continue; }
+            var missing = fileNames.Where(f => !File.Exists(Path.Combine(dir, f))).ToList();
+            if (missing.Count == 0)
+            {
+                string names = Path.Combine(dir, namesFile);
+                return new CifarFiles(dir, fileNames.Select(f => Path.Combine(dir, f)).ToArray(), File.Exists(names) ? names : null, variant);
+            }
+            report.Add($"{dir}: missing {string.Join(", ", missing)}");
+        }
+        throw NotFound(info, train, report, candidates,
+            $"DIR/{info.Name}/{folder} (or DIR, or DIR/{folder}) holds {string.Join(", ", CifarFileNames(variant, true).Concat(CifarFileNames(variant, false)))}.");
     }
 
     /// <summary>
-    /// Opens the train or test split of a known dataset as an in-memory dataset (pixels in [0, 1], not normalised;
-    /// use <see cref="DatasetInfo.Normalize"/> from <see cref="Info"/>).
+    /// Opens the train or test split of a known dataset, pixels in [0, 1], not normalised (use
+    /// <see cref="DatasetInfo.Normalize"/> from <see cref="Info"/>). IDX datasets come back as an
+    /// <see cref="InMemoryImageDataset"/>, CIFAR as a <see cref="ByteImageDataset"/> (a quarter of the memory).
+    /// CIFAR-100 uses its 100 fine labels.
+    /// </summary>
+    public static IImageDataset Load(string name, string? dataDir = null, bool train = true)
+    {
+        var info = Info(name);
+        var variant = CifarVariantOf(info.Name);
+        if (variant is null) return Open(info.Name, dataDir, train);
+        var files = LocateCifar(info.Name, dataDir, train);
+        var classNames = files.ClassNamesPath is null
+            ? info.ClassNames
+            : CifarReader.ReadClassNames(files.ClassNamesPath, info.ClassCount);
+        return CifarReader.Read(files.Files, variant.Value, classNames, $"{info.Name}/{(train ? "train" : "test")}");
+    }
+
+    /// <summary>
+    /// Opens the train or test split of a known dataset as an in-memory float dataset (pixels in [0, 1], not normalised;
+    /// use <see cref="DatasetInfo.Normalize"/> from <see cref="Info"/>). For CIFAR this takes four times the memory of
+    /// <see cref="Load"/> (600 MB for CIFAR-10's training split).
     /// </summary>
     public static InMemoryImageDataset Open(string name, string? dataDir = null, bool train = true)
     {
         var info = Info(name);
+        if (CifarVariantOf(info.Name) is not null) return ((ByteImageDataset)Load(info.Name, dataDir, train)).ToInMemory();
         var files = Locate(info.Name, dataDir, train);
         var dataset = InMemoryImageDataset.FromIdx(files.ImagesPath, files.LabelsPath, info.ClassCount, info.ClassNames,
             $"{info.Name}/{(train ? "train" : "test")}");

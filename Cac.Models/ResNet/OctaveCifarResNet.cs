@@ -4,7 +4,7 @@ namespace Cac.Models.ResNet;
 
 /// <summary>
 /// The CIFAR ResNet (<see cref="CifarResNet"/>) with octave convolutions (alpha = 0.5) in every basic block. The
-/// stem stays a plain convolution; the first octave layer (layer1.0.conv1) has alpha_in = 0 and the last
+/// stem stays a non-octave convolution (content-aware, like every path convolution, for <see cref="ConvType.CacOctave"/>); the first octave layer (layer1.0.conv1) has alpha_in = 0 and the last
 /// (layer3.{n-1}.conv2) alpha_out = 0, so the classifier sees a single full-resolution map. Batch norm and ReLU are
 /// separate per frequency part; shortcuts that change the shape project both parts (see <see cref="OctaveBasicBlock"/>).
 /// </summary>

@@ -55,11 +55,7 @@ public class ResNetModelTests
         var logits = net.Forward(RandF(4, 2, 3, 16, 16));
         logits.Dims.ToArray().Should().Equal(2, 4);
         Ops.CrossEntropy(logits, Tensor.FromArray([0, 3], [2])).Backward();
-        foreach (var (name, p) in net.NamedParameters())
-        {
-            p.Grad.Should().NotBeNull(name);
-            p.Grad!.ToFloatArray().Any(v => v != 0).Should().BeTrue($"{name} should get a non-zero gradient");
-        }
+        ModelAssertions.EveryParameterShouldGetANonZeroGradient(net);
     }
 
     [Fact]

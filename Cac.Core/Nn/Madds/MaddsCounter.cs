@@ -26,33 +26,52 @@ public static class MaddsCounter
     /// <summary>Counts with <paramref name="input"/> (a real batch gives content-aware layers their real sharp ratios).</summary>
     public static MaddsReport Count(Module model, Tensor input)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
+        return Count(model, [input]);
+    }
+
+    /// <summary>
+    /// Counts over several batches (for example a test set): each layer's per-sample MAdds averaged over every sample,
+    /// so content-aware layers are costed at their sharp ratio over all the batches. Batches are consumed one at a time.
+    /// </summary>
+    public static MaddsReport Count(Module model, IEnumerable<Tensor> batches)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(batches);
         var modules = model.NamedModules().ToList();
         var modes = modules.Select(m => m.Module.Training).ToList();
-        IReadOnlyList<(Module Layer, double Madds)> entries;
+        var totals = new Dictionary<Module, double>(ReferenceEqualityComparer.Instance);
+        long samples = 0;
         try
         {
             model.Eval();
             using var noGrad = Autograd.NoGrad();
-            using var scope = MaddsScope.Begin();
-            model.Forward(input);
-            entries = scope.Entries;
+            foreach (var input in batches)
+            {
+                ArgumentNullException.ThrowIfNull(input);
+                int n = input.Rank == 0 ? 1 : input.Dims[0];
+                using var scope = MaddsScope.Begin();
+                model.Forward(input);
+                foreach (var (layer, madds) in scope.Entries)
+                    totals[layer] = totals.GetValueOrDefault(layer) + madds * n;
+                samples += n;
+            }
         }
         finally
         {
             // Pre-order: a parent's Train(mode) is overridden by its children's own calls that follow.
             for (int i = 0; i < modules.Count; i++) modules[i].Module.Train(modes[i]);
         }
+        if (samples == 0) throw new ArgumentException("MaddsCounter: no input batch was given");
 
         var position = new Dictionary<Module, int>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < modules.Count; i++) position[modules[i].Module] = i;
-        var layers = entries
-            .OrderBy(e => position.TryGetValue(e.Layer, out var p) ? p : int.MaxValue)
+        var layers = totals
+            .OrderBy(e => position.TryGetValue(e.Key, out var p) ? p : int.MaxValue)
             .Select(e => new LayerMadds(
-                position.TryGetValue(e.Layer, out var p) ? NameOf(modules[p].Name) : "(unregistered)",
-                e.Layer.GetType().Name,
-                (long)Math.Round(e.Madds)))
+                position.TryGetValue(e.Key, out var p) ? NameOf(modules[p].Name) : "(unregistered)",
+                e.Key.GetType().Name,
+                (long)Math.Round(e.Value / samples)))
             .ToList();
         return new MaddsReport(layers);
 

@@ -1,0 +1,43 @@
+using BenchmarkDotNet.Attributes;
+
+namespace Cac.Benchmarks;
+
+/// <summary>3 x 3, stride-1, pad-1 convolutions at the ResNet-20 stage shapes, batch 128: forward and both gradients.</summary>
+[MemoryDiagnoser]
+public class ConvBenchmarks
+{
+    private Tensor _x = null!, _w = null!, _y = null!, _gy = null!, _gx = null!, _gw = null!;
+    private ConvGeometry _g;
+
+    /// <summary>Channels and spatial size "C/HW" (16/32, 32/16, 64/8).</summary>
+    [Params("16/32", "32/16", "64/8")]
+    public string Shape { get; set; } = "16/32";
+
+    /// <summary>Random input, weights and output gradient.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        int c = int.Parse(Shape.Split('/')[0]), hw = int.Parse(Shape.Split('/')[1]);
+        const int n = 128;
+        _g = new ConvGeometry(n, c, hw, hw, c, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var gen = new Generator(2);
+        _x = Tensor.RandN([n, c, hw, hw], gen);
+        _w = Tensor.RandN([c, c, 3, 3], gen);
+        _gy = Tensor.RandN([n, c, hw, hw], gen);
+        _y = Tensor.Zeros([n, c, hw, hw]);
+        _gx = Tensor.Zeros([n, c, hw, hw]);
+        _gw = Tensor.Zeros([c, c, 3, 3]);
+    }
+
+    /// <summary>y = conv(x, w).</summary>
+    [Benchmark]
+    public void Forward() => Device.Cpu.Backend.Conv2dForward(_x.Storage, _w.Storage, null, _y.Storage, _g);
+
+    /// <summary>gx = dL/dx.</summary>
+    [Benchmark]
+    public void BackwardInput() => Device.Cpu.Backend.Conv2dBackwardInput(_gy.Storage, _w.Storage, _gx.Storage, _g);
+
+    /// <summary>gw = dL/dw.</summary>
+    [Benchmark]
+    public void BackwardWeight() => Device.Cpu.Backend.Conv2dBackwardWeight(_x.Storage, _gy.Storage, _gw.Storage, _g);
+}

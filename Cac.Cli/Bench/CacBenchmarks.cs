@@ -1,0 +1,90 @@
+using Cac.Nn;
+
+namespace Cac.Cli.Bench;
+
+/// <summary>
+/// `cac bench cac`: one content-aware layer (sparse path) against the dense standard 3x3 convolution of the same
+/// shape, forward and forward+backward, at sharp ratios 0.25, 0.5 and 0.75, for the three ResNet-20 stage shapes
+/// at batch 128. The ratio is forced by choosing beta from the score map of the actual input (gamma = 1).
+/// </summary>
+internal sealed class CacBenchmarks(bool quick, Action<string> progress)
+{
+    private static readonly (int Channels, int Size)[] Shapes = [(16, 32), (32, 16), (64, 8)];
+    private static readonly double[] Ratios = [0.25, 0.5, 0.75];
+    private const int Batch = 128;
+
+    public List<BenchResult> Run()
+    {
+        var results = new List<BenchResult>();
+        var fwdSpeedups = new List<double>();
+        var bothSpeedups = new List<double>();
+        foreach (var (c, size) in Shapes)
+        {
+            var generator = new Generator(c);
+            var x = Tensor.RandN([Batch, c, size, size], generator);
+            var gy = Tensor.RandN([Batch, c, size, size], generator);
+            var layer = new ContentAwareConv2d(c, c, 3, padding: 1, bias: false, generator: generator);
+            var weight = layer.Weight.Detach();
+            string shape = $"{c}ch_{size}x{size}";
+
+            double denseFwd = Time(() => Ops.Conv2d(x, weight, null, 1, 1));
+            double denseBoth = TimeWithBackward(() => Ops.Conv2d(x, layer.Weight, null, 1, 1), x, gy, layer);
+            results.Add(new BenchResult($"conv3x3_{shape}_fwd_ms", denseFwd * 1e3, "ms"));
+            results.Add(new BenchResult($"conv3x3_{shape}_fwdbwd_ms", denseBoth * 1e3, "ms"));
+            foreach (var rho in Ratios)
+            {
+                layer.Beta.CopyFrom(Tensor.FromArray([(float)BetaForRatio(x, rho)], [1]));
+                string tag = $"cac_{shape}_rho{rho * 100:F0}";
+                double sparseFwd = Time(() => layer.Forward(x));
+                double measured = layer.LastSharpRatio;
+                double sparseBoth = TimeWithBackward(() => layer.Forward(x), x, gy, layer);
+                results.Add(new BenchResult($"{tag}_measured_rho", measured, "ratio"));
+                results.Add(new BenchResult($"{tag}_fwd_ms", sparseFwd * 1e3, "ms"));
+                results.Add(new BenchResult($"{tag}_fwdbwd_ms", sparseBoth * 1e3, "ms"));
+                results.Add(new BenchResult($"{tag}_fwd_speedup", denseFwd / sparseFwd, "x"));
+                results.Add(new BenchResult($"{tag}_fwdbwd_speedup", denseBoth / sparseBoth, "x"));
+                progress($"  {tag}: rho {measured:F3}, forward {denseFwd * 1e3:F1} -> {sparseFwd * 1e3:F1} ms ({denseFwd / sparseFwd:F2}x), " +
+                         $"forward+backward {denseBoth * 1e3:F1} -> {sparseBoth * 1e3:F1} ms ({denseBoth / sparseBoth:F2}x)");
+                if (rho == 0.5)
+                {
+                    fwdSpeedups.Add(denseFwd / sparseFwd);
+                    bothSpeedups.Add(denseBoth / sparseBoth);
+                }
+            }
+        }
+        results.Add(new BenchResult("cac_fwd_speedup_rho50_geomean", GeoMean(fwdSpeedups), "x"));
+        results.Add(new BenchResult("cac_fwdbwd_speedup_rho50_geomean", GeoMean(bothSpeedups), "x"));
+        return results;
+    }
+
+    // beta such that a fraction rho of the windows has G + beta > 0 (gamma = 1): minus the score at that rank.
+    private static double BetaForRatio(Tensor x, double rho)
+    {
+        using var _ = Autograd.NoGrad();
+        var scores = Ops.CacScoreMap(x, 3, 1, 1).ToFloatArray();
+        Array.Sort(scores, (a, b) => b.CompareTo(a));
+        int sharp = (int)Math.Round(rho * scores.Length);
+        return -scores[Math.Clamp(sharp, 0, scores.Length - 1)];
+    }
+
+    private double Time(Func<Tensor> forward)
+    {
+        using var _ = Autograd.NoGrad();
+        return Timing.MedianSeconds(() => forward(), quick ? 1 : 3, quick ? 3 : 9);
+    }
+
+    private double TimeWithBackward(Func<Tensor> forward, Tensor x, Tensor gy, Module layer)
+    {
+        x.RequiresGrad = true;
+        double seconds = Timing.MedianSeconds(() =>
+        {
+            x.Grad = null;
+            layer.ZeroGrad();
+            forward().Backward(gy);
+        }, quick ? 1 : 2, quick ? 3 : 7);
+        x.RequiresGrad = false;
+        return seconds;
+    }
+
+    private static double GeoMean(IReadOnlyList<double> values) => Math.Exp(values.Average(Math.Log));
+}

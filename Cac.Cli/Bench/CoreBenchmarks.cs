@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Cac.Models;
+using Cac.Nn;
+using Cac.Optim;
+
+namespace Cac.Cli.Bench;
+
+/// <summary>
+/// The core CPU benchmarks, float32: SGEMM, 3 x 3 convolutions at the ResNet-20 stage shapes (batch 128),
+/// ResNet-20 / ResNet-56 training steps and ResNet-20 inference on random CIFAR-shaped data (3 x 32 x 32).
+/// The same workloads as bench/pytorch_reference.py, under the same names.
+/// </summary>
+public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? filter = null)
+{
+    private const int Batch = 128;
+    private int Warmup => quick ? 1 : 2;
+    private int Repeats => quick ? 3 : 7;
+    private int ModelRepeats => quick ? 3 : 5;
+
+    /// <summary>Runs every benchmark and returns the measurements in a fixed order.</summary>
+    public List<BenchResult> Run()
+    {
+        var results = new List<BenchResult>();
+        void Add(BenchResult r)
+        {
+            results.Add(r);
+            progress($"  {r.Name,-28} {r.Value,10:F2} {r.Unit}");
+        }
+        bool Wants(string group) => filter is null || group.Contains(filter, StringComparison.OrdinalIgnoreCase);
+        if (Wants("gemm_1024")) Add(Gemm("gemm_1024", 1024, 1024, 1024));
+        if (Wants("gemm_256x2304x1024")) Add(Gemm("gemm_256x2304x1024", 256, 1024, 2304));
+        foreach (var (c, hw) in new[] { (16, 32), (32, 16), (64, 8) })
+            if (Wants($"conv3x3_{c}ch_{hw}x{hw}"))
+                foreach (var r in Conv(c, hw)) Add(r);
+        if (Wants("resnet20_train"))
+        {
+            Add(Train("resnet20"));
+            Add(new BenchResult("peak_working_set_mb", Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0), "MiB"));
+        }
+        if (Wants("resnet20_infer")) Add(Infer("resnet20"));
+        if (Wants("resnet56_train")) Add(Train("resnet56"));
+        return results;
+    }
+
+    private static Tensor Random(int[] shape, Generator g) => Tensor.RandN(shape, g);
+
+    // C (m, n) = A (m, k) @ B (k, n), row-major, all cores.
+    private BenchResult Gemm(string name, int m, int n, int k)
+    {
+        progress($"{name} ...");
+        var g = new Generator(1);
+        var a = Random([m, k], g);
+        var b = Random([k, n], g);
+        var c = Tensor.Zeros([m, n]);
+        var backend = Device.Cpu.Backend;
+        double seconds = Timing.MedianSeconds(() => backend.Gemm(false, false, m, n, k, 1.0, a.Storage, 0, b.Storage, 0, 0.0, c.Storage, 0),
+            Warmup, Repeats * 2);
+        return new BenchResult($"{name}_gflops", 2.0 * m * n * k / seconds / 1e9, "GFLOP/s");
+    }
+
+    // 3 x 3, stride 1, pad 1, no bias, C -> C channels, batch 128: forward, and forward + input and weight gradients.
+    private IEnumerable<BenchResult> Conv(int channels, int size)
+    {
+        string name = $"conv3x3_{channels}ch_{size}x{size}";
+        progress($"{name} ...");
+        var g = new Generator(2);
+        var geometry = new ConvGeometry(Batch, channels, size, size, channels, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var x = Random([Batch, channels, size, size], g);
+        var w = Random([channels, channels, 3, 3], g);
+        var y = Tensor.Zeros([Batch, channels, size, size]);
+        var gy = Random([Batch, channels, size, size], g);
+        var gx = Tensor.Zeros([Batch, channels, size, size]);
+        var gw = Tensor.Zeros([channels, channels, 3, 3]);
+        var backend = Device.Cpu.Backend;
+        double forward = Timing.MedianSeconds(() => backend.Conv2dForward(x.Storage, w.Storage, null, y.Storage, geometry), Warmup, Repeats);
+        double both = Timing.MedianSeconds(() =>
+        {
+            backend.Conv2dForward(x.Storage, w.Storage, null, y.Storage, geometry);
+            backend.Conv2dBackwardInput(gy.Storage, w.Storage, gx.Storage, geometry);
+            backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, geometry);
+        }, Warmup, Repeats);
+        yield return new BenchResult($"{name}_fwd_ms", forward * 1e3, "ms");
+        yield return new BenchResult($"{name}_fwdbwd_ms", both * 1e3, "ms");
+    }
+
+    // One SGD step (Nesterov momentum, weight decay) on a random batch; images per second.
+    private BenchResult Train(string model)
+    {
+        progress($"{model} training ...");
+        var g = new Generator(3);
+        var net = ModelRegistry.Create(model, 3, 10, g);
+        net.Train();
+        var optimizer = new Sgd(net.Parameters(), 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
+        var images = Random([Batch, 3, 32, 32], g);
+        var labels = Tensor.FromArray(Enumerable.Range(0, Batch).Select(i => i % 10).ToArray(), [Batch]);
+        double seconds = Timing.MedianSeconds(() =>
+        {
+            var loss = Ops.CrossEntropy(net.Forward(images), labels);
+            optimizer.ZeroGrad();
+            loss.Backward();
+            optimizer.Step();
+            _ = loss.Item();
+        }, Warmup, ModelRepeats);
+        return new BenchResult($"{model}_train_img_s", Batch / seconds, "img/s");
+    }
+
+    // Forward pass in evaluation mode without a graph; images per second.
+    private BenchResult Infer(string model)
+    {
+        progress($"{model} inference ...");
+        var g = new Generator(4);
+        var net = ModelRegistry.Create(model, 3, 10, g);
+        net.Eval();
+        var images = Random([Batch, 3, 32, 32], g);
+        double seconds = Timing.MedianSeconds(() =>
+        {
+            using var scope = Autograd.NoGrad();
+            _ = net.Forward(images).ToFloatArray();
+        }, Warmup, ModelRepeats * 2);
+        return new BenchResult($"{model}_infer_img_s", Batch / seconds, "img/s");
+    }
+}

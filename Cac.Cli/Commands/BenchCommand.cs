@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Text.Json;
+using Cac.Cli.Bench;
+
+namespace Cac.Cli.Commands;
+
+/// <summary>
+/// `cac bench`: CPU performance benchmarks (GEMM, convolutions, ResNet training and inference). Its default action
+/// runs the core benchmarks; other benchmark families hang below it as subcommands (<see cref="Subcommands"/>).
+/// </summary>
+internal static class BenchCommand
+{
+    /// <summary>Factories of the subcommands of `cac bench`; adding one is one line here.</summary>
+    public static readonly List<Func<Command>> Subcommands = [CreateCac];
+
+    /// <summary>Builds `cac bench` with <see cref="Subcommands"/> and any <paramref name="extra"/> subcommands.</summary>
+    public static Command Create(params Command[] extra)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the results as a JSON list of {name, value, unit}" };
+        var quick = new Option<bool>("--quick") { Description = "Fewer repetitions (rougher numbers, shorter run)" };
+        var compare = new Option<bool>("--compare-pytorch") { Description = "Also run bench/pytorch_reference.py (default and channels_last configurations) and print the ratios" };
+        var python = new Option<string>("--python") { Description = "Python interpreter with PyTorch", DefaultValueFactory = _ => "/usr/bin/python3" };
+        var script = new Option<string?>("--pytorch-script") { Description = "Path of pytorch_reference.py (default: found from the working directory)" };
+        var filter = new Option<string?>("--filter") { Description = "Run only the benchmarks whose group name contains this text (e.g. gemm, conv3x3_16ch, resnet20)" };
+        var command = new Command("bench", "CPU benchmarks: SGEMM, 3x3 convolutions, ResNet-20/56 training and inference (float32, batch 128)")
+        {
+            json, quick, compare, python, script, filter,
+        };
+        foreach (var sub in Subcommands) command.Subcommands.Add(sub());
+        foreach (var sub in extra) command.Subcommands.Add(sub);
+        command.SetAction(parse => Run(parse.GetValue(json), parse.GetValue(quick), parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(script), parse.GetValue(filter)));
+        return command;
+    }
+
+    /// <summary>`cac bench cac`: sparse CAC against the dense standard conv (see <see cref="CacBenchmarks"/>).</summary>
+    private static Command CreateCac()
+    {
+        var json = new Option<bool>("--json") { Description = "Print the results as a JSON list of {name, value, unit}" };
+        var quick = new Option<bool>("--quick") { Description = "Fewer repetitions (rougher numbers, shorter run)" };
+        var command = new Command("cac", "One content-aware layer (sparse path) vs the dense standard conv: ResNet-20 stage shapes, batch 128, sharp ratios 0.25/0.5/0.75") { json, quick };
+        command.SetAction(parse =>
+        {
+            Console.Error.WriteLine("cac bench cac: sparse CAC (forced sharp ratio) vs dense 3x3 conv, batch 128");
+            var results = new CacBenchmarks(parse.GetValue(quick), line => Console.Error.WriteLine(line)).Run();
+            Print(results, parse.GetValue(json));
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Print(List<BenchResult> results, bool json)
+    {
+        if (json) Console.WriteLine(JsonSerializer.Serialize(results));
+        else foreach (var r in results) Console.WriteLine($"{r.Name,-36} {r.Value,10:F3} {r.Unit}");
+    }
+
+    private static int Run(bool json, bool quick, bool compare, string python, string? script, string? filter)
+    {
+        static void Progress(string line) => Console.Error.WriteLine(line);
+        Progress($"cac bench: {Environment.ProcessorCount} cores, Vector<float> {System.Numerics.Vector<float>.Count} lanes, " +
+                 $"AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
+        var results = new CoreBenchmarks(quick, Progress, filter).Run();
+        if (compare)
+        {
+            var (baseline, best) = PyTorchComparison.Run(python, script ?? PyTorchComparison.FindScript(), quick, Progress);
+            if (json)
+            {
+                var all = results.Select(r => r with { Name = $"cac.{r.Name}" })
+                    .Concat(baseline.Select(r => r with { Name = $"pytorch.{r.Name}" }))
+                    .Concat(best.Select(r => r with { Name = $"pytorch_best.{r.Name}" }));
+                Console.WriteLine(JsonSerializer.Serialize(all));
+            }
+            else PyTorchComparison.PrintTable(results, baseline, best);
+            return 0;
+        }
+        Print(results, json);
+        return 0;
+    }
+}

@@ -1,0 +1,20 @@
+namespace Cac.Models;
+
+/// <summary>
+/// What the registry knows about a model name: its family and base architecture, the kind of its k x k convolutions,
+/// and the input it is meant for (CIFAR: 3 x 32 x 32 and 10 classes; ImageNet: 3 x 224 x 224 and 1000 classes).
+/// </summary>
+/// <param name="Name">The registered name, e.g. "oct-resnet50": <see cref="ModelRegistry.Prefix"/> of the conv type + base name.</param>
+/// <param name="BaseName">The architecture without the conv-type prefix, e.g. "resnet50", "densenet121-cifar".</param>
+/// <param name="Family">"resnet", "densenet" or "shufflenetv2".</param>
+/// <param name="ConvType">The kind of the k x k convolutions.</param>
+/// <param name="Dataset">"cifar10" or "imagenet": the data the default input size and class count come from.</param>
+/// <param name="InputChannels">Default input channels.</param>
+/// <param name="InputSize">Default input height and width.</param>
+/// <param name="NumClasses">Default number of classes.</param>
+public sealed record ModelInfo(string Name, string BaseName, string Family, ConvType ConvType, string Dataset,
+    int InputChannels, int InputSize, int NumClasses)
+{
+    /// <summary>The default input shape for a batch: (batch, InputChannels, InputSize, InputSize).</summary>
+    public int[] InputShape(int batch = 1) => [batch, InputChannels, InputSize, InputSize];
+}
