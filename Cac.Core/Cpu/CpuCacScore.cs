@@ -12,48 +12,59 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
     private static readonly T Two = T.CreateTruncating(2);
 
     // xbar: (N, 1, H, W) -> score: (N, 1, Ho, Wo); m: side of the smoothing box (1 = none).
-    public static void Sobel(T[] xbar, T[] score, ConvGeometry g, int m)
+    public static void Sobel(T[] xbar, T[] score, ConvGeometry g, int m) =>
+        CpuParallel.For(g.N, 1, (n0, n1) => SobelSamples(xbar, score, g, m, (int)n0, (int)n1));
+
+    // Samples [n0, n1) of Sobel, fully optimised from the first call (no tier-0 loop in the lambda).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SobelSamples(T[] xbar, T[] score, ConvGeometry g, int m, int n0, int n1)
     {
         int ho = g.Ho, wo = g.Wo, h = g.H, w = g.W;
         int half = (m - 1) / 2;
         T inv = T.One / T.CreateTruncating(m * m);
-        CpuParallel.For(g.N, 1, (n0, n1) =>
+        for (int n = n0; n < n1; n++)
         {
-            for (long n = n0; n < n1; n++)
-            {
-                int plane = (int)(n * h * w), outPlane = (int)(n * ho * wo);
-                for (int oh = 0; oh < ho; oh++)
-                    for (int ow = 0; ow < wo; ow++)
-                    {
-                        T sum = T.Zero;
-                        for (int a = 0; a < m; a++)
-                            for (int b = 0; b < m; b++)
-                                sum += Magnitude(xbar, plane, h, w, g, oh + a - half, ow + b - half);
-                        score[outPlane + oh * wo + ow] = m == 1 ? sum : sum * inv;
-                    }
-            }
-        });
+            int plane = n * h * w, outPlane = n * ho * wo;
+            for (int oh = 0; oh < ho; oh++)
+                for (int ow = 0; ow < wo; ow++)
+                {
+                    T sum = T.Zero;
+                    for (int a = 0; a < m; a++)
+                        for (int b = 0; b < m; b++)
+                            sum += Magnitude(xbar, plane, h, w, g, oh + a - half, ow + b - half);
+                    score[outPlane + oh * wo + ow] = m == 1 ? sum : sum * inv;
+                }
+        }
     }
 
     // Sobel magnitude centred on the window centre of (possibly virtual) output position (vh, vw).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Magnitude(T[] x, int plane, int h, int w, ConvGeometry g, int vh, int vw)
     {
         int ch = vh * g.StrideH - g.PadH + g.DilationH * (g.KH / 2);
         int cw = vw * g.StrideW - g.PadW + g.DilationW * (g.KW / 2);
         int dh = g.DilationH, dw = g.DilationW;
-        T At(int r, int c) => (uint)r < (uint)h && (uint)c < (uint)w ? x[plane + r * w + c] : T.Zero;
-        T tl = At(ch - dh, cw - dw), tc = At(ch - dh, cw), tr = At(ch - dh, cw + dw);
-        T ml = At(ch, cw - dw), mr = At(ch, cw + dw);
-        T bl = At(ch + dh, cw - dw), bc = At(ch + dh, cw), br = At(ch + dh, cw + dw);
+        T tl = At(x, plane, h, w, ch - dh, cw - dw), tc = At(x, plane, h, w, ch - dh, cw), tr = At(x, plane, h, w, ch - dh, cw + dw);
+        T ml = At(x, plane, h, w, ch, cw - dw), mr = At(x, plane, h, w, ch, cw + dw);
+        T bl = At(x, plane, h, w, ch + dh, cw - dw), bc = At(x, plane, h, w, ch + dh, cw), br = At(x, plane, h, w, ch + dh, cw + dw);
         // Cross-correlation with [[1,0,-1],[2,0,-2],[1,0,-1]] and its transpose.
         T gx = (tl - tr) + Two * (ml - mr) + (bl - br);
         T gy = (tl - bl) + Two * (tc - bc) + (tr - br);
         return T.Sqrt(gx * gx + gy * gy);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T At(T[] x, int plane, int h, int w, int r, int c) => (uint)r < (uint)h && (uint)c < (uint)w ? x[plane + r * w + c] : T.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Step(T[] x, T[] y)
     {
-        for (long i = 0; i < x.LongLength; i++) y[i] = x[i] > T.Zero ? T.One : T.Zero;
+        var xs = x.AsSpan();
+        var ys = y.AsSpan(0, xs.Length);
+        int i = 0, vc = Vector<T>.Count;
+        for (; i + vc <= xs.Length; i += vc)
+            Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(xs[i..]), Vector<T>.Zero), Vector<T>.One, Vector<T>.Zero).CopyTo(ys[i..]);
+        for (; i < xs.Length; i++) ys[i] = xs[i] > T.Zero ? T.One : T.Zero;
     }
 
     // order: sharp indices ascending, then smooth indices ascending. Returns the sharp count. Branch-free (a random
