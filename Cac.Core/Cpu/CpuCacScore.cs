@@ -19,6 +19,11 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SobelSamples(T[] xbar, T[] score, ConvGeometry g, int m, int n0, int n1)
     {
+        if (g.StrideH == 1 && g.StrideW == 1 && m == 1)
+        {
+            SobelStride1(xbar, score, g, n0, n1);
+            return;
+        }
         int ho = g.Ho, wo = g.Wo, h = g.H, w = g.W;
         int half = (m - 1) / 2;
         T inv = T.One / T.CreateTruncating(m * m);
@@ -34,6 +39,49 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
                             sum += Magnitude(xbar, plane, h, w, g, oh + a - half, ow + b - half);
                     score[outPlane + oh * wo + ow] = m == 1 ? sum : sum * inv;
                 }
+        }
+    }
+
+    // Stride 1, no smoothing: each sample's Xbar is copied into a zero-bordered plane (border pad + dilation on every
+    // side, enough for every Sobel tap), then each output row is computed a vector of positions at a time.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SobelStride1(T[] xbar, T[] score, ConvGeometry g, int n0, int n1)
+    {
+        int h = g.H, w = g.W, ho = g.Ho, wo = g.Wo, dh = g.DilationH, dw = g.DilationW;
+        int bh = g.PadH + dh, bw = g.PadW + dw, wp = w + 2 * bw, vc = Vector<T>.Count;
+        var padded = new T[(h + 2 * bh) * wp];
+        // Window centre of output (oh, ow) in padded coordinates: (oh + offH, ow + offW).
+        int offH = bh - g.PadH + dh * (g.KH / 2), offW = bw - g.PadW + dw * (g.KW / 2);
+        var two = new Vector<T>(Two);
+        for (int n = n0; n < n1; n++)
+        {
+            for (int r = 0; r < h; r++) xbar.AsSpan(n * h * w + r * w, w).CopyTo(padded.AsSpan((r + bh) * wp + bw, w));
+            for (int oh = 0; oh < ho; oh++)
+            {
+                // Rows above, at and below the centres, from the left tap's column: left = [ow], centre = [ow + dw], right = [ow + 2 dw].
+                var top = padded.AsSpan((oh + offH - dh) * wp + offW - dw);
+                var mid = padded.AsSpan((oh + offH) * wp + offW - dw);
+                var bot = padded.AsSpan((oh + offH + dh) * wp + offW - dw);
+                var dst = score.AsSpan(n * ho * wo + oh * wo, wo);
+                int ow = 0;
+                for (; ow + vc <= wo; ow += vc)
+                {
+                    var tl = new Vector<T>(top[ow..]); var tc = new Vector<T>(top[(ow + dw)..]); var tr = new Vector<T>(top[(ow + 2 * dw)..]);
+                    var ml = new Vector<T>(mid[ow..]); var mr = new Vector<T>(mid[(ow + 2 * dw)..]);
+                    var bl = new Vector<T>(bot[ow..]); var bc = new Vector<T>(bot[(ow + dw)..]); var br = new Vector<T>(bot[(ow + 2 * dw)..]);
+                    var gx = (tl - tr) + two * (ml - mr) + (bl - br);
+                    var gy = (tl - bl) + two * (tc - bc) + (tr - br);
+                    Vector.SquareRoot(gx * gx + gy * gy).CopyTo(dst[ow..]);
+                }
+                for (; ow < wo; ow++)
+                {
+                    T tl = top[ow], tc = top[ow + dw], tr = top[ow + 2 * dw], ml = mid[ow], mr = mid[ow + 2 * dw];
+                    T bl = bot[ow], bc = bot[ow + dw], br = bot[ow + 2 * dw];
+                    T gx = (tl - tr) + Two * (ml - mr) + (bl - br);
+                    T gy = (tl - bl) + Two * (tc - bc) + (tr - br);
+                    dst[ow] = T.Sqrt(gx * gx + gy * gy);
+                }
+            }
         }
     }
 

@@ -20,6 +20,8 @@ public class CacScoreMapTests
     [InlineData(1, 2, 2)]
     [InlineData(2, 0, 1)]
     [InlineData(3, 1, 1)]
+    [InlineData(1, 0, 1)]
+    [InlineData(1, 3, 2)]
     public void Kernel3_equals_a_naive_sobel_conv_with_the_convs_geometry(int stride, int pad, int dilation)
     {
         var (x, xbar) = Input(10, 2, 3, 9, 8);
