@@ -57,7 +57,11 @@ public sealed partial class GpuBackend : IBackend, IDisposable
     }
 
     /// <summary>Waits until every queued kernel and copy has finished.</summary>
-    public void Synchronize() => _accelerator.Synchronize();
+    public void Synchronize()
+    {
+        _accelerator.Synchronize();
+        ReleaseInFlight();
+    }
 
     /// <summary>Frees the pool, the lookup tables, the accelerator and the ILGPU context. Storages still alive become unusable.</summary>
     public void Dispose()
@@ -88,12 +92,25 @@ public sealed partial class GpuBackend : IBackend, IDisposable
 
     // ---- storages ----
 
-    private GpuStorage<T> Own<T>(Storage s) where T : unmanaged =>
-        s is GpuStorage<T> g && ReferenceEquals(g.Backend, this)
-            ? g
-            : throw new ArgumentException(s.Backend == this
+    private GpuStorage<T> Own<T>(Storage s) where T : unmanaged
+    {
+        if (s is not GpuStorage<T> g || !ReferenceEquals(g.Backend, this))
+            throw new ArgumentException(s.Backend == this
                 ? $"{Device.Name}: expected a {typeof(T).Name} storage, got {s.DType.Name()}"
                 : $"{Device.Name}: the storage belongs to device {s.Backend.Device.Name}; move tensors with Tensor.To(device)");
+        // Kernels run asynchronously on views: keep every storage a queued kernel may touch reachable until the next
+        // synchronisation, or the garbage collector could free its buffer while the kernel still reads it.
+        lock (_inFlight) _inFlight.Add(g);
+        return g;
+    }
+
+    // Storages referenced by kernels queued since the last synchronisation (see Own).
+    private readonly List<Storage> _inFlight = [];
+
+    private void ReleaseInFlight()
+    {
+        lock (_inFlight) _inFlight.Clear();
+    }
 
     /// <summary>The float32 view of a storage.</summary>
     internal ArrayView<float> F(Storage s) => Own<float>(s).View;
@@ -142,6 +159,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
         if (dst.Length < src.Length)
             throw new ArgumentException($"cannot download {src.Length} elements into a span of {dst.Length}");
         if (src.Length > 0) Own<T>(src).View.CopyToCPU(ref MemoryMarshal.GetReference(dst), src.Length);
+        Synchronize();
     }
 
     private static DType DTypeOf<T>() => typeof(T) == typeof(float) ? DType.Float32
