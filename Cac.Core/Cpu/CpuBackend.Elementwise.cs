@@ -215,8 +215,14 @@ public sealed partial class CpuBackend
         else ReduceSum(Data<float>(x), Data<float>(y), outer, reduce, inner);
     }
 
-    // x: (outer, reduce, inner) -> y: (outer, inner). Accumulates in double for float inputs.
-    private static void ReduceSum<T>(T[] x, T[] y, int outer, int reduce, int inner) where T : unmanaged, IFloatingPointIeee754<T> =>
+    // x: (outer, reduce, inner) -> y: (outer, inner). Accumulates in double for float inputs, r ascending.
+    private static void ReduceSum<T>(T[] x, T[] y, int outer, int reduce, int inner) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (inner >= RowReduceMinInner)
+        {
+            ReduceSumRows(x, y, outer, reduce, inner);
+            return;
+        }
         CpuParallel.For((long)outer * inner, Math.Max(1, ElementwiseGrain / Math.Max(reduce, 1)), (start, end) =>
         {
             for (long oi = start; oi < end; oi++)
@@ -226,6 +232,28 @@ public sealed partial class CpuBackend
                 double sum = 0;
                 for (int r = 0; r < reduce; r++) sum += double.CreateTruncating(x[baseIndex + (long)r * inner]);
                 y[oi] = T.CreateTruncating(sum);
+            }
+        });
+    }
+
+    private const int RowReduceMinInner = 64;
+
+    // Long inner rows (e.g. the channel mean of (N, C, H*W)): whole rows are added in order, reading memory
+    // sequentially; each output keeps the same double accumulation in the same order as the strided loop.
+    private static void ReduceSumRows<T>(T[] x, T[] y, int outer, int reduce, int inner) where T : unmanaged, IFloatingPointIeee754<T> =>
+        CpuParallel.For(outer, 1, (start, end) =>
+        {
+            var acc = new double[inner];
+            for (long o = start; o < end; o++)
+            {
+                Array.Clear(acc);
+                for (int r = 0; r < reduce; r++)
+                {
+                    var row = x.AsSpan(checked((int)((o * reduce + r) * inner)), inner);
+                    for (int i = 0; i < row.Length; i++) acc[i] += double.CreateTruncating(row[i]);
+                }
+                var dst = y.AsSpan(checked((int)(o * inner)), inner);
+                for (int i = 0; i < dst.Length; i++) dst[i] = T.CreateTruncating(acc[i]);
             }
         });
 
