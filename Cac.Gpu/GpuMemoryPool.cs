@@ -22,15 +22,22 @@ internal sealed class GpuMemoryPool(Accelerator accelerator) : IDisposable
     public MemoryBuffer1D<T, Stride1D.Dense> Rent<T>(long length) where T : unmanaged
     {
         long capacity = Math.Max(length, 1);
+        MemoryBuffer? reused = null;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_free.TryGetValue((typeof(T), capacity), out var stack) && stack.Count > 0)
             {
-                var buffer = stack.Pop();
-                PooledBytes -= buffer.LengthInBytes;
-                return (MemoryBuffer1D<T, Stride1D.Dense>)buffer;
+                reused = stack.Pop();
+                PooledBytes -= reused.LengthInBytes;
             }
+        }
+        if (reused is not null)
+        {
+            // A kernel queued before the buffer was returned may still read it; the new owner's host-side
+            // writes (uploads, zero-fill) must not overtake it.
+            accelerator.Synchronize();
+            return (MemoryBuffer1D<T, Stride1D.Dense>)reused;
         }
         try
         {

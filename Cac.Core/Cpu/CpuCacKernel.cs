@@ -1,8 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
 
 namespace Cac;
 
@@ -22,20 +20,6 @@ internal static class CpuCacKernel<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Lanes of the register tile: two vectors.</summary>
     public static int NR => 2 * Vector<T>.Count;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> MulAdd(Vector<T> a, Vector<T> b, Vector<T> c)
-    {
-        // JIT-time constants: the untaken branches vanish.
-        if (Fma.IsSupported || AdvSimd.IsSupported)
-        {
-            if (typeof(T) == typeof(float))
-                return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
-            if (typeof(T) == typeof(double))
-                return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
-        }
-        return a * b + c;
-    }
-
     /// <summary>
     /// C[i, 0..NR) = (C[i, ..] when accumulate, else 0) + sum_s src[step[s] + row_i] * panel[s * NR ..], for i &lt; rows
     /// (rows past <paramref name="rows"/> are computed from r0..r5 but not stored). Row i of C starts at
@@ -54,17 +38,17 @@ internal static class CpuCacKernel<T> where T : unmanaged, IFloatingPointIeee754
             var b0 = Vector.LoadUnsafe(ref panel);
             var b1 = Vector.LoadUnsafe(ref panel, (nuint)w);
             var a = new Vector<T>(Unsafe.Add(ref at, r0));
-            c00 = MulAdd(a, b0, c00); c01 = MulAdd(a, b1, c01);
+            c00 = GemmKernel<T>.MulAdd(a, b0, c00); c01 = GemmKernel<T>.MulAdd(a, b1, c01);
             a = new Vector<T>(Unsafe.Add(ref at, r1));
-            c10 = MulAdd(a, b0, c10); c11 = MulAdd(a, b1, c11);
+            c10 = GemmKernel<T>.MulAdd(a, b0, c10); c11 = GemmKernel<T>.MulAdd(a, b1, c11);
             a = new Vector<T>(Unsafe.Add(ref at, r2));
-            c20 = MulAdd(a, b0, c20); c21 = MulAdd(a, b1, c21);
+            c20 = GemmKernel<T>.MulAdd(a, b0, c20); c21 = GemmKernel<T>.MulAdd(a, b1, c21);
             a = new Vector<T>(Unsafe.Add(ref at, r3));
-            c30 = MulAdd(a, b0, c30); c31 = MulAdd(a, b1, c31);
+            c30 = GemmKernel<T>.MulAdd(a, b0, c30); c31 = GemmKernel<T>.MulAdd(a, b1, c31);
             a = new Vector<T>(Unsafe.Add(ref at, r4));
-            c40 = MulAdd(a, b0, c40); c41 = MulAdd(a, b1, c41);
+            c40 = GemmKernel<T>.MulAdd(a, b0, c40); c41 = GemmKernel<T>.MulAdd(a, b1, c41);
             a = new Vector<T>(Unsafe.Add(ref at, r5));
-            c50 = MulAdd(a, b0, c50); c51 = MulAdd(a, b1, c51);
+            c50 = GemmKernel<T>.MulAdd(a, b0, c50); c51 = GemmKernel<T>.MulAdd(a, b1, c51);
             panel = ref Unsafe.Add(ref panel, 2 * w);
         }
         Store(ref Unsafe.Add(ref c, cRows), w, c00, c01, accumulate);

@@ -17,9 +17,9 @@ internal static class GemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>Columns of the register tile: two vectors.</summary>
     public static int NR => 2 * Vector<T>.Count;
 
-    /// <summary>c + a * b, fused where the hardware can.</summary>
+    /// <summary>c + a * b, fused where the hardware can (also used by the sparse CAC kernel).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> MulAdd(Vector<T> a, Vector<T> b, Vector<T> c)
+    internal static Vector<T> MulAdd(Vector<T> a, Vector<T> b, Vector<T> c)
     {
         // JIT-time constants: the untaken branches vanish.
         if (Fma.IsSupported || AdvSimd.IsSupported)
