@@ -15,6 +15,10 @@ public static class Program
             MaddsCommand.Create(),
             BenchCommand.Create(),
             DevicesCommand.Create(),
+            PredictCommand.Create(),
+            EvalCommand.Create(),
+            ModelsCommand.Create(),
+            DownloadCommand.Create(),
         };
         try
         {
