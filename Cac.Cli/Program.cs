@@ -13,6 +13,7 @@ public static class Program
         {
             TrainCommand.Create(),
             MaddsCommand.Create(),
+            VisualizeCommand.Create(),
             BenchCommand.Create(),
             DevicesCommand.Create(),
             PredictCommand.Create(),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cac.Cli.Devices;
+using Cac.Cli.Reports;
 using Cac.Cli.Training;
 using Cac.Data;
 using Cac.IO;
@@ -98,6 +99,7 @@ internal static class TrainCommand
             : null;
         var monitor = cost is null ? null : new CacCostMonitor(cost);
         var trainer = new Trainer(net, optimizer, cost is null || cost.Lambda == 0 ? null : cost.Loss, batchScheduler);
+        var reportContext = RunReportContext.Measure(s, net, s.Model, [1, trainLoader.OutputShape.Channels, trainLoader.OutputShape.Height, trainLoader.OutputShape.Width], train.ClassCount);
 
         AnsiConsole.MarkupLine($"[bold]cac train[/] {s.Model} on {s.Dataset}: {trainLoader.SampleCount} train / {testLoader.SampleCount} test images, " +
                                $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr} ({s.Schedule}), device {device}");
@@ -116,6 +118,7 @@ internal static class TrainCommand
             metrics.Epochs.Add(new EpochMetrics(epoch + 1, result.Loss, result.Accuracy, testAccuracy, result.Seconds, result.ImagesPerSecond, lrNow,
                 passCost?.Madds, passCost?.BaselineMadds, passCost?.Ratio, passCost?.SharpRatios));
             AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, JsonOptions));
+            foreach (var problem in RunReport.Write(outDir, metrics, reportContext)) AnsiConsole.MarkupLine($"[yellow]report: not drawn: {Markup.Escape(problem)}[/]");
             SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), net.StateDict());
             AnsiConsole.MarkupLine($"epoch {epoch + 1}/{s.Epochs}: train loss {result.Loss:F4}, train acc {result.Accuracy:P2}, " +
                                    $"[bold]test acc {testAccuracy:P2}[/], {result.Seconds:F1} s, {result.ImagesPerSecond:F0} img/s");
