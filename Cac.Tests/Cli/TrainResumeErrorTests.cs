@@ -109,6 +109,7 @@ public class TrainResumeErrorTests(FinishedRunFixture run) : IClassFixture<Finis
     [InlineData("--batch-size", 16, "8")]
     [InlineData("--seed", 0, "1")]
     [InlineData("--schedule", "multistep", "cosine")]
+    [InlineData("--threshold-lr-scale", 10.0, "1")]
     public void An_option_that_conflicts_with_the_saved_run_names_the_option_and_both_values(string option, object value, string saved)
     {
         FluentActions.Invoking(Resume(run.RunDir, (option, value))).Should().Throw<ArgumentException>()

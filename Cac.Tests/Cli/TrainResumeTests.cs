@@ -32,8 +32,9 @@ public class TrainResumeTests
     }
 
     private static TrainCommand.TrainSettings Settings(string data, string outDir, string model = "resnet20", int epochs = 2,
-        string schedule = "cosine", double lambda = CostAwareObjective.DefaultLambda) =>
-        new(model, "fashion-mnist", data, epochs, BatchSize: 8, Lr: 0.05, schedule, Momentum: 0.9, WeightDecay: 1e-3, Limit: 16, Seed: 3, outDir, lambda);
+        string schedule = "cosine", double lambda = CostAwareObjective.DefaultLambda, double thresholdLrScale = 1) =>
+        new(model, "fashion-mnist", data, epochs, BatchSize: 8, Lr: 0.05, schedule, Momentum: 0.9, WeightDecay: 1e-3, Limit: 16, Seed: 3, outDir, lambda,
+            ThresholdLrScale: thresholdLrScale);
 
     private static void Quiet(Func<int> action)
     {
@@ -123,9 +124,9 @@ public class TrainResumeTests
         using var tmp = new TempDir();
         WriteDataset(tmp.Path);
         string straight = Path.Combine(tmp.Path, "straight"), resumed = Path.Combine(tmp.Path, "resumed");
-        // multistep: the per-epoch scheduler (milestone at epoch 1) must resume too.
-        Quiet(() => TrainCommand.Run(Settings(tmp.Path, straight, "cac-resnet20", schedule: "multistep", lambda: 0.3)));
-        RunAndCrash(Settings(tmp.Path, resumed, "cac-resnet20", schedule: "multistep", lambda: 0.3), crashAfter: 1);
+        // multistep: the per-epoch scheduler (milestone at epoch 1) must resume too; the thresholds' lr factor comes from the settings.
+        Quiet(() => TrainCommand.Run(Settings(tmp.Path, straight, "cac-resnet20", schedule: "multistep", lambda: 0.3, thresholdLrScale: 10)));
+        RunAndCrash(Settings(tmp.Path, resumed, "cac-resnet20", schedule: "multistep", lambda: 0.3, thresholdLrScale: 10), crashAfter: 1);
         Resume(resumed);
         ShouldEndIdentical(straight, resumed, epochs: 2);
 
