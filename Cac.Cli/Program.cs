@@ -13,8 +13,13 @@ public static class Program
         {
             TrainCommand.Create(),
             MaddsCommand.Create(),
+            VisualizeCommand.Create(),
             BenchCommand.Create(),
             DevicesCommand.Create(),
+            PredictCommand.Create(),
+            EvalCommand.Create(),
+            ModelsCommand.Create(),
+            DownloadCommand.Create(),
         };
         try
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cac.Cli.Devices;
+using Cac.Cli.Reports;
 using Cac.Cli.Training;
 using Cac.Data;
 using Cac.IO;
@@ -42,22 +43,29 @@ internal static class TrainCommand
             Description = "Content-aware models: exponent of the cost-aware objective loss * (MAdds / baseline MAdds)^lambda (0 disables it)",
             DefaultValueFactory = _ => CostAwareObjective.DefaultLambda,
         };
+        var thresholdLr = new Option<double>("--threshold-lr-scale")
+        {
+            Description = "Content-aware models: learning rate of the thresholds gamma and beta as a multiple of --lr (1 = the paper; " +
+                          "a larger factor lets a short fine-tune reach a lower cost)",
+            DefaultValueFactory = _ => 1.0,
+        };
         var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, init, device,
+            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, init, device,
         };
         command.SetAction(parse => Run(new TrainSettings(
             parse.GetValue(model)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(epochs),
             parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(schedule)!, parse.GetValue(momentum), parse.GetValue(weightDecay),
-            parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(lambda), parse.GetValue(init), parse.GetValue(device)!)));
+            parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(lambda), parse.GetValue(init), parse.GetValue(device)!,
+            parse.GetValue(thresholdLr))));
         return command;
     }
 
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
-        double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu")
+        double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1)
     {
         public void Validate()
         {
@@ -66,6 +74,8 @@ internal static class TrainCommand
             if (!(Lr > 0) || !double.IsFinite(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
             if (Limit is < 1) throw new ArgumentException($"--limit must be at least 1, got {Limit}");
             if (!(Lambda >= 0) || double.IsInfinity(Lambda)) throw new ArgumentException($"--lambda must be a finite number >= 0, got {Lambda}");
+            if (!(ThresholdLrScale >= 0) || double.IsInfinity(ThresholdLrScale))
+                throw new ArgumentException($"--threshold-lr-scale must be a finite number >= 0, got {ThresholdLrScale}");
         }
     }
 
@@ -90,6 +100,7 @@ internal static class TrainCommand
         var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: trainTransform, limit: s.Limit, device: device);
         var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
+        optimizer.ScaleLearningRate(ContentAwareConv2d.Thresholds(net), s.ThresholdLrScale);
         LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, [Math.Max(1, s.Epochs / 2), Math.Max(1, s.Epochs * 3 / 4)]) : null;
         LrScheduler? batchScheduler = s.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, s.Epochs * trainLoader.Count) : null;
         // Content-aware models: cost-aware objective (built before training: it runs one counting pass) and cost report.
@@ -98,12 +109,14 @@ internal static class TrainCommand
             : null;
         var monitor = cost is null ? null : new CacCostMonitor(cost);
         var trainer = new Trainer(net, optimizer, cost is null || cost.Lambda == 0 ? null : cost.Loss, batchScheduler);
+        var reportContext = RunReportContext.Measure(s, net, s.Model, [1, trainLoader.OutputShape.Channels, trainLoader.OutputShape.Height, trainLoader.OutputShape.Width], train.ClassCount);
 
         AnsiConsole.MarkupLine($"[bold]cac train[/] {s.Model} on {s.Dataset}: {trainLoader.SampleCount} train / {testLoader.SampleCount} test images, " +
                                $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr} ({s.Schedule}), device {device}");
         if (cost is not null)
             AnsiConsole.MarkupLine($"content-aware: {cost.Layers.Count} CAC layer(s), objective loss * (MAdds / {cost.BaselineMadds / 1e6:F2}M)^{cost.Lambda}" +
-                                   (cost.Lambda == 0 ? " (disabled: plain cross-entropy)" : ""));
+                                   (cost.Lambda == 0 ? " (disabled: plain cross-entropy)" : "") +
+                                   (s.ThresholdLrScale != 1 ? $", thresholds at {s.ThresholdLrScale} x lr" : ""));
         var metrics = new RunMetrics(s.Model, s.Dataset, net.ParameterCount(), s.Seed, s.BatchSize, []);
         for (int epoch = 0; epoch < s.Epochs; epoch++)
         {
@@ -116,6 +129,7 @@ internal static class TrainCommand
             metrics.Epochs.Add(new EpochMetrics(epoch + 1, result.Loss, result.Accuracy, testAccuracy, result.Seconds, result.ImagesPerSecond, lrNow,
                 passCost?.Madds, passCost?.BaselineMadds, passCost?.Ratio, passCost?.SharpRatios));
             AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, JsonOptions));
+            foreach (var problem in RunReport.Write(outDir, metrics, reportContext)) AnsiConsole.MarkupLine($"[yellow]report: not drawn: {Markup.Escape(problem)}[/]");
             SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), net.StateDict());
             AnsiConsole.MarkupLine($"epoch {epoch + 1}/{s.Epochs}: train loss {result.Loss:F4}, train acc {result.Accuracy:P2}, " +
                                    $"[bold]test acc {testAccuracy:P2}[/], {result.Seconds:F1} s, {result.ImagesPerSecond:F0} img/s");

@@ -22,6 +22,19 @@ public partial interface IBackend
     void CacSobelScore(Storage xbar, Storage score, ConvGeometry g, int smooth) =>
         CacHostFallback.Run((cpu, h) => cpu.CacSobelScore(h[0]!, h[1]!, g, smooth), [xbar, score], 1);
 
+    /// <summary>
+    /// Score map straight from the conv input x (N, channels, H, W): the channel mean Xbar (sum over channels times
+    /// 1/channels) followed by <see cref="CacSobelScore"/>. The default composes the backend's own reduction and Sobel
+    /// kernels; a backend may fuse them (one read of x, no Xbar tensor).
+    /// </summary>
+    void CacInputScore(Storage x, int channels, Storage score, ConvGeometry g, int smooth)
+    {
+        var xbar = Allocate(x.DType, (long)g.N * g.H * g.W);
+        SumToShape(x, [g.N, channels, g.H, g.W], xbar, [g.N, 1, g.H, g.W]);
+        Affine(xbar, xbar, 1.0 / channels, 0);
+        CacSobelScore(xbar, score, g, smooth);
+    }
+
     /// <summary>y = x &gt; 0 ? 1 : 0 elementwise (the hard mask of a score; strict).</summary>
     void CacStep(Storage x, Storage y) =>
         CacHostFallback.Run((cpu, h) => cpu.CacStep(h[0]!, h[1]!), [x, y], 1);

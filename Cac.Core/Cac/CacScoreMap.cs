@@ -25,10 +25,8 @@ public static partial class Ops
         var g = new ConvGeometry(d[0], 1, d[2], d[3], 1, kernel, kernel, stride, stride, padding, padding, dilation, dilation, 1);
         if (g.Ho <= 0 || g.Wo <= 0)
             throw new ArgumentException($"{op}: input {Shape.Format(d)} is too small for kernel {kernel}, padding {padding}, dilation {dilation}");
-        Tensor xbar;
-        using (Autograd.NoGrad()) xbar = ChannelMean(x.Detach());
         var score = Empty(x, g.N, 1, g.Ho, g.Wo);
-        x.Backend.CacSobelScore(xbar.Storage, score.Storage, g, CacGeometry.SmoothSize(kernel, stride, dilation));
+        x.Backend.CacInputScore(x.Storage, d[1], score.Storage, g, CacGeometry.SmoothSize(kernel, stride, dilation));
         return score;
     }
 }

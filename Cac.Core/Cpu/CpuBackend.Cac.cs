@@ -11,6 +11,13 @@ public sealed partial class CpuBackend
     }
 
     /// <inheritdoc />
+    public void CacInputScore(Storage x, int channels, Storage score, ConvGeometry g, int smooth)
+    {
+        if (IsDouble(x)) CpuCacScore<double>.InputSobel(Data<double>(x), channels, Data<double>(score), g, smooth);
+        else CpuCacScore<float>.InputSobel(Data<float>(x), channels, Data<float>(score), g, smooth);
+    }
+
+    /// <inheritdoc />
     public void CacStep(Storage x, Storage y)
     {
         if (IsDouble(x)) CpuCacScore<double>.Step(Data<double>(x), Data<double>(y));

@@ -15,72 +15,114 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
     public static void Sobel(T[] xbar, T[] score, ConvGeometry g, int m) =>
         CpuParallel.For(g.N, 1, (n0, n1) => SobelSamples(xbar, score, g, m, (int)n0, (int)n1));
 
-    // Samples [n0, n1) of Sobel, fully optimised from the first call (no tier-0 loop in the lambda).
+    // x: (N, channels, H, W) -> score: (N, 1, Ho, Wo), the channel mean taken per sample on the fly (no Xbar tensor).
+    public static void InputSobel(T[] x, int channels, T[] score, ConvGeometry g, int m) =>
+        CpuParallel.For(g.N, 1, (n0, n1) => InputSobelSamples(x, channels, score, g, m, (int)n0, (int)n1));
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SobelSamples(T[] xbar, T[] score, ConvGeometry g, int m, int n0, int n1)
     {
-        if (g.StrideH == 1 && g.StrideW == 1 && m == 1)
+        var padded = PaddedPlane(g, m);
+        for (int n = n0; n < n1; n++) SobelSample(xbar, n * g.H * g.W, score, n, g, m, padded);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputSobelSamples(T[] x, int channels, T[] score, ConvGeometry g, int m, int n0, int n1)
+    {
+        int hw = g.H * g.W;
+        var mean = new T[hw];
+        var padded = PaddedPlane(g, m);
+        for (int n = n0; n < n1; n++)
         {
-            SobelStride1(xbar, score, g, n0, n1);
+            ChannelMean(x.AsSpan(n * channels * hw, channels * hw), channels, mean);
+            SobelSample(mean, 0, score, n, g, m, padded);
+        }
+    }
+
+    // mean = (sum over c of x[c]) * (1 / channels), summed in channel order. x: (channels, hw), mean: (hw).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ChannelMean(ReadOnlySpan<T> x, int channels, Span<T> mean)
+    {
+        int hw = mean.Length, vc = Vector<T>.Count;
+        x[..hw].CopyTo(mean);
+        for (int c = 1; c < channels; c++)
+        {
+            var plane = x.Slice(c * hw, hw);
+            int i = 0;
+            for (; i + vc <= hw; i += vc) (new Vector<T>(mean[i..]) + new Vector<T>(plane[i..])).CopyTo(mean[i..]);
+            for (; i < hw; i++) mean[i] += plane[i];
+        }
+        T inv = T.CreateTruncating(1.0 / channels);
+        int j = 0;
+        for (; j + vc <= hw; j += vc) (new Vector<T>(mean[j..]) * inv).CopyTo(mean[j..]);
+        for (; j < hw; j++) mean[j] *= inv;
+    }
+
+    // The zero-bordered plane of the stride-1 path (null for the general path).
+    private static T[]? PaddedPlane(ConvGeometry g, int m) =>
+        g.StrideH == 1 && g.StrideW == 1 && m == 1
+            ? new T[(g.H + 2 * (g.PadH + g.DilationH)) * (g.W + 2 * (g.PadW + g.DilationW))]
+            : null;
+
+    // Score of sample n from its Xbar plane xbar[plane .. plane + H*W).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SobelSample(T[] xbar, int plane, T[] score, int n, ConvGeometry g, int m, T[]? padded)
+    {
+        if (padded is not null)
+        {
+            SobelStride1(xbar, plane, score, n, g, padded);
             return;
         }
         int ho = g.Ho, wo = g.Wo, h = g.H, w = g.W;
         int half = (m - 1) / 2;
         T inv = T.One / T.CreateTruncating(m * m);
-        for (int n = n0; n < n1; n++)
-        {
-            int plane = n * h * w, outPlane = n * ho * wo;
-            for (int oh = 0; oh < ho; oh++)
-                for (int ow = 0; ow < wo; ow++)
-                {
-                    T sum = T.Zero;
-                    for (int a = 0; a < m; a++)
-                        for (int b = 0; b < m; b++)
-                            sum += Magnitude(xbar, plane, h, w, g, oh + a - half, ow + b - half);
-                    score[outPlane + oh * wo + ow] = m == 1 ? sum : sum * inv;
-                }
-        }
+        int outPlane = n * ho * wo;
+        for (int oh = 0; oh < ho; oh++)
+            for (int ow = 0; ow < wo; ow++)
+            {
+                T sum = T.Zero;
+                for (int a = 0; a < m; a++)
+                    for (int b = 0; b < m; b++)
+                        sum += Magnitude(xbar, plane, h, w, g, oh + a - half, ow + b - half);
+                score[outPlane + oh * wo + ow] = m == 1 ? sum : sum * inv;
+            }
     }
 
-    // Stride 1, no smoothing: each sample's Xbar is copied into a zero-bordered plane (border pad + dilation on every
-    // side, enough for every Sobel tap), then each output row is computed a vector of positions at a time.
+    // Stride 1, no smoothing: Xbar is copied into a zero-bordered plane (border pad + dilation on every side, enough
+    // for every Sobel tap), then each output row is computed a vector of positions at a time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SobelStride1(T[] xbar, T[] score, ConvGeometry g, int n0, int n1)
+    private static void SobelStride1(T[] xbar, int plane, T[] score, int n, ConvGeometry g, T[] padded)
     {
         int h = g.H, w = g.W, ho = g.Ho, wo = g.Wo, dh = g.DilationH, dw = g.DilationW;
         int bh = g.PadH + dh, bw = g.PadW + dw, wp = w + 2 * bw, vc = Vector<T>.Count;
-        var padded = new T[(h + 2 * bh) * wp];
         // Window centre of output (oh, ow) in padded coordinates: (oh + offH, ow + offW).
         int offH = bh - g.PadH + dh * (g.KH / 2), offW = bw - g.PadW + dw * (g.KW / 2);
         var two = new Vector<T>(Two);
-        for (int n = n0; n < n1; n++)
+        for (int r = 0; r < h; r++) xbar.AsSpan(plane + r * w, w).CopyTo(padded.AsSpan((r + bh) * wp + bw, w));
+        for (int oh = 0; oh < ho; oh++)
         {
-            for (int r = 0; r < h; r++) xbar.AsSpan(n * h * w + r * w, w).CopyTo(padded.AsSpan((r + bh) * wp + bw, w));
-            for (int oh = 0; oh < ho; oh++)
+            // Rows above, at and below the centres, from the left tap's column: left = [ow], centre = [ow + dw], right = [ow + 2 dw].
+            var top = padded.AsSpan((oh + offH - dh) * wp + offW - dw);
+            var mid = padded.AsSpan((oh + offH) * wp + offW - dw);
+            var bot = padded.AsSpan((oh + offH + dh) * wp + offW - dw);
+            var dst = score.AsSpan(n * ho * wo + oh * wo, wo);
+            int ow = 0;
+            for (; ow + vc <= wo; ow += vc)
             {
-                // Rows above, at and below the centres, from the left tap's column: left = [ow], centre = [ow + dw], right = [ow + 2 dw].
-                var top = padded.AsSpan((oh + offH - dh) * wp + offW - dw);
-                var mid = padded.AsSpan((oh + offH) * wp + offW - dw);
-                var bot = padded.AsSpan((oh + offH + dh) * wp + offW - dw);
-                var dst = score.AsSpan(n * ho * wo + oh * wo, wo);
-                int ow = 0;
-                for (; ow + vc <= wo; ow += vc)
-                {
-                    var tl = new Vector<T>(top[ow..]); var tc = new Vector<T>(top[(ow + dw)..]); var tr = new Vector<T>(top[(ow + 2 * dw)..]);
-                    var ml = new Vector<T>(mid[ow..]); var mr = new Vector<T>(mid[(ow + 2 * dw)..]);
-                    var bl = new Vector<T>(bot[ow..]); var bc = new Vector<T>(bot[(ow + dw)..]); var br = new Vector<T>(bot[(ow + 2 * dw)..]);
-                    var gx = (tl - tr) + two * (ml - mr) + (bl - br);
-                    var gy = (tl - bl) + two * (tc - bc) + (tr - br);
-                    Vector.SquareRoot(gx * gx + gy * gy).CopyTo(dst[ow..]);
-                }
-                for (; ow < wo; ow++)
-                {
-                    T tl = top[ow], tc = top[ow + dw], tr = top[ow + 2 * dw], ml = mid[ow], mr = mid[ow + 2 * dw];
-                    T bl = bot[ow], bc = bot[ow + dw], br = bot[ow + 2 * dw];
-                    T gx = (tl - tr) + Two * (ml - mr) + (bl - br);
-                    T gy = (tl - bl) + Two * (tc - bc) + (tr - br);
-                    dst[ow] = T.Sqrt(gx * gx + gy * gy);
-                }
+                var tl = new Vector<T>(top[ow..]); var tc = new Vector<T>(top[(ow + dw)..]); var tr = new Vector<T>(top[(ow + 2 * dw)..]);
+                var ml = new Vector<T>(mid[ow..]); var mr = new Vector<T>(mid[(ow + 2 * dw)..]);
+                var bl = new Vector<T>(bot[ow..]); var bc = new Vector<T>(bot[(ow + dw)..]); var br = new Vector<T>(bot[(ow + 2 * dw)..]);
+                var gx = (tl - tr) + two * (ml - mr) + (bl - br);
+                var gy = (tl - bl) + two * (tc - bc) + (tr - br);
+                Vector.SquareRoot(gx * gx + gy * gy).CopyTo(dst[ow..]);
+            }
+            for (; ow < wo; ow++)
+            {
+                T tl = top[ow], tc = top[ow + dw], tr = top[ow + 2 * dw], ml = mid[ow], mr = mid[ow + 2 * dw];
+                T bl = bot[ow], bc = bot[ow + dw], br = bot[ow + 2 * dw];
+                T gx = (tl - tr) + Two * (ml - mr) + (bl - br);
+                T gy = (tl - bl) + Two * (tc - bc) + (tr - br);
+                dst[ow] = T.Sqrt(gx * gx + gy * gy);
             }
         }
     }

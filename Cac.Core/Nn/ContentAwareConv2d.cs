@@ -138,6 +138,10 @@ public sealed class ContentAwareConv2d : Module
     public Tensor SharpRatio() => _sharpRatio
         ?? throw new InvalidOperationException("ContentAwareConv2d.SharpRatio: no forward pass has run yet");
 
+    /// <summary>Gamma and beta of every content-aware layer in <paramref name="model"/>, in module order.</summary>
+    public static IEnumerable<Tensor> Thresholds(Module model) =>
+        model.NamedModules().Select(m => m.Module).OfType<ContentAwareConv2d>().SelectMany(l => new[] { l.Gamma, l.Beta });
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor x)
     {

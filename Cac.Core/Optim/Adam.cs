@@ -46,7 +46,7 @@ public class Adam : Optimizer
     public bool DecoupledWeightDecay { get; }
 
     /// <inheritdoc />
-    protected override void Update(Tensor param, Tensor grad, Dictionary<string, Tensor> state)
+    protected override void Update(Tensor param, Tensor grad, Dictionary<string, Tensor> state, double lr)
     {
         var m = GetOrAdd(state, ExpAvg, () => Tensor.ZerosLike(param));
         var v = GetOrAdd(state, ExpAvgSq, () => Tensor.ZerosLike(param));
@@ -54,7 +54,7 @@ public class Adam : Optimizer
         var stepTensor = GetOrAdd(state, StepKey, () => Tensor.Scalar(0, DType.Int32));
         long step = (long)stepTensor.Item() + 1;
         stepTensor.Backend.Fill(stepTensor.Storage, checked((int)step));
-        param.Storage.Backend.AdamStep(param.Storage, grad.Storage, m.Storage, v.Storage, LearningRate, Beta1, Beta2, Eps, WeightDecay, DecoupledWeightDecay, step);
+        param.Storage.Backend.AdamStep(param.Storage, grad.Storage, m.Storage, v.Storage, lr, Beta1, Beta2, Eps, WeightDecay, DecoupledWeightDecay, step);
     }
 
     private static Tensor GetOrAdd(Dictionary<string, Tensor> state, string key, Func<Tensor> create)

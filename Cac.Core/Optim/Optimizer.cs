@@ -10,6 +10,7 @@ public abstract class Optimizer
 {
     private readonly Tensor[] _parameters;
     private readonly Dictionary<string, Tensor>[] _state;
+    private readonly double[] _lrScale;
 
     /// <summary>Takes the parameters to optimise (materialised once, in order).</summary>
     protected Optimizer(IEnumerable<Tensor> parameters, double learningRate)
@@ -24,6 +25,23 @@ public abstract class Optimizer
         if (!(learningRate >= 0)) throw new ArgumentException($"invalid learning rate {learningRate}");
         LearningRate = learningRate;
         _state = _parameters.Select(_ => new Dictionary<string, Tensor>()).ToArray();
+        _lrScale = Enumerable.Repeat(1.0, _parameters.Length).ToArray();
+    }
+
+    /// <summary>
+    /// Gives <paramref name="parameters"/> (a subset of the optimised ones) the learning rate
+    /// <paramref name="factor"/> x <see cref="LearningRate"/>, like a second PyTorch parameter group whose lr is a fixed
+    /// multiple of the first: schedulers change both together. Used for the CAC thresholds (gamma, beta).
+    /// </summary>
+    public void ScaleLearningRate(IEnumerable<Tensor> parameters, double factor)
+    {
+        if (!(factor >= 0) || double.IsInfinity(factor)) throw new ArgumentException($"invalid learning-rate factor {factor}");
+        foreach (var p in parameters)
+        {
+            int i = Array.FindIndex(_parameters, q => ReferenceEquals(q, p));
+            if (i < 0) throw new ArgumentException($"ScaleLearningRate: a parameter of shape {Shape.Format(p.Dims)} is not optimised by this {GetType().Name}");
+            _lrScale[i] = factor;
+        }
     }
 
     /// <summary>The learning rate used by the next <see cref="Step"/> (schedulers set it).</summary>
@@ -49,12 +67,12 @@ public abstract class Optimizer
             if (p.Grad is not { } grad) continue;
             if (!Shape.SameAs(grad.Dims, p.Dims) || grad.DType != p.DType || grad.Device != p.Device)
                 throw new InvalidOperationException($"{GetType().Name}: parameter {i} {Shape.Format(p.Dims)} {p.DType.Name()} has a gradient {Shape.Format(grad.Dims)} {grad.DType.Name()} on {grad.Device}");
-            Update(p, grad, _state[i]);
+            Update(p, grad, _state[i], LearningRate * _lrScale[i]);
         }
     }
 
-    /// <summary>Applies one update to <paramref name="param"/> given its gradient and its state (created here on first use).</summary>
-    protected abstract void Update(Tensor param, Tensor grad, Dictionary<string, Tensor> state);
+    /// <summary>Applies one update to <paramref name="param"/> given its gradient, its state (created here on first use) and its learning rate.</summary>
+    protected abstract void Update(Tensor param, Tensor grad, Dictionary<string, Tensor> state, double lr);
 
     /// <summary>Sets every parameter's gradient to null.</summary>
     public void ZeroGrad()

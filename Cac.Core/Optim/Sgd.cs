@@ -35,7 +35,7 @@ public sealed class Sgd : Optimizer
     public bool Nesterov { get; }
 
     /// <inheritdoc />
-    protected override void Update(Tensor param, Tensor grad, Dictionary<string, Tensor> state)
+    protected override void Update(Tensor param, Tensor grad, Dictionary<string, Tensor> state, double lr)
     {
         Storage? buffer = null;
         bool first = false;
@@ -49,7 +49,7 @@ public sealed class Sgd : Optimizer
             }
             buffer = buf.Storage;
         }
-        param.Storage.Backend.SgdStep(param.Storage, grad.Storage, buffer, LearningRate, Momentum, Dampening, WeightDecay, Nesterov, first);
+        param.Storage.Backend.SgdStep(param.Storage, grad.Storage, buffer, lr, Momentum, Dampening, WeightDecay, Nesterov, first);
     }
 
     /// <inheritdoc />

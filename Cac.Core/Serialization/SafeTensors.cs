@@ -150,6 +150,7 @@ public static class SafeTensors
 
     private static (List<Entry>, Dictionary<string, string>) ParseHeader(string path, byte[] headerBytes, long dataLength)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(headerBytes)) throw Bad(path, "the header is not valid UTF-8");
         JsonDocument doc;
         try
         {
@@ -161,28 +162,41 @@ public static class SafeTensors
         }
         using (doc)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad(path, "the header is not a JSON object");
-            var entries = new List<Entry>();
-            var metadata = new Dictionary<string, string>();
-            var names = new HashSet<string>();
-            foreach (var prop in doc.RootElement.EnumerateObject())
+            try
             {
-                if (!names.Add(prop.Name)) throw Bad(path, $"the header names '{prop.Name}' twice");
-                if (prop.Name == MetadataKey)
-                {
-                    if (prop.Value.ValueKind != JsonValueKind.Object) throw Bad(path, "__metadata__ is not an object");
-                    foreach (var m in prop.Value.EnumerateObject())
-                    {
-                        if (m.Value.ValueKind != JsonValueKind.String) throw Bad(path, $"metadata value '{m.Name}' is not a string");
-                        metadata[m.Name] = m.Value.GetString()!;
-                    }
-                    continue;
-                }
-                entries.Add(ParseEntry(path, prop.Name, prop.Value, dataLength));
+                return ParseEntries(path, doc, dataLength);
             }
-            CheckCoverage(path, entries, dataLength);
-            return (entries, metadata);
+            catch (InvalidOperationException ex)
+            {
+                // JsonElement.GetString on an escape that is no Unicode text (a lone surrogate such as \ud800).
+                throw Bad(path, $"the header holds a string that is not valid Unicode ({ex.Message})");
+            }
         }
+    }
+
+    private static (List<Entry>, Dictionary<string, string>) ParseEntries(string path, JsonDocument doc, long dataLength)
+    {
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad(path, "the header is not a JSON object");
+        var entries = new List<Entry>();
+        var metadata = new Dictionary<string, string>();
+        var names = new HashSet<string>();
+        foreach (var prop in doc.RootElement.EnumerateObject())
+        {
+            if (!names.Add(prop.Name)) throw Bad(path, $"the header names '{prop.Name}' twice");
+            if (prop.Name == MetadataKey)
+            {
+                if (prop.Value.ValueKind != JsonValueKind.Object) throw Bad(path, "__metadata__ is not an object");
+                foreach (var m in prop.Value.EnumerateObject())
+                {
+                    if (m.Value.ValueKind != JsonValueKind.String) throw Bad(path, $"metadata value '{m.Name}' is not a string");
+                    metadata[m.Name] = m.Value.GetString()!;
+                }
+                continue;
+            }
+            entries.Add(ParseEntry(path, prop.Name, prop.Value, dataLength));
+        }
+        CheckCoverage(path, entries, dataLength);
+        return (entries, metadata);
     }
 
     private static Entry ParseEntry(string path, string name, JsonElement e, long dataLength)
@@ -206,7 +220,8 @@ public static class SafeTensors
         }
         if (!e.TryGetProperty("data_offsets", out var offEl) || offEl.ValueKind != JsonValueKind.Array || offEl.GetArrayLength() != 2)
             throw Bad(path, $"tensor '{name}': data_offsets must be an array of two integers");
-        if (!offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end))
+        if (offEl[0].ValueKind != JsonValueKind.Number || offEl[1].ValueKind != JsonValueKind.Number
+            || !offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end))
             throw Bad(path, $"tensor '{name}': data_offsets {offEl.GetRawText()} are not integers");
         if (begin < 0 || end < begin || end > dataLength)
             throw Bad(path, $"tensor '{name}': data_offsets [{begin}, {end}] lie outside the {dataLength}-byte data section");

@@ -1,0 +1,48 @@
+using Cac.Nn;
+using FluentAssertions;
+using Xunit;
+
+namespace Cac.Tests.PyTorch;
+
+/// <summary>
+/// The cost-aware objective L = CE * (c(M) / c_base)^lambda (DESIGN.md 2.8-2.9) on a tiny CAC network, against the
+/// PyTorch implementation in fixtures/make_cac_fixtures.py: value, cost ratio, per-layer sharp ratios (exactly), and the
+/// gradient of every parameter, gamma and beta included (straight-through through the masks and the sharp ratios).
+/// </summary>
+[Trait("Category", "PyTorchFixture")]
+public class CacCostObjectiveFixtureTests
+{
+    [Theory]
+    [InlineData(CacPath.Sparse, DType.Float32)]
+    [InlineData(CacPath.Dense, DType.Float32)]
+    [InlineData(CacPath.Sparse, DType.Float64)]
+    [InlineData(CacPath.Dense, DType.Float64)]
+    public void Objective_and_gradients_match_pytorch(CacPath path, DType dtype)
+    {
+        var fx = PreciseFixtureFile.Load("cac_cost_objective");
+        double tol = dtype == DType.Float64 ? 1e-9 : 1e-4;
+        string ctx = $" ({path}, {dtype.Name()})";
+        // x: (2, 3, 8, 8) -> CAC 3->4 (8 x 8) -> ReLU -> CAC 4->6 stride 2 (4 x 4) -> ReLU -> pool -> flatten -> Linear 6->5
+        var first = new ContentAwareConv2d(3, 4, 3, 1, 1, bias: true, path: path, generator: new Generator(1));
+        var second = new ContentAwareConv2d(4, 6, 3, 2, 1, bias: false, path: path, generator: new Generator(2));
+        var model = new Sequential(first, new ReLU(), second, new ReLU(), new AdaptiveAvgPool2d(1), new Flatten(), new Linear(6, 5, generator: new Generator(3)));
+        model.To(dtype);
+        model.LoadStateDict(model.StateDict().Keys.ToDictionary(k => k, k => fx.Tensor(k, dtype)));   // strict
+
+        var objective = CostAwareObjective.For(model, [1, 3, 8, 8], fx.Double("lambda"));
+        objective.ConstantMadds.Should().BeApproximately(fx.Double("constants"), 1e-9);
+        objective.BaselineMadds.Should().BeApproximately(fx.Double("baseline"), 1e-9);
+
+        var loss = Ops.CrossEntropy(model.Forward(fx.Tensor("x", dtype)), fx.Labels("labels"));
+        new[] { first.LastSharpRatio, second.LastSharpRatio }.Should().Equal(fx.Data("sharp_ratios"));
+        var total = objective.Loss(loss);
+        fx.AssertClose("loss", loss.Reshape(), tol, ctx);
+        fx.AssertClose("cost_ratio", objective.CostRatio().Reshape(), tol, ctx);
+        fx.AssertClose("objective", total.Reshape(), tol, ctx);
+
+        total.Backward();
+        foreach (var (name, p) in model.NamedParameters())
+            fx.AssertClose(name + ".grad", p.Grad, tol, ctx);
+        Math.Abs(first.Beta.Grad!.Item()).Should().BeGreaterThan(1e-3, "the threshold learns");
+    }
+}
