@@ -40,7 +40,7 @@ public sealed partial class GpuBackend
                 Gemm(false, false, coutG, cols, patch, 1f, F(w).SubView((long)grp * coutG * patch),
                     F(col).SubView((long)grp * patch * cols), 0f, F(t).SubView((long)grp * coutG * cols));
             int n = Int((long)count * g.Cout * hw);
-            _toNchw ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>(Im2ColKernels.ToNchw);
+            _toNchw ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>(Im2ColKernels.ToNchw));
             _toNchw(Threads(n), F(t), F(y), biasView, bias is null ? 0 : 1, g.Cout, hw, n0, count, n, Threads(n));
         }
     }
@@ -66,7 +66,7 @@ public sealed partial class GpuBackend
                 Gemm(true, false, patch, cols, coutG, 1f, F(w).SubView((long)grp * coutG * patch),
                     F(t).SubView((long)grp * coutG * cols), 0f, F(col).SubView((long)grp * patch * cols));
             int n = Int((long)count * g.Cin * g.H * g.W);
-            _col2im ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvArgs, int, int, int, int>(Im2ColKernels.Col2Im);
+            _col2im ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvArgs, int, int, int, int>(Im2ColKernels.Col2Im));
             _col2im(Threads(n), F(col), F(gx), args, n0, count, n, Threads(n));
         }
     }
@@ -97,14 +97,14 @@ public sealed partial class GpuBackend
     private void Im2Col(ArrayView<float> x, ArrayView<float> col, ConvArgs args, int n0, int count)
     {
         int n = Int((long)args.Cin * args.KH * args.KW * count * args.Ho * args.Wo);
-        _im2col ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvArgs, int, int, int, int>(Im2ColKernels.Im2Col);
+        _im2col ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvArgs, int, int, int, int>(Im2ColKernels.Im2Col));
         _im2col(Threads(n), x, col, args, n0, count, n, Threads(n));
     }
 
     private void FromNchw(ArrayView<float> y, ArrayView<float> t, int channels, int hw, int n0, int count)
     {
         int n = Int((long)count * channels * hw);
-        _fromNchw ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(Im2ColKernels.FromNchw);
+        _fromNchw ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(Im2ColKernels.FromNchw));
         _fromNchw(Threads(n), y, t, channels, hw, n0, count, n, Threads(n));
     }
 }

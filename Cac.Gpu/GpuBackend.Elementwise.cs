@@ -21,7 +21,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(x.Length);
         if (n == 0) return;
-        _unary ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.Unary);
+        _unary ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.Unary));
         _unary(Threads(n), F(x), F(y), (int)op, n, Threads(n));
     }
 
@@ -30,7 +30,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(x.Length);
         if (n == 0) return;
-        _unaryBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.UnaryBackward);
+        _unaryBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.UnaryBackward));
         _unaryBackward(Threads(n), F(x), F(y), F(gy), F(gx), (int)op, n, Threads(n));
     }
 
@@ -42,11 +42,11 @@ public sealed partial class GpuBackend
         var (shape, sa, sb) = Coalesce(yShape, aStrides, bStrides);
         if (shape.Count <= 1 && (shape.Count == 0 || (sa[0] == 1 && sb[0] == 1)) && a.Length == n && b.Length == n)
         {
-            _binarySame ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.BinarySame);
+            _binarySame ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.BinarySame));
             _binarySame(Threads(n), F(a), F(b), F(y), (int)op, n, Threads(n));
             return;
         }
-        _binary ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Dims6, Dims6, Dims6, int, int, int>(ElementwiseKernels.Binary);
+        _binary ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Dims6, Dims6, Dims6, int, int, int>(ElementwiseKernels.Binary));
         _binary(Threads(n), F(a), F(b), F(y), Dims6.From(shape.ToArray(), 1), Dims6.From(sa.ToArray(), 0), Dims6.From(sb.ToArray(), 0), (int)op, n, Threads(n));
     }
 
@@ -82,7 +82,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(x.Length);
         if (n == 0) return;
-        _affine ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float, int, int>(ElementwiseKernels.Affine);
+        _affine ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float, int, int>(ElementwiseKernels.Affine));
         _affine(Threads(n), F(x), F(y), (float)scale, (float)shift, n, Threads(n));
     }
 
@@ -91,7 +91,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(x.Length);
         if (n == 0) return;
-        _axpy ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, float, ArrayView<float>, ArrayView<float>, int, int>(ElementwiseKernels.Axpy);
+        _axpy ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, float, ArrayView<float>, ArrayView<float>, int, int>(ElementwiseKernels.Axpy));
         _axpy(Threads(n), (float)alpha, F(x), F(y), n, Threads(n));
     }
 
@@ -109,12 +109,12 @@ public sealed partial class GpuBackend
         var dStrides = Dims6.From(srcStrides.ToArray(), 0);
         if (x.DType == DType.Int32)
         {
-            _permuteI ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, Dims6, Dims6, int, int>(ElementwiseKernels.Permute);
+            _permuteI ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, Dims6, Dims6, int, int>(ElementwiseKernels.Permute));
             _permuteI(Threads(n), I(x), I(y), dShape, dStrides, n, Threads(n));
         }
         else
         {
-            _permuteF ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, Dims6, Dims6, int, int>(ElementwiseKernels.Permute);
+            _permuteF ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, Dims6, Dims6, int, int>(ElementwiseKernels.Permute));
             _permuteF(Threads(n), F(x), F(y), dShape, dStrides, n, Threads(n));
         }
     }

@@ -4,10 +4,12 @@ using Cac.Gpu.Kernels;
 
 namespace Cac.Gpu;
 
-// GEMM: the tiled kernel of Kernels/GemmKernel.cs.
+// GEMM: the tiled shared-memory kernel of Kernels/GemmKernel.cs on GPUs, the barrier-free grid-stride kernel of
+// Kernels/GridStrideGemmKernel.cs on ILGPU's CPU simulator (GpuKernelOptions picks).
 public sealed partial class GpuBackend
 {
     private Action<KernelConfig, GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>>? _gemm;
+    private Action<Index1D, GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _gemmGridStride;
 
     /// <inheritdoc />
     public void Gemm(bool transA, bool transB, int m, int n, int k, double alpha, Storage a, long aOffset, Storage b, long bOffset, double beta, Storage c, long cOffset) =>
@@ -21,8 +23,15 @@ public sealed partial class GpuBackend
         Int((long)k * n);
         Int((long)m * n);
         var args = new GemmArgs { M = m, N = n, K = k, TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, Alpha = alpha, Beta = beta };
+        if (_options.Gemm == GemmVariant.GridStride)
+        {
+            int items = Int(GridStrideGemmKernel.Items(m, n));
+            _gemmGridStride ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(GridStrideGemmKernel.Run));
+            _gemmGridStride(Threads(items), args, a, b, c, items, Threads(items));
+            return;
+        }
         long tiles = (long)((m + GemmKernel.Tile - 1) / GemmKernel.Tile) * ((n + GemmKernel.Tile - 1) / GemmKernel.Tile);
-        _gemm ??= _accelerator.LoadStreamKernel<GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernel.Run);
+        _gemm ??= Profiled(_accelerator.LoadStreamKernel<GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernel.Run));
         _gemm(new KernelConfig(Groups(tiles), GemmKernel.Threads), args, a, b, c);
     }
 }

@@ -32,12 +32,12 @@ public sealed partial class GpuBackend
         int n = Int(outer * block);
         if (src.DType == DType.Int32)
         {
-            _copyBlocksI ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int, ArrayView<int>, int, int, int, int>(CopyKernels.CopyBlocks);
+            _copyBlocksI ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int, ArrayView<int>, int, int, int, int>(CopyKernels.CopyBlocks));
             _copyBlocksI(Threads(n), I(src).SubView(srcOffset), Int(srcStride), I(dst).SubView(dstOffset), Int(dstStride), Int(block), n, Threads(n));
         }
         else
         {
-            _copyBlocksF ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int>(CopyKernels.CopyBlocks);
+            _copyBlocksF ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int>(CopyKernels.CopyBlocks));
             _copyBlocksF(Threads(n), F(src).SubView(srcOffset), Int(srcStride), F(dst).SubView(dstOffset), Int(dstStride), Int(block), n, Threads(n));
         }
     }
@@ -49,12 +49,12 @@ public sealed partial class GpuBackend
         if (n == 0) return;
         if (dst.DType == DType.Int32)
         {
-            _fillI ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int, int, int>(CopyKernels.Fill);
+            _fillI ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int, int, int>(CopyKernels.Fill));
             _fillI(Threads(n), I(dst), checked((int)value), n, Threads(n));
         }
         else
         {
-            _fillF ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, int, int>(CopyKernels.Fill);
+            _fillF ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, int, int>(CopyKernels.Fill));
             _fillF(Threads(n), F(dst), (float)value, n, Threads(n));
         }
     }

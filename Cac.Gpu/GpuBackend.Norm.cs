@@ -20,8 +20,8 @@ public sealed partial class GpuBackend
     {
         if (c == 0) return;
         Int((long)n * c * hw);
-        _bnTrain ??= _accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, int, int, int, float, float>(BatchNormKernels.TrainForward);
+        _bnTrain ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, int, int, int, float, float>(BatchNormKernels.TrainForward));
         _bnTrain(GroupConfig(c), F(x), F(gamma), F(beta), F(y), F(saveMean), F(saveInvStd), F(runningMean), F(runningVar), n, c, hw, (float)momentum, (float)eps);
     }
 
@@ -31,8 +31,8 @@ public sealed partial class GpuBackend
     {
         int total = Int((long)n * c * hw);
         if (total == 0) return;
-        _bnEval ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            int, int, float, int, int>(BatchNormKernels.EvalForward);
+        _bnEval ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            int, int, float, int, int>(BatchNormKernels.EvalForward));
         _bnEval(Threads(total), F(x), F(gamma), F(beta), F(runningMean), F(runningVar), F(y), c, hw, (float)eps, total, Threads(total));
     }
 
@@ -42,8 +42,8 @@ public sealed partial class GpuBackend
     {
         if (c == 0) return;
         Int((long)n * c * hw);
-        _bnBackward ??= _accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, int, int, int, int>(BatchNormKernels.Backward);
+        _bnBackward ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, int, int, int, int>(BatchNormKernels.Backward));
         _bnBackward(GroupConfig(c), F(x), F(gy), F(gamma), F(mean), F(invStd), F(gx), F(gGamma), F(gBeta), n, c, hw, batchStats ? 1 : 0);
     }
 }

@@ -19,7 +19,7 @@ public sealed partial class GpuBackend
         // u < p with u = k * 2^-53 (k an integer) holds exactly when k < ceil(p * 2^53).
         double scaled = Math.Ceiling(p * (1UL << 53));
         ulong threshold = scaled <= 0 ? 0UL : scaled >= 1UL << 53 ? 1UL << 53 : (ulong)scaled;
-        _dropout ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ulong, ulong, float, int, int>(DropoutKernel.Mask);
+        _dropout ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ulong, ulong, float, int, int>(DropoutKernel.Mask));
         _dropout(Threads(n), F(mask), seed, threshold, (float)(1.0 / (1.0 - p)), n, Threads(n));
     }
 
@@ -34,7 +34,7 @@ public sealed partial class GpuBackend
             Lr = (float)lr, Momentum = (float)momentum, OneMinusDampening = 1f - (float)dampening, WeightDecay = (float)weightDecay,
             UseBuffer = useBuffer ? 1 : 0, Nesterov = nesterov ? 1 : 0, FirstStep = firstStep ? 1 : 0,
         };
-        _sgd ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, SgdArgs, int, int>(OptimizerKernels.Sgd);
+        _sgd ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, SgdArgs, int, int>(OptimizerKernels.Sgd));
         // Without a buffer the kernel never touches its third view: pass the gradient as a stand-in.
         _sgd(Threads(n), F(param), F(grad), useBuffer ? F(momentumBuffer!) : F(grad), args, n, Threads(n));
     }
@@ -54,7 +54,7 @@ public sealed partial class GpuBackend
             Decay = decoupledWeightDecay ? (float)(1 - lr * weightDecay) : 1f,
             CoupledWeightDecay = decoupledWeightDecay ? 0f : (float)weightDecay,
         };
-        _adam ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamArgs, int, int>(OptimizerKernels.Adam);
+        _adam ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamArgs, int, int>(OptimizerKernels.Adam));
         _adam(Threads(n), F(param), F(grad), F(m), F(v), args, n, Threads(n));
     }
 }

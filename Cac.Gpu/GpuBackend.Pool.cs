@@ -19,7 +19,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(y.Length);
         if (n == 0) return;
-        _maxPool ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolArgs, int, int>(PoolKernels.MaxForward);
+        _maxPool ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolArgs, int, int>(PoolKernels.MaxForward));
         _maxPool(Threads(n), F(x), F(y), I(indices), PoolArgs.From(g, false), n, Threads(n));
     }
 
@@ -28,7 +28,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(gx.Length);
         if (n == 0) return;
-        _maxPoolBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.MaxBackward);
+        _maxPoolBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.MaxBackward));
         _maxPoolBackward(Threads(n), F(gy), I(indices), F(gx), PoolArgs.From(g, false), n, Threads(n));
     }
 
@@ -37,7 +37,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(y.Length);
         if (n == 0) return;
-        _avgPool ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.AvgForward);
+        _avgPool ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.AvgForward));
         _avgPool(Threads(n), F(x), F(y), PoolArgs.From(g, countIncludePad), n, Threads(n));
     }
 
@@ -46,7 +46,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(gx.Length);
         if (n == 0) return;
-        _avgPoolBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.AvgBackward);
+        _avgPoolBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.AvgBackward));
         _avgPoolBackward(Threads(n), F(gy), F(gx), PoolArgs.From(g, countIncludePad), n, Threads(n));
     }
 
@@ -55,7 +55,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(y.Length);
         if (n == 0) return;
-        _adaptivePool ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(PoolKernels.AdaptiveForward);
+        _adaptivePool ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(PoolKernels.AdaptiveForward));
         _adaptivePool(Threads(n), F(x), F(y), h, w, ho, wo, n, Threads(n));
     }
 
@@ -64,7 +64,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(gx.Length);
         if (n == 0) return;
-        _adaptivePoolBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(PoolKernels.AdaptiveBackward);
+        _adaptivePoolBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(PoolKernels.AdaptiveBackward));
         _adaptivePoolBackward(Threads(n), F(gy), F(gx), h, w, ho, wo, n, Threads(n));
     }
 }

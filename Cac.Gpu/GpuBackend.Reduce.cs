@@ -19,14 +19,14 @@ public sealed partial class GpuBackend
         if (n == 0) return;
         Int((long)outer * reduce * inner);
         // Few outputs with long sums: a group per output keeps the device busy.
-        if (n < 4 * GroupSize && reduce >= 4 * GroupSize)
+        if (n < 4 * _options.GroupSize && reduce >= 4 * _options.GroupSize)
         {
-            _reducePerGroup ??= _accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ReduceKernels.PerGroup);
+            _reducePerGroup ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ReduceKernels.PerGroup));
             _reducePerGroup(GroupConfig(n), x, y, reduce, inner, n);
         }
         else
         {
-            _reducePerThread ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(ReduceKernels.PerThread);
+            _reducePerThread ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(ReduceKernels.PerThread));
             _reducePerThread(Threads(n), x, y, reduce, inner, n, Threads(n));
         }
     }

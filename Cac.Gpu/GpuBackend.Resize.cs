@@ -24,7 +24,7 @@ public sealed partial class GpuBackend
         int n = Int(y.Length);
         if (n == 0) return;
         var table = TableOf(h, w, ho, wo, bilinear, alignCorners);
-        _upsample ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ResizeArgs, int, int>(ResizeKernels.UpsampleForward);
+        _upsample ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ResizeArgs, int, int>(ResizeKernels.UpsampleForward));
         _upsample(Threads(n), F(x), F(y), table.Ints.View, table.Floats.View, table.Args, n, Threads(n));
     }
 
@@ -34,7 +34,7 @@ public sealed partial class GpuBackend
         int n = Int(gx.Length);
         if (n == 0) return;
         var table = TableOf(h, w, ho, wo, bilinear, alignCorners);
-        _upsampleBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ResizeArgs, int, int>(ResizeKernels.UpsampleBackward);
+        _upsampleBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ResizeArgs, int, int>(ResizeKernels.UpsampleBackward));
         _upsampleBackward(Threads(n), F(gy), F(gx), table.Ints.View, table.Floats.View, table.Args, n, Threads(n));
     }
 
@@ -43,7 +43,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(y.Length);
         if (n == 0) return;
-        _pad ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int, int>(ResizeKernels.PadForward);
+        _pad ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int, int>(ResizeKernels.PadForward));
         _pad(Threads(n), F(x), F(y), h, w, top, left, h + top + bottom, w + left + right, (float)value, n, Threads(n));
     }
 
@@ -52,7 +52,7 @@ public sealed partial class GpuBackend
     {
         int n = Int(gx.Length);
         if (n == 0) return;
-        _padBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>(ResizeKernels.PadBackward);
+        _padBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>(ResizeKernels.PadBackward));
         _padBackward(Threads(n), F(gy), F(gx), h, w, top, left, h + top + bottom, w + left + right, n, Threads(n));
     }
 

@@ -17,7 +17,7 @@ public sealed partial class GpuBackend
     {
         if (rows == 0 || cols == 0) return;
         Int((long)rows * cols);
-        _softmax ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(SoftmaxKernels.Forward);
+        _softmax ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(SoftmaxKernels.Forward));
         _softmax(Threads(rows), F(x), F(y), rows, cols, log ? 1 : 0, Threads(rows));
     }
 
@@ -26,7 +26,7 @@ public sealed partial class GpuBackend
     {
         if (rows == 0 || cols == 0) return;
         Int((long)rows * cols);
-        _softmaxBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(SoftmaxKernels.Backward);
+        _softmaxBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(SoftmaxKernels.Backward));
         _softmaxBackward(Threads(rows), F(y), F(gy), F(gx), rows, cols, log ? 1 : 0, Threads(rows));
     }
 
@@ -35,7 +35,7 @@ public sealed partial class GpuBackend
     {
         if (rows == 0 || cols == 0) return;
         Int((long)rows * cols);
-        _crossEntropy ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxKernels.CrossEntropy);
+        _crossEntropy ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxKernels.CrossEntropy));
         _crossEntropy(Threads(rows), F(logits), I(labels), F(losses), F(probs), rows, cols, Threads(rows));
     }
 
@@ -44,7 +44,7 @@ public sealed partial class GpuBackend
     {
         int n = Int((long)rows * cols);
         if (n == 0) return;
-        _crossEntropyBackward ??= _accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxKernels.CrossEntropyBackward);
+        _crossEntropyBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxKernels.CrossEntropyBackward));
         _crossEntropyBackward(Threads(n), F(probs), I(labels), F(gLosses), F(gx), cols, n, Threads(n));
     }
 }

@@ -11,33 +11,44 @@ namespace Cac.Gpu;
 /// Rules of the kernels (Kernels/*.cs): grid-stride loops over a fixed, modest grid; each kernel is
 /// compiled on first use and kept in a field; all work goes to the accelerator's default stream, so
 /// calls are ordered and a download waits for everything before it. Indices are 32-bit: one storage
-/// holds at most int.MaxValue elements. Buffers come from a pool (<see cref="TrimPool"/>).
+/// holds at most int.MaxValue elements. Buffers come from a pool (<see cref="TrimPool"/>,
+/// <see cref="CollectGarbage()"/>). Kernel variants follow the accelerator (<see cref="GpuKernelOptions"/>).
 /// Families live in partial files (GpuBackend.Elementwise.cs, GpuBackend.Gemm.cs, ...).
 /// </summary>
 public sealed partial class GpuBackend : IBackend, IDisposable
 {
-    /// <summary>Threads per group of the explicitly grouped kernels (GEMM, reductions, batch norm).</summary>
-    internal const int GroupSize = 128;
+    /// <summary>Largest thread group of the explicitly grouped kernels (reductions, batch norm): their shared scratch size.</summary>
+    internal const int MaxGroupSize = 128;
 
     private readonly Context _context;
     private readonly Accelerator _accelerator;
     private readonly GpuMemoryPool _pool;
+    private readonly GpuKernelOptions _options;
     private readonly int _gridThreads;
     private readonly int _maxGroups;
     private bool _disposed;
 
-    internal GpuBackend(Device device, Context context, Accelerator accelerator)
+    internal GpuBackend(Device device, Context context, Accelerator accelerator, GpuKernelOptions? options = null)
     {
-        if (accelerator.MaxNumThreadsPerGroup < GroupSize)
-            throw new NotSupportedException($"{accelerator.Name} runs at most {accelerator.MaxNumThreadsPerGroup} threads per group; the Cac kernels need {GroupSize}");
+        _options = options ?? GpuKernelOptions.For(accelerator);
+        _options.Validate(accelerator);
         Device = device;
         _context = context;
         _accelerator = accelerator;
         _pool = new GpuMemoryPool(accelerator);
-        bool simulator = accelerator is CPUAccelerator;
-        // The simulator runs one OS thread per simulated thread: keep its grids tiny (see DESIGN.md, section 3).
-        _gridThreads = simulator ? 64 : accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor;
-        _maxGroups = simulator ? 2 : accelerator.NumMultiprocessors * Math.Max(1, accelerator.MaxNumThreadsPerMultiprocessor / GroupSize);
+        if (accelerator is CPUAccelerator)
+        {
+            // The simulator runs one OS thread per simulated thread and synchronises all of them around every launch
+            // (DESIGN.md, section 3): launch one group per simulated multiprocessor and let grid-stride loops do the rest.
+            _gridThreads = accelerator.MaxNumThreadsPerGroup * accelerator.NumMultiprocessors;
+            _maxGroups = accelerator.NumMultiprocessors;
+        }
+        else
+        {
+            _gridThreads = accelerator.NumMultiprocessors * accelerator.MaxNumThreadsPerMultiprocessor;
+            _maxGroups = accelerator.NumMultiprocessors * Math.Max(1, accelerator.MaxNumThreadsPerMultiprocessor / _options.GroupSize);
+        }
+        if (ProfilingEnabled) AppDomain.CurrentDomain.ProcessExit += (_, _) => ReportProfile();
     }
 
     /// <inheritdoc />
@@ -48,6 +59,34 @@ public sealed partial class GpuBackend : IBackend, IDisposable
 
     /// <summary>Bytes of device memory waiting in the pool for reuse.</summary>
     public long PooledBytes => _pool.PooledBytes;
+
+    /// <summary>Device memory held by this backend's pool: live storages, waiting buffers, allocation counts.</summary>
+    public GpuMemoryStatistics MemoryStatistics => _pool.Statistics;
+
+    /// <summary>The GEMM kernel this backend launches (tiled in shared memory on GPUs, grid-stride on the simulator).</summary>
+    internal GemmVariant GemmVariant => _options.Gemm;
+
+    /// <summary>Threads per group of the grouped reduction kernels on this accelerator.</summary>
+    internal int GroupSize => _options.GroupSize;
+
+    /// <summary>
+    /// Ends a training step: waits for the queued work, runs a full garbage collection and returns the buffers of
+    /// storages that are no longer reachable (the step's autograd graph, temporaries) to the pool. Called after every
+    /// step, it keeps the device footprint flat: the next step reuses exactly those buffers.
+    /// </summary>
+    public void CollectGarbage()
+    {
+        Synchronize();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+        GC.WaitForPendingFinalizers();
+        _pool.ReclaimUnreachable();
+    }
+
+    /// <summary><see cref="CollectGarbage()"/> when <paramref name="device"/> is an ILGPU device; nothing on the CPU.</summary>
+    public static void CollectGarbage(Device device)
+    {
+        if (device.Backend is GpuBackend backend) backend.CollectGarbage();
+    }
 
     /// <summary>Frees the device buffers waiting in the pool (buffers of live storages are untouched).</summary>
     public void TrimPool()
@@ -69,6 +108,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
         if (_disposed) return;
         _disposed = true;
         _accelerator.Synchronize();
+        ReportProfile();
         _pool.Dispose();
         DisposeTables();
         _accelerator.Dispose();
@@ -83,7 +123,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
     /// <summary>Groups to launch for a loop over <paramref name="items"/> group-sized work items.</summary>
     private int Groups(long items) => (int)Math.Max(1, Math.Min(items, _maxGroups));
 
-    private KernelConfig GroupConfig(long items) => new(Groups(items), GroupSize);
+    private KernelConfig GroupConfig(long items) => new(Groups(items), _options.GroupSize);
 
     /// <summary>A length as int, or an error: kernels index with 32-bit integers.</summary>
     internal static int Int(long n) => n <= int.MaxValue
@@ -124,8 +164,8 @@ public sealed partial class GpuBackend : IBackend, IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         return dtype switch
         {
-            DType.Float32 => new GpuStorage<float>(this, _pool, dtype, length, _pool.Rent<float>(length)),
-            DType.Int32 => new GpuStorage<int>(this, _pool, dtype, length, _pool.Rent<int>(length)),
+            DType.Float32 => new GpuStorage<float>(this, _pool, dtype, length),
+            DType.Int32 => new GpuStorage<int>(this, _pool, dtype, length),
             DType.Float64 => throw new NotSupportedException("the ILGPU backend computes in float32; gradient checks in float64 run on the CPU backend"),
             _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
         };

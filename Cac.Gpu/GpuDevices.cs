@@ -14,10 +14,42 @@ namespace Cac.Gpu;
 public static class GpuDevices
 {
     /// <summary>
-    /// The simulated device behind <see cref="DeviceKind.IlgpuCpu"/>: one multiprocessor of 4 warps of 32 threads,
-    /// so that 128-thread groups (GEMM, reductions) fit. Every simulated thread is an OS thread: it is slow.
+    /// The simulated device behind <see cref="DeviceKind.IlgpuCpu"/>: one multiprocessor of as many simulated threads
+    /// as the machine has cores (warps of 2, at least 2 and at most 16 threads in all). Every simulated thread is an
+    /// OS thread and every launch is a rendezvous of all of them, so a small device is the fast one; its backend runs
+    /// the barrier-free GEMM (<see cref="GpuKernelOptions.For"/>).
     /// </summary>
-    internal static CPUDevice SimulatorDevice { get; } = new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 4, numMultiprocessors: 1);
+    internal static CPUDevice SimulatorDevice { get; } = new(numThreadsPerWarp: 2, numWarpsPerMultiprocessor: SimulatorWarps(Environment.ProcessorCount), numMultiprocessors: 1);
+
+    /// <summary>
+    /// A simulator with 128-thread groups (4 warps of 32), for testing the GPU kernel variants (tiled GEMM, 128-thread
+    /// reductions) on the CPU: slow, keep its tests small.
+    /// </summary>
+    internal static CPUDevice WideSimulatorDevice { get; } = new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 4, numMultiprocessors: 1);
+
+    // Warps of 2 threads per multiprocessor: the largest power of two with 2 * warps <= cores, within [1, 8].
+    private static int SimulatorWarps(int cores)
+    {
+        int warps = 1;
+        while (warps * 2 * 2 <= Math.Min(cores, 16)) warps *= 2;
+        return warps;
+    }
+
+    /// <summary>Opens a CPU simulator of the given shape as an ilgpu-cpu device, with explicit kernel variants (tests).</summary>
+    internal static Device OpenSimulator(CPUDevice simulator, GpuKernelOptions? options)
+    {
+        var context = Context.Create(b => b.CPU(simulator).EnableAlgorithms());
+        try
+        {
+            var accelerator = context.GetCPUDevice(0).CreateAccelerator(context);
+            return new Device(DeviceKind.IlgpuCpu, "ilgpu-cpu", d => new GpuBackend(d, context, accelerator, options));
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Opens device <paramref name="index"/> of a kind (Cuda, OpenCL or IlgpuCpu), or throws naming the kind when none is present.</summary>
     public static Device Open(DeviceKind kind, int index = 0)

@@ -5,19 +5,20 @@ namespace Cac.Gpu;
 
 /// <summary>
 /// A device buffer owned by a <see cref="GpuBackend"/>. Disposal returns the buffer to the backend's
-/// pool for reuse (it is not freed). A storage that is never disposed keeps its device memory until
-/// the garbage collector finalises ILGPU's buffer object; dispose tensors you no longer need in loops.
+/// pool for reuse (it is not freed). A storage that is never disposed keeps its buffer until the garbage
+/// collector has found it unreachable and the pool reclaims the buffer (<see cref="GpuBackend.CollectGarbage()"/>,
+/// or the next allocation that misses the pool).
 /// </summary>
 internal sealed class GpuStorage<T> : Storage where T : unmanaged
 {
     private readonly GpuMemoryPool _pool;
     private MemoryBuffer1D<T, Stride1D.Dense>? _buffer;
 
-    internal GpuStorage(GpuBackend backend, GpuMemoryPool pool, DType dtype, long length, MemoryBuffer1D<T, Stride1D.Dense> buffer)
+    internal GpuStorage(GpuBackend backend, GpuMemoryPool pool, DType dtype, long length)
         : base(backend, dtype, length)
     {
         _pool = pool;
-        _buffer = buffer;
+        _buffer = pool.Rent<T>(length, this);
     }
 
     /// <summary>The underlying buffer (its capacity may exceed <see cref="Storage.Length"/> only for empty storages).</summary>

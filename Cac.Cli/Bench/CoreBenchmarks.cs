@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cac.Gpu;
 using Cac.Models;
 using Cac.Nn;
 using Cac.Optim;
@@ -6,12 +7,16 @@ using Cac.Optim;
 namespace Cac.Cli.Bench;
 
 /// <summary>
-/// The core CPU benchmarks, float32: SGEMM, 3 x 3 convolutions at the ResNet-20 stage shapes (batch 128),
+/// The core benchmarks, float32: SGEMM, 3 x 3 convolutions at the ResNet-20 stage shapes (batch 128),
 /// ResNet-20 / ResNet-56 training steps and ResNet-20 inference on random CIFAR-shaped data (3 x 32 x 32).
-/// The same workloads as bench/pytorch_reference.py, under the same names.
+/// The same workloads as bench/pytorch_reference.py, under the same names. They run on <paramref name="device"/>
+/// (the CPU backend by default); on an ILGPU device every timed run ends with a synchronisation, and a training
+/// step ends as in `cac train` (<see cref="GpuBackend.CollectGarbage()"/>).
 /// </summary>
-public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? filter = null)
+public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? filter = null, Device? device = null)
 {
+    private readonly Device _device = device ?? Device.Cpu;
+
     private const int Batch = 128;
     private int Warmup => quick ? 1 : 2;
     private int Repeats => quick ? 3 : 7;
@@ -36,25 +41,38 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         {
             Add(Train("resnet20"));
             Add(new BenchResult("peak_working_set_mb", Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0), "MiB"));
+            if (_device.Backend is GpuBackend gpu)
+                Add(new BenchResult("device_pool_mb", gpu.MemoryStatistics.AllocatedBytes / (1024.0 * 1024.0), "MiB"));
         }
         if (Wants("resnet20_infer")) Add(Infer("resnet20"));
         if (Wants("resnet56_train")) Add(Train("resnet56"));
         return results;
     }
 
-    private static Tensor Random(int[] shape, Generator g) => Tensor.RandN(shape, g);
+    private Tensor Random(int[] shape, Generator g) => Tensor.RandN(shape, g).To(_device);
 
-    // C (m, n) = A (m, k) @ B (k, n), row-major, all cores.
+    private Tensor Zeros(int[] shape) => Tensor.Zeros(shape, DType.Float32, _device);
+
+    // Waits for the queued kernels of an ILGPU device (they run asynchronously); nothing on the CPU.
+    private void Sync()
+    {
+        if (_device.Backend is GpuBackend gpu) gpu.Synchronize();
+    }
+
+    // C (m, n) = A (m, k) @ B (k, n), row-major, all cores (or the device).
     private BenchResult Gemm(string name, int m, int n, int k)
     {
         progress($"{name} ...");
         var g = new Generator(1);
         var a = Random([m, k], g);
         var b = Random([k, n], g);
-        var c = Tensor.Zeros([m, n]);
-        var backend = Device.Cpu.Backend;
-        double seconds = Timing.MedianSeconds(() => backend.Gemm(false, false, m, n, k, 1.0, a.Storage, 0, b.Storage, 0, 0.0, c.Storage, 0),
-            Warmup, Repeats * 2);
+        var c = Zeros([m, n]);
+        var backend = _device.Backend;
+        double seconds = Timing.MedianSeconds(() =>
+        {
+            backend.Gemm(false, false, m, n, k, 1.0, a.Storage, 0, b.Storage, 0, 0.0, c.Storage, 0);
+            Sync();
+        }, Warmup, Repeats * 2);
         return new BenchResult($"{name}_gflops", 2.0 * m * n * k / seconds / 1e9, "GFLOP/s");
     }
 
@@ -67,17 +85,22 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         var geometry = new ConvGeometry(Batch, channels, size, size, channels, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         var x = Random([Batch, channels, size, size], g);
         var w = Random([channels, channels, 3, 3], g);
-        var y = Tensor.Zeros([Batch, channels, size, size]);
+        var y = Zeros([Batch, channels, size, size]);
         var gy = Random([Batch, channels, size, size], g);
-        var gx = Tensor.Zeros([Batch, channels, size, size]);
-        var gw = Tensor.Zeros([channels, channels, 3, 3]);
-        var backend = Device.Cpu.Backend;
-        double forward = Timing.MedianSeconds(() => backend.Conv2dForward(x.Storage, w.Storage, null, y.Storage, geometry), Warmup, Repeats);
+        var gx = Zeros([Batch, channels, size, size]);
+        var gw = Zeros([channels, channels, 3, 3]);
+        var backend = _device.Backend;
+        double forward = Timing.MedianSeconds(() =>
+        {
+            backend.Conv2dForward(x.Storage, w.Storage, null, y.Storage, geometry);
+            Sync();
+        }, Warmup, Repeats);
         double both = Timing.MedianSeconds(() =>
         {
             backend.Conv2dForward(x.Storage, w.Storage, null, y.Storage, geometry);
             backend.Conv2dBackwardInput(gy.Storage, w.Storage, gx.Storage, geometry);
             backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, geometry);
+            Sync();
         }, Warmup, Repeats);
         yield return new BenchResult($"{name}_fwd_ms", forward * 1e3, "ms");
         yield return new BenchResult($"{name}_fwdbwd_ms", both * 1e3, "ms");
@@ -89,17 +112,15 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         progress($"{model} training ...");
         var g = new Generator(3);
         var net = ModelRegistry.Create(model, 3, 10, g);
+        net.To(_device);
         net.Train();
         var optimizer = new Sgd(net.Parameters(), 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
         var images = Random([Batch, 3, 32, 32], g);
-        var labels = Tensor.FromArray(Enumerable.Range(0, Batch).Select(i => i % 10).ToArray(), [Batch]);
+        var labels = Tensor.FromArray(Enumerable.Range(0, Batch).Select(i => i % 10).ToArray(), [Batch], _device);
         double seconds = Timing.MedianSeconds(() =>
         {
-            var loss = Ops.CrossEntropy(net.Forward(images), labels);
-            optimizer.ZeroGrad();
-            loss.Backward();
-            optimizer.Step();
-            _ = loss.Item();
+            Step(net, optimizer, images, labels);
+            GpuBackend.CollectGarbage(_device);
         }, Warmup, ModelRepeats);
         return new BenchResult($"{model}_train_img_s", Batch / seconds, "img/s");
     }
@@ -110,6 +131,7 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         progress($"{model} inference ...");
         var g = new Generator(4);
         var net = ModelRegistry.Create(model, 3, 10, g);
+        net.To(_device);
         net.Eval();
         var images = Random([Batch, 3, 32, 32], g);
         double seconds = Timing.MedianSeconds(() =>
@@ -118,5 +140,16 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
             _ = net.Forward(images).ToFloatArray();
         }, Warmup, ModelRepeats * 2);
         return new BenchResult($"{model}_infer_img_s", Batch / seconds, "img/s");
+    }
+
+    // One training step; the graph dies with the frame (so CollectGarbage can reclaim it on a GPU).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void Step(Module net, Optimizer optimizer, Tensor images, Tensor labels)
+    {
+        var loss = Ops.CrossEntropy(net.Forward(images), labels);
+        optimizer.ZeroGrad();
+        loss.Backward();
+        optimizer.Step();
+        _ = loss.Item();
     }
 }

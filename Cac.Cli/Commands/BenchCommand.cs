@@ -1,12 +1,15 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cac.Cli.Bench;
+using Cac.Cli.Devices;
+using Cac.Gpu;
 
 namespace Cac.Cli.Commands;
 
 /// <summary>
-/// `cac bench`: CPU performance benchmarks (GEMM, convolutions, ResNet training and inference). Its default action
-/// runs the core benchmarks; other benchmark families hang below it as subcommands (<see cref="Subcommands"/>).
+/// `cac bench`: performance benchmarks (GEMM, convolutions, ResNet training and inference) on the CPU backend or,
+/// with --device, on an ILGPU device. Its default action runs the core benchmarks; other benchmark families hang
+/// below it as subcommands (<see cref="Subcommands"/>).
 /// </summary>
 internal static class BenchCommand
 {
@@ -22,13 +25,17 @@ internal static class BenchCommand
         var python = new Option<string>("--python") { Description = "Python interpreter with PyTorch", DefaultValueFactory = _ => "/usr/bin/python3" };
         var script = new Option<string?>("--pytorch-script") { Description = "Path of pytorch_reference.py (default: found from the working directory)" };
         var filter = new Option<string?>("--filter") { Description = "Run only the benchmarks whose group name contains this text (e.g. gemm, conv3x3_16ch, resnet20)" };
-        var command = new Command("bench", "CPU benchmarks: SGEMM, 3x3 convolutions, ResNet-20/56 training and inference (float32, batch 128)")
+        var device = DeviceSelection.CreateOption();
+        device.Description = "Where to run the benchmarks: cpu (the default), cuda, opencl, auto (CUDA, then OpenCL, then the CPU), or ilgpu-cpu (ILGPU's simulator: very slow)";
+        device.DefaultValueFactory = _ => "cpu";
+        var command = new Command("bench", "Benchmarks: SGEMM, 3x3 convolutions, ResNet-20/56 training and inference (float32, batch 128), on the CPU or a GPU (--device)")
         {
-            json, quick, compare, python, script, filter,
+            json, quick, compare, python, script, filter, device,
         };
         foreach (var sub in Subcommands) command.Subcommands.Add(sub());
         foreach (var sub in extra) command.Subcommands.Add(sub);
-        command.SetAction(parse => Run(parse.GetValue(json), parse.GetValue(quick), parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(script), parse.GetValue(filter)));
+        command.SetAction(parse => Run(parse.GetValue(json), parse.GetValue(quick), parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(script),
+            parse.GetValue(filter), parse.GetValue(device)!));
         return command;
     }
 
@@ -54,12 +61,28 @@ internal static class BenchCommand
         else foreach (var r in results) Console.WriteLine($"{r.Name,-36} {r.Value,10:F3} {r.Unit}");
     }
 
-    private static int Run(bool json, bool quick, bool compare, string python, string? script, string? filter)
+    private static int Run(bool json, bool quick, bool compare, string python, string? script, string? filter, string deviceName)
     {
         static void Progress(string line) => Console.Error.WriteLine(line);
-        Progress($"cac bench: {Environment.ProcessorCount} cores, Vector<float> {System.Numerics.Vector<float>.Count} lanes, " +
-                 $"AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
-        var results = new CoreBenchmarks(quick, Progress, filter).Run();
+        var device = DeviceSelection.Open(deviceName);
+        if (compare && device.Kind != DeviceKind.Cpu)
+        {
+            GpuDevices.Close(device);
+            throw new ArgumentException($"--compare-pytorch compares against PyTorch on the CPU; it cannot be combined with --device {deviceName} ({device.Name})");
+        }
+        List<BenchResult> results;
+        try
+        {
+            Progress(device.Kind == DeviceKind.Cpu
+                ? $"cac bench: {Environment.ProcessorCount} cores, Vector<float> {System.Numerics.Vector<float>.Count} lanes, " +
+                  $"AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}"
+                : $"cac bench: device {device.Name} ({((GpuBackend)device.Backend).Accelerator.Name})");
+            results = new CoreBenchmarks(quick, Progress, filter, device).Run();
+        }
+        finally
+        {
+            GpuDevices.Close(device);
+        }
         if (compare)
         {
             var (baseline, best) = PyTorchComparison.Run(python, script ?? PyTorchComparison.FindScript(), quick, Progress);

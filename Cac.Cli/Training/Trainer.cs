@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cac.Data;
+using Cac.Gpu;
 using Cac.Nn;
 using Cac.Optim;
 
@@ -33,25 +34,33 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
         int batchIndex = 0, batches = loader.Count;
         foreach (var batch in loader.Epoch(epoch))
         {
-            var logits = Model.Forward(batch.Images);
-            var loss = Ops.CrossEntropy(logits, batch.Labels);
-            optimizer.ZeroGrad();
-            (objective is null ? loss : objective(loss)).Backward();
-            optimizer.Step();
-            batchScheduler?.Step();
-
+            var (batchLoss, batchCorrect) = Step(batch.Images, batch.Labels);
             int n = batch.Labels.Size(0);
-            double batchLoss = loss.Item();
             if (!double.IsFinite(batchLoss))
                 throw new InvalidOperationException($"training diverged: the loss of batch {batchIndex + 1} of epoch {epoch + 1} is {batchLoss} (try a lower --lr)");
+            // The step's graph is unreachable now: on a GPU its buffers go back to the pool for the next step.
+            GpuBackend.CollectGarbage(batch.Images.Device);
             lossSum += batchLoss * n;
-            correct += CountCorrect(logits, batch.Labels);
+            correct += batchCorrect;
             seen += n;
             batchIndex++;
             onBatch?.Invoke(new BatchProgress(batchIndex, batches, lossSum / seen, (double)correct / seen, seen / clock.Elapsed.TotalSeconds));
         }
         double seconds = clock.Elapsed.TotalSeconds;
         return new EpochResult(lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), seconds, seen / seconds);
+    }
+
+    // One optimizer step; returns the batch's cross-entropy and correct count. The autograd graph lives only in here.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private (double Loss, long Correct) Step(Tensor images, Tensor labels)
+    {
+        var logits = Model.Forward(images);
+        var loss = Ops.CrossEntropy(logits, labels);
+        optimizer.ZeroGrad();
+        (objective is null ? loss : objective(loss)).Backward();
+        optimizer.Step();
+        batchScheduler?.Step();
+        return (loss.Item(), CountCorrect(logits, labels));
     }
 
     /// <summary>Top-1 accuracy over <paramref name="loader"/> in evaluation mode, without recording a graph.</summary>
@@ -64,6 +73,7 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
         {
             correct += CountCorrect(Model.Forward(batch.Images), batch.Labels);
             seen += batch.Labels.Size(0);
+            GpuBackend.CollectGarbage(batch.Images.Device);
         }
         return (double)correct / Math.Max(seen, 1);
     }

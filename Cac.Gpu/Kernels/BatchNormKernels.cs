@@ -21,7 +21,7 @@ internal static class BatchNormKernels
         ArrayView<float> saveMean, ArrayView<float> saveInvStd, ArrayView<float> runningMean, ArrayView<float> runningVar,
         int n, int c, int hw, float momentum, float eps)
     {
-        var scratch = SharedMemory.Allocate<float>(GpuBackend.GroupSize);
+        var scratch = SharedMemory.Allocate<float>(GpuBackend.MaxGroupSize);
         int m = n * hw;
         for (int ch = Grid.IdxX; ch < c; ch += Grid.DimX)
         {
@@ -70,7 +70,7 @@ internal static class BatchNormKernels
     public static void Backward(ArrayView<float> x, ArrayView<float> gy, ArrayView<float> gamma, ArrayView<float> mean, ArrayView<float> invStd,
         ArrayView<float> gx, ArrayView<float> gGamma, ArrayView<float> gBeta, int n, int c, int hw, int batchStats)
     {
-        var scratch = SharedMemory.Allocate<float>(GpuBackend.GroupSize);
+        var scratch = SharedMemory.Allocate<float>(GpuBackend.MaxGroupSize);
         int m = n * hw;
         for (int ch = Grid.IdxX; ch < c; ch += Grid.DimX)
         {

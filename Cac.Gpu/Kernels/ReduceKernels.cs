@@ -29,7 +29,7 @@ internal static class ReduceKernels
     // One group per output (grid-stride over outputs): the group's threads split the reduce axis.
     public static void PerGroup(ArrayView<float> x, ArrayView<float> y, int reduce, int inner, int n)
     {
-        var scratch = SharedMemory.Allocate<float>(GpuBackend.GroupSize);
+        var scratch = SharedMemory.Allocate<float>(GpuBackend.MaxGroupSize);
         for (int oi = Grid.IdxX; oi < n; oi += Grid.DimX)
         {
             int o = oi / inner, i = oi - o * inner;

@@ -4,22 +4,45 @@ using Xunit;
 
 namespace Cac.Tests.Gpu;
 
-/// <summary>One ILGPU CPU-simulator device shared by every GPU parity test (kernels compile once per device).</summary>
-public sealed class GpuFixture : IDisposable
+/// <summary>
+/// One ILGPU CPU-simulator device shared by every GPU parity test (kernels compile once per device): the
+/// `--device ilgpu-cpu` device, with the simulator's kernel variants (grid-stride GEMM, small groups).
+/// </summary>
+public class GpuFixture : IDisposable
 {
+    /// <summary>Opens the ilgpu-cpu device.</summary>
+    public GpuFixture() : this(GpuDevices.Open(DeviceKind.IlgpuCpu)) { }
+
+    /// <summary>Wraps an opened device.</summary>
+    protected GpuFixture(Device gpu) => Gpu = gpu;
+
     /// <summary>The simulated GPU.</summary>
-    public Device Gpu { get; } = GpuDevices.Open(DeviceKind.IlgpuCpu);
+    public Device Gpu { get; }
 
     /// <summary>Its backend.</summary>
     internal GpuBackend Backend => (GpuBackend)Gpu.Backend;
 
     /// <inheritdoc />
-    public void Dispose() => GpuDevices.Close(Gpu);
+    public void Dispose()
+    {
+        GpuDevices.Close(Gpu);
+        GC.SuppressFinalize(this);
+    }
 }
+
+/// <summary>
+/// A simulator with 128-thread groups running the GPU kernel variants (tiled shared-memory GEMM, 128-thread
+/// reductions), so that the kernels real GPUs run are checked against the CPU backend too. Slow: small tests only.
+/// </summary>
+public sealed class WideGpuFixture() : GpuFixture(GpuDevices.OpenSimulator(GpuDevices.WideSimulatorDevice, new GpuKernelOptions(GemmVariant.Tiled, GpuBackend.MaxGroupSize)));
 
 /// <summary>The tests that share <see cref="GpuFixture"/>; they run one class at a time.</summary>
 [CollectionDefinition("Gpu")]
 public sealed class GpuCollection : ICollectionFixture<GpuFixture>;
+
+/// <summary>The tests that share <see cref="WideGpuFixture"/>.</summary>
+[CollectionDefinition("GpuWide")]
+public sealed class GpuWideCollection : ICollectionFixture<WideGpuFixture>;
 
 /// <summary>Helpers for comparing the ILGPU backend against the CPU backend.</summary>
 internal static class Parity

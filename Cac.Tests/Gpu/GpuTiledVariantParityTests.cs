@@ -1,0 +1,52 @@
+using Cac.Gpu;
+using FluentAssertions;
+using Xunit;
+
+namespace Cac.Tests.Gpu;
+
+// The GPU kernel variants (tiled shared-memory GEMM with 128-thread groups, 128-thread group reductions) on a wide
+// simulator, against the CPU backend, through the same test bodies as the ilgpu-cpu device's variants.
+[Collection("GpuWide")]
+[Trait("Category", "GpuParity")]
+public class GpuTiledVariantParityTests(WideGpuFixture fixture)
+{
+    [Fact]
+    public void The_fixtures_run_different_kernel_variants()
+    {
+        fixture.Backend.GemmVariant.Should().Be(GemmVariant.Tiled);
+        fixture.Backend.GroupSize.Should().Be(128);
+        using var simulator = new GpuFixture();
+        simulator.Backend.GemmVariant.Should().Be(GemmVariant.GridStride, "the ilgpu-cpu device runs the barrier-free GEMM");
+        simulator.Backend.GroupSize.Should().BeLessThanOrEqualTo(16);
+    }
+
+    [Theory]
+    [InlineData(false, false, 33, 17, 29)]
+    [InlineData(true, false, 33, 17, 29)]
+    [InlineData(false, true, 33, 17, 29)]
+    [InlineData(true, true, 33, 17, 29)]
+    [InlineData(false, false, 70, 130, 20)] // several tiles in both directions, a partial k-step
+    [InlineData(true, true, 65, 3, 40)]
+    public void Tiled_gemm(bool transA, bool transB, int m, int n, int k) =>
+        new GpuGemmConvParityTests(fixture).Gemm_with_transposes_offsets_alpha_and_beta(transA, transB, m, n, k);
+
+    [Fact]
+    public void Tiled_gemm_with_beta_zero_ignores_nan_in_c() =>
+        new GpuGemmConvParityTests(fixture).Gemm_with_beta_zero_ignores_nan_in_c();
+
+    [Theory]
+    [MemberData(nameof(GpuGemmConvParityTests.Geometries), MemberType = typeof(GpuGemmConvParityTests))]
+    public void Conv2d_on_the_tiled_gemm(ConvGeometry g, bool withBias) =>
+        new GpuGemmConvParityTests(fixture).Conv2d_forward_and_backward_kernels(g, withBias);
+
+    [Theory]
+    [InlineData(4, 3, 70)] // more elements per channel than threads per group
+    public void Batch_norm_with_128_thread_groups(int n, int c, int hw) =>
+        new GpuNormPoolParityTests(fixture).Batch_norm_training_forward_and_backward(n, c, hw);
+
+    [Theory]
+    [InlineData(1, 700, 1)]
+    [InlineData(2, 600, 3)]
+    public void ReduceSum_with_128_thread_groups(int outer, int reduce, int inner) =>
+        new GpuElementwiseParityTests(fixture).ReduceSum_over_the_middle_axis(outer, reduce, inner);
+}
