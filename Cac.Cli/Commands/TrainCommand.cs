@@ -51,15 +51,32 @@ internal static class TrainCommand
         };
         var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
 
+        var resume = new Option<string?>("--resume")
+        {
+            Description = "Continue the run saved in DIR (its train_state.safetensors, written after every epoch) from the next epoch, " +
+                          "with its settings; other options must match them, except --epochs (may be raised), --data and --device",
+        };
+
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, init, device,
+            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, init, device, resume,
         };
-        command.SetAction(parse => Run(new TrainSettings(
-            parse.GetValue(model)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(epochs),
-            parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(schedule)!, parse.GetValue(momentum), parse.GetValue(weightDecay),
-            parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(lambda), parse.GetValue(init), parse.GetValue(device)!,
-            parse.GetValue(thresholdLr))));
+        command.SetAction(parse =>
+        {
+            if (parse.GetValue(resume) is { } resumeDir)
+            {
+                // Only the options typed on the command line are checked against the saved run (defaults are not).
+                Option[] options = [model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, init, device];
+                var given = options.Where(o => parse.GetResult(o) is { Implicit: false })
+                    .ToDictionary(o => o.Name, o => parse.GetResult(o)!.GetValueOrDefault<object?>());
+                return Resume(resumeDir, given);
+            }
+            return Run(new TrainSettings(
+                parse.GetValue(model)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(epochs),
+                parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(schedule)!, parse.GetValue(momentum), parse.GetValue(weightDecay),
+                parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(lambda), parse.GetValue(init), parse.GetValue(device)!,
+                parse.GetValue(thresholdLr)));
+        });
         return command;
     }
 
@@ -79,7 +96,28 @@ internal static class TrainCommand
         }
     }
 
-    internal static int Run(TrainSettings s)
+    /// <summary>
+    /// `cac train --resume DIR`: continues the run saved in <paramref name="dir"/> from its next epoch. <paramref name="given"/>
+    /// holds the options typed on the command line (by name, e.g. "--epochs"), checked against the saved settings.
+    /// </summary>
+    internal static int Resume(string dir, IReadOnlyDictionary<string, object?> given, Action<int>? afterEpoch = null)
+    {
+        var state = TrainingState.Load(dir);
+        var s = TrainingStateSettings.Resolve(state, dir, given);
+        int done = state.Document.EpochsDone;
+        if (done >= s.Epochs)
+        {
+            Console.WriteLine($"{dir}: {done} of {s.Epochs} epoch(s) already trained; nothing to do (raise --epochs to train longer)");
+            return 0;
+        }
+        return Run(s, state, afterEpoch);
+    }
+
+    /// <summary>
+    /// Trains per <paramref name="s"/>; with <paramref name="resumeFrom"/>, restores that state first and continues after its
+    /// last epoch. <paramref name="afterEpoch"/> is called with the epoch count once an epoch's files are all written.
+    /// </summary>
+    internal static int Run(TrainSettings s, TrainingState? resumeFrom = null, Action<int>? afterEpoch = null)
     {
         s.Validate();
         var train = DatasetCatalog.Load(s.Dataset, s.DataDir, train: true);
@@ -94,7 +132,7 @@ internal static class TrainCommand
         IImageTransform trainTransform = s.Dataset.StartsWith("cifar", StringComparison.OrdinalIgnoreCase)
             ? new Compose(new RandomCrop(32, 4), new RandomHorizontalFlip(), normalize)
             : normalize;
-        if (s.Init is not null) ReportInit(CheckpointInit.Load(net, s.Init), s.Init);
+        if (s.Init is not null && resumeFrom is null) ReportInit(CheckpointInit.Load(net, s.Init), s.Init);
         var device = DeviceSelection.Open(s.Device);
         net.To(device);
         var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: trainTransform, limit: s.Limit, device: device);
@@ -118,7 +156,17 @@ internal static class TrainCommand
                                    (cost.Lambda == 0 ? " (disabled: plain cross-entropy)" : "") +
                                    (s.ThresholdLrScale != 1 ? $", thresholds at {s.ThresholdLrScale} x lr" : ""));
         var metrics = new RunMetrics(s.Model, s.Dataset, net.ParameterCount(), s.Seed, s.BatchSize, []);
-        for (int epoch = 0; epoch < s.Epochs; epoch++)
+        int firstEpoch = 0;
+        if (resumeFrom is not null)
+        {
+            // After everything is built (building draws from the generators), so the restored states are the ones that continue.
+            firstEpoch = resumeFrom.Restore(net, optimizer, epochScheduler, batchScheduler, trainLoader.Count);
+            metrics = resumeFrom.Document.Metrics;
+            AnsiConsole.MarkupLine($"resumed {Markup.Escape(resumeFrom.Path)}: {firstEpoch} epoch(s) done, continuing at epoch {firstEpoch + 1}/{s.Epochs}, lr {optimizer.LearningRate}" +
+                                   (s.Epochs != resumeFrom.Document.Settings.Epochs && s.Schedule != "constant"
+                                       ? $" (the {s.Schedule} schedule now spans {s.Epochs} epochs instead of {resumeFrom.Document.Settings.Epochs})" : ""));
+        }
+        for (int epoch = firstEpoch; epoch < s.Epochs; epoch++)
         {
             double lrNow = optimizer.LearningRate;
             var result = TrainWithProgress(trainer, trainLoader, epoch, s.Epochs);
@@ -131,9 +179,12 @@ internal static class TrainCommand
             AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, JsonOptions));
             foreach (var problem in RunReport.Write(outDir, metrics, reportContext)) AnsiConsole.MarkupLine($"[yellow]report: not drawn: {Markup.Escape(problem)}[/]");
             SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), net.StateDict());
+            // Last: the resumable state is the commit point of the epoch (one self-contained file; see TrainingState).
+            TrainingState.Save(outDir, s, epoch + 1, trainLoader.Count, trainLoader.Seed, net, optimizer, epochScheduler, batchScheduler, metrics);
             AnsiConsole.MarkupLine($"epoch {epoch + 1}/{s.Epochs}: train loss {result.Loss:F4}, train acc {result.Accuracy:P2}, " +
                                    $"[bold]test acc {testAccuracy:P2}[/], {result.Seconds:F1} s, {result.ImagesPerSecond:F0} img/s");
             if (passCost is not null) AnsiConsole.MarkupLine($"  test pass: {Markup.Escape(passCost.Describe())}");
+            afterEpoch?.Invoke(epoch + 1);
         }
         AnsiConsole.MarkupLine($"wrote {Path.Combine(outDir, "metrics.json")} and {Path.Combine(outDir, "model.safetensors")}");
         return 0;

@@ -12,12 +12,12 @@ namespace Cac;
 public partial interface IBackend
 {
     /// <summary>
-    /// Score map. xbar: (N, 1, H, W), the channel mean of x; score: (N, 1, Ho, Wo). For output (oh, ow) the
-    /// unnormalised Sobel pair Gx = [[1,0,-1],[2,0,-2],[1,0,-1]], Gy = Gx^T, dilated by g's dilation, is
-    /// centred on the conv window's centre (row oh*s - p + d*(KH/2), column likewise; zero outside the image)
-    /// and G = sqrt(Gx^2 + Gy^2). With <paramref name="smooth"/> = m &gt; 1 the result is the mean of G over
-    /// the m x m virtual output positions (oh + a - (m-1)/2, ow + b - (m-1)/2), a, b in [0, m), where G is
-    /// evaluated by the same rule also beyond the Ho x Wo grid (never zero-filled). Overwrites score.
+    /// Score map. xbar: (N, 1, H, W), the channel mean of x; score: (N, 1, Ho, Wo). Virtual position (vh, vw), vh, vw &gt;= 0,
+    /// holds S = sqrt(Gx^2 + Gy^2) of the unnormalised Sobel pair Gx = [[1,0,-1],[2,0,-2],[1,0,-1]], Gy = Gx^T, dilated by
+    /// g's dilation d and centred at row vh*s - p + d, column vw*s - p + d (xbar zero outside the image): the 3 x 3 Sobel
+    /// conv with the conv's stride, padding and dilation. score[oh, ow] = mean of S over the m x m virtual positions
+    /// (oh + a, ow + b), a, b in [0, m), m = <paramref name="smooth"/> (1: S itself), S evaluated by the same rule also
+    /// beyond the Sobel conv's own grid (never zero-filled). Overwrites score. See <see cref="Ops.CacScoreMap"/>.
     /// </summary>
     void CacSobelScore(Storage xbar, Storage score, ConvGeometry g, int smooth) =>
         CacHostFallback.Run((cpu, h) => cpu.CacSobelScore(h[0]!, h[1]!, g, smooth), [xbar, score], 1);

@@ -23,7 +23,8 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
     private static void SobelSamples(T[] xbar, T[] score, ConvGeometry g, int m, int n0, int n1)
     {
         var padded = PaddedPlane(g, m);
-        for (int n = n0; n < n1; n++) SobelSample(xbar, n * g.H * g.W, score, n, g, m, padded);
+        var grid = SobelGrid(g, m);
+        for (int n = n0; n < n1; n++) SobelSample(xbar, n * g.H * g.W, score, n, g, m, padded, grid);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -32,10 +33,11 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
         int hw = g.H * g.W;
         var mean = new T[hw];
         var padded = PaddedPlane(g, m);
+        var grid = SobelGrid(g, m);
         for (int n = n0; n < n1; n++)
         {
             ChannelMean(x.AsSpan(n * channels * hw, channels * hw), channels, mean);
-            SobelSample(mean, 0, score, n, g, m, padded);
+            SobelSample(mean, 0, score, n, g, m, padded, grid);
         }
     }
 
@@ -64,9 +66,15 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
             ? new T[(g.H + 2 * (g.PadH + g.DilationH)) * (g.W + 2 * (g.PadW + g.DilationW))]
             : null;
 
-    // Score of sample n from its Xbar plane xbar[plane .. plane + H*W).
+    // The (Ho + m - 1, Wo + m - 1) Sobel magnitudes that the m x m box of the general path averages (null when m == 1).
+    private static T[]? SobelGrid(ConvGeometry g, int m) =>
+        m > 1 ? new T[(g.Ho + m - 1) * (g.Wo + m - 1)] : null;
+
+    // Score of sample n from its Xbar plane xbar[plane .. plane + H*W). Virtual position (vh, vw), vh in [0, Ho + m - 1),
+    // holds the Sobel magnitude centred at row vh*s - p + d, column vw*s - p + d (the reference's stride-s Sobel conv);
+    // score[oh, ow] = mean of the m x m virtual positions (oh + a, ow + b), a, b in [0, m) (its stride-1 avg_pool).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SobelSample(T[] xbar, int plane, T[] score, int n, ConvGeometry g, int m, T[]? padded)
+    private static void SobelSample(T[] xbar, int plane, T[] score, int n, ConvGeometry g, int m, T[]? padded, T[]? grid)
     {
         if (padded is not null)
         {
@@ -74,17 +82,27 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
             return;
         }
         int ho = g.Ho, wo = g.Wo, h = g.H, w = g.W;
-        int half = (m - 1) / 2;
-        T inv = T.One / T.CreateTruncating(m * m);
         int outPlane = n * ho * wo;
+        if (grid is null)
+        {
+            for (int oh = 0; oh < ho; oh++)
+                for (int ow = 0; ow < wo; ow++)
+                    score[outPlane + oh * wo + ow] = Magnitude(xbar, plane, h, w, g, oh, ow);
+            return;
+        }
+        int gh = ho + m - 1, gw = wo + m - 1;
+        for (int vh = 0; vh < gh; vh++)
+            for (int vw = 0; vw < gw; vw++)
+                grid[vh * gw + vw] = Magnitude(xbar, plane, h, w, g, vh, vw);
+        T inv = T.One / T.CreateTruncating(m * m);
         for (int oh = 0; oh < ho; oh++)
             for (int ow = 0; ow < wo; ow++)
             {
                 T sum = T.Zero;
                 for (int a = 0; a < m; a++)
                     for (int b = 0; b < m; b++)
-                        sum += Magnitude(xbar, plane, h, w, g, oh + a - half, ow + b - half);
-                score[outPlane + oh * wo + ow] = m == 1 ? sum : sum * inv;
+                        sum += grid[(oh + a) * gw + ow + b];
+                score[outPlane + oh * wo + ow] = sum * inv;
             }
     }
 
@@ -95,8 +113,9 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
     {
         int h = g.H, w = g.W, ho = g.Ho, wo = g.Wo, dh = g.DilationH, dw = g.DilationW;
         int bh = g.PadH + dh, bw = g.PadW + dw, wp = w + 2 * bw, vc = Vector<T>.Count;
-        // Window centre of output (oh, ow) in padded coordinates: (oh + offH, ow + offW).
-        int offH = bh - g.PadH + dh * (g.KH / 2), offW = bw - g.PadW + dw * (g.KW / 2);
+        // Sobel centre of output (oh, ow), (oh - p + d, ow - p + d), in padded coordinates: (oh + offH, ow + offW). Only
+        // k <= 3 reaches this path (m == 1 at stride 1), where that is the window centre for k = 3.
+        int offH = bh - g.PadH + dh, offW = bw - g.PadW + dw;
         var two = new Vector<T>(Two);
         for (int r = 0; r < h; r++) xbar.AsSpan(plane + r * w, w).CopyTo(padded.AsSpan((r + bh) * wp + bw, w));
         for (int oh = 0; oh < ho; oh++)
@@ -127,12 +146,12 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
         }
     }
 
-    // Sobel magnitude centred on the window centre of (possibly virtual) output position (vh, vw).
+    // Sobel magnitude of virtual position (vh, vw): centred at row vh*s - p + d, column vw*s - p + d, taps d apart.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Magnitude(T[] x, int plane, int h, int w, ConvGeometry g, int vh, int vw)
     {
-        int ch = vh * g.StrideH - g.PadH + g.DilationH * (g.KH / 2);
-        int cw = vw * g.StrideW - g.PadW + g.DilationW * (g.KW / 2);
+        int ch = vh * g.StrideH - g.PadH + g.DilationH;
+        int cw = vw * g.StrideW - g.PadW + g.DilationW;
         int dh = g.DilationH, dw = g.DilationW;
         T tl = At(x, plane, h, w, ch - dh, cw - dw), tc = At(x, plane, h, w, ch - dh, cw), tr = At(x, plane, h, w, ch - dh, cw + dw);
         T ml = At(x, plane, h, w, ch, cw - dw), mr = At(x, plane, h, w, ch, cw + dw);

@@ -40,4 +40,22 @@ public class CacGpuFallbackTests(GpuFixture fixture)
         foreach (var ((name, pg), (_, pc)) in gpu.NamedParameters().Zip(cpu.NamedParameters()))
             pg.Grad!.To(Device.Cpu).ShouldMatch(pc.Grad!, $"dL/d{name}");
     }
+
+    // (k, stride, pad, dilation): the score map on the device (channel mean, Sobel, m x m box) equals the CPU's,
+    // including strided kernels larger than 3 (m = 2 for k = 5, s = 2; m = 3 for k = 7, s = 2).
+    [Theory]
+    [InlineData(3, 1, 1, 1)]
+    [InlineData(3, 2, 1, 1)]
+    [InlineData(5, 2, 2, 1)]
+    [InlineData(7, 2, 3, 1)]
+    [InlineData(5, 3, 1, 1)]
+    [InlineData(4, 2, 1, 1)]
+    public void Score_map_on_a_device_matches_the_cpu(int k, int stride, int pad, int dilation)
+    {
+        var x = RandF(4, 2, 3, 11, 10);
+        var cpu = Ops.CacScoreMap(x, k, stride, pad, dilation);
+        var gpu = Ops.CacScoreMap(x.To(fixture.Gpu), k, stride, pad, dilation);
+        gpu.Device.Should().Be(fixture.Gpu);
+        gpu.To(Device.Cpu).ShouldMatch(cpu, $"score map k={k} s={stride} p={pad} d={dilation}");
+    }
 }

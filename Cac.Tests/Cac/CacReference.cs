@@ -125,12 +125,15 @@ internal static class CacScoreRule
         return Math.Sqrt(gx * gx + gy * gy);
     }
 
-    /// <summary>Score map [n, oh, ow] of a k x k conv: Sobel at window centres, box-smoothed over m x m neighbouring windows.</summary>
+    /// <summary>
+    /// Score map [n, oh, ow] of a k x k conv: the mean over a, b in [0, m) of the Sobel centred at row (oh + a)*s - p + d,
+    /// column (ow + b)*s - p + d, m = d*(k-3)//s + 1 for k &gt; 3, else 1 (Sobel evaluated also past the image, zero there).
+    /// </summary>
     public static double[,,] Score(double[,,] xbar, int k, int stride, int pad, int dilation)
     {
         int n = xbar.GetLength(0), h = xbar.GetLength(1), w = xbar.GetLength(2);
         int ho = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, wo = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
-        int m = k > 3 ? dilation * (k - 3) / stride + 1 : 1, half = (m - 1) / 2;
+        int m = k > 3 ? dilation * (k - 3) / stride + 1 : 1;
         var g = new double[n, ho, wo];
         for (int s = 0; s < n; s++)
             for (int i = 0; i < ho; i++)
@@ -139,10 +142,7 @@ internal static class CacScoreRule
                     double sum = 0;
                     for (int a = 0; a < m; a++)
                         for (int b = 0; b < m; b++)
-                        {
-                            int vi = i + a - half, vj = j + b - half;
-                            sum += SobelAt(xbar, s, vi * stride - pad + dilation * (k / 2), vj * stride - pad + dilation * (k / 2), dilation);
-                        }
+                            sum += SobelAt(xbar, s, (i + a) * stride - pad + dilation, (j + b) * stride - pad + dilation, dilation);
                     g[s, i, j] = sum / (m * m);
                 }
         return g;
