@@ -56,11 +56,12 @@ public class CacCommandsTests
         try
         {
             // Weights whose thresholds make part of every layer smooth.
-            var net = ModelRegistry.Create("cac-resnet20", 1, 10, new Generator(4));
-            var cacs = net.NamedModules().Select(m => m.Module).OfType<ContentAwareConv2d>().ToList();
-            foreach (var c in cacs) c.Beta.CopyFrom(Tensor.Full([1], -1.5, DType.Float32));
             string weights = Path.Combine(dir, "w.safetensors");
-            SafeTensors.Save(weights, net.StateDict());
+            var net = WeightFiles.Save(weights, "cac-resnet20", 1, 10, seed: 4, m =>
+            {
+                foreach (var c in m.NamedModules().Select(n => n.Module).OfType<ContentAwareConv2d>()) c.Beta.CopyFrom(Tensor.Full([1], -1.5, DType.Float32));
+            });
+            var cacs = net.NamedModules().Select(m => m.Module).OfType<ContentAwareConv2d>().ToList();
 
             using var doc = MaddsJson(new MaddsCommand.MaddsSettings("cac-resnet20", true, 32, 3, 10, weights, "fashion-mnist", Limit: 64));
             doc.RootElement.GetProperty("input").GetString().Should().Contain("64 fashion-mnist test image(s)").And.Contain("w.safetensors");
@@ -93,7 +94,7 @@ public class CacCommandsTests
         try
         {
             string init = Path.Combine(dir, "resnet20.safetensors");
-            SafeTensors.Save(init, ModelRegistry.Create("resnet20", 1, 10, new Generator(7)).StateDict());
+            WeightFiles.Save(init, "resnet20", 1, 10, seed: 7);
             string outDir = Path.Combine(dir, "run");
             var (code, stdout, stderr) = ConsoleCollection.Capture(() => Program.Main(["train", "--model", "cac-resnet20", "--limit", "256",
                 "--epochs", "1", "--batch-size", "64", "--dataset", "fashion-mnist", "--lambda", "0.3", "--init", init, "--out", outDir]));

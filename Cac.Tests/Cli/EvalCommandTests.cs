@@ -5,7 +5,6 @@ using Cac.Data;
 using Cac.Madds;
 using Cac.Models;
 using Cac.Nn;
-using Cac.Serialization;
 using Cac.Tests.Data;
 using FluentAssertions;
 using Xunit;
@@ -29,10 +28,8 @@ public sealed class EvalCommandTests : IDisposable
 
     private string Weights(string model, int inChannels = 1, Action<Module>? edit = null)
     {
-        var net = ModelRegistry.Create(model, inChannels, 10, new Generator(3));
-        edit?.Invoke(net);
         string path = Path.Combine(_dir.Path, model + ".safetensors");
-        SafeTensors.Save(path, net.StateDict());
+        WeightFiles.Save(path, model, inChannels, 10, seed: 3, edit);
         return path;
     }
 
@@ -47,9 +44,7 @@ public sealed class EvalCommandTests : IDisposable
     // The same model on the same images, computed here: normalised pixels, argmax and mean cross-entropy.
     private static (double Accuracy, double Loss, int[] Predictions) Reference(string model, string weights)
     {
-        var net = ModelRegistry.Create(model, 1, 10, new Generator(77));
-        net.LoadStateDict(SafeTensors.Load(weights));
-        net.Eval();
+        var net = WeightFiles.LoadForEval(weights, model, 1, 10, seed: 77);
         var pixels = IdxFiles.Pixels(TestLabels.Length, 28, 28).Select(p => (float)((p / 255.0 - 0.2860) / 0.3530)).ToArray();
         using var _ = Autograd.NoGrad();
         var logits = net.Forward(Tensor.FromArray(pixels, [TestLabels.Length, 1, 28, 28]));

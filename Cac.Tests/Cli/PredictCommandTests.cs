@@ -1,6 +1,5 @@
 using Cac.Cli;
 using Cac.Cli.Commands;
-using Cac.Models;
 using Cac.Serialization;
 using Cac.Tests.Data;
 using FluentAssertions;
@@ -21,11 +20,12 @@ public sealed class PredictCommandTests : IDisposable
     // Weights of a resnet20 for 1 channel and 4 classes, with non-default batch-norm statistics.
     private string Weights(string model = "resnet20", int inChannels = 1, int classes = 4, int seed = 5)
     {
-        var net = ModelRegistry.Create(model, inChannels, classes, new Generator(seed));
-        foreach (var (name, t) in net.StateDict())
-            if (name.EndsWith("running_mean", StringComparison.Ordinal)) t.CopyFrom(Tensor.RandN(t.Shape, new Generator(seed + 1), std: 0.1));
         string path = PathOf($"{model}-{inChannels}-{classes}.safetensors");
-        SafeTensors.Save(path, net.StateDict());
+        WeightFiles.Save(path, model, inChannels, classes, seed, net =>
+        {
+            foreach (var (name, t) in net.StateDict())
+                if (name.EndsWith("running_mean", StringComparison.Ordinal)) t.CopyFrom(Tensor.RandN(t.Shape, new Generator(seed + 1), std: 0.1));
+        });
         return path;
     }
 
@@ -50,9 +50,7 @@ public sealed class PredictCommandTests : IDisposable
         logits.DType.Should().Be(DType.Float32);
         logits.Shape.Should().Equal(5, 4);
         // Independently: the same weights, loaded into a fresh model, run on the whole input at once.
-        var net = ModelRegistry.Create("resnet20", 1, 4, new Generator(99));
-        net.LoadStateDict(SafeTensors.Load(weights));
-        net.Eval();
+        var net = WeightFiles.LoadForEval(weights, "resnet20", 1, 4, seed: 99);
         float[] expected;
         using (Autograd.NoGrad()) expected = net.Forward(Npy.Load(input)).ToFloatArray();
         var actual = logits.ToFloatArray();

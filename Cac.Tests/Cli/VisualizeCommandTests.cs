@@ -3,9 +3,7 @@ using Cac.Cli;
 using Cac.Cli.Commands;
 using Cac.Cli.Reports;
 using Cac.Data;
-using Cac.Models;
 using Cac.Nn;
-using Cac.Serialization;
 using Cac.Tests.Data;
 using FluentAssertions;
 using Xunit;
@@ -28,10 +26,9 @@ public class VisualizeCommandTests
     // Random weights whose thresholds (beta = -1) leave part of each layer's windows smooth; returns the file.
     private static (Module Net, string Path) WriteWeights(TempDir dir)
     {
-        var net = ModelRegistry.Create("cac-resnet20", 1, 10, new Generator(3));
-        foreach (var (_, layer) in MaskCapture.Layers(net)) layer.Beta.CopyFrom(Tensor.Full([1], -1.0, DType.Float32));
         string path = Path.Combine(dir.Path, "weights.safetensors");
-        SafeTensors.Save(path, net.StateDict());
+        var net = WeightFiles.Save(path, "cac-resnet20", 1, 10, seed: 3,
+            m => { foreach (var (_, layer) in MaskCapture.Layers(m)) layer.Beta.CopyFrom(Tensor.Full([1], -1.0, DType.Float32)); });
         return (net, path);
     }
 

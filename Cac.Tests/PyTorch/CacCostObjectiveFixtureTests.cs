@@ -19,7 +19,7 @@ public class CacCostObjectiveFixtureTests
     [InlineData(CacPath.Dense, DType.Float64)]
     public void Objective_and_gradients_match_pytorch(CacPath path, DType dtype)
     {
-        var fx = PreciseFixtureFile.Load("cac_cost_objective");
+        var fx = FixtureFile.LoadPrecise("cac_cost_objective");
         double tol = dtype == DType.Float64 ? 1e-9 : 1e-4;
         string ctx = $" ({path}, {dtype.Name()})";
         // x: (2, 3, 8, 8) -> CAC 3->4 (8 x 8) -> ReLU -> CAC 4->6 stride 2 (4 x 4) -> ReLU -> pool -> flatten -> Linear 6->5

@@ -39,7 +39,7 @@ public class CacFixtureTests
     [MemberData(nameof(Cases))]
     public void Layer_matches_the_pytorch_reference(string caseName, CacPath path, DType dtype)
     {
-        var fx = PreciseFixtureFile.Load(caseName);
+        var fx = FixtureFile.LoadPrecise(caseName);
         double tol = dtype == DType.Float64 ? Float64Tolerance : Float32Tolerance;
         string ctx = $" ({path}, {dtype.Name()})";
         int k = fx.Int("kernel"), stride = fx.Int("stride"), padding = fx.Int("padding"), dilation = fx.Int("dilation");
@@ -69,14 +69,14 @@ public class CacFixtureTests
     [Fact]
     public void With_beta_zero_the_layer_is_the_plain_convolution()
     {
-        var fx = PreciseFixtureFile.Load("cac_k3_beta0");
+        var fx = FixtureFile.LoadPrecise("cac_k3_beta0");
         fx.Double("sharp_ratio").Should().Be(1);
         var x = fx.Tensor("x", DType.Float64);
         var plain = Ops.Conv2d(x, fx.Tensor("weight", DType.Float64), fx.Tensor("bias", DType.Float64), fx.Int("stride"), fx.Int("padding"));
         fx.AssertClose("y", plain, Float64Tolerance);
     }
 
-    private static CacSamplePoint SamplePoint(PreciseFixtureFile fx) => fx.String("sample_point") switch
+    private static CacSamplePoint SamplePoint(FixtureFile fx) => fx.String("sample_point") switch
     {
         "centre" => CacSamplePoint.Centre,
         "top_left" => CacSamplePoint.TopLeft,
