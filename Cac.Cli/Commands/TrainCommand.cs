@@ -20,7 +20,7 @@ internal static class TrainCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model name (see `cac models`)", DefaultValueFactory = _ => "resnet20" };
+        var model = new Option<string>("--model") { Description = "Model name (see `cac models`)", DefaultValueFactory = _ => "cac-resnet20" };
         var dataset = new Option<string>("--dataset") { Description = "Dataset: fashion-mnist or mnist", DefaultValueFactory = _ => "fashion-mnist" };
         var data = new Option<string?>("--data") { Description = "Directory holding the dataset files (default: /usr/share/datasets/<dataset>)" };
         var epochs = new Option<int>("--epochs") { Description = "Number of epochs", DefaultValueFactory = _ => 1 };
@@ -186,8 +186,19 @@ internal static class TrainCommand
             if (passCost is not null) AnsiConsole.MarkupLine($"  test pass: {Markup.Escape(passCost.Describe())}");
             afterEpoch?.Invoke(epoch + 1);
         }
-        AnsiConsole.MarkupLine($"wrote {Path.Combine(outDir, "metrics.json")} and {Path.Combine(outDir, "model.safetensors")}");
+        if (cost is not null) DrawMasks(s, outDir, metrics, reportContext);
+        AnsiConsole.MarkupLine($"wrote {Path.Combine(outDir, "metrics.json")}, {Path.Combine(outDir, "model.safetensors")} and {Path.Combine(outDir, RunReport.ReportFile)}");
         return 0;
+    }
+
+    // Content-aware models: the paper's Fig. 3 (sharp masks of a few test images) from the final weights, linked from the report.
+    private static void DrawMasks(TrainSettings s, string outDir, RunMetrics metrics, RunReportContext reportContext)
+    {
+        var figures = Path.Combine(outDir, RunReport.MaskFolder);
+        VisualizeCommand.Run(new VisualizeCommand.VisualizeSettings(s.Model, Path.Combine(outDir, "model.safetensors"), s.Dataset, s.DataDir, figures,
+            Images: 4, Limit: s.Limit, Device: s.Device), TextWriter.Null);
+        foreach (var problem in RunReport.Write(outDir, metrics, reportContext)) AnsiConsole.MarkupLine($"[yellow]report: not drawn: {Markup.Escape(problem)}[/]");
+        AnsiConsole.MarkupLine($"sharp masks of 4 test images in {Markup.Escape(figures)}");
     }
 
     private static void ReportInit(CheckpointInitResult init, string path)

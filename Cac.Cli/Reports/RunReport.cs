@@ -14,6 +14,9 @@ public static class RunReport
     /// <summary>The report's file name.</summary>
     public const string ReportFile = "report.md";
 
+    /// <summary>Sub-folder of the run's sharp-mask figures (Fig. 3), drawn by <c>cac train</c> after the last epoch of a content-aware model.</summary>
+    public const string MaskFolder = "masks";
+
     /// <summary>Writes the report of <paramref name="metrics"/> into <paramref name="outDir"/> (created if needed).</summary>
     /// <returns>The figures that could not be drawn, with the reason (empty when all were).</returns>
     public static IReadOnlyList<string> Write(string outDir, RunMetrics metrics, RunReportContext? context = null)
@@ -54,6 +57,10 @@ public static class RunReport
                     return true;
                 });
         }
+        var masks = Path.Combine(outDir, MaskFolder);
+        if (Directory.Exists(masks))
+            foreach (var file in Directory.GetFiles(masks, "masks_*.png").Order(StringComparer.Ordinal))
+                figures.Add(($"{MaskFolder}/{Path.GetFileName(file)}", "sharp (white) and smooth (black) windows of every content-aware layer on a test image (Fig. 3)"));
         AtomicFile.WriteAllText(Path.Combine(outDir, ReportFile), MarkdownReport.Build(metrics, context, figures, problems));
         return problems;
     }

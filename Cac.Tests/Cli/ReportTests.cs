@@ -81,6 +81,23 @@ public class ReportTests
     }
 
     [Fact]
+    public void Report_links_the_mask_figures_once_they_exist()
+    {
+        using var dir = new TempDir();
+        RunReport.Write(dir.Path, CacRun());
+        File.ReadAllText(Path.Combine(dir.Path, RunReport.ReportFile)).Should().NotContain("Fig. 3");
+
+        var masks = Directory.CreateDirectory(Path.Combine(dir.Path, RunReport.MaskFolder)).FullName;
+        File.WriteAllBytes(Path.Combine(masks, "masks_0001.png"), []);
+        File.WriteAllBytes(Path.Combine(masks, "masks_0000.png"), []);
+        File.WriteAllBytes(Path.Combine(masks, "other.png"), []);
+        RunReport.Write(dir.Path, CacRun());
+        string md = File.ReadAllText(Path.Combine(dir.Path, RunReport.ReportFile));
+        md.Should().Contain("(masks/masks_0000.png)").And.Contain("(masks/masks_0001.png)").And.NotContain("other.png");
+        md.IndexOf("masks_0000", StringComparison.Ordinal).Should().BeLessThan(md.IndexOf("masks_0001", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Report_is_rewritten_after_each_epoch()
     {
         using var dir = new TempDir();
