@@ -29,7 +29,7 @@ namespace Cac.Nn;
 /// accumulated sharp ratio: counting MAdds on a side batch never mixes into a pass being measured.
 /// </para>
 /// </summary>
-public sealed class ContentAwareConv2d : Module
+public sealed class ContentAwareConv2d : ConvolutionModule
 {
     private Tensor? _sharpRatio;
     private long _sharpCount;
@@ -39,24 +39,17 @@ public sealed class ContentAwareConv2d : Module
     public ContentAwareConv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
         int groups = 1, bool bias = true, CacSamplePoint samplePoint = CacSamplePoint.Centre, CacPath path = CacPath.Sparse,
         Generator? generator = null)
+        : base("ContentAwareConv2d", inChannels, outChannels, RequireWindow(kernelSize), stride, padding, dilation, groups, bias, generator)
     {
-        if (kernelSize == 1)
-            throw new ArgumentException("ContentAwareConv2d: 1 x 1 convolutions are never content-aware (a 1 x 1 window has nothing to simplify); use Conv2d");
-        ConvParameters.Validate("ContentAwareConv2d", inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
-        InChannels = inChannels;
-        OutChannels = outChannels;
-        KernelSize = kernelSize;
-        Stride = stride;
-        Padding = padding;
-        Dilation = dilation;
-        Groups = groups;
         SamplePoint = samplePoint;
         Path = path;
-        (Weight, Bias) = ConvParameters.RegisterDefault(RegisterParameter, inChannels, outChannels, kernelSize, groups, bias,
-            generator ?? Generator.Default);
         Gamma = RegisterParameter("gamma", Tensor.Ones([1]));
         Beta = RegisterParameter("beta", Tensor.Zeros([1]));
     }
+
+    // Checked before the base draws any parameter from the generator.
+    private static int RequireWindow(int kernelSize) => kernelSize != 1 ? kernelSize
+        : throw new ArgumentException("ContentAwareConv2d: 1 x 1 convolutions are never content-aware (a 1 x 1 window has nothing to simplify); use Conv2d");
 
     /// <summary>A CAC layer with the geometry and (copied) weight and bias of a standard convolution.</summary>
     public static ContentAwareConv2d FromConv2d(Conv2d conv, CacSamplePoint samplePoint = CacSamplePoint.Centre, CacPath path = CacPath.Sparse)
@@ -69,38 +62,11 @@ public sealed class ContentAwareConv2d : Module
         return cac;
     }
 
-    /// <summary>Input channels.</summary>
-    public int InChannels { get; }
-
-    /// <summary>Output channels.</summary>
-    public int OutChannels { get; }
-
-    /// <summary>Kernel height and width (at least 2).</summary>
-    public int KernelSize { get; }
-
-    /// <summary>Stride in both directions.</summary>
-    public int Stride { get; }
-
-    /// <summary>Zero padding on every side.</summary>
-    public int Padding { get; }
-
-    /// <summary>Dilation in both directions.</summary>
-    public int Dilation { get; }
-
-    /// <summary>Number of channel groups.</summary>
-    public int Groups { get; }
-
     /// <summary>Which pixel a smooth window samples (centre by default, as the paper).</summary>
     public CacSamplePoint SamplePoint { get; set; }
 
     /// <summary>Execution path (sparse by default); both give the same results.</summary>
     public CacPath Path { get; set; }
-
-    /// <summary>Weight: (OutChannels, InChannels/Groups, KernelSize, KernelSize).</summary>
-    public Tensor Weight { get; }
-
-    /// <summary>Bias: (OutChannels), or null when created with bias: false.</summary>
-    public Tensor? Bias { get; }
 
     /// <summary>Learnable scale of the score map: shape (1), initialised to 1.</summary>
     public Tensor Gamma { get; }
@@ -171,11 +137,7 @@ public sealed class ContentAwareConv2d : Module
     /// <inheritdoc />
     protected override string ExtraRepr()
     {
-        var s = $"{InChannels}, {OutChannels}, kernel_size={Repr.Pair(KernelSize, KernelSize)}, stride={Repr.Pair(Stride, Stride)}";
-        if (Padding != 0) s += $", padding={Repr.Pair(Padding, Padding)}";
-        if (Dilation != 1) s += $", dilation={Repr.Pair(Dilation, Dilation)}";
-        if (Groups != 1) s += $", groups={Groups}";
-        if (Bias is null) s += ", bias=False";
+        var s = base.ExtraRepr();
         if (SamplePoint != CacSamplePoint.Centre) s += ", sample_point=top_left";
         if (Path != CacPath.Sparse) s += ", path=dense";
         return s;
