@@ -36,12 +36,16 @@ public class GpuFixture : IDisposable
 /// </summary>
 public sealed class WideGpuFixture() : GpuFixture(GpuDevices.OpenSimulator(GpuDevices.WideSimulatorDevice, new GpuKernelOptions(GemmVariant.Tiled, GpuBackend.MaxGroupSize)));
 
-/// <summary>The tests that share <see cref="GpuFixture"/>; they run one class at a time.</summary>
-[CollectionDefinition("Gpu")]
+/// <summary>
+/// The tests that share <see cref="GpuFixture"/>; they run one class at a time, and not beside other test
+/// collections: a full parallel run once gave a wrong tiled-GEMM result (GpuTiledVariantParityTests, 1 failure in
+/// 3 clean-clone runs, never in isolation), so the GPU suites run alone until that is understood.
+/// </summary>
+[CollectionDefinition("Gpu", DisableParallelization = true)]
 public sealed class GpuCollection : ICollectionFixture<GpuFixture>;
 
 /// <summary>The tests that share <see cref="WideGpuFixture"/>.</summary>
-[CollectionDefinition("GpuWide")]
+[CollectionDefinition("GpuWide", DisableParallelization = true)]
 public sealed class GpuWideCollection : ICollectionFixture<WideGpuFixture>;
 
 /// <summary>Helpers for comparing the ILGPU backend against the CPU backend.</summary>
