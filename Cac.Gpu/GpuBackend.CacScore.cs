@@ -12,9 +12,9 @@ public sealed partial class GpuBackend
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ConvArgs, int, int, int>? _cacSobel;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? _cacStep;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>? _cacScoreGrad;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, int>? _cacPartitionCount;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, int, int>? _cacPartitionCount;
     private Action<KernelConfig, ArrayView<int>, int>? _cacPartitionScan;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, int, int>? _cacPartitionScatter;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, int, int, int>? _cacPartitionScatter;
 
     /// <inheritdoc />
     public void CacSobelScore(Storage xbar, Storage score, ConvGeometry g, int smooth) => Sobel(F(xbar), F(score), g, smooth);
@@ -55,17 +55,27 @@ public sealed partial class GpuBackend
     /// <inheritdoc />
     public int CacPartition(Storage score, long count, Storage order)
     {
+        // Strips long enough that the tiles about fill the resident groups once.
+        long threads = (long)_maxGroups * _options.GroupSize;
+        return CacPartition(score, count, order, (int)Math.Clamp((count + threads - 1) / threads, CacPartitionKernels.MinPerThread, int.MaxValue));
+    }
+
+    /// <summary><see cref="CacPartition(Storage, long, Storage)"/> with strips of <paramref name="per"/> scores per thread (tests force many tiles).</summary>
+    internal int CacPartition(Storage score, long count, Storage order, int per)
+    {
         int n = Int(count);
         if (n == 0) return 0;
-        int tile = _options.GroupSize * CacPartitionKernels.PerThread, tiles = (n + tile - 1) / tile;
+        ArgumentOutOfRangeException.ThrowIfLessThan(per, 1);
+        int group = _options.GroupSize;
+        int tile = group * per, tiles = (int)((n + (long)tile - 1) / tile);
         // counts: (tiles + 1): sharp scores per tile, then their exclusive prefixes and the total.
         using var counts = Rent(DType.Int32, tiles + 1L);
-        _cacPartitionCount ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int>(CacPartitionKernels.Count));
+        _cacPartitionCount ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int, int>(CacPartitionKernels.Count));
         _cacPartitionScan ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<int>, int>(CacPartitionKernels.Scan));
-        _cacPartitionScatter ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, int, int>(CacPartitionKernels.Scatter));
-        _cacPartitionCount(GroupConfig(tiles), F(score), I(counts), n, tiles);
-        _cacPartitionScan(new KernelConfig(1, _options.GroupSize), I(counts), tiles);
-        _cacPartitionScatter(GroupConfig(tiles), F(score), I(counts), I(order), n, tiles);
+        _cacPartitionScatter ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, int, int, int>(CacPartitionKernels.Scatter));
+        _cacPartitionCount(GroupConfig(tiles), F(score), I(counts), n, per, tiles);
+        _cacPartitionScan(new KernelConfig(1, group), I(counts), tiles);
+        _cacPartitionScatter(GroupConfig(tiles), F(score), I(counts), I(order), n, per, tiles);
         int sharp = 0;
         I(counts).SubView(tiles, 1).CopyToCPU(ref sharp, 1);
         Synchronize();

@@ -3,24 +3,25 @@ using ILGPU;
 namespace Cac.Gpu.Kernels;
 
 // The stable sharp/smooth partition of CAC (IBackend.CacPartition) as a blocked device scan in three launches:
-//   1. Count:   tile t (Group.DimX * PerThread consecutive scores, each thread a strip of PerThread) -> counts[t],
-//               the number of sharp scores (> 0) in the tile.
+//   1. Count:   tile t (Group.DimX * per consecutive scores, each thread a strip of `per`) -> counts[t], the number
+//               of sharp scores (> 0) in the tile. The host picks `per` so that there are about as many tiles as
+//               resident groups: each group then scans one tile (few barriers, which the CPU simulator pays dearly).
 //   2. Scan:    one group turns counts (tiles) into exclusive prefixes in place and writes the total to counts[tiles].
 //   3. Scatter: each thread re-counts its strip, scans across its group, and walks the strip writing index i to
 //               order[sharpBefore(i)] when sharp, else to order[total + i - sharpBefore(i)].
 // Both halves come out ascending because the tiles, the strips and each strip's walk all go in index order.
 internal static class CacPartitionKernels
 {
-    /// <summary>Consecutive scores one thread handles in the count and scatter passes.</summary>
-    public const int PerThread = 8;
+    /// <summary>Fewest consecutive scores one thread handles in the count and scatter passes.</summary>
+    public const int MinPerThread = 8;
 
     // 1. counts[t] = sharp scores in tile t. score: (n); grid-stride over tiles, one group per tile.
-    public static void Count(ArrayView<float> score, ArrayView<int> counts, int n, int tiles)
+    public static void Count(ArrayView<float> score, ArrayView<int> counts, int n, int per, int tiles)
     {
         var scratch = SharedMemory.Allocate<int>(GpuBackend.MaxGroupSize);
         for (int tile = Grid.IdxX; tile < tiles; tile += Grid.DimX)
         {
-            GroupScan.Exclusive(scratch, StripCount(score, Strip(tile), n), out int total);
+            GroupScan.Exclusive(scratch, StripCount(score, Strip(tile, per), per, n), out int total);
             if (Group.IdxX == 0) counts[tile] = total;
         }
     }
@@ -45,15 +46,15 @@ internal static class CacPartitionKernels
     }
 
     // 3. order (n) from the scanned counts.
-    public static void Scatter(ArrayView<float> score, ArrayView<int> counts, ArrayView<int> order, int n, int tiles)
+    public static void Scatter(ArrayView<float> score, ArrayView<int> counts, ArrayView<int> order, int n, int per, int tiles)
     {
         var scratch = SharedMemory.Allocate<int>(GpuBackend.MaxGroupSize);
         int sharpTotal = counts[tiles];
         for (int tile = Grid.IdxX; tile < tiles; tile += Grid.DimX)
         {
-            int begin = Strip(tile);
-            int before = counts[tile] + GroupScan.Exclusive(scratch, StripCount(score, begin, n), out _);
-            int end = begin + PerThread < n ? begin + PerThread : n;
+            int begin = Strip(tile, per);
+            int before = counts[tile] + GroupScan.Exclusive(scratch, StripCount(score, begin, per, n), out _);
+            int end = begin + per < n ? begin + per : n;
             for (int i = begin; i < end; i++)
             {
                 if (score[i] > 0f) order[before++] = i;
@@ -63,12 +64,12 @@ internal static class CacPartitionKernels
     }
 
     // First score of this thread's strip in a tile.
-    private static int Strip(int tile) => (tile * Group.DimX + Group.IdxX) * PerThread;
+    private static int Strip(int tile, int per) => (tile * Group.DimX + Group.IdxX) * per;
 
-    private static int StripCount(ArrayView<float> score, int begin, int n)
+    private static int StripCount(ArrayView<float> score, int begin, int per, int n)
     {
         int count = 0;
-        for (int i = begin; i < begin + PerThread && i < n; i++) count += score[i] > 0f ? 1 : 0;
+        for (int i = begin; i < begin + per && i < n; i++) count += score[i] > 0f ? 1 : 0;
         return count;
     }
 }

@@ -64,23 +64,28 @@ public class GpuCacKernelParityTests(GpuFixture fixture)
         yg.ToFloatArray().Should().Equal(y.ToFloatArray());
     }
 
-    // n: positions (1, less than a tile, several tiles and a partial one, many tiles per group); every mode.
+    // n: positions; per: scores per thread (0: the backend's choice, one tile per resident group; small: many tiles, so
+    // a partial last strip, a partial last tile and several tiles per group); every mode.
     [Theory]
-    [InlineData(1, "mixed")]
-    [InlineData(1, "sharp")]
-    [InlineData(13, "mixed")]
-    [InlineData(37, "mixed")]
-    [InlineData(37, "sharp")]
-    [InlineData(37, "smooth")]
-    [InlineData(1000, "mixed")]
-    [InlineData(1000, "smooth")]
-    public void Partition_is_stable_and_returns_the_sharp_count(int n, string mode)
+    [InlineData(1, "mixed", 0)]
+    [InlineData(1, "sharp", 1)]
+    [InlineData(13, "mixed", 0)]
+    [InlineData(37, "mixed", 0)]
+    [InlineData(37, "mixed", 3)]
+    [InlineData(37, "sharp", 2)]
+    [InlineData(37, "smooth", 0)]
+    [InlineData(1000, "mixed", 0)]
+    [InlineData(1000, "mixed", 7)]
+    [InlineData(1000, "smooth", 8)]
+    public void Partition_is_stable_and_returns_the_sharp_count(int n, string mode, int per)
     {
         var score = Scores(4, n, mode);
         var order = Tensor.Zeros([n], DType.Int32);
         var orderG = Tensor.FromArray(Enumerable.Repeat(-5, n).ToArray(), [n], _gpu);
         int sharp = Cpu.CacPartition(score.Storage, n, order.Storage);
-        int sharpG = Gpu.CacPartition(score.To(_gpu).Storage, n, orderG.Storage);
+        int sharpG = per == 0
+            ? Gpu.CacPartition(score.To(_gpu).Storage, n, orderG.Storage)
+            : fixture.Backend.CacPartition(score.To(_gpu).Storage, n, orderG.Storage, per);
         sharpG.Should().Be(sharp);
         sharp.Should().Be(mode == "sharp" ? n : mode == "smooth" ? 0 : score.ToFloatArray().Count(s => s > 0));
         orderG.ToIntArray().Should().Equal(order.ToIntArray());
@@ -241,5 +246,31 @@ public class GpuCacKernelParityTests(GpuFixture fixture)
             };
         }
         return Tensor.FromArray(s, [n]);
+    }
+}
+
+// The partition's group scan with the 128-thread groups GPUs run (the default simulator's groups have 2 threads).
+[Collection("GpuWide")]
+[Trait("Category", "GpuParity")]
+public class GpuCacWidePartitionTests(WideGpuFixture fixture)
+{
+    // per: scores per thread (0: the backend's choice); 1000 scores in strips of 2 are four 256-score tiles for one group.
+    [Theory]
+    [InlineData(37, 0)]
+    [InlineData(1000, 0)]
+    [InlineData(1000, 2)]
+    public void Partition_with_wide_groups_matches_the_cpu(int n, int per)
+    {
+        var s = Rand(23, n).ToFloatArray();
+        for (int i = 0; i < n; i += 6) s[i] = 0f; // zero is smooth
+        var score = Tensor.FromArray(s, [n]);
+        var order = Tensor.Zeros([n], DType.Int32);
+        var orderG = Tensor.Zeros([n], DType.Int32, fixture.Gpu);
+        int sharp = Device.Cpu.Backend.CacPartition(score.Storage, n, order.Storage);
+        int sharpG = per == 0
+            ? fixture.Gpu.Backend.CacPartition(score.To(fixture.Gpu).Storage, n, orderG.Storage)
+            : fixture.Backend.CacPartition(score.To(fixture.Gpu).Storage, n, orderG.Storage, per);
+        sharpG.Should().Be(sharp);
+        orderG.ToIntArray().Should().Equal(order.ToIntArray());
     }
 }
