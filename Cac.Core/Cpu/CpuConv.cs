@@ -7,8 +7,9 @@ namespace Cac;
 /// <summary>
 /// 2-D convolution on the CPU as GEMMs, per sample and group g: y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g,
 /// with col_g = im2col(x_g): (Cin/G * KH * KW, Ho * Wo). Three ways to get col_g:
-/// 1 x 1 stride-1 unpadded convs use x itself; other stride-1 convs use the implicit im2col of
-/// <see cref="PaddedImage"/>; the rest unfold an explicit col matrix (<see cref="Im2Col{T}"/>).
+/// 1 x 1 stride-1 unpadded convs use x itself; other stride-1 convs run <see cref="ConvDirect{T}"/> on the implicit
+/// im2col of <see cref="PaddedImage"/> (forward) or GEMMs on it (weight gradient); the rest unfold an explicit col
+/// matrix (<see cref="Im2Col{T}"/>).
 /// Work is split over the batch (each worker owns its pooled buffers and runs single-threaded GEMMs);
 /// with fewer samples than cores the GEMMs themselves go parallel.
 /// </summary>
@@ -38,43 +39,33 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>y = conv(x, w) + bias. x: (N, Cin, H, W), w: (Cout, Cin/G, KH, KW), bias: (Cout) or null, y: (N, Cout, Ho, Wo).</summary>
-    public static void Forward(T[] x, T[] w, T[]? bias, T[] y, ConvGeometry g)
+    public static void Forward(T[] x, T[] w, T[]? bias, T[] y, ConvGeometry g) => Forward(x, w, y, g, ConvEpilogue<T>.Bias(bias));
+
+    /// <summary>
+    /// y = epilogue(conv(x, w)) (see <see cref="ConvEpilogue{T}"/>). x: (N, Cin, H, W), w: (Cout, Cin/G, KH, KW), y: (N, Cout, Ho, Wo).
+    /// Stride-1 convs run <see cref="ConvDirect{T}"/> with the epilogue in registers; the others apply it per sample after the GEMMs.
+    /// </summary>
+    public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
     {
+        if (PathOf(g) == Path.Padded && ConvDirect<T>.Applies(g))
+        {
+            ConvDirect<T>.Forward(x, w, y, g, epilogue);
+            return;
+        }
         int plane = g.Ho * g.Wo, hw = g.H * g.W;
         int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize;
         var path = PathOf(g);
         bool gemmParallel = !BatchParallel(g);
-        var padded = path == Path.Padded ? PaddedImage.For(g) : default;
-        // Workspace: explicit col, or the padded image and a (Cout/G, Ho * Wp) result.
-        int[] lengths = path switch
-        {
-            Path.Unfold => [patch * plane],
-            Path.Padded => [padded.Length, coutG * padded.Columns],
-            _ => [],
-        };
+        int[] lengths = path == Path.Pointwise ? [] : [patch * plane];
         ForBatch(g, lengths, (start, end, buffers) =>
         {
             for (int n = start; n < end; n++)
             {
-                if (path == Path.Padded) padded.Fill(x, (long)n * g.Cin * hw, g, buffers[0]);
                 for (int gi = 0; gi < g.Groups; gi++)
                 {
                     long yOff = ((long)n * g.Cout + gi * coutG) * plane;
                     long xOff = ((long)n * g.Cin + gi * cinG) * hw;
                     var wg = new StridedMatrix<T>(w, (long)gi * coutG * patch, patch, 1);
-                    if (path == Path.Padded)
-                    {
-                        var col = new StridedMatrix<T>(buffers[0], (long)gi * cinG * padded.Plane, 0, 1) { RowTable = padded.Table };
-                        var wide = buffers[1];
-                        CpuGemm<T>.Multiply(coutG, padded.Columns, patch, T.One, wg, col, T.Zero, wide, 0, padded.Columns, gemmParallel);
-                        CopyNarrow(wide, padded.Wp, y, yOff, g, bias, gi * coutG, coutG);
-                        continue;
-                    }
-                    // Bias first, then the GEMM accumulates onto it (beta = 1).
-                    if (bias is not null)
-                        for (int co = 0; co < coutG; co++)
-                            y.AsSpan((int)(yOff + (long)co * plane), plane).Fill(bias[gi * coutG + co]);
-                    T beta = bias is null ? T.Zero : T.One;
                     StridedMatrix<T> b;
                     if (path == Path.Pointwise)
                     {
@@ -85,30 +76,17 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
                         Im2Col<T>.Unfold(x, xOff, g, buffers[0]);
                         b = new StridedMatrix<T>(buffers[0], 0, plane, 1);
                     }
-                    CpuGemm<T>.Multiply(coutG, plane, patch, T.One, wg, b, beta, y, yOff, plane, gemmParallel);
+                    CpuGemm<T>.Multiply(coutG, plane, patch, T.One, wg, b, T.Zero, y, yOff, plane, gemmParallel);
                 }
+                // The sample's output is still in cache: bias, scale, residual and activation now.
+                if (!epilogue.IsIdentity)
+                    for (int co = 0; co < g.Cout; co++)
+                    {
+                        long index = ((long)n * g.Cout + co) * plane;
+                        epilogue.Apply(y.AsSpan((int)index, plane), co, index);
+                    }
             }
         });
-    }
-
-    // y[co, oh, 0..Wo) = wide[co, oh * Wp ..][0..Wo) + bias[co] for the group's channels.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CopyNarrow(T[] wide, int wp, T[] y, long yOff, ConvGeometry g, T[]? bias, int channel0, int channels)
-    {
-        int wo = g.Wo, plane = g.Ho * wo, widePlane = g.Ho * wp;
-        for (int co = 0; co < channels; co++)
-        {
-            T b = bias is null ? T.Zero : bias[channel0 + co];
-            var vb = new Vector<T>(b);
-            for (int oh = 0; oh < g.Ho; oh++)
-            {
-                var src = wide.AsSpan(co * widePlane + oh * wp, wo);
-                var dst = y.AsSpan((int)(yOff + (long)co * plane + oh * wo), wo);
-                int i = 0;
-                for (; i + Vector<T>.Count <= wo; i += Vector<T>.Count) (new Vector<T>(src[i..]) + vb).CopyTo(dst[i..]);
-                for (; i < wo; i++) dst[i] = src[i] + b;
-            }
-        }
     }
 
     /// <summary>gx = dL/dx. gy: (N, Cout, Ho, Wo), w: (Cout, Cin/G, KH, KW), gx: (N, Cin, H, W), overwritten.</summary>

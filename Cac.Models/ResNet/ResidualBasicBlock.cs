@@ -35,9 +35,22 @@ public abstract class ResidualBasicBlock : Module
     /// <summary>x: (N, inChannels, H, W) -> (N, outChannels, H/stride, W/stride).</summary>
     public override Tensor Forward(Tensor x)
     {
+        if (CanFuse()) return FusedForward(x);
         var h = Ops.Relu(_bn1.Forward(_conv1.Forward(x)));
         h = _bn2.Forward(_conv2.Forward(h));
         var skip = _shortcut is null ? x : _shortcut.Forward(x);
         return Ops.Relu(h + skip);
+    }
+
+    // Inference without a graph: each conv runs with its batch norm, the residual sum and the ReLUs folded in.
+    private bool CanFuse() =>
+        ConvBnFusion.CanFuse(_conv1, _bn1) && ConvBnFusion.CanFuse(_conv2, _bn2)
+        && (_shortcut is null || (_shortcut.Count == 2 && _shortcut[1] is BatchNorm2d sbn && ConvBnFusion.CanFuse(_shortcut[0], sbn)));
+
+    private Tensor FusedForward(Tensor x)
+    {
+        var h = ConvBnFusion.Forward(_conv1, _bn1, x, null, relu: true);
+        var skip = _shortcut is null ? x : ConvBnFusion.Forward(_shortcut[0], (BatchNorm2d)_shortcut[1], x, null, relu: false);
+        return ConvBnFusion.Forward(_conv2, _bn2, h, skip, relu: true);
     }
 }
