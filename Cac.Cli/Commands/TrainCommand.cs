@@ -49,6 +49,11 @@ internal static class TrainCommand
                           "a larger factor lets a short fine-tune reach a lower cost)",
             DefaultValueFactory = _ => 1.0,
         };
+        var calibrate = new Option<double?>("--calibrate-sharp-ratio")
+        {
+            Description = "Content-aware models: before training, set each CAC layer's threshold beta so that this fraction of its windows " +
+                          "is sharp on a batch of 512 training images (a starting point for fine-tuning from --init; the thresholds then train as usual)",
+        };
         var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
 
         var resume = new Option<string?>("--resume")
@@ -59,14 +64,14 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, init, device, resume,
+            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, init, device, resume,
         };
         command.SetAction(parse =>
         {
             if (parse.GetValue(resume) is { } resumeDir)
             {
                 // Only the options typed on the command line are checked against the saved run (defaults are not).
-                Option[] options = [model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, init, device];
+                Option[] options = [model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, init, device];
                 var given = options.Where(o => parse.GetResult(o) is { Implicit: false })
                     .ToDictionary(o => o.Name, o => parse.GetResult(o)!.GetValueOrDefault<object?>());
                 return Resume(resumeDir, given);
@@ -75,14 +80,15 @@ internal static class TrainCommand
                 parse.GetValue(model)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(epochs),
                 parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(schedule)!, parse.GetValue(momentum), parse.GetValue(weightDecay),
                 parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(lambda), parse.GetValue(init), parse.GetValue(device)!,
-                parse.GetValue(thresholdLr)));
+                parse.GetValue(thresholdLr), parse.GetValue(calibrate)));
         });
         return command;
     }
 
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
-        double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1)
+        double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1,
+        double? CalibrateSharpRatio = null)
     {
         public void Validate()
         {
@@ -93,6 +99,8 @@ internal static class TrainCommand
             if (!(Lambda >= 0) || double.IsInfinity(Lambda)) throw new ArgumentException($"--lambda must be a finite number >= 0, got {Lambda}");
             if (!(ThresholdLrScale >= 0) || double.IsInfinity(ThresholdLrScale))
                 throw new ArgumentException($"--threshold-lr-scale must be a finite number >= 0, got {ThresholdLrScale}");
+            if (CalibrateSharpRatio is { } r && !(r >= 0 && r <= 1))
+                throw new ArgumentException($"--calibrate-sharp-ratio must lie in [0, 1], got {r}");
         }
     }
 
@@ -135,6 +143,7 @@ internal static class TrainCommand
         if (s.Init is not null && resumeFrom is null) ReportInit(CheckpointInit.Load(net, s.Init), s.Init);
         var device = DeviceSelection.Open(s.Device);
         net.To(device);
+        if (s.CalibrateSharpRatio is { } sharpRatio && resumeFrom is null) Calibrate(net, train, normalize, s, device, sharpRatio);
         var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: trainTransform, limit: s.Limit, device: device);
         var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
@@ -199,6 +208,18 @@ internal static class TrainCommand
             Images: 4, Limit: s.Limit, Device: s.Device), TextWriter.Null);
         foreach (var problem in RunReport.Write(outDir, metrics, reportContext)) AnsiConsole.MarkupLine($"[yellow]report: not drawn: {Markup.Escape(problem)}[/]");
         AnsiConsole.MarkupLine($"sharp masks of 4 test images in {Markup.Escape(figures)}");
+    }
+
+    // --calibrate-sharp-ratio: thresholds from the first 512 training images (in file order), before any training step.
+    private static void Calibrate(Module net, IImageDataset train, IImageTransform normalize, TrainSettings s, Device device, double sharpRatio)
+    {
+        if (!CostAwareObjective.HasContentAwareLayers(net))
+            throw new ArgumentException($"--calibrate-sharp-ratio: model '{s.Model}' has no content-aware layer (use a cac-* model)");
+        var loader = new DataLoader(train, 512, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
+        using var batch = loader.Epoch(0).First();
+        var reached = CacThresholdCalibration.Calibrate(net, batch.Images, sharpRatio);
+        AnsiConsole.MarkupLine($"calibrated {reached.Count} CAC threshold(s) to sharp ratio {sharpRatio} on {batch.Size} training images: " +
+                               string.Join(", ", reached.Select(r => $"{r.SharpRatio:F2}")));
     }
 
     private static void ReportInit(CheckpointInitResult init, string path)

@@ -112,7 +112,8 @@ public sealed class ContentAwareConv2d : ConvolutionModule
     public override Tensor Forward(Tensor x)
     {
         var g = Ops.CacScoreMap(x, KernelSize, Stride, Padding, Dilation);        // (N, 1, Ho, Wo), no gradient
-        var score = Ops.Add(Ops.Mul(g, Gamma), Beta);                               // gamma * G + beta
+        if (CalibrationTarget is { } target) CalibrateBeta(g, target);
+        var score = Ops.ScaleShift(g, Gamma, Beta);                                 // gamma * G + beta
         var y = Ops.ContentAwareConv2d(x, Weight, Bias, score, Stride, Padding, Dilation, Groups, SamplePoint, Path);
         var mask = Ops.CacSharpGate(score);
         _sharpRatio = Ops.Mean(mask);
@@ -132,6 +133,21 @@ public sealed class ContentAwareConv2d : ConvolutionModule
             _positionCount += mask.Numel;
         }
         return y;
+    }
+
+    /// <summary>
+    /// Set by <see cref="CacThresholdCalibration"/> for one pass: the forward then first sets beta so that this fraction of
+    /// the batch's windows is sharp.
+    /// </summary>
+    internal double? CalibrationTarget { get; set; }
+
+    private void CalibrateBeta(Tensor g, double sharpRatio)
+    {
+        double gamma = Gamma.Item();
+        if (!(gamma > 0))
+            throw new ArgumentException($"ContentAwareConv2d: calibrating the threshold needs gamma > 0, got {gamma}");
+        double t = CacThresholdCalibration.Threshold(g.ToDoubleArray(), sharpRatio);
+        Beta.CopyFrom(Tensor.FromArray(new[] { -gamma * t }, [1]).To(Beta.DType));
     }
 
     /// <inheritdoc />
