@@ -7,16 +7,16 @@ using static Cac.Tests.TestUtil;
 namespace Cac.Tests.ContentAware;
 
 /// <summary>
-/// CAC on the ILGPU simulator, which has no native CAC kernels yet: the host-fallback kernel defaults and the composed
-/// sparse default (device GEMM) must reproduce the CPU results, forward and backward, on both paths.
+/// CAC on the ILGPU simulator through the layer: the native CAC kernels and the composed sparse default (device GEMM)
+/// must reproduce the CPU results, forward and backward, on both paths.
 /// </summary>
 [Collection("Gpu")]
-public class CacGpuFallbackTests(GpuFixture fixture)
+public class CacGpuLayerTests(GpuFixture fixture)
 {
     [Theory]
     [InlineData(CacPath.Sparse)]
     [InlineData(CacPath.Dense)]
-    public void Cac_on_a_device_without_cac_kernels_matches_the_cpu(CacPath path)
+    public void Cac_on_the_simulator_matches_the_cpu(CacPath path)
     {
         var cpu = new ContentAwareConv2d(3, 4, 3, stride: 1, padding: 1, path: path, generator: new Generator(1));
         cpu.Beta.CopyFrom(Tensor.Full([1], -1.0, DType.Float32));
