@@ -54,6 +54,12 @@ internal static class TrainCommand
             Description = "Content-aware models: before training, set each CAC layer's threshold beta so that this fraction of its windows " +
                           "is sharp on a batch of 512 training images (a starting point for fine-tuning from --init; the thresholds then train as usual)",
         };
+        var calibrateMadds = new Option<double?>("--calibrate-madds")
+        {
+            Description = "Content-aware models: before training, choose a sharp ratio per CAC layer so that the model costs at most this " +
+                          "fraction of the standard model's MAdds, lowering first the layers where smooth windows raise the loss least " +
+                          "(measured on 512 training images), and set the thresholds to match (a starting point for fine-tuning from --init)",
+        };
         var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
 
         var resume = new Option<string?>("--resume")
@@ -64,14 +70,14 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, init, device, resume,
+            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, init, device, resume,
         };
         command.SetAction(parse =>
         {
             if (parse.GetValue(resume) is { } resumeDir)
             {
                 // Only the options typed on the command line are checked against the saved run (defaults are not).
-                Option[] options = [model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, init, device];
+                Option[] options = [model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, init, device];
                 var given = options.Where(o => parse.GetResult(o) is { Implicit: false })
                     .ToDictionary(o => o.Name, o => parse.GetResult(o)!.GetValueOrDefault<object?>());
                 return Resume(resumeDir, given);
@@ -80,7 +86,7 @@ internal static class TrainCommand
                 parse.GetValue(model)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(epochs),
                 parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(schedule)!, parse.GetValue(momentum), parse.GetValue(weightDecay),
                 parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(lambda), parse.GetValue(init), parse.GetValue(device)!,
-                parse.GetValue(thresholdLr), parse.GetValue(calibrate)));
+                parse.GetValue(thresholdLr), parse.GetValue(calibrate), parse.GetValue(calibrateMadds)));
         });
         return command;
     }
@@ -88,7 +94,7 @@ internal static class TrainCommand
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
         double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1,
-        double? CalibrateSharpRatio = null)
+        double? CalibrateSharpRatio = null, double? CalibrateMadds = null)
     {
         public void Validate()
         {
@@ -101,6 +107,10 @@ internal static class TrainCommand
                 throw new ArgumentException($"--threshold-lr-scale must be a finite number >= 0, got {ThresholdLrScale}");
             if (CalibrateSharpRatio is { } r && !(r >= 0 && r <= 1))
                 throw new ArgumentException($"--calibrate-sharp-ratio must lie in [0, 1], got {r}");
+            if (CalibrateMadds is { } f && !(f > 0 && f <= 1))
+                throw new ArgumentException($"--calibrate-madds must lie in (0, 1], got {f}");
+            if (CalibrateSharpRatio is not null && CalibrateMadds is not null)
+                throw new ArgumentException($"--calibrate-sharp-ratio {CalibrateSharpRatio} and --calibrate-madds {CalibrateMadds} exclude each other (choose one)");
         }
     }
 
@@ -143,7 +153,6 @@ internal static class TrainCommand
         if (s.Init is not null && resumeFrom is null) ReportInit(CheckpointInit.Load(net, s.Init), s.Init);
         var device = DeviceSelection.Open(s.Device);
         net.To(device);
-        if (s.CalibrateSharpRatio is { } sharpRatio && resumeFrom is null) Calibrate(net, train, normalize, s, device, sharpRatio);
         var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: trainTransform, limit: s.Limit, device: device);
         var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
@@ -154,6 +163,7 @@ internal static class TrainCommand
         var cost = CostAwareObjective.HasContentAwareLayers(net)
             ? CostAwareObjective.For(net, [1, trainLoader.OutputShape.Channels, trainLoader.OutputShape.Height, trainLoader.OutputShape.Width], s.Lambda)
             : null;
+        if (resumeFrom is null && (s.CalibrateSharpRatio is not null || s.CalibrateMadds is not null)) Calibrate(net, cost, train, normalize, s, device);
         var monitor = cost is null ? null : new CacCostMonitor(cost);
         var trainer = new Trainer(net, optimizer, cost is null || cost.Lambda == 0 ? null : cost.Loss, batchScheduler);
         var reportContext = RunReportContext.Measure(s, net, s.Model, [1, trainLoader.OutputShape.Channels, trainLoader.OutputShape.Height, trainLoader.OutputShape.Width], train.ClassCount);
@@ -210,16 +220,25 @@ internal static class TrainCommand
         AnsiConsole.MarkupLine($"sharp masks of 4 test images in {Markup.Escape(figures)}");
     }
 
-    // --calibrate-sharp-ratio: thresholds from the first 512 training images (in file order), before any training step.
-    private static void Calibrate(Module net, IImageDataset train, IImageTransform normalize, TrainSettings s, Device device, double sharpRatio)
+    // --calibrate-sharp-ratio / --calibrate-madds: thresholds from the first 512 training images (in file order), before any training step.
+    private static void Calibrate(Module net, CostAwareObjective? cost, IImageDataset train, IImageTransform normalize, TrainSettings s, Device device)
     {
-        if (!CostAwareObjective.HasContentAwareLayers(net))
-            throw new ArgumentException($"--calibrate-sharp-ratio: model '{s.Model}' has no content-aware layer (use a cac-* model)");
+        string option = s.CalibrateSharpRatio is not null ? "--calibrate-sharp-ratio" : "--calibrate-madds";
+        if (cost is null) throw new ArgumentException($"{option}: model '{s.Model}' has no content-aware layer (use a cac-* model)");
         var loader = new DataLoader(train, 512, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
         using var batch = loader.Epoch(0).First();
-        var reached = CacThresholdCalibration.Calibrate(net, batch.Images, sharpRatio);
-        AnsiConsole.MarkupLine($"calibrated {reached.Count} CAC threshold(s) to sharp ratio {sharpRatio} on {batch.Size} training images: " +
-                               string.Join(", ", reached.Select(r => $"{r.SharpRatio:F2}")));
+        if (s.CalibrateSharpRatio is { } sharpRatio)
+        {
+            var reached = CacThresholdCalibration.Calibrate(net, batch.Images, sharpRatio);
+            AnsiConsole.MarkupLine($"calibrated {reached.Count} CAC threshold(s) to sharp ratio {sharpRatio} on {batch.Size} training images: " +
+                                   string.Join(", ", reached.Select(r => $"{r.SharpRatio:F2}")));
+            return;
+        }
+        double fraction = s.CalibrateMadds!.Value;
+        AnsiConsole.MarkupLine($"calibrating {cost.Layers.Count} CAC threshold(s) to {fraction:P1} of the standard MAdds on {batch.Size} training images");
+        var budget = CacBudgetCalibration.Calibrate(cost, batch.Images, batch.Labels, fraction, line => Console.WriteLine($"  {line}"));
+        AnsiConsole.MarkupLine($"calibrated: MAdds {budget.Madds / 1e6:F2}M of {cost.BaselineMadds / 1e6:F2}M; sharp ratios " +
+                               Markup.Escape(string.Join(", ", budget.SharpRatios.Select(c => $"{c.Layer} {c.SharpRatio:F2}"))));
     }
 
     private static void ReportInit(CheckpointInitResult init, string path)

@@ -6,7 +6,7 @@ namespace Cac.Cli.Training;
 /// <summary>
 /// The settings of a resumed run (`cac train --resume DIR`): the saved run's settings, with the options given on the
 /// command line checked against them. Options that define the run (model, dataset, batch size, lr, schedule, momentum,
-/// weight decay, limit, seed, lambda, threshold lr scale, calibrated sharp ratio) must be left out or equal the saved value, else an error names the option and both
+/// weight decay, limit, seed, lambda, threshold lr scale, calibration targets) must be left out or equal the saved value, else an error names the option and both
 /// values. --epochs may be raised (the schedule is then computed for the new total); --data and --device may change
 /// (where the files are, what runs the kernels); --out must be DIR itself; --init is refused (the weights come from the state).
 /// </summary>
@@ -39,6 +39,7 @@ internal static class TrainingStateSettings
                 case "--lambda": Same(option, value, saved.Lambda); break;
                 case "--threshold-lr-scale": Same(option, value, saved.ThresholdLrScale); break;
                 case "--calibrate-sharp-ratio": Same(option, value, saved.CalibrateSharpRatio); break;
+                case "--calibrate-madds": Same(option, value, saved.CalibrateMadds); break;
                 case "--epochs":
                     int epochs = (int)value!;
                     if (epochs < state.Document.EpochsDone)

@@ -18,28 +18,39 @@ public static class CacThresholdCalibration
     /// The model's training mode is restored afterwards; no gradient is recorded and no batch-norm statistic changes.
     /// </summary>
     /// <exception cref="ArgumentException">r is outside [0, 1], the model has no content-aware layer, or a layer's gamma is not positive.</exception>
-    public static IReadOnlyList<(string Layer, double SharpRatio)> Calibrate(Module model, Tensor batch, double sharpRatio)
+    public static IReadOnlyList<(string Layer, double SharpRatio)> Calibrate(Module model, Tensor batch, double sharpRatio) =>
+        Calibrate(model, batch, _ => sharpRatio).Reached;
+
+    /// <summary>
+    /// As <see cref="Calibrate(Module, Tensor, double)"/> with a ratio per layer, looked up by the layer's dotted module
+    /// name; also returns the model's output on the batch with the new thresholds.
+    /// </summary>
+    public static CacCalibrationResult Calibrate(Module model, Tensor batch, Func<string, double> sharpRatio)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batch);
-        if (!(sharpRatio >= 0 && sharpRatio <= 1))
-            throw new ArgumentException($"CacThresholdCalibration: the sharp ratio must lie in [0, 1], got {sharpRatio}");
+        ArgumentNullException.ThrowIfNull(sharpRatio);
         var layers = model.NamedModules().Where(m => m.Module is ContentAwareConv2d).Select(m => (m.Name, Layer: (ContentAwareConv2d)m.Module)).ToList();
         if (layers.Count == 0) throw new ArgumentException("CacThresholdCalibration: the model has no content-aware layer");
+        var targets = layers.Select(l => sharpRatio(l.Name)).ToList();
+        for (int i = 0; i < layers.Count; i++)
+            if (!(targets[i] >= 0 && targets[i] <= 1))
+                throw new ArgumentException($"CacThresholdCalibration: the sharp ratio must lie in [0, 1], got {targets[i]} for {layers[i].Name}");
 
         bool wasTraining = model.Training;
         model.Eval();
+        Tensor output;
         try
         {
-            foreach (var (_, layer) in layers) layer.CalibrationTarget = sharpRatio;
-            using (Autograd.NoGrad()) model.Forward(batch);
+            for (int i = 0; i < layers.Count; i++) layers[i].Layer.CalibrationTarget = targets[i];
+            using (Autograd.NoGrad()) output = model.Forward(batch);
         }
         finally
         {
             foreach (var (_, layer) in layers) layer.CalibrationTarget = null;
             model.Train(wasTraining);
         }
-        return layers.Select(l => (l.Name, l.Layer.LastSharpRatio)).ToList();
+        return new CacCalibrationResult(layers.Select(l => (l.Name, l.Layer.LastSharpRatio)).ToList(), output);
     }
 
     /// <summary>
@@ -59,3 +70,8 @@ public static class CacThresholdCalibration
         return 0.5 * (sorted[smooth - 1] + sorted[smooth]);
     }
 }
+
+/// <summary>What a calibration pass did: the sharp ratio each layer reached on the batch, and the model's output there.</summary>
+/// <param name="Reached">Layer name and reached sharp ratio, in module order.</param>
+/// <param name="Output">The model's output on the calibration batch, computed with the new thresholds (no gradient).</param>
+public sealed record CacCalibrationResult(IReadOnlyList<(string Layer, double SharpRatio)> Reached, Tensor Output);
