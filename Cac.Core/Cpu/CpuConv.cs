@@ -8,8 +8,8 @@ namespace Cac;
 /// 2-D convolution on the CPU as GEMMs, per sample and group g: y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g,
 /// with col_g = im2col(x_g): (Cin/G * KH * KW, Ho * Wo). Three ways to get col_g:
 /// 1 x 1 stride-1 unpadded convs use x itself; other stride-1 convs run <see cref="ConvDirect{T}"/> on the implicit
-/// im2col of <see cref="PaddedImage"/> (forward) or GEMMs on it (weight gradient); the rest unfold an explicit col
-/// matrix (<see cref="Im2Col{T}"/>).
+/// im2col of <see cref="PaddedImage"/>; the rest unfold an explicit col matrix (<see cref="Im2Col{T}"/>). Weight gradients
+/// other than 1 x 1 run <see cref="ConvWeightGrad{T}"/> straight from the padded image.
 /// Work is split over the batch (each worker owns its pooled buffers and runs single-threaded GEMMs);
 /// with fewer samples than cores the GEMMs themselves go parallel.
 /// </summary>
@@ -151,34 +151,26 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// gw = dL/dw = sum over the batch of gy_g @ col_g^T. x: (N, Cin, H, W), gy: (N, Cout, Ho, Wo), gw: (Cout, Cin/G, KH, KW),
-    /// overwritten. Each worker sums a contiguous slice of the batch into its own buffer (worker 0 into gw);
-    /// the buffers are then added in worker order, so the result does not depend on scheduling.
+    /// overwritten. 1 x 1 stride-1 unpadded convs run GEMMs on x itself; the rest run <see cref="ConvWeightGrad{T}"/>.
+    /// Each worker sums a contiguous slice of the batch into its own buffer (worker 0 into gw); the buffers are then
+    /// added in worker order, so the result does not depend on scheduling.
     /// </summary>
     public static void BackwardWeight(T[] x, T[] gy, T[] gw, ConvGeometry g)
     {
+        if (PathOf(g) != Path.Pointwise)
+        {
+            ConvWeightGrad<T>.Compute(x, gy, gw, g);
+            return;
+        }
         int plane = g.Ho * g.Wo, hw = g.H * g.W;
         int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize;
         int gwLength = g.Cout * patch;
-        var path = PathOf(g);
         bool batchParallel = BatchParallel(g);
         if (g.N == 0)
         {
             gw.AsSpan(0, gwLength).Clear();
             return;
         }
-        if (path == Path.Padded)
-        {
-            BackwardWeightPadded(x, gy, gw, g);
-            return;
-        }
-        var padded = path == Path.Padded ? PaddedImage.For(g) : default;
-        // Workspace: explicit col, or the padded image and gy widened to (Cout, Ho * Wp) with zero extra columns.
-        int[] lengths = path switch
-        {
-            Path.Unfold => [patch * plane],
-            Path.Padded => [padded.Length, g.Cout * padded.Columns],
-            _ => [],
-        };
         int workers = batchParallel ? Math.Min(Environment.ProcessorCount, g.N) : 1;
         var partials = new T[]?[workers];
 
@@ -186,44 +178,19 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             int start = (int)((long)g.N * worker / workers), end = (int)((long)g.N * (worker + 1) / workers);
             var target = worker == 0 ? gw : partials[worker] = ArrayPool<T>.Shared.Rent(gwLength);
-            WithBuffers(lengths, buffers =>
+            for (int n = start; n < end; n++)
             {
-                if (path == Path.Padded) buffers[1].AsSpan(0, lengths[1]).Clear();
-                for (int n = start; n < end; n++)
+                // The worker's first sample overwrites its buffer; later ones accumulate.
+                T beta = n == start ? T.Zero : T.One;
+                for (int gi = 0; gi < g.Groups; gi++)
                 {
-                    if (path == Path.Padded)
-                    {
-                        padded.Fill(x, (long)n * g.Cin * hw, g, buffers[0]);
-                        Widen(gy, (long)n * g.Cout * plane, g, padded.Wp, buffers[1]);
-                    }
-                    // The worker's first sample overwrites its buffer; later ones accumulate.
-                    T beta = n == start ? T.Zero : T.One;
-                    for (int gi = 0; gi < g.Groups; gi++)
-                    {
-                        long gyOff = ((long)n * g.Cout + gi * coutG) * plane;
-                        long xOff = ((long)n * g.Cin + gi * cinG) * hw;
-                        long gwOff = (long)gi * coutG * patch;
-                        // col^T: (plane, patch), col stored (patch, plane); for 1 x 1 convs col is x_g itself.
-                        switch (path)
-                        {
-                            case Path.Pointwise:
-                                CpuGemm<T>.Multiply(coutG, patch, plane, T.One, new StridedMatrix<T>(gy, gyOff, plane, 1),
-                                    new StridedMatrix<T>(x, xOff, 1, hw), beta, target, gwOff, patch, !batchParallel);
-                                break;
-                            case Path.Padded:
-                                var gyWide = new StridedMatrix<T>(buffers[1], (long)gi * coutG * padded.Columns, padded.Columns, 1);
-                                var colT = new StridedMatrix<T>(buffers[0], (long)gi * cinG * padded.Plane, 1, 0) { ColTable = padded.Table };
-                                CpuGemm<T>.Multiply(coutG, patch, padded.Columns, T.One, gyWide, colT, beta, target, gwOff, patch, !batchParallel);
-                                break;
-                            default:
-                                Im2Col<T>.Unfold(x, xOff, g, buffers[0]);
-                                CpuGemm<T>.Multiply(coutG, patch, plane, T.One, new StridedMatrix<T>(gy, gyOff, plane, 1),
-                                    new StridedMatrix<T>(buffers[0], 0, 1, plane), beta, target, gwOff, patch, !batchParallel);
-                                break;
-                        }
-                    }
+                    long gyOff = ((long)n * g.Cout + gi * coutG) * plane;
+                    long xOff = ((long)n * g.Cin + gi * cinG) * hw;
+                    // col^T: (plane, patch); for 1 x 1 convs col is x_g itself.
+                    CpuGemm<T>.Multiply(coutG, patch, plane, T.One, new StridedMatrix<T>(gy, gyOff, plane, 1),
+                        new StridedMatrix<T>(x, xOff, 1, hw), beta, target, (long)gi * coutG * patch, patch, !batchParallel);
                 }
-            });
+            }
         }
 
         if (workers == 1) Worker(0);
@@ -238,64 +205,6 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
             Add(partial.AsSpan(0, gwLength), gw.AsSpan(0, gwLength));
             ArrayPool<T>.Shared.Return(partial);
         }
-    }
-
-    // Stride-1 weight gradient on the padded image (see ConvWeightGrad): each worker sums a contiguous slice of the
-    // batch into its own transposed gwT (G, patch, Cout/G); the workers' buffers are then added in worker order
-    // and transposed into gw (Cout, patch), so the result does not depend on scheduling.
-    private static void BackwardWeightPadded(T[] x, T[] gy, T[] gw, ConvGeometry g)
-    {
-        int plane = g.Ho * g.Wo, hw = g.H * g.W;
-        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize;
-        int gwLength = g.Cout * patch;
-        var padded = PaddedImage.For(g);
-        int workers = BatchParallel(g) ? Math.Min(Environment.ProcessorCount, g.N) : 1;
-        int[] lengths = [padded.Length, ConvWeightGrad<T>.PackLength(coutG), gwLength];
-        var partials = new T[workers][];
-
-        void Worker(int worker)
-        {
-            int start = (int)((long)g.N * worker / workers), end = (int)((long)g.N * (worker + 1) / workers);
-            var gwT = partials[worker] = ArrayPool<T>.Shared.Rent(gwLength);
-            gwT.AsSpan(0, gwLength).Clear();
-            WithBuffers(lengths[..2], buffers =>
-            {
-                for (int n = start; n < end; n++)
-                {
-                    padded.Fill(x, (long)n * g.Cin * hw, g, buffers[0]);
-                    for (int gi = 0; gi < g.Groups; gi++)
-                        ConvWeightGrad<T>.Accumulate(buffers[0], (long)gi * cinG * padded.Plane, padded.Table,
-                            gy, ((long)n * g.Cout + gi * coutG) * plane, coutG, g.Ho, g.Wo, padded.Wp, gwT, (long)gi * patch * coutG, buffers[1]);
-                }
-            });
-        }
-
-        if (workers == 1) Worker(0);
-        else CpuParallel.For(workers, 1, (start, end) =>
-        {
-            for (long worker = start; worker < end; worker++) Worker((int)worker);
-        });
-
-        for (int gi = 0; gi < g.Groups; gi++)
-            for (int co = 0; co < coutG; co++)
-                for (int r = 0; r < patch; r++)
-                {
-                    long src = (long)gi * patch * coutG + (long)r * coutG + co;
-                    T sum = partials[0][src];
-                    for (int worker = 1; worker < workers; worker++) sum += partials[worker][src];
-                    gw[((long)gi * coutG + co) * patch + r] = sum;
-                }
-        foreach (var partial in partials) ArrayPool<T>.Shared.Return(partial);
-    }
-
-    // wide[co, oh * Wp ..][0..Wo) = gy[co, oh, 0..Wo) for one sample; the columns past Wo stay zero.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Widen(T[] gy, long gyOff, ConvGeometry g, int wp, T[] wide)
-    {
-        int wo = g.Wo, plane = g.Ho * wo, widePlane = g.Ho * wp;
-        for (int co = 0; co < g.Cout; co++)
-            for (int oh = 0; oh < g.Ho; oh++)
-                gy.AsSpan((int)(gyOff + (long)co * plane + oh * wo), wo).CopyTo(wide.AsSpan(co * widePlane + oh * wp));
     }
 
     // dst += src, SIMD.

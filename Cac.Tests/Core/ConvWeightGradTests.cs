@@ -5,9 +5,9 @@ using static Cac.Tests.TestUtil;
 namespace Cac.Tests.Core;
 
 /// <summary>
-/// The CPU weight gradient of stride-1 convolutions (the padded-image path with in-place A rows) against a naive
-/// sum, on shapes with ragged register tiles: patch sizes not a multiple of 6, output channels not a multiple of the
-/// vector width, groups, dilation, several samples per worker.
+/// The CPU weight gradient (the padded-image path with in-place A rows, any stride) against a naive sum, on shapes with
+/// ragged register tiles: patch sizes not a multiple of 6, output channels not a multiple of the vector width, output
+/// widths not a multiple of it, groups, dilation, strides, several samples per worker and a single sample.
 /// </summary>
 public class ConvWeightGradTests
 {
@@ -21,21 +21,60 @@ public class ConvWeightGradTests
     public void Matches_a_naive_sum(int n, int cin, int h, int w, int cout, int k, int padding, int dilation, int groups)
     {
         foreach (var dtype in new[] { DType.Float32, DType.Float64 })
-        {
-            var g = new ConvGeometry(n, cin, h, w, cout, k, k, 1, 1, padding, padding, dilation, dilation, groups);
-            var x = RandF(1, n, cin, h, w).To(dtype);
-            var gy = RandF(2, n, cout, g.Ho, g.Wo).To(dtype);
-            var gw = Tensor.Zeros([cout, cin / groups, k, k], dtype);
-            Device.Cpu.Backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
-            var expected = Naive(x.ToDoubleArray(), gy.ToDoubleArray(), g);
-            var actual = gw.ToDoubleArray();
-            double tolerance = dtype == DType.Float32 ? 1e-3 : 1e-10;
-            for (int i = 0; i < expected.Length; i++)
-                actual[i].Should().BeApproximately(expected[i], tolerance * (1 + Math.Abs(expected[i])), $"element {i} ({dtype})");
-        }
+            Check(new ConvGeometry(n, cin, h, w, cout, k, k, 1, 1, padding, padding, dilation, dilation, groups), dtype);
     }
 
-    // gw[co, ci, kh, kw] = sum over n, oh, ow of gy[n, co, oh, ow] * x[n, g * cinG + ci, oh - p + kh d, ow - p + kw d].
+    // (N, Cin, H, W, Cout, K, stride, padding, dilation, groups)
+    [Theory]
+    [InlineData(2, 5, 3, 3, 7, 3, 1, 0, 1, 1)]      // Wo 1, Cin 5, Cout 7
+    [InlineData(3, 7, 5, 6, 13, 3, 2, 1, 1, 1)]     // stride 2, Wo 3, Cout 13
+    [InlineData(2, 13, 5, 5, 5, 3, 1, 1, 1, 1)]     // Wo 5, Cin 13
+    [InlineData(2, 18, 9, 9, 18, 3, 1, 2, 2, 1)]    // Wo 9, dilation 2, 18 channels (a full strip and a partial one)
+    [InlineData(2, 16, 17, 17, 16, 3, 1, 1, 1, 1)]  // Wo 17
+    [InlineData(3, 8, 17, 33, 18, 3, 2, 1, 1, 2)]   // stride 2, Wo 17, groups 2 (Cout/G 9)
+    [InlineData(5, 1, 4, 4, 1, 3, 1, 1, 1, 1)]      // one channel in and out, odd batch
+    [InlineData(3, 5, 9, 9, 7, 1, 2, 0, 1, 1)]      // 1 x 1 stride 2 (a projection shortcut)
+    [InlineData(2, 6, 7, 7, 6, 3, 2, 1, 1, 6)]      // depthwise, stride 2
+    [InlineData(1, 16, 10, 10, 16, 3, 1, 1, 1, 1)]  // one sample: the patch tiles split over the cores
+    public void Matches_a_naive_sum_at_any_stride(int n, int cin, int h, int w, int cout, int k, int stride, int padding, int dilation,
+        int groups)
+    {
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+            Check(new ConvGeometry(n, cin, h, w, cout, k, k, stride, stride, padding, padding, dilation, dilation, groups), dtype);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void Repeated_calls_give_identical_bits(int n)
+    {
+        var g = new ConvGeometry(n, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var x = RandF(3, n, 16, 12, 12);
+        var gy = RandF(4, n, 16, g.Ho, g.Wo);
+        float[] Run()
+        {
+            var gw = Tensor.Zeros([16, 16, 3, 3]);
+            Device.Cpu.Backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
+            return gw.ToFloatArray();
+        }
+        var first = Run();
+        for (int i = 0; i < 5; i++) Run().Should().Equal(first);
+    }
+
+    private static void Check(ConvGeometry g, DType dtype)
+    {
+        var x = RandF(1, g.N, g.Cin, g.H, g.W).To(dtype);
+        var gy = RandF(2, g.N, g.Cout, g.Ho, g.Wo).To(dtype);
+        var gw = Tensor.Zeros([g.Cout, g.CinPerGroup, g.KH, g.KW], dtype);
+        Device.Cpu.Backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
+        var expected = Naive(x.ToDoubleArray(), gy.ToDoubleArray(), g);
+        var actual = gw.ToDoubleArray();
+        double tolerance = dtype == DType.Float32 ? 1e-3 : 1e-10;
+        for (int i = 0; i < expected.Length; i++)
+            actual[i].Should().BeApproximately(expected[i], tolerance * (1 + Math.Abs(expected[i])), $"element {i} ({dtype}, {g})");
+    }
+
+    // gw[co, ci, kh, kw] = sum over n, oh, ow of gy[n, co, oh, ow] * x[n, g * cinG + ci, oh s - p + kh d, ow s - p + kw d].
     private static double[] Naive(double[] x, double[] gy, ConvGeometry g)
     {
         int coutG = g.CoutPerGroup, cinG = g.CinPerGroup;
@@ -51,7 +90,7 @@ public class ConvWeightGradTests
                             for (int oh = 0; oh < g.Ho; oh++)
                                 for (int ow = 0; ow < g.Wo; ow++)
                                 {
-                                    int ih = oh - g.PadH + kh * g.DilationH, iw = ow - g.PadW + kw * g.DilationW;
+                                    int ih = oh * g.StrideH - g.PadH + kh * g.DilationH, iw = ow * g.StrideW - g.PadW + kw * g.DilationW;
                                     if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
                                     sum += gy[((n * g.Cout + co) * g.Ho + oh) * g.Wo + ow] * x[((n * g.Cin + c) * g.H + ih) * g.W + iw];
                                 }
