@@ -17,6 +17,12 @@ public partial interface IBackend
     /// <summary>A new zero-filled buffer.</summary>
     Storage Allocate(DType dtype, long length);
 
+    /// <summary>
+    /// A new buffer whose contents are unspecified (stale values, or NaN in debug builds of the CPU backend): only for
+    /// outputs a kernel overwrites completely. The default is <see cref="Allocate"/>.
+    /// </summary>
+    Storage AllocateUninitialized(DType dtype, long length) => Allocate(dtype, length);
+
     /// <summary>A new buffer holding a copy of host data.</summary>
     Storage Upload<T>(ReadOnlySpan<T> data) where T : unmanaged;
 

@@ -25,10 +25,31 @@ public sealed partial class CpuBackend(Device device) : IBackend
     };
 
     /// <inheritdoc />
+    public Storage AllocateUninitialized(DType dtype, long length) => dtype switch
+    {
+        DType.Float32 => new CpuStorage<float>(this, dtype, Uninitialized(length, float.NaN)),
+        DType.Float64 => new CpuStorage<double>(this, dtype, Uninitialized(length, double.NaN)),
+        DType.Int32 => new CpuStorage<int>(this, dtype, Uninitialized(length, int.MinValue)),
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
+    };
+
+    // Skips the zero fill; debug builds poison the array instead, so a kernel that reads (or adds to) its output fails tests.
+    private static T[] Uninitialized<T>(long length, T poison)
+    {
+        var data = GC.AllocateUninitializedArray<T>(checked((int)length));
+#if DEBUG
+        Array.Fill(data, poison);
+#else
+        _ = poison;
+#endif
+        return data;
+    }
+
+    /// <inheritdoc />
     public Storage Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
     {
         var dtype = DTypeOf<T>();
-        var storage = Allocate(dtype, data.Length);
+        var storage = AllocateUninitialized(dtype, data.Length);
         data.CopyTo(Data<T>(storage));
         return storage;
     }

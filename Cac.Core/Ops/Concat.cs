@@ -60,7 +60,7 @@ public static partial class Ops
         return Autograd.Record("narrow", y, [x], g =>
         {
             // The slice's gradient placed back into zeros of x's shape.
-            var gx = Empty(x, xShape);
+            var gx = Tensor.Zeros(xShape, x.DType, x.Device);
             x.Backend.CopyBlocks(g.Storage, 0, length * inner, gx.Storage, s * inner, extent * inner, outer, length * inner);
             return [gx];
         });

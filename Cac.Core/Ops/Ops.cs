@@ -7,8 +7,13 @@ namespace Cac;
 /// </summary>
 public static partial class Ops
 {
-    /// <summary>A new zero-filled tensor on the same device and dtype as <paramref name="like"/>.</summary>
-    internal static Tensor Empty(Tensor like, params int[] shape) => Tensor.Zeros(shape, like.DType, like.Device);
+    /// <summary>
+    /// A new tensor on the same device and dtype as <paramref name="like"/> with unspecified contents
+    /// (<see cref="IBackend.AllocateUninitialized"/>): only for outputs that a kernel overwrites completely. Kernels that
+    /// accumulate (the IBackend methods documented "Accumulates") need <see cref="Tensor.Zeros"/>.
+    /// </summary>
+    internal static Tensor Empty(Tensor like, params int[] shape) =>
+        new(like.Backend.AllocateUninitialized(like.DType, Shape.Numel(shape)), shape);
 
     internal static void RequireFloat(Tensor t, string op)
     {
