@@ -6,27 +6,31 @@ using System.Runtime.InteropServices;
 namespace Cac;
 
 /// <summary>
-/// Stride-1 convolution forward straight from the zero-padded image (<see cref="PaddedImage"/>) into y, with the
+/// Convolution forward straight from the zero-padded, stride-phase-split image (<see cref="PhasedImage"/>) into y, with the
 /// epilogue (<see cref="ConvEpilogue{T}"/>) applied in registers. Per sample and group, y (Cout/G, Ho * Wo) =
 /// W_g (Cout/G, patch) @ col (patch, Ho * Wo); the output pixels are cut into "slots" of one vector along a row
 /// (the last slot of a row may be partial), two slots per register tile, so no column is computed past Wo and no
 /// wide intermediate is copied back. Row (c, kh, kw) of col at slot (oh, ow) is the vector of the padded image at
-/// table[c, kh, kw] + oh * Wp + ow. The weights are packed once per call into (patch, MR) panels.
+/// table[c, kh, kw] + oh * sh * Wq + ow. The weights are packed once per call into (patch, MR) panels.
 /// </summary>
 internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private static int W => Vector<T>.Count;
 
-    /// <summary>Whether the direct path handles the geometry (stride 1, the padded-image layout applies).</summary>
-    public static bool Applies(ConvGeometry g) => g.StrideH == 1 && g.StrideW == 1 && g.Wo >= 1 && g.Ho >= 1 && PaddedImage.Applies(g);
+    /// <summary>
+    /// Whether the direct path handles the geometry: strided convs with a window larger than 1 x 1 (strided 1 x 1 convs
+    /// only subsample: im2col is cheaper), and stride-1 ones padded at most by the output width (wider: im2col).
+    /// </summary>
+    public static bool Applies(ConvGeometry g) =>
+        g.Wo >= 1 && g.Ho >= 1 && ((g.StrideH > 1 || g.StrideW > 1) ? g.KH * g.KW > 1 : PaddedImage.Applies(g));
 
-    // The output slots of one sample plane: image offset oh * Wp + ow, output offset oh * Wo + ow, live lanes.
+    // The output slots of one sample plane: image offset oh * sh * Wq + ow, output offset oh * Wo + ow, live lanes.
     private readonly record struct Slots(int[] Image, int[] Output, int[] Lanes)
     {
         public int Count => Image.Length;
     }
 
-    private static Slots SlotsOf(ConvGeometry g, int wp)
+    private static Slots SlotsOf(ConvGeometry g, PhasedImage layout)
     {
         int w = W, perRow = (g.Wo + w - 1) / w, count = g.Ho * perRow;
         var image = new int[count];
@@ -36,7 +40,7 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
         for (int oh = 0; oh < g.Ho; oh++)
             for (int ow = 0; ow < g.Wo; ow += w, s++)
             {
-                image[s] = oh * wp + ow;
+                image[s] = layout.RowOffset(g, oh) + ow;
                 output[s] = oh * g.Wo + ow;
                 lanes[s] = Math.Min(w, g.Wo - ow);
             }
@@ -50,10 +54,9 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
     public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
     {
         int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize, hw = g.H * g.W, plane = g.Ho * g.Wo;
-        var padded = PaddedImage.For(g);
-        // Partial slots read up to one vector past the last row: extra zero slack.
-        padded = padded with { Length = padded.Length + W };
-        var slots = SlotsOf(g, padded.Wp);
+        // Partial slots read up to one vector past the last row: zero slack.
+        var padded = PhasedImage.For(g, W);
+        var slots = SlotsOf(g, padded);
         int mr = RowsFor(coutG);
         int mTiles = (coutG + mr - 1) / mr;
         var packed = PackWeights(w, g, mr, mTiles);
@@ -64,7 +67,7 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
             if (fill) padded.Fill(x, (long)n * g.Cin * hw, g, image);
             for (int gi = 0; gi < g.Groups; gi++)
             {
-                long imageBase = (long)gi * cinG * padded.Plane;
+                long imageBase = (long)gi * cinG * padded.ChannelLength;
                 long yBase = ((long)n * g.Cout + gi * coutG) * plane;
                 for (int t = tileStart; t < tileEnd; t++)
                 {

@@ -7,8 +7,9 @@ namespace Cac;
 /// <summary>
 /// 2-D convolution on the CPU as GEMMs, per sample and group g: y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g,
 /// with col_g = im2col(x_g): (Cin/G * KH * KW, Ho * Wo). Three ways to get col_g:
-/// 1 x 1 stride-1 unpadded convs use x itself; other stride-1 convs run <see cref="ConvDirect{T}"/> on the implicit
-/// im2col of <see cref="PaddedImage"/>; the rest unfold an explicit col matrix (<see cref="Im2Col{T}"/>). Weight gradients
+/// 1 x 1 stride-1 unpadded convs use x itself; the forward of the others runs <see cref="ConvDirect{T}"/> on the implicit
+/// im2col of <see cref="PhasedImage"/> (except stride-1 convs padded wider than their output); stride-1 input gradients run
+/// it on the flipped weights; the rest unfold an explicit col matrix (<see cref="Im2Col{T}"/>). Weight gradients
 /// other than 1 x 1 run <see cref="ConvWeightGrad{T}"/> straight from the padded image.
 /// Work is split over the batch (each worker owns its pooled buffers and runs single-threaded GEMMs);
 /// with fewer samples than cores the GEMMs themselves go parallel.
@@ -43,11 +44,11 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// y = epilogue(conv(x, w)) (see <see cref="ConvEpilogue{T}"/>). x: (N, Cin, H, W), w: (Cout, Cin/G, KH, KW), y: (N, Cout, Ho, Wo).
-    /// Stride-1 convs run <see cref="ConvDirect{T}"/> with the epilogue in registers; the others apply it per sample after the GEMMs.
+    /// Convs that <see cref="ConvDirect{T}"/> handles get the epilogue in registers; the others apply it per sample after the GEMMs.
     /// </summary>
     public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
     {
-        if (PathOf(g) == Path.Padded && ConvDirect<T>.Applies(g))
+        if (PathOf(g) != Path.Pointwise && ConvDirect<T>.Applies(g))
         {
             ConvDirect<T>.Forward(x, w, y, g, epilogue);
             return;

@@ -1,0 +1,110 @@
+using FluentAssertions;
+using Xunit;
+using static Cac.Tests.TestUtil;
+
+namespace Cac.Tests.Core;
+
+/// <summary>
+/// The CPU forward of strided convolutions on the direct kernel (the stride-phase-split padded image) against a naive
+/// sum: output widths not a multiple of the vector width, odd channel counts, strides 2 and 3, different vertical and
+/// horizontal strides, dilation, groups, one sample (tiles split over the cores), and the fused epilogue
+/// (scale, shift, residual, ReLU).
+/// </summary>
+public class ConvStridedDirectTests
+{
+    // (N, Cin, H, W, Cout, KH, KW, strideH, strideW, padding, dilation, groups)
+    public static IEnumerable<object[]> Cases() => new List<object[]>
+    {
+        new object[] { 2, 5, 9, 9, 7, 3, 3, 2, 2, 1, 1, 1 },       // Wo 5
+        new object[] { 3, 13, 17, 35, 18, 3, 3, 2, 2, 1, 1, 1 },   // Wo 18, Cout 18
+        new object[] { 2, 16, 33, 33, 16, 3, 3, 2, 2, 1, 1, 1 },   // Wo 17
+        new object[] { 1, 16, 32, 32, 32, 3, 3, 2, 2, 1, 1, 1 },   // ResNet downsampling, one sample
+        new object[] { 2, 6, 11, 13, 6, 3, 3, 3, 3, 2, 2, 3 },     // stride 3, dilation 2, groups 3
+        new object[] { 2, 4, 9, 17, 5, 3, 5, 1, 2, 1, 1, 1 },      // strides (1, 2), 3 x 5 window
+        new object[] { 2, 4, 10, 9, 5, 5, 3, 2, 1, 2, 1, 1 },      // strides (2, 1), 5 x 3 window
+        new object[] { 2, 1, 5, 5, 1, 3, 3, 2, 2, 0, 1, 1 },       // one channel, Wo 2
+        new object[] { 2, 3, 3, 3, 4, 3, 3, 2, 2, 0, 1, 1 },       // Wo 1
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_matches_a_naive_convolution(int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw,
+        int padding, int dilation, int groups)
+    {
+        var g = new ConvGeometry(n, cin, h, w, cout, kh, kw, sh, sw, padding, padding, dilation, dilation, groups);
+        var x = RandF(1, n, cin, h, w);
+        var weight = RandF(2, cout, cin / groups, kh, kw);
+        var bias = RandF(3, cout);
+        var y = Tensor.Zeros([n, cout, g.Ho, g.Wo]);
+        Device.Cpu.Backend.Conv2dForward(x.Storage, weight.Storage, bias.Storage, y.Storage, g);
+        var (expected, scale) = Naive(x.ToDoubleArray(), weight.ToDoubleArray(), bias.ToDoubleArray(), g);
+        Compare(y.ToDoubleArray(), expected, scale, g, residual: null, channelScale: null, channelShift: null, relu: false);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Fused_epilogue_matches_a_naive_convolution(int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw,
+        int padding, int dilation, int groups)
+    {
+        var g = new ConvGeometry(n, cin, h, w, cout, kh, kw, sh, sw, padding, padding, dilation, dilation, groups);
+        var x = RandF(4, n, cin, h, w);
+        var weight = RandF(5, cout, cin / groups, kh, kw);
+        var scale = RandF(6, cout);
+        var shift = RandF(7, cout);
+        var residual = RandF(8, n, cout, g.Ho, g.Wo);
+        var y = Tensor.Zeros([n, cout, g.Ho, g.Wo]);
+        ((CpuBackend)Device.Cpu.Backend).Conv2dForwardFused(x.Storage, weight.Storage, null, scale.Storage, shift.Storage, residual.Storage,
+            true, y.Storage, g);
+        var (expected, magnitude) = Naive(x.ToDoubleArray(), weight.ToDoubleArray(), null, g);
+        Compare(y.ToDoubleArray(), expected, magnitude, g, residual.ToDoubleArray(), scale.ToDoubleArray(), shift.ToDoubleArray(), relu: true);
+    }
+
+    // actual vs act(expected * scale + shift + residual), within float32 rounding of the sums' magnitudes.
+    private static void Compare(double[] actual, double[] expected, double[] magnitude, ConvGeometry g, double[]? residual,
+        double[]? channelScale, double[]? channelShift, bool relu)
+    {
+        actual.Length.Should().Be(expected.Length);
+        int plane = g.Ho * g.Wo, terms = g.PatchSize;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            int co = i / plane % g.Cout;
+            double a = channelScale is null ? 1 : channelScale[co];
+            double v = expected[i] * a + (channelShift is null ? 0 : channelShift[co]) + (residual is null ? 0 : residual[i]);
+            if (relu) v = Math.Max(v, 0);
+            double tol = 4 * (terms + 4) * Math.Pow(2, -24) * (magnitude[i] * Math.Abs(a) + 4);
+            if (Math.Abs(actual[i] - v) > tol)
+                throw new Xunit.Sdk.XunitException($"element {i} of {g}: got {actual[i]:R}, expected {v:R}");
+        }
+    }
+
+    // y[n, co, oh, ow] = bias[co] + sum of w[co, ci, kh, kw] * x[n, g cinG + ci, oh sh - p + kh d, ow sw - p + kw d]; also the
+    // sum of the terms' magnitudes.
+    private static (double[] Y, double[] Magnitude) Naive(double[] x, double[] w, double[]? bias, ConvGeometry g)
+    {
+        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup;
+        var y = new double[g.N * g.Cout * g.Ho * g.Wo];
+        var magnitude = new double[y.Length];
+        for (int n = 0; n < g.N; n++)
+            for (int co = 0; co < g.Cout; co++)
+                for (int oh = 0; oh < g.Ho; oh++)
+                    for (int ow = 0; ow < g.Wo; ow++)
+                    {
+                        double sum = bias?[co] ?? 0, abs = Math.Abs(sum);
+                        for (int ci = 0; ci < cinG; ci++)
+                            for (int kh = 0; kh < g.KH; kh++)
+                                for (int kw = 0; kw < g.KW; kw++)
+                                {
+                                    int ih = oh * g.StrideH - g.PadH + kh * g.DilationH, iw = ow * g.StrideW - g.PadW + kw * g.DilationW;
+                                    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                                    int c = co / coutG * cinG + ci;
+                                    double term = w[((co * cinG + ci) * g.KH + kh) * g.KW + kw] * x[((n * g.Cin + c) * g.H + ih) * g.W + iw];
+                                    sum += term;
+                                    abs += Math.Abs(term);
+                                }
+                        int index = ((n * g.Cout + co) * g.Ho + oh) * g.Wo + ow;
+                        y[index] = sum;
+                        magnitude[index] = abs;
+                    }
+        return (y, magnitude);
+    }
+}
