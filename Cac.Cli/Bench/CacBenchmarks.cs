@@ -57,14 +57,11 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress)
         return results;
     }
 
-    // beta such that a fraction rho of the windows has G + beta > 0 (gamma = 1): minus the score at that rank.
+    // beta such that a fraction rho of the windows has G + beta > 0 (gamma = 1).
     private static double BetaForRatio(Tensor x, double rho)
     {
         using var _ = Autograd.NoGrad();
-        var scores = Ops.CacScoreMap(x, 3, 1, 1).ToFloatArray();
-        Array.Sort(scores, (a, b) => b.CompareTo(a));
-        int sharp = (int)Math.Round(rho * scores.Length);
-        return -scores[Math.Clamp(sharp, 0, scores.Length - 1)];
+        return -CacThresholdCalibration.Threshold(Ops.CacScoreMap(x, 3, 1, 1).ToDoubleArray(), rho);
     }
 
     private double Time(Func<Tensor> forward)
