@@ -41,6 +41,25 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
         }
     }
 
+    /// <summary>
+    /// Per-worker scratch for scoring one sample at a time (the fused layer forward): the same channel mean and Sobel
+    /// as <see cref="InputSobel"/>. g is the score geometry (only H, W, Ho, Wo, stride, padding and dilation are used).
+    /// </summary>
+    internal sealed class SampleScorer(ConvGeometry g, int channels, int m)
+    {
+        private readonly T[] _mean = new T[g.H * g.W];
+        private readonly T[]? _padded = PaddedPlane(g, m);
+        private readonly T[]? _grid = SobelGrid(g, m);
+
+        /// <summary>score[n * Ho * Wo ..] = the score map of sample n of x (N, channels, H, W).</summary>
+        public void Score(T[] x, int n, T[] score)
+        {
+            int hw = g.H * g.W;
+            ChannelMean(x.AsSpan(n * channels * hw, channels * hw), channels, _mean);
+            SobelSample(_mean, 0, score, n, g, m, _padded, _grid);
+        }
+    }
+
     // mean = (sum over c of x[c]) * (1 / channels), summed in channel order. x: (channels, hw), mean: (hw).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ChannelMean(ReadOnlySpan<T> x, int channels, Span<T> mean)

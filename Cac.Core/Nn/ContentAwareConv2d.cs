@@ -111,15 +111,28 @@ public sealed class ContentAwareConv2d : ConvolutionModule
     /// <inheritdoc />
     public override Tensor Forward(Tensor x)
     {
-        var g = Ops.CacScoreMap(x, KernelSize, Stride, Padding, Dilation);        // (N, 1, Ho, Wo), no gradient
-        if (CalibrationTarget is { } target) CalibrateBeta(g, target);
-        var score = Ops.ScaleShift(g, Gamma, Beta);                                 // gamma * G + beta
-        var y = Ops.ContentAwareConv2d(x, Weight, Bias, score, Stride, Padding, Dilation, Groups, SamplePoint, Path);
-        var mask = Ops.CacSharpGate(score);
-        _sharpRatio = Ops.Mean(mask);
-        LastMask = mask.Detach();
+        Tensor y, mask;
         long sharp;
-        using (Autograd.NoGrad()) sharp = (long)Ops.Sum(LastMask).Item();          // exact: a sum of 0s and 1s
+        if (Path == CacPath.Sparse && CalibrationTarget is null)
+        {
+            // One backend call: score map, threshold, partition and convolution (per sample while it is in cache).
+            y = Ops.ContentAwareConv2dFused(x, Weight, Bias, Gamma, Beta, Stride, Padding, Dilation, Groups, SamplePoint, out var stats);
+            mask = stats.Mask;
+            sharp = stats.Sharp;
+            _sharpRatio = stats.SharpRatio;
+        }
+        else
+        {
+            var g = Ops.CacScoreMap(x, KernelSize, Stride, Padding, Dilation);    // (N, 1, Ho, Wo), no gradient
+            if (CalibrationTarget is { } target) CalibrateBeta(g, target);
+            var score = Ops.ScaleShift(g, Gamma, Beta);                             // gamma * G + beta
+            y = Ops.ContentAwareConv2d(x, Weight, Bias, score, Stride, Padding, Dilation, Groups, SamplePoint, Path);
+            var gate = Ops.CacSharpGate(score);
+            _sharpRatio = Ops.Mean(gate);
+            mask = gate.Detach();
+            using (Autograd.NoGrad()) sharp = (long)Ops.Sum(mask).Item();      // exact: a sum of 0s and 1s
+        }
+        LastMask = mask;
         LastSharpRatio = (double)sharp / mask.Numel;
         if (MaddsScope.IsRecording)
         {

@@ -1,0 +1,102 @@
+namespace Cac;
+
+/// <summary>What one fused forward of a content-aware layer produced besides its output (see <see cref="Ops.ContentAwareConv2dFused"/>).</summary>
+/// <param name="ScoreMap">G (N, 1, Ho, Wo), the Sobel score map, no gradient.</param>
+/// <param name="Mask">Hard sharp mask (N, 1, Ho, Wo), 1 where gamma * G + beta &gt; 0; detached.</param>
+/// <param name="Sharp">Number of sharp windows (the sum of the mask).</param>
+/// <param name="SharpRatio">Sharp / windows as a scalar tensor (shape []), differentiable in gamma and beta through the straight-through gate.</param>
+internal sealed record CacForwardStats(Tensor ScoreMap, Tensor Mask, long Sharp, Tensor SharpRatio);
+
+public static partial class Ops
+{
+    /// <summary>
+    /// The sparse forward of a content-aware layer in one backend call (<see cref="IBackend.CacLayerForward"/>): score map,
+    /// score s = gamma * G + beta, partition and convolution, fused per sample on the CPU. Equal to
+    /// <c>ContentAwareConv2dSparse(x, weight, bias, ScaleShift(CacScoreMap(x, k, ...), gamma, beta), ...)</c> with the
+    /// same gradients for x, weight, bias, gamma and beta (the score's straight-through gradient reaches gamma and beta as
+    /// ScaleShift passes it on). <paramref name="stats"/> also carries the mask, its count and the differentiable sharp
+    /// ratio mean(CacSharpGate(s)). gamma, beta: one element each. Returns y (N, Cout, Ho, Wo).
+    /// </summary>
+    internal static Tensor ContentAwareConv2dFused(Tensor x, Tensor weight, Tensor? bias, Tensor gamma, Tensor beta, int stride,
+        int padding, int dilation, int groups, CacSamplePoint point, out CacForwardStats stats)
+    {
+        const string op = "cac_conv2d_fused";
+        RequireCompatible(op, x, weight, bias, gamma, beta);
+        if (gamma.Numel != 1 || beta.Numel != 1)
+            throw new ArgumentException($"{op}: gamma and beta must have one element each, got {Shape.Format(gamma.Dims)} and {Shape.Format(beta.Dims)}");
+        // The score map's shape for the validation (an impossible geometry is reported by CacConvGeometry itself).
+        var scoreMap = Empty(x, ScoreShape(x, weight, stride, padding, dilation));
+        var g = CacConvGeometry(op, x, weight, bias, scoreMap, stride, padding, dilation, groups);
+        var be = x.Backend;
+        int positions = g.Ho * g.Wo;
+        long total = (long)g.N * positions;
+        var mask = Empty(x, g.N, 1, g.Ho, g.Wo);
+        var wPhi = Empty(x, g.Cout, g.CinPerGroup);                                       // (Cout, Cin/g)
+        be.CacSumTaps(weight.Storage, wPhi.Storage, g.Cout * g.CinPerGroup, g.KH * g.KW);
+        var y = Empty(x, g.N, g.Cout, g.Ho, g.Wo);
+        double a = gamma.Item(), b = beta.Item();
+        int sharp = be.CacLayerForward(x.Storage, weight.Storage, wPhi.Storage, bias?.Storage, a, b, scoreMap.Storage, mask.Storage,
+            y.Storage, g, point, CacGeometry.SmoothSize(g.KH, stride, dilation));
+        bool allSharp = sharp == total;
+        stats = new CacForwardStats(scoreMap, mask, sharp, SharpRatioOf(mask, scoreMap, gamma, beta, sharp));
+
+        Tensor[] inputs = bias is null ? [x, weight, gamma, beta] : [x, weight, gamma, beta, bias];
+        return Autograd.Record(op, y, inputs, gy =>
+        {
+            var gx = x.RequiresGrad ? Empty(x, x.Shape) : null;
+            var gw = weight.RequiresGrad ? Empty(weight, weight.Shape) : null;
+            if (allSharp)
+            {
+                if (gx is not null) be.Conv2dBackwardInput(gy.Storage, weight.Storage, gx.Storage, g);
+                if (gw is not null) be.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
+            }
+            else if (gx is not null || gw is not null)
+            {
+                // The partition again, from the mask (mask > 0 exactly where the score is).
+                var order = Tensor.Zeros([checked((int)total)], DType.Int32, x.Device);
+                be.CacPartition(mask.Storage, total, order.Storage);
+                be.CacSparseBackward(x.Storage, weight.Storage, wPhi.Storage, gy.Storage, order.Storage, sharp, gx?.Storage, gw?.Storage, g, point);
+            }
+            Tensor? gGamma = null, gBeta = null, gBias = null;
+            if (gamma.RequiresGrad || beta.RequiresGrad)
+            {
+                // Straight-through score gradient, then through s = gamma * G + beta.
+                var gScore = Empty(x, g.N, 1, g.Ho, g.Wo);
+                be.CacScoreGrad(gy.Storage, y.Storage, mask.Storage, gScore.Storage, g.N, g.Cout, positions);
+                if (gamma.RequiresGrad) gGamma = Sum(Mul(gScore, scoreMap)).Reshape(gamma.Shape);
+                if (beta.RequiresGrad) gBeta = Sum(gScore).Reshape(beta.Shape);
+            }
+            if (bias is { RequiresGrad: true })
+                gBias = SumTo(gy, [1, g.Cout, 1, 1]).Reshape(g.Cout);
+            return bias is null ? [gx, gw, gGamma, gBeta] : [gx, gw, gGamma, gBeta, gBias];
+        });
+    }
+
+    // mean(mask) as Mean computes it (sum * (1 / count) in the tensor's dtype), with the gradient of
+    // Mean(CacSharpGate(gamma * G + beta)): d/ds_i = mask_i / count, passed on to gamma (times G_i) and beta.
+    private static Tensor SharpRatioOf(Tensor mask, Tensor scoreMap, Tensor gamma, Tensor beta, long sharp)
+    {
+        long count = Math.Max(mask.Numel, 1);
+        double value = mask.DType == DType.Float32 ? (float)sharp * (float)(1.0 / count) : sharp * (1.0 / count);
+        var ratio = Tensor.Scalar(value, mask.DType, mask.Device);
+        return Autograd.Record("cac_sharp_ratio", ratio, [gamma, beta], g =>
+        {
+            var gScore = Mul(mask, g * (1.0 / count));                                   // (N, 1, Ho, Wo)
+            return
+            [
+                gamma.RequiresGrad ? Sum(Mul(gScore, scoreMap)).Reshape(gamma.Shape) : null,
+                beta.RequiresGrad ? Sum(gScore).Reshape(beta.Shape) : null,
+            ];
+        });
+    }
+
+    // (N, 1, Ho, Wo) of a k x k conv of x, or (N, 1, 1, 1) where that is not a valid shape (CacConvGeometry then rejects it).
+    private static int[] ScoreShape(Tensor x, Tensor weight, int stride, int padding, int dilation)
+    {
+        if (x.Rank != 4 || weight.Rank != 4 || stride < 1 || padding < 0 || dilation < 1) return [x.Rank > 0 ? x.Dims[0] : 1, 1, 1, 1];
+        int k = weight.Dims[2];
+        int ho = (x.Dims[2] + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
+        int wo = (x.Dims[3] + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
+        return [x.Dims[0], 1, Math.Max(ho, 1), Math.Max(wo, 1)];
+    }
+}
