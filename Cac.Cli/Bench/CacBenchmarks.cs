@@ -41,6 +41,8 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress)
                 denseFwds.Add(denseFwd);
                 denseBoths.Add(denseBoth);
                 results.Add(new BenchResult($"{tag}_measured_rho", measured, "ratio"));
+                results.Add(new BenchResult($"{tag}_dense_fwd_ms", denseFwd * 1e3, "ms"));
+                results.Add(new BenchResult($"{tag}_dense_fwdbwd_ms", denseBoth * 1e3, "ms"));
                 results.Add(new BenchResult($"{tag}_fwd_ms", sparseFwd * 1e3, "ms"));
                 results.Add(new BenchResult($"{tag}_fwdbwd_ms", sparseBoth * 1e3, "ms"));
                 results.Add(new BenchResult($"{tag}_fwd_speedup", denseFwd / sparseFwd, "x"));
