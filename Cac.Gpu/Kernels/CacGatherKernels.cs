@@ -45,16 +45,12 @@ internal static class CacGatherKernels
             bool hit = false;
             for (int kh = 0; kh < g.KH; kh++)
             {
-                int th = ih + g.PadH - kh * g.DilationH;
-                if (th < 0 || th % g.StrideH != 0) continue;
-                int oh = th / g.StrideH;
-                if (oh >= g.Ho) continue;
+                int oh = Im2ColKernels.WindowReading(ih, kh * g.DilationH, g.PadH, g.StrideH, g.Ho);
+                if (oh < 0) continue;
                 for (int kw = 0; kw < g.KW; kw++)
                 {
-                    int tw = iw + g.PadW - kw * g.DilationW;
-                    if (tw < 0 || tw % g.StrideW != 0) continue;
-                    int ow = tw / g.StrideW;
-                    if (ow >= g.Wo) continue;
+                    int ow = Im2ColKernels.WindowReading(iw, kw * g.DilationW, g.PadW, g.StrideW, g.Wo);
+                    if (ow < 0) continue;
                     int j = map[(s * g.Ho + oh) * g.Wo + ow];
                     if (j < 0) continue;
                     sum += cols[((c * g.KH + kh) * g.KW + kw) * count + j];
@@ -149,14 +145,9 @@ internal static class CacGatherKernels
         for (int e = index; e < n; e += stride)
         {
             int iw = e % g.W, rest = e / g.W, ih = rest % g.H, plane = rest / g.H;
-            int th = ih + g.PadH - offH, tw = iw + g.PadW - offW;
-            float v = 0f;
-            if (th >= 0 && tw >= 0 && th % g.StrideH == 0 && tw % g.StrideW == 0)
-            {
-                int oh = th / g.StrideH, ow = tw / g.StrideW;
-                if (oh < g.Ho && ow < g.Wo) v = gy[(plane * g.Ho + oh) * g.Wo + ow];
-            }
-            gx[e] = v;
+            int oh = Im2ColKernels.WindowReading(ih, offH, g.PadH, g.StrideH, g.Ho);
+            int ow = Im2ColKernels.WindowReading(iw, offW, g.PadW, g.StrideW, g.Wo);
+            gx[e] = oh >= 0 && ow >= 0 ? gy[(plane * g.Ho + oh) * g.Wo + ow] : 0f;
         }
     }
 }

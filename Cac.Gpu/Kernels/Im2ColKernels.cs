@@ -33,6 +33,17 @@ internal static class Im2ColKernels
         }
     }
 
+    // Along one axis: the output index o whose window reads input index i at offset (o * stride - pad + offset == i,
+    // 0 <= o < outSize; offset = tap * dilation, or a sample point's offset), or -1 when there is none. The inverse of the
+    // window rule, shared by the col2im-style gathers.
+    public static int WindowReading(int i, int offset, int pad, int stride, int outSize)
+    {
+        int t = i + pad - offset;
+        if (t < 0 || t % stride != 0) return -1;
+        int o = t / stride;
+        return o < outSize ? o : -1;
+    }
+
     // The adjoint of Im2Col as a gather (no atomics): gx[n0 + s, c, ih, iw] = sum of the col entries that read it.
     public static void Col2Im(Index1D index, ArrayView<float> col, ArrayView<float> gx, ConvArgs g, int n0, int count, int n, int stride)
     {
@@ -45,16 +56,12 @@ internal static class Im2ColKernels
             float sum = 0f;
             for (int kh = 0; kh < g.KH; kh++)
             {
-                int th = ih + g.PadH - kh * g.DilationH;
-                if (th < 0 || th % g.StrideH != 0) continue;
-                int oh = th / g.StrideH;
-                if (oh >= g.Ho) continue;
+                int oh = WindowReading(ih, kh * g.DilationH, g.PadH, g.StrideH, g.Ho);
+                if (oh < 0) continue;
                 for (int kw = 0; kw < g.KW; kw++)
                 {
-                    int tw = iw + g.PadW - kw * g.DilationW;
-                    if (tw < 0 || tw % g.StrideW != 0) continue;
-                    int ow = tw / g.StrideW;
-                    if (ow >= g.Wo) continue;
+                    int ow = WindowReading(iw, kw * g.DilationW, g.PadW, g.StrideW, g.Wo);
+                    if (ow < 0) continue;
                     sum += col[((c * g.KH + kh) * g.KW + kw) * cols + s * hw + oh * g.Wo + ow];
                 }
             }
