@@ -9,6 +9,7 @@ namespace Cac.Gpu;
 public sealed partial class GpuBackend
 {
     private Action<KernelConfig, GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>>? _gemm;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>? _gemmSumSplits;
     private Action<Index1D, GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _gemmGridStride;
 
     /// <inheritdoc />
@@ -22,7 +23,7 @@ public sealed partial class GpuBackend
         Int((long)m * k);
         Int((long)k * n);
         Int((long)m * n);
-        var args = new GemmArgs { M = m, N = n, K = k, TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, Alpha = alpha, Beta = beta };
+        var args = new GemmArgs { M = m, N = n, K = k, TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, Alpha = alpha, Beta = beta, Splits = 1, KPerSplit = k };
         if (_options.Gemm == GemmVariant.GridStride)
         {
             int items = Int(GridStrideGemmKernel.Items(m, n));
@@ -32,6 +33,19 @@ public sealed partial class GpuBackend
         }
         long tiles = (long)((m + GemmKernel.Tile - 1) / GemmKernel.Tile) * ((n + GemmKernel.Tile - 1) / GemmKernel.Tile);
         _gemm ??= Profiled(_accelerator.LoadStreamKernel<GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernel.Run));
-        _gemm(new KernelConfig(Groups(tiles), GemmKernel.Threads), args, a, b, c);
+        int splits = GemmKernel.SplitsFor(tiles, k, _accelerator.NumMultiprocessors);
+        if (splits == 1)
+        {
+            _gemm(new KernelConfig(Groups(tiles), GemmKernel.Threads), args, a, b, c);
+            return;
+        }
+        // Few output tiles and a long K (weight gradients): slices of K in parallel into a workspace, then their sum.
+        int sliceK = GemmKernel.SliceK(k, splits);
+        splits = (k + sliceK - 1) / sliceK;
+        int elements = m * n;
+        using var partial = Rent(DType.Float32, (long)splits * elements);
+        _gemm(new KernelConfig(Groups(tiles * splits), GemmKernel.Threads), args with { Splits = splits, KPerSplit = sliceK, Beta = 0f }, a, b, F(partial));
+        _gemmSumSplits ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>(GemmKernel.SumSplits));
+        _gemmSumSplits(Threads(elements), F(partial), c, elements, splits, beta, Threads(elements));
     }
 }

@@ -2,13 +2,16 @@
 """PyTorch reference for `cac bench`: the same workloads, printed as the same JSON list of
 {"name", "value", "unit"} on stdout (progress on stderr).
 
-  /usr/bin/python3 bench/pytorch_reference.py [--config default|channels_last] [--quick]
+  /usr/bin/python3 bench/pytorch_reference.py [--config default|channels_last] [--quick] [--device cpu|cuda]
 
 --config channels_last runs the convolutions and models in torch.channels_last memory format (the
 fastest PyTorch configuration on this CPU), and the GEMMs as 1x1 convolutions in oneDNN (torch.mm uses
 the system BLAS, which on Debian without OpenBLAS is the slow reference BLAS). glibc malloc tuning is the caller's business: set e.g.
 MALLOC_MMAP_THRESHOLD_=... MALLOC_TRIM_THRESHOLD_=... in the environment (`cac bench
 --compare-pytorch` does so for its "best" run). Uses 2 threads, float32, batch 128.
+
+--device cuda runs the same workloads on the GPU (cuBLAS, cuDNN), strict float32 (TF32 off), each timed run
+ending with torch.cuda.synchronize(); the peak memory reported is then the GPU's (torch.cuda.max_memory_allocated).
 """
 import argparse
 import json
@@ -21,19 +24,27 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 BATCH = 128
+DEVICE = torch.device("cpu")
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+def sync():
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def median_seconds(fn, warmup, repeats):
     for _ in range(warmup):
         fn()
+    sync()
     times = []
     for _ in range(max(1, repeats)):
         t = time.perf_counter()
         fn()
+        sync()
         times.append(time.perf_counter() - t)
     times.sort()
     n = len(times)
@@ -82,7 +93,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", choices=["default", "channels_last"], default="default")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = parser.parse_args()
+    global DEVICE
+    DEVICE = torch.device(args.device)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     torch.set_num_threads(2)
     torch.manual_seed(0)
     fmt = torch.channels_last if args.config == "channels_last" else torch.contiguous_format
@@ -95,8 +111,8 @@ def main():
 
     for name, (m, n, k) in (("gemm_1024", (1024, 1024, 1024)), ("gemm_256x2304x1024", (256, 1024, 2304))):
         log(f"{name} ...")
-        a, b = torch.randn(m, k), torch.randn(k, n)
-        c = torch.empty(m, n)
+        a, b = torch.randn(m, k, device=DEVICE), torch.randn(k, n, device=DEVICE)
+        c = torch.empty(m, n, device=DEVICE)
         if args.config == "channels_last":
             # torch.mm goes to the system BLAS (Debian's may be the slow reference one); the same product as a
             # 1x1 convolution runs in oneDNN: B (k, n) is the image (1, k, n, 1), A (m, k) the weight (m, k, 1, 1).
@@ -113,9 +129,9 @@ def main():
     for ch, hw in ((16, 32), (32, 16), (64, 8)):
         name = f"conv3x3_{ch}ch_{hw}x{hw}"
         log(f"{name} ...")
-        x = torch.randn(BATCH, ch, hw, hw).to(memory_format=fmt).requires_grad_()
-        w = torch.randn(ch, ch, 3, 3).to(memory_format=fmt).requires_grad_()
-        gy = torch.randn(BATCH, ch, hw, hw).to(memory_format=fmt)
+        x = torch.randn(BATCH, ch, hw, hw, device=DEVICE).to(memory_format=fmt).requires_grad_()
+        w = torch.randn(ch, ch, 3, 3, device=DEVICE).to(memory_format=fmt).requires_grad_()
+        gy = torch.randn(BATCH, ch, hw, hw, device=DEVICE).to(memory_format=fmt)
 
         def fwd():
             with torch.no_grad():
@@ -131,11 +147,11 @@ def main():
 
     def train(depth_n, model_name):
         log(f"{model_name} training ...")
-        net = CifarResNet(depth_n).to(memory_format=fmt)
+        net = CifarResNet(depth_n).to(DEVICE, memory_format=fmt)
         net.train()
         opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4, nesterov=True)
-        images = torch.randn(BATCH, 3, 32, 32).to(memory_format=fmt)
-        labels = torch.arange(BATCH) % 10
+        images = torch.randn(BATCH, 3, 32, 32, device=DEVICE).to(memory_format=fmt)
+        labels = torch.arange(BATCH, device=DEVICE) % 10
 
         def step():
             loss = F.cross_entropy(net(images), labels)
@@ -148,14 +164,16 @@ def main():
 
     train(3, "resnet20")
     add("peak_working_set_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "MiB")
+    if DEVICE.type == "cuda":
+        add("device_peak_mb", torch.cuda.max_memory_allocated() / (1024.0 * 1024.0), "MiB")
 
     log("resnet20 inference ...")
-    net = CifarResNet(3).to(memory_format=fmt).eval()
-    images = torch.randn(BATCH, 3, 32, 32).to(memory_format=fmt)
+    net = CifarResNet(3).to(DEVICE, memory_format=fmt).eval()
+    images = torch.randn(BATCH, 3, 32, 32, device=DEVICE).to(memory_format=fmt)
 
     def infer():
         with torch.no_grad():
-            net(images).numpy()
+            net(images).cpu().numpy()
 
     add("resnet20_infer_img_s", BATCH / median_seconds(infer, warmup, model_repeats * 2), "img/s")
     train(9, "resnet56")

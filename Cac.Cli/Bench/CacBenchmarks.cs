@@ -1,3 +1,4 @@
+using Cac.Gpu;
 using Cac.Nn;
 
 namespace Cac.Cli.Bench;
@@ -7,9 +8,13 @@ namespace Cac.Cli.Bench;
 /// shape, forward and forward+backward, at sharp ratios 0.25, 0.5 and 0.75, for the three ResNet-20 stage shapes
 /// at batch 128. The ratio is forced by choosing beta from the score map of the actual input (gamma = 1). Each ratio
 /// times the CAC layer interleaved with the dense conv (one run of each per round), so load changes hit both alike.
+/// Runs on <paramref name="device"/> (the CPU backend by default); on an ILGPU device every timed run ends with a
+/// synchronisation.
 /// </summary>
-internal sealed class CacBenchmarks(bool quick, Action<string> progress)
+internal sealed class CacBenchmarks(bool quick, Action<string> progress, Device? device = null)
 {
+    private readonly Device _device = device ?? Device.Cpu;
+
     private static readonly (int Channels, int Size)[] Shapes = [(16, 32), (32, 16), (64, 8)];
     private static readonly double[] Ratios = [0.25, 0.5, 0.75];
     private const int Batch = 128;
@@ -22,9 +27,10 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress)
         foreach (var (c, size) in Shapes)
         {
             var generator = new Generator(c);
-            var x = Tensor.RandN([Batch, c, size, size], generator);
-            var gy = Tensor.RandN([Batch, c, size, size], generator);
+            var x = Tensor.RandN([Batch, c, size, size], generator).To(_device);
+            var gy = Tensor.RandN([Batch, c, size, size], generator).To(_device);
             var layer = new ContentAwareConv2d(c, c, 3, padding: 1, bias: false, generator: generator);
+            layer.To(_device);
             var weight = layer.Weight.Detach();
             string shape = $"{c}ch_{size}x{size}";
 
@@ -33,7 +39,7 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress)
             var denseBoths = new List<double>();
             foreach (var rho in Ratios)
             {
-                layer.Beta.CopyFrom(Tensor.FromArray([(float)BetaForRatio(x, rho)], [1]));
+                layer.Beta.CopyFrom(Tensor.FromArray([(float)BetaForRatio(x, rho)], [1]).To(_device));
                 string tag = $"cac_{shape}_rho{rho * 100:F0}";
                 var (denseFwd, sparseFwd) = Time(() => Ops.Conv2d(x, weight, null, 1, 1), () => layer.Forward(x));
                 double measured = layer.LastSharpRatio;
@@ -74,7 +80,7 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress)
     private (double Dense, double Sparse) Time(Func<Tensor> dense, Func<Tensor> sparse)
     {
         using var _ = Autograd.NoGrad();
-        var t = Timing.MedianSeconds([() => dense(), () => sparse()], quick ? 1 : 3, quick ? 3 : 9);
+        var t = Timing.MedianSeconds([() => { dense(); Sync(); }, () => { sparse(); Sync(); }], quick ? 1 : 3, quick ? 3 : 9);
         return (t[0], t[1]);
     }
 
@@ -87,10 +93,17 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress)
             x.Grad = null;
             layer.ZeroGrad();
             forward().Backward(gy);
+            Sync();
         };
         var t = Timing.MedianSeconds([Step(dense), Step(sparse)], quick ? 1 : 2, quick ? 3 : 7);
         x.RequiresGrad = false;
         return (t[0], t[1]);
+    }
+
+    // Waits for the queued kernels of an ILGPU device (they run asynchronously); nothing on the CPU.
+    private void Sync()
+    {
+        if (_device.Backend is GpuBackend gpu) gpu.Synchronize();
     }
 
     private static double GeoMean(IReadOnlyList<double> values) => Math.Exp(values.Average(Math.Log));

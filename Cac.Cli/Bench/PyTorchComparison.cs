@@ -6,7 +6,7 @@ namespace Cac.Cli.Bench;
 /// <summary>
 /// Runs bench/pytorch_reference.py twice, PyTorch's default configuration (NCHW, default malloc) and its
 /// best one here (channels_last, glibc malloc that keeps freed memory instead of unmapping it), and prints
-/// a table of Cac against both with ratios.
+/// a table of Cac against both with ratios. On CUDA the script runs on the GPU (cuBLAS/cuDNN, TF32 off).
 /// </summary>
 public static class PyTorchComparison
 {
@@ -18,13 +18,13 @@ public static class PyTorchComparison
         ["MALLOC_TOP_PAD_"] = "536870912",
     };
 
-    /// <summary>Runs both PyTorch configurations; returns (default, best) results.</summary>
-    public static (List<BenchResult> Default, List<BenchResult> Best) Run(string python, string script, bool quick, Action<string> progress)
+    /// <summary>Runs both PyTorch configurations on <paramref name="device"/> ("cpu" or "cuda"); returns (default, best) results.</summary>
+    public static (List<BenchResult> Default, List<BenchResult> Best) Run(string python, string script, bool quick, string device, Action<string> progress)
     {
-        progress("PyTorch, default configuration ...");
-        var baseline = RunScript(python, script, ["--config", "default"], quick, new Dictionary<string, string>());
-        progress("PyTorch, channels_last + malloc tuning ...");
-        var best = RunScript(python, script, ["--config", "channels_last"], quick, BestMallocEnv);
+        progress($"PyTorch on {device}, default configuration ...");
+        var baseline = RunScript(python, script, ["--config", "default", "--device", device], quick, new Dictionary<string, string>());
+        progress($"PyTorch on {device}, channels_last + malloc tuning ...");
+        var best = RunScript(python, script, ["--config", "channels_last", "--device", device], quick, BestMallocEnv);
         return (baseline, best);
     }
 

@@ -25,9 +25,7 @@ internal static class BenchCommand
         var python = new Option<string>("--python") { Description = "Python interpreter with PyTorch", DefaultValueFactory = _ => "/usr/bin/python3" };
         var script = new Option<string?>("--pytorch-script") { Description = "Path of pytorch_reference.py (default: found from the working directory)" };
         var filter = new Option<string?>("--filter") { Description = "Run only the benchmarks whose group name contains this text (e.g. gemm, conv3x3_16ch, resnet20)" };
-        var device = DeviceSelection.CreateOption();
-        device.Description = "Where to run the benchmarks: cpu (the default), cuda, opencl, auto (CUDA, then OpenCL, then the CPU), or ilgpu-cpu (ILGPU's simulator: very slow)";
-        device.DefaultValueFactory = _ => "cpu";
+        var device = CreateDeviceOption();
         var command = new Command("bench", "Benchmarks: SGEMM, 3x3 convolutions, ResNet-20/56 training and inference (float32, batch 128), on the CPU or a GPU (--device)")
         {
             json, quick, compare, python, script, filter, device,
@@ -44,16 +42,40 @@ internal static class BenchCommand
     {
         var json = new Option<bool>("--json") { Description = "Print the results as a JSON list of {name, value, unit}" };
         var quick = new Option<bool>("--quick") { Description = "Fewer repetitions (rougher numbers, shorter run)" };
-        var command = new Command("cac", "One content-aware layer (sparse path) vs the dense standard conv: ResNet-20 stage shapes, batch 128, sharp ratios 0.25/0.5/0.75") { json, quick };
+        var device = CreateDeviceOption();
+        var command = new Command("cac", "One content-aware layer (sparse path) vs the dense standard conv: ResNet-20 stage shapes, batch 128, sharp ratios 0.25/0.5/0.75") { json, quick, device };
         command.SetAction(parse =>
         {
-            Console.Error.WriteLine("cac bench cac: sparse CAC (forced sharp ratio) vs dense 3x3 conv, batch 128");
-            var results = new CacBenchmarks(parse.GetValue(quick), line => Console.Error.WriteLine(line)).Run();
+            var opened = DeviceSelection.Open(parse.GetValue(device)!);
+            List<BenchResult> results;
+            try
+            {
+                Console.Error.WriteLine($"cac bench cac: sparse CAC (forced sharp ratio) vs dense 3x3 conv, batch 128, on {Describe(opened)}");
+                results = new CacBenchmarks(parse.GetValue(quick), line => Console.Error.WriteLine(line), opened).Run();
+            }
+            finally
+            {
+                GpuDevices.Close(opened);
+            }
             Print(results, parse.GetValue(json));
             return 0;
         });
         return command;
     }
+
+    // --device for the benchmarks: the CPU backend unless asked otherwise (auto would silently pick a GPU).
+    private static Option<string> CreateDeviceOption()
+    {
+        var device = DeviceSelection.CreateOption();
+        device.Description = "Where to run the benchmarks: cpu (the default), cuda, opencl, auto (CUDA, then OpenCL, then the CPU), or ilgpu-cpu (ILGPU's simulator: very slow)";
+        device.DefaultValueFactory = _ => "cpu";
+        return device;
+    }
+
+    private static string Describe(Device device) => device.Kind == DeviceKind.Cpu
+        ? $"the CPU backend: {Environment.ProcessorCount} cores, Vector<float> {System.Numerics.Vector<float>.Count} lanes, " +
+          $"AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}"
+        : $"device {device.Name} ({((GpuBackend)device.Backend).Accelerator.Name})";
 
     private static void Print(List<BenchResult> results, bool json)
     {
@@ -65,18 +87,16 @@ internal static class BenchCommand
     {
         static void Progress(string line) => Console.Error.WriteLine(line);
         var device = DeviceSelection.Open(deviceName);
-        if (compare && device.Kind != DeviceKind.Cpu)
+        if (compare && device.Kind is not (DeviceKind.Cpu or DeviceKind.Cuda))
         {
             GpuDevices.Close(device);
-            throw new ArgumentException($"--compare-pytorch compares against PyTorch on the CPU; it cannot be combined with --device {deviceName} ({device.Name})");
+            throw new ArgumentException($"--compare-pytorch compares against PyTorch on the CPU or on CUDA; it cannot be combined with --device {deviceName} ({device.Name})");
         }
+        string torchDevice = device.Kind == DeviceKind.Cuda ? "cuda" : "cpu";
         List<BenchResult> results;
         try
         {
-            Progress(device.Kind == DeviceKind.Cpu
-                ? $"cac bench: {Environment.ProcessorCount} cores, Vector<float> {System.Numerics.Vector<float>.Count} lanes, " +
-                  $"AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}"
-                : $"cac bench: device {device.Name} ({((GpuBackend)device.Backend).Accelerator.Name})");
+            Progress($"cac bench: {Describe(device)}");
             results = new CoreBenchmarks(quick, Progress, filter, device).Run();
         }
         finally
@@ -85,7 +105,7 @@ internal static class BenchCommand
         }
         if (compare)
         {
-            var (baseline, best) = PyTorchComparison.Run(python, script ?? PyTorchComparison.FindScript(), quick, Progress);
+            var (baseline, best) = PyTorchComparison.Run(python, script ?? PyTorchComparison.FindScript(), quick, torchDevice, Progress);
             if (json)
             {
                 var all = results.Select(r => r with { Name = $"cac.{r.Name}" })

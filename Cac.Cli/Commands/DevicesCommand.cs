@@ -17,7 +17,9 @@ internal static class DevicesCommand
             foreach (var d in GpuDevices.List())
             {
                 string option = d.Kind switch { DeviceKind.Cuda => "cuda", DeviceKind.OpenCL => "opencl", _ => "ilgpu-cpu" };
-                table.AddRow(option, Markup.Escape(d.Name), $"{d.MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB", d.Multiprocessors.ToString());
+                // ILGPU's CPU simulator reports an unbounded size (it allocates host memory).
+                string memory = d.Kind == DeviceKind.IlgpuCpu ? "system" : $"{d.MemoryBytes / (1024.0 * 1024 * 1024):F1} GiB";
+                table.AddRow(option, Markup.Escape(d.Name), memory, d.Multiprocessors.ToString());
             }
             AnsiConsole.Write(table);
             return 0;

@@ -99,9 +99,10 @@ public sealed partial class Tensor
 
     private T[] DownloadAs<T>(DType want) where T : unmanaged
     {
-        var t = DType == want ? this : To(want);
+        // A cast that a device may not support (float64 on an ILGPU device) happens on the host, after the copy.
+        var t = DType == want ? this : (Device.Kind == DeviceKind.Cpu ? this : To(Device.Cpu)).To(want);
         var result = new T[Numel];
-        Backend.Download<T>(t.Storage, result);
+        t.Backend.Download<T>(t.Storage, result);
         return result;
     }
 

@@ -2,10 +2,15 @@ using ILGPU;
 
 namespace Cac.Gpu.Kernels;
 
-/// <summary>Shape and scalars of one GEMM call: C (M, N) = Alpha * op(A) (M, K) * op(B) (K, N) + Beta * C.</summary>
+/// <summary>
+/// Shape and scalars of one GEMM call: C (M, N) = Alpha * op(A) (M, K) * op(B) (K, N) + Beta * C.
+/// With Splits > 1 the K axis is cut into slices of KPerSplit (split-K): slice s writes its partial product
+/// Alpha * op(A)[:, ks] * op(B)[ks, :] to C + s * M * N (a workspace; Beta must be 0), and
+/// <see cref="GemmKernel.SumSplits"/> adds the slices up.
+/// </summary>
 internal struct GemmArgs
 {
-    public int M, N, K, TransA, TransB;
+    public int M, N, K, TransA, TransB, Splits, KPerSplit;
     public float Alpha, Beta;
 }
 
@@ -27,10 +32,29 @@ internal struct Row4
 // tile of C; thread (tx, ty) in 16 x 8 owns the 8 x 4 micro-tile of rows ty + 8r and columns tx + 16c,
 // held in registers. Each step stages a 64 x 16 slice of op(A) and a 16 x 64 slice of op(B) in shared
 // memory (zero-padded at the edges), k-major so that the inner loop reads one A column and one B row.
-// Groups walk the tiles in a grid-stride loop. A stored (M, K), or (K, M) when TransA; B (K, N) or (N, K).
+// Groups walk the (K slice, tile) pairs in a grid-stride loop. A stored (M, K), or (K, M) when TransA; B (K, N) or (N, K).
 internal static class GemmKernel
 {
     public const int Tile = 64, TileK = 16, Threads = 128;
+
+    // Split-K: aim for this many groups per multiprocessor, with at least MinSliceK of K per slice.
+    private const int GroupsPerMultiprocessor = 4, MinSliceK = 128;
+
+    /// <summary>
+    /// How many K slices a GEMM of <paramref name="tiles"/> output tiles should use so that about
+    /// GroupsPerMultiprocessor groups per multiprocessor have work: 1 when the tiles already fill the device or K is short.
+    /// A (16, 144) weight gradient with K = 131072 (batch 128 of 32 x 32) has 3 tiles: without slices 3 groups do all the work.
+    /// </summary>
+    public static int SplitsFor(long tiles, int k, int multiprocessors)
+    {
+        long target = (long)GroupsPerMultiprocessor * Math.Max(1, multiprocessors);
+        if (tiles >= target) return 1;
+        long wanted = (target + tiles - 1) / tiles;
+        return (int)Math.Max(1, Math.Min(wanted, k / MinSliceK));
+    }
+
+    /// <summary>K per slice for <paramref name="splits"/> slices: a multiple of TileK covering K.</summary>
+    public static int SliceK(int k, int splits) => ((k + splits - 1) / splits + TileK - 1) / TileK * TileK;
 
     public static void Run(GemmArgs p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
     {
@@ -38,21 +62,24 @@ internal static class GemmKernel
         var Bs = SharedMemory.Allocate<float>(TileK * Tile); // Bs[kk * Tile + col]
         int tid = Group.IdxX, tx = tid % 16, ty = tid / 16;
         int tilesN = (p.N + Tile - 1) / Tile, tiles = (p.M + Tile - 1) / Tile * tilesN;
-        for (int tile = Grid.IdxX; tile < tiles; tile += Grid.DimX)
+        for (int work = Grid.IdxX; work < tiles * p.Splits; work += Grid.DimX)
         {
+            int slice = work / tiles, tile = work % tiles;
             int row0 = tile / tilesN * Tile, col0 = tile % tilesN * Tile;
+            int kBegin = slice * p.KPerSplit, kEnd = Math.Min(p.K, kBegin + p.KPerSplit);
+            var cSlice = c.SubView((long)slice * p.M * p.N);
             Row4 r0 = default, r1 = default, r2 = default, r3 = default, r4 = default, r5 = default, r6 = default, r7 = default;
-            for (int k0 = 0; k0 < p.K; k0 += TileK)
+            for (int k0 = kBegin; k0 < kEnd; k0 += TileK)
             {
                 for (int e = tid; e < Tile * TileK; e += Threads)
                 {
                     // Consecutive threads read consecutive addresses of the stored layout.
                     int row = p.TransA != 0 ? e % Tile : e / TileK, kk = p.TransA != 0 ? e / Tile : e % TileK;
                     int gr = row0 + row, gk = k0 + kk;
-                    As[kk * Tile + row] = gr < p.M && gk < p.K ? (p.TransA != 0 ? a[gk * p.M + gr] : a[gr * p.K + gk]) : 0f;
+                    As[kk * Tile + row] = gr < p.M && gk < kEnd ? (p.TransA != 0 ? a[gk * p.M + gr] : a[gr * p.K + gk]) : 0f;
                     int col = p.TransB != 0 ? e / TileK : e % Tile, kb = p.TransB != 0 ? e % TileK : e / Tile;
                     int gc = col0 + col, gkb = k0 + kb;
-                    Bs[kb * Tile + col] = gc < p.N && gkb < p.K ? (p.TransB != 0 ? b[gc * p.K + gkb] : b[gkb * p.N + gc]) : 0f;
+                    Bs[kb * Tile + col] = gc < p.N && gkb < kEnd ? (p.TransB != 0 ? b[gc * p.K + gkb] : b[gkb * p.N + gc]) : 0f;
                 }
                 Group.Barrier();
                 for (int kk = 0; kk < TileK; kk++)
@@ -71,14 +98,28 @@ internal static class GemmKernel
                 Group.Barrier();
             }
             int gcol = col0 + tx;
-            StoreRow(p, c, row0 + ty, gcol, r0);
-            StoreRow(p, c, row0 + ty + 8, gcol, r1);
-            StoreRow(p, c, row0 + ty + 16, gcol, r2);
-            StoreRow(p, c, row0 + ty + 24, gcol, r3);
-            StoreRow(p, c, row0 + ty + 32, gcol, r4);
-            StoreRow(p, c, row0 + ty + 40, gcol, r5);
-            StoreRow(p, c, row0 + ty + 48, gcol, r6);
-            StoreRow(p, c, row0 + ty + 56, gcol, r7);
+            StoreRow(p, cSlice, row0 + ty, gcol, r0);
+            StoreRow(p, cSlice, row0 + ty + 8, gcol, r1);
+            StoreRow(p, cSlice, row0 + ty + 16, gcol, r2);
+            StoreRow(p, cSlice, row0 + ty + 24, gcol, r3);
+            StoreRow(p, cSlice, row0 + ty + 32, gcol, r4);
+            StoreRow(p, cSlice, row0 + ty + 40, gcol, r5);
+            StoreRow(p, cSlice, row0 + ty + 48, gcol, r6);
+            StoreRow(p, cSlice, row0 + ty + 56, gcol, r7);
+        }
+    }
+
+    /// <summary>
+    /// Split-K epilogue, grid-stride over the M * N elements: C = sum over slices of partial (splits, M, N) + Beta * C
+    /// (Beta == 0 never reads C).
+    /// </summary>
+    public static void SumSplits(Index1D index, ArrayView<float> partial, ArrayView<float> c, int elements, int splits, float beta, int stride)
+    {
+        for (int i = index; i < elements; i += stride)
+        {
+            float sum = 0f;
+            for (int s = 0; s < splits; s++) sum += partial[(long)s * elements + i];
+            c[i] = beta == 0f ? sum : sum + beta * c[i];
         }
     }
 

@@ -27,6 +27,15 @@ public class BenchDeviceTests
     }
 
     [Fact]
+    public void Bench_cac_takes_a_device_and_names_a_missing_one()
+    {
+        // This machine has no OpenCL device: the option is parsed and the device looked up before any timing.
+        var (code, _, stderr) = ConsoleCollection.Capture(() => Program.Main(["bench", "cac", "--device", "opencl", "--quick"]));
+        code.Should().Be(1);
+        stderr.Should().Contain("--device opencl").And.Contain("cac devices");
+    }
+
+    [Fact]
     public void Bench_without_device_stays_on_the_cpu()
     {
         var (code, _, stderr) = ConsoleCollection.Capture(() => Program.Main(["bench", "--filter", "no-such-benchmark"]));

@@ -25,6 +25,14 @@ public class GpuMemoryTests(GpuFixture fixture)
     }
 
     [Fact]
+    public void A_float32_device_tensor_downloads_as_double()
+    {
+        // The device has no float64: the widening happens on the host after the copy.
+        float[] f = [1.5f, -2f, 3.25f];
+        Tensor.FromArray(f, [3], _gpu).ToDoubleArray().Should().Equal(1.5, -2.0, 3.25);
+    }
+
+    [Fact]
     public void The_pool_reuses_a_disposed_buffer_of_the_same_length_and_zero_fills_it()
     {
         var first = (GpuStorage<float>)_backend.Allocate(DType.Float32, 1237);

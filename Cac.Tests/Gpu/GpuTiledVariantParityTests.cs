@@ -1,4 +1,5 @@
 using Cac.Gpu;
+using Cac.Gpu.Kernels;
 using FluentAssertions;
 using Xunit;
 
@@ -27,8 +28,18 @@ public class GpuTiledVariantParityTests(WideGpuFixture fixture)
     [InlineData(true, true, 33, 17, 29)]
     [InlineData(false, false, 70, 130, 20)] // several tiles in both directions, a partial k-step
     [InlineData(true, true, 65, 3, 40)]
+    [InlineData(false, true, 16, 20, 700)] // split-K (one tile, long K: a weight gradient's shape), a partial last slice
+    [InlineData(true, false, 5, 7, 600)] // split-K, transposed A
     public void Tiled_gemm(bool transA, bool transB, int m, int n, int k) =>
         new GpuGemmConvParityTests(fixture).Gemm_with_transposes_offsets_alpha_and_beta(transA, transB, m, n, k);
+
+    [Theory]
+    [InlineData(3, 131072, 132, 176)] // conv3x3 16ch 32x32 weight gradient, batch 128, on an H200: 3 tiles fill 3 of 528 groups
+    [InlineData(600, 4096, 132, 1)] // the tiles already fill the device
+    [InlineData(1, 100, 132, 1)] // K too short to slice
+    [InlineData(1, 600, 1, 4)] // the wide simulator: one multiprocessor
+    public void Split_k_slices_only_gemms_with_few_tiles_and_a_long_k(long tiles, int k, int multiprocessors, int expected) =>
+        GemmKernel.SplitsFor(tiles, k, multiprocessors).Should().Be(expected);
 
     [Fact]
     public void Tiled_gemm_with_beta_zero_ignores_nan_in_c() =>
