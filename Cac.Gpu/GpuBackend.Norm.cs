@@ -4,36 +4,48 @@ using Cac.Gpu.Kernels;
 
 namespace Cac.Gpu;
 
-// Batch norm: training forward and backward reduce per channel (one group per channel); eval is elementwise.
+// Batch norm: the training forward and backward reduce each channel in slices (Kernels/BatchNormKernels.cs: one group
+// per channel slice, one thread per channel to combine, then elementwise); eval is elementwise.
 public sealed partial class GpuBackend
 {
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ArrayView<float>, int, int, int, float, float>? _bnTrain;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int>? _bnSliceMoments;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        int, int, int, int, float, float, int>? _bnFinishMoments;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        int, int, float, int, int>? _bnEval;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ArrayView<float>, int, int, int, int>? _bnBackward;
+        int, int, float, int, int, int>? _bnNormalize;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>? _bnSliceGradientSums;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _bnFinishGradientSums;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>? _bnInputGradient;
 
     /// <inheritdoc />
     public void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
         Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps)
     {
         if (c == 0) return;
-        Int((long)n * c * hw);
-        _bnTrain ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, int, int, int, float, float>(BatchNormKernels.TrainForward));
-        _bnTrain(GroupConfig(c), F(x), F(gamma), F(beta), F(y), F(saveMean), F(saveInvStd), F(runningMean), F(runningVar), n, c, hw, (float)momentum, (float)eps);
+        int m = Int((long)n * hw), total = Int((long)n * c * hw);
+        int slices = BatchNormKernels.SlicesFor(c, m, _accelerator.NumMultiprocessors), length = BatchNormKernels.SliceLength(m, slices);
+        using var partials = Rent(DType.Float32, 2L * c * slices);
+        _bnSliceMoments ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int, int>(BatchNormKernels.SliceMoments));
+        _bnSliceMoments(GroupConfig((long)c * slices), F(x), F(partials), c, hw, m, slices, length);
+        _bnFinishMoments ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            int, int, int, int, float, float, int>(BatchNormKernels.FinishMoments));
+        _bnFinishMoments(Threads(c), F(partials), F(saveMean), F(saveInvStd), F(runningMean), F(runningVar), c, m, slices, length, (float)momentum, (float)eps, Threads(c));
+        Normalize(x, gamma, beta, saveMean, saveInvStd, y, c, hw, eps, fromVariance: false, total);
     }
 
     /// <inheritdoc />
     public void BatchNormEvalForward(Storage x, Storage gamma, Storage beta, Storage runningMean, Storage runningVar, Storage y,
-        int n, int c, int hw, double eps)
+        int n, int c, int hw, double eps) =>
+        Normalize(x, gamma, beta, runningMean, runningVar, y, c, hw, eps, fromVariance: true, Int((long)n * c * hw));
+
+    // y = (x - mean) * invStd * gamma + beta, with invStd given or (fromVariance) computed from a variance.
+    private void Normalize(Storage x, Storage gamma, Storage beta, Storage mean, Storage scaleSource, Storage y, int c, int hw, double eps, bool fromVariance, int total)
     {
-        int total = Int((long)n * c * hw);
         if (total == 0) return;
-        _bnEval ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            int, int, float, int, int>(BatchNormKernels.EvalForward));
-        _bnEval(Threads(total), F(x), F(gamma), F(beta), F(runningMean), F(runningVar), F(y), c, hw, (float)eps, total, Threads(total));
+        _bnNormalize ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            int, int, float, int, int, int>(BatchNormKernels.Normalize));
+        _bnNormalize(Threads(total), F(x), F(gamma), F(beta), F(mean), F(scaleSource), F(y), c, hw, (float)eps, fromVariance ? 1 : 0, total, Threads(total));
     }
 
     /// <inheritdoc />
@@ -41,9 +53,18 @@ public sealed partial class GpuBackend
         Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats)
     {
         if (c == 0) return;
-        Int((long)n * c * hw);
-        _bnBackward ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, int, int, int, int>(BatchNormKernels.Backward));
-        _bnBackward(GroupConfig(c), F(x), F(gy), F(gamma), F(mean), F(invStd), F(gx), F(gGamma), F(gBeta), n, c, hw, batchStats ? 1 : 0);
+        int m = Int((long)n * hw), total = Int((long)n * c * hw);
+        int slices = BatchNormKernels.SlicesFor(c, m, _accelerator.NumMultiprocessors), length = BatchNormKernels.SliceLength(m, slices);
+        using var partials = Rent(DType.Float32, 2L * c * slices);
+        _bnSliceGradientSums ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            int, int, int, int, int>(BatchNormKernels.SliceGradientSums));
+        _bnSliceGradientSums(GroupConfig((long)c * slices), F(x), F(gy), F(mean), F(invStd), F(partials), c, hw, m, slices, length);
+        _bnFinishGradientSums ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
+            BatchNormKernels.FinishGradientSums));
+        _bnFinishGradientSums(Threads(c), F(partials), F(gGamma), F(gBeta), c, slices, Threads(c));
+        if (total == 0) return;
+        _bnInputGradient ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(BatchNormKernels.InputGradient));
+        _bnInputGradient(Threads(total), F(x), F(gy), F(gamma), F(mean), F(invStd), F(gGamma), F(gBeta), F(gx), c, hw, m, batchStats ? 1 : 0, total, Threads(total));
     }
 }

@@ -3,11 +3,26 @@ using ILGPU.Algorithms;
 
 namespace Cac.Gpu.Kernels;
 
-// Batch norm over x, y, gx, gy: (N, C, HW); gamma, beta, statistics: (C). The training kernels give
-// each channel to one thread group (grid-stride over channels) that reduces over its m = N * HW
-// elements with GroupReduce; formulas as Cac.Core/Cpu/CpuBackend.Norm.cs.
+// Batch norm over x, y, gx, gy: (N, C, HW); gamma, beta, statistics: (C); formulas as Cac.Core/Cpu/CpuBackend.Norm.cs.
+// The training reductions run in three launches so that a few channels of many elements still fill the device:
+// each channel's m = N * HW elements are cut into `slices` slices, one thread group reduces one (channel, slice)
+// into `partials` (C, slices, 2); one thread per channel combines its slices; an elementwise kernel applies the result.
 internal static class BatchNormKernels
 {
+    // Split the channels' elements until about this many groups per multiprocessor have work, keeping slices of at least MinSlice.
+    private const int GroupsPerMultiprocessor = 4, MinSlice = 1024;
+
+    /// <summary>How many slices each channel's <paramref name="m"/> elements are cut into (1 when the channels fill the device).</summary>
+    public static int SlicesFor(int c, int m, int multiprocessors)
+    {
+        long target = (long)GroupsPerMultiprocessor * Math.Max(1, multiprocessors);
+        long wanted = (target + c - 1) / Math.Max(1, c);
+        return (int)Math.Clamp(wanted, 1, Math.Max(1, m / MinSlice));
+    }
+
+    /// <summary>Elements per slice: the slices cover m.</summary>
+    public static int SliceLength(int m, int slices) => (m + slices - 1) / slices;
+
     // Element j of channel ch: sample j / hw, pixel j % hw.
     private static int At(int j, int ch, int c, int hw)
     {
@@ -15,68 +30,83 @@ internal static class BatchNormKernels
         return (s * c + ch) * hw + (j - s * hw);
     }
 
-    // Two passes (mean, then squared deviations) for the biased variance; y = (x - mean) * invStd * gamma + beta;
-    // running statistics move by momentum towards the batch mean and the unbiased variance.
-    public static void TrainForward(ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> y,
-        ArrayView<float> saveMean, ArrayView<float> saveInvStd, ArrayView<float> runningMean, ArrayView<float> runningVar,
-        int n, int c, int hw, float momentum, float eps)
+    // (Math.Clamp throws on bad bounds, which a kernel cannot compile.)
+    private static int SliceCount(int m, int slice, int length) => Math.Max(0, Math.Min(m - slice * length, length));
+
+    // partials[(ch, s)] = (mean of the slice, sum of squared deviations from it): two passes within the slice.
+    public static void SliceMoments(ArrayView<float> x, ArrayView<float> partials, int c, int hw, int m, int slices, int length)
     {
         var scratch = SharedMemory.Allocate<float>(GpuBackend.MaxGroupSize);
-        int m = n * hw;
-        for (int ch = Grid.IdxX; ch < c; ch += Grid.DimX)
+        for (int work = Grid.IdxX; work < c * slices; work += Grid.DimX)
         {
+            int ch = work / slices, begin = work % slices * length, count = SliceCount(m, work % slices, length), end = begin + count;
             float partial = 0f;
-            for (int j = Group.IdxX; j < m; j += Group.DimX) partial += x[At(j, ch, c, hw)];
-            float mean = m == 0 ? 0f : GroupReduce.Sum(scratch, partial) / m;
+            for (int j = begin + Group.IdxX; j < end; j += Group.DimX) partial += x[At(j, ch, c, hw)];
+            float sum = GroupReduce.Sum(scratch, partial);
+            float mean = count == 0 ? 0f : sum / count;
             partial = 0f;
-            for (int j = Group.IdxX; j < m; j += Group.DimX)
+            for (int j = begin + Group.IdxX; j < end; j += Group.DimX)
             {
                 float d = x[At(j, ch, c, hw)] - mean;
                 partial += d * d;
             }
-            float variance = m == 0 ? 0f : GroupReduce.Sum(scratch, partial) / m;
-            float invStd = 1f / XMath.Sqrt(variance + eps);
-            float scale = invStd * gamma[ch], shift = beta[ch];
-            for (int j = Group.IdxX; j < m; j += Group.DimX)
-            {
-                int i = At(j, ch, c, hw);
-                y[i] = (x[i] - mean) * scale + shift;
-            }
+            float squares = GroupReduce.Sum(scratch, partial);
             if (Group.IdxX == 0)
             {
-                saveMean[ch] = mean;
-                saveInvStd[ch] = invStd;
-                float unbiased = m > 1 ? variance * m / (m - 1) : variance;
-                runningMean[ch] = (1f - momentum) * runningMean[ch] + momentum * mean;
-                runningVar[ch] = (1f - momentum) * runningVar[ch] + momentum * unbiased;
+                partials[2 * work] = mean;
+                partials[2 * work + 1] = squares;
             }
         }
     }
 
-    // y = (x - runningMean) * (gamma / sqrt(runningVar + eps)) + beta, elementwise.
-    public static void EvalForward(Index1D index, ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
-        ArrayView<float> runningMean, ArrayView<float> runningVar, ArrayView<float> y, int c, int hw, float eps, int total, int stride)
+    // Per channel: combines the slices' moments (Chan et al.: M2 = sum M2_s + n_s (mean_s - mean)^2) into the biased
+    // variance; saves mean and 1 / sqrt(var + eps); running statistics move by momentum towards the mean and the unbiased variance.
+    public static void FinishMoments(Index1D index, ArrayView<float> partials, ArrayView<float> saveMean, ArrayView<float> saveInvStd,
+        ArrayView<float> runningMean, ArrayView<float> runningVar, int c, int m, int slices, int length, float momentum, float eps, int stride)
+    {
+        for (int ch = index; ch < c; ch += stride)
+        {
+            float total = 0f;
+            for (int s = 0; s < slices; s++) total += SliceCount(m, s, length) * partials[2 * (ch * slices + s)];
+            float mean = m == 0 ? 0f : total / m, squares = 0f;
+            for (int s = 0; s < slices; s++)
+            {
+                float d = partials[2 * (ch * slices + s)] - mean;
+                squares += partials[2 * (ch * slices + s) + 1] + SliceCount(m, s, length) * d * d;
+            }
+            float variance = m == 0 ? 0f : squares / m;
+            saveMean[ch] = mean;
+            saveInvStd[ch] = 1f / XMath.Sqrt(variance + eps);
+            float unbiased = m > 1 ? variance * m / (m - 1) : variance;
+            runningMean[ch] = (1f - momentum) * runningMean[ch] + momentum * mean;
+            runningVar[ch] = (1f - momentum) * runningVar[ch] + momentum * unbiased;
+        }
+    }
+
+    // y = (x - mean) * (invStd * gamma) + beta, elementwise; invStd is 1 / sqrt(var + eps) already (training: the saved
+    // batch statistics) or computed from the running variance (evaluation: fromVariance = 1).
+    public static void Normalize(Index1D index, ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
+        ArrayView<float> mean, ArrayView<float> scaleSource, ArrayView<float> y, int c, int hw, float eps, int fromVariance, int total, int stride)
     {
         for (int i = index; i < total; i += stride)
         {
             int ch = i / hw % c;
-            float scale = 1f / XMath.Sqrt(runningVar[ch] + eps) * gamma[ch];
-            y[i] = (x[i] - runningMean[ch]) * scale + beta[ch];
+            float invStd = fromVariance != 0 ? 1f / XMath.Sqrt(scaleSource[ch] + eps) : scaleSource[ch];
+            y[i] = (x[i] - mean[ch]) * (invStd * gamma[ch]) + beta[ch];
         }
     }
 
-    // xhat = (x - mean) * invStd; gGamma = sum(gy * xhat), gBeta = sum(gy).
-    // Batch statistics: gx = gamma * invStd * (gy - sum(gy) / m - xhat * sum(gy * xhat) / m); else gx = gy * gamma * invStd.
-    public static void Backward(ArrayView<float> x, ArrayView<float> gy, ArrayView<float> gamma, ArrayView<float> mean, ArrayView<float> invStd,
-        ArrayView<float> gx, ArrayView<float> gGamma, ArrayView<float> gBeta, int n, int c, int hw, int batchStats)
+    // partials[(ch, s)] = (sum of gy, sum of gy * xhat) over the slice, xhat = (x - mean) * invStd.
+    public static void SliceGradientSums(ArrayView<float> x, ArrayView<float> gy, ArrayView<float> mean, ArrayView<float> invStd,
+        ArrayView<float> partials, int c, int hw, int m, int slices, int length)
     {
         var scratch = SharedMemory.Allocate<float>(GpuBackend.MaxGroupSize);
-        int m = n * hw;
-        for (int ch = Grid.IdxX; ch < c; ch += Grid.DimX)
+        for (int work = Grid.IdxX; work < c * slices; work += Grid.DimX)
         {
+            int ch = work / slices, begin = work % slices * length, end = begin + SliceCount(m, work % slices, length);
             float mu = mean[ch], inv = invStd[ch];
             float partialGy = 0f, partialGyXhat = 0f;
-            for (int j = Group.IdxX; j < m; j += Group.DimX)
+            for (int j = begin + Group.IdxX; j < end; j += Group.DimX)
             {
                 int i = At(j, ch, c, hw);
                 partialGy += gy[i];
@@ -86,16 +116,45 @@ internal static class BatchNormKernels
             float sumGyXhat = GroupReduce.Sum(scratch, partialGyXhat);
             if (Group.IdxX == 0)
             {
-                gGamma[ch] = sumGyXhat;
-                gBeta[ch] = sumGy;
+                partials[2 * work] = sumGy;
+                partials[2 * work + 1] = sumGyXhat;
             }
-            float k = gamma[ch] * inv;
-            float meanGy = m == 0 ? 0f : sumGy / m, meanGyXhat = m == 0 ? 0f : sumGyXhat / m;
-            for (int j = Group.IdxX; j < m; j += Group.DimX)
+        }
+    }
+
+    // Per channel: gBeta = sum(gy), gGamma = sum(gy * xhat) over the slices.
+    public static void FinishGradientSums(Index1D index, ArrayView<float> partials, ArrayView<float> gGamma, ArrayView<float> gBeta,
+        int c, int slices, int stride)
+    {
+        for (int ch = index; ch < c; ch += stride)
+        {
+            float sumGy = 0f, sumGyXhat = 0f;
+            for (int s = 0; s < slices; s++)
             {
-                int i = At(j, ch, c, hw);
-                gx[i] = batchStats != 0 ? k * (gy[i] - meanGy - (x[i] - mu) * inv * meanGyXhat) : k * gy[i];
+                sumGy += partials[2 * (ch * slices + s)];
+                sumGyXhat += partials[2 * (ch * slices + s) + 1];
             }
+            gBeta[ch] = sumGy;
+            gGamma[ch] = sumGyXhat;
+        }
+    }
+
+    // Batch statistics: gx = gamma * invStd * (gy - sum(gy) / m - xhat * sum(gy * xhat) / m); else gx = gy * gamma * invStd.
+    // The sums are read from gBeta and gGamma (FinishGradientSums).
+    public static void InputGradient(Index1D index, ArrayView<float> x, ArrayView<float> gy, ArrayView<float> gamma, ArrayView<float> mean,
+        ArrayView<float> invStd, ArrayView<float> gGamma, ArrayView<float> gBeta, ArrayView<float> gx, int c, int hw, int m, int batchStats, int total, int stride)
+    {
+        for (int i = index; i < total; i += stride)
+        {
+            int ch = i / hw % c;
+            float inv = invStd[ch], k = gamma[ch] * inv;
+            if (batchStats == 0)
+            {
+                gx[i] = k * gy[i];
+                continue;
+            }
+            float meanGy = gBeta[ch] / m, meanGyXhat = gGamma[ch] / m;
+            gx[i] = k * (gy[i] - meanGy - (x[i] - mean[ch]) * inv * meanGyXhat);
         }
     }
 }

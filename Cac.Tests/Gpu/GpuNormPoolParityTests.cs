@@ -16,6 +16,7 @@ public class GpuNormPoolParityTests(GpuFixture fixture)
     [Theory]
     [InlineData(3, 2, 5)]
     [InlineData(4, 3, 70)] // more elements per channel than threads per group
+    [InlineData(2, 2, 1500)] // each channel reduced in two slices
     public void Batch_norm_training_forward_and_backward(int n, int c, int hw)
     {
         var x = Rand(1, n, c, hw);

@@ -52,8 +52,17 @@ public class GpuTiledVariantParityTests(WideGpuFixture fixture)
 
     [Theory]
     [InlineData(4, 3, 70)] // more elements per channel than threads per group
+    [InlineData(2, 1, 4099)] // one channel in four slices, the last one shorter
     public void Batch_norm_with_128_thread_groups(int n, int c, int hw) =>
         new GpuNormPoolParityTests(fixture).Batch_norm_training_forward_and_backward(n, c, hw);
+
+    [Theory]
+    [InlineData(16, 131072, 132, 33)] // ResNet-20's first stage at batch 128 on an H200: 16 groups would leave most of 132 multiprocessors idle
+    [InlineData(64, 8192, 132, 8)] // slices of at least 1024 elements
+    [InlineData(1024, 131072, 132, 1)] // the channels fill the device
+    [InlineData(3, 500, 132, 1)] // too few elements to slice
+    public void Batch_norm_slices_channels_only_when_they_leave_the_device_idle(int c, int m, int multiprocessors, int expected) =>
+        BatchNormKernels.SlicesFor(c, m, multiprocessors).Should().Be(expected);
 
     [Theory]
     [InlineData(1, 700, 1)]
