@@ -8,18 +8,28 @@ public sealed partial class CpuBackend
 {
     /// <inheritdoc />
     public void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
-        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps)
+        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps) =>
+        BatchNormTrainForward(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps, relu: false);
+
+    /// <inheritdoc />
+    public void BatchNormReluTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
+        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps) =>
+        BatchNormTrainForward(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps, relu: true);
+
+    private void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
+        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps, bool relu)
     {
         if (IsDouble(x))
             BatchNormTrainForward(Data<double>(x), Data<double>(gamma), Data<double>(beta), Data<double>(y), Data<double>(saveMean),
-                Data<double>(saveInvStd), Data<double>(runningMean), Data<double>(runningVar), n, c, hw, momentum, eps);
+                Data<double>(saveInvStd), Data<double>(runningMean), Data<double>(runningVar), n, c, hw, momentum, eps, relu);
         else
             BatchNormTrainForward(Data<float>(x), Data<float>(gamma), Data<float>(beta), Data<float>(y), Data<float>(saveMean),
-                Data<float>(saveInvStd), Data<float>(runningMean), Data<float>(runningVar), n, c, hw, momentum, eps);
+                Data<float>(saveInvStd), Data<float>(runningMean), Data<float>(runningVar), n, c, hw, momentum, eps, relu);
     }
 
+    // relu: y = max(0, batch_norm(x)) in the same pass.
     private static void BatchNormTrainForward<T>(T[] x, T[] gamma, T[] beta, T[] y, T[] saveMean, T[] saveInvStd,
-        T[] runningMean, T[] runningVar, int n, int c, int hw, double momentum, double eps) where T : unmanaged, IFloatingPointIeee754<T>
+        T[] runningMean, T[] runningVar, int n, int c, int hw, double momentum, double eps, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long m = (long)n * hw;
         CpuParallel.For(c, 1, (start, end) =>
@@ -39,7 +49,7 @@ public sealed partial class CpuBackend
 
                 var scale = T.CreateTruncating(invStd * double.CreateTruncating(gamma[ch]));
                 for (int i = 0; i < n; i++)
-                    ScaleShift(Plane(x, i, ch, c, hw), Plane(y, i, ch, c, hw), T.CreateTruncating(mean), scale, beta[ch]);
+                    ScaleShift(Plane(x, i, ch, c, hw), Plane(y, i, ch, c, hw), T.CreateTruncating(mean), scale, beta[ch], relu);
 
                 saveMean[ch] = T.CreateTruncating(mean);
                 saveInvStd[ch] = T.CreateTruncating(invStd);
@@ -69,26 +79,37 @@ public sealed partial class CpuBackend
                 double invStd = 1.0 / Math.Sqrt(double.CreateTruncating(runningVar[ch]) + eps);
                 var scale = T.CreateTruncating(invStd * double.CreateTruncating(gamma[ch]));
                 for (int i = 0; i < n; i++)
-                    ScaleShift(Plane(x, i, ch, c, hw), Plane(y, i, ch, c, hw), runningMean[ch], scale, beta[ch]);
+                    ScaleShift(Plane(x, i, ch, c, hw), Plane(y, i, ch, c, hw), runningMean[ch], scale, beta[ch], relu: false);
             }
         });
 
     /// <inheritdoc />
     public void BatchNormBackward(Storage x, Storage gy, Storage gamma, Storage mean, Storage invStd,
+        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats) =>
+        BatchNormBackward(x, null, gy, gamma, mean, invStd, gx, gGamma, gBeta, n, c, hw, batchStats);
+
+    /// <inheritdoc />
+    public void BatchNormReluBackward(Storage x, Storage y, Storage gy, Storage gamma, Storage mean, Storage invStd,
+        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw) =>
+        BatchNormBackward(x, y, gy, gamma, mean, invStd, gx, gGamma, gBeta, n, c, hw, batchStats: true);
+
+    // reluOutput: when given, gy counts only where it is positive (the backward of max(0, batch_norm(x))).
+    private void BatchNormBackward(Storage x, Storage? reluOutput, Storage gy, Storage gamma, Storage mean, Storage invStd,
         Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats)
     {
         if (IsDouble(x))
-            BatchNormBackward(Data<double>(x), Data<double>(gy), Data<double>(gamma), Data<double>(mean), Data<double>(invStd),
-                Data<double>(gx), Data<double>(gGamma), Data<double>(gBeta), n, c, hw, batchStats);
+            BatchNormBackward(Data<double>(x), reluOutput is null ? null : Data<double>(reluOutput), Data<double>(gy), Data<double>(gamma),
+                Data<double>(mean), Data<double>(invStd), Data<double>(gx), Data<double>(gGamma), Data<double>(gBeta), n, c, hw, batchStats);
         else
-            BatchNormBackward(Data<float>(x), Data<float>(gy), Data<float>(gamma), Data<float>(mean), Data<float>(invStd),
-                Data<float>(gx), Data<float>(gGamma), Data<float>(gBeta), n, c, hw, batchStats);
+            BatchNormBackward(Data<float>(x), reluOutput is null ? null : Data<float>(reluOutput), Data<float>(gy), Data<float>(gamma),
+                Data<float>(mean), Data<float>(invStd), Data<float>(gx), Data<float>(gGamma), Data<float>(gBeta), n, c, hw, batchStats);
     }
 
     // xhat = (x - mean) * invStd. gGamma = sum(gy * xhat), gBeta = sum(gy) over (N, HW).
     // Batch statistics: gx = gamma * invStd / m * (m * gy - sum(gy) - xhat * sum(gy * xhat)), m = N * HW.
     // Constant statistics: gx = gy * gamma * invStd.
-    private static void BatchNormBackward<T>(T[] x, T[] gy, T[] gamma, T[] mean, T[] invStd,
+    // With reluOutput, gy is read as 0 where reluOutput <= 0.
+    private static void BatchNormBackward<T>(T[] x, T[]? reluOutput, T[] gy, T[] gamma, T[] mean, T[] invStd,
         T[] gx, T[] gGamma, T[] gBeta, int n, int c, int hw, bool batchStats) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long m = (long)n * hw;
@@ -101,7 +122,7 @@ public sealed partial class CpuBackend
                 var tMu = T.CreateTruncating(mu);
                 for (int i = 0; i < n; i++)
                 {
-                    var (g, gxc) = SumAndDot(Plane(gy, i, ch, c, hw), Plane(x, i, ch, c, hw), tMu);
+                    var (g, gxc) = SumAndDot(Plane(gy, i, ch, c, hw), Mask(reluOutput, i, ch, c, hw), Plane(x, i, ch, c, hw), tMu);
                     sumGy += g;
                     sumGyXc += gxc;
                 }
@@ -114,17 +135,18 @@ public sealed partial class CpuBackend
                 {
                     var xs = Plane(x, i, ch, c, hw);
                     var gs = Plane(gy, i, ch, c, hw);
+                    var mask = Mask(reluOutput, i, ch, c, hw);
                     var outs = Plane(gx, i, ch, c, hw);
                     if (batchStats)
                     {
                         // gx = k (gy - meanGy - (x - mu) inv meanGyXhat) = k gy + bx (x - mu) - k meanGy.
                         double meanGy = sumGy / m, meanGyXhat = sumGyXhat / m;
                         double bx = -k * inv * meanGyXhat;
-                        ScaleAdd(gs, xs, tMu, outs, T.CreateTruncating(k), T.CreateTruncating(bx), T.CreateTruncating(-k * meanGy));
+                        ScaleAdd(gs, mask, xs, tMu, outs, T.CreateTruncating(k), T.CreateTruncating(bx), T.CreateTruncating(-k * meanGy));
                     }
                     else
                     {
-                        ScaleAdd(gs, xs, tMu, outs, T.CreateTruncating(k), T.Zero, T.Zero);
+                        ScaleAdd(gs, mask, xs, tMu, outs, T.CreateTruncating(k), T.Zero, T.Zero);
                     }
                 }
             }
@@ -134,13 +156,30 @@ public sealed partial class CpuBackend
     // The HW plane of sample i, channel ch in a (N, C, HW) buffer.
     private static Span<T> Plane<T>(T[] data, int i, int ch, int c, int hw) => data.AsSpan((int)(((long)i * c + ch) * hw), hw);
 
-    // dst = (src - sub) * mul + add, SIMD over the row.
-    private static void ScaleShift<T>(ReadOnlySpan<T> src, Span<T> dst, T sub, T mul, T add) where T : unmanaged, IFloatingPointIeee754<T>
+    // The plane of a ReLU output that masks gy, or an empty span (no mask).
+    private static ReadOnlySpan<T> Mask<T>(T[]? reluOutput, int i, int ch, int c, int hw) =>
+        reluOutput is null ? ReadOnlySpan<T>.Empty : Plane(reluOutput, i, ch, c, hw);
+
+    // g where the mask is positive (or everywhere when the mask is empty), else 0.
+    private static Vector<T> Masked<T>(Vector<T> g, ReadOnlySpan<T> mask, int i) where T : unmanaged, IFloatingPointIeee754<T> =>
+        mask.IsEmpty ? g : Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(mask[i..]), Vector<T>.Zero), g, Vector<T>.Zero);
+
+    private static T Masked<T>(T g, ReadOnlySpan<T> mask, int i) where T : unmanaged, IFloatingPointIeee754<T> =>
+        mask.IsEmpty || mask[i] > T.Zero ? g : T.Zero;
+
+    // dst = (src - sub) * mul + add, then max(0, .) when relu; SIMD over the row.
+    private static void ScaleShift<T>(ReadOnlySpan<T> src, Span<T> dst, T sub, T mul, T add, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0, w = Vector<T>.Count;
         var vs = new Vector<T>(sub);
         var vm = new Vector<T>(mul);
         var va = new Vector<T>(add);
+        if (relu)
+        {
+            for (; i + w <= src.Length; i += w) Vector.Max((new Vector<T>(src[i..]) - vs) * vm + va, Vector<T>.Zero).CopyTo(dst[i..]);
+            for (; i < src.Length; i++) dst[i] = T.Max((src[i] - sub) * mul + add, T.Zero);
+            return;
+        }
         for (; i + w <= src.Length; i += w) ((new Vector<T>(src[i..]) - vs) * vm + va).CopyTo(dst[i..]);
         for (; i < src.Length; i++) dst[i] = (src[i] - sub) * mul + add;
     }
@@ -176,36 +215,37 @@ public sealed partial class CpuBackend
         return sum;
     }
 
-    // (sum(g), sum(g * (x - mean))) over a plane.
-    private static (double Sum, double Dot) SumAndDot<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, T mean) where T : unmanaged, IFloatingPointIeee754<T>
+    // (sum(g), sum(g * (x - mean))) over a plane, g masked (see Masked).
+    private static (double Sum, double Dot) SumAndDot<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> mask, ReadOnlySpan<T> x, T mean) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0, w = Vector<T>.Count;
         Vector<T> accG = Vector<T>.Zero, accD = Vector<T>.Zero;
         var vm = new Vector<T>(mean);
         for (; i + w <= g.Length; i += w)
         {
-            var vg = new Vector<T>(g[i..]);
+            var vg = Masked(new Vector<T>(g[i..]), mask, i);
             accG += vg;
             accD += vg * (new Vector<T>(x[i..]) - vm);
         }
         double sum = double.CreateTruncating(Vector.Sum(accG)), dot = double.CreateTruncating(Vector.Sum(accD));
         for (; i < g.Length; i++)
         {
-            sum += double.CreateTruncating(g[i]);
-            dot += double.CreateTruncating(g[i] * (x[i] - mean));
+            var gi = Masked(g[i], mask, i);
+            sum += double.CreateTruncating(gi);
+            dot += double.CreateTruncating(gi * (x[i] - mean));
         }
         return (sum, dot);
     }
 
-    // dst = a * g + b * (x - mean) + c, SIMD over the row.
-    private static void ScaleAdd<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> x, T mean, Span<T> dst, T a, T b, T c) where T : unmanaged, IFloatingPointIeee754<T>
+    // dst = a * g + b * (x - mean) + c, g masked (see Masked), SIMD over the row.
+    private static void ScaleAdd<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> mask, ReadOnlySpan<T> x, T mean, Span<T> dst, T a, T b, T c) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0, w = Vector<T>.Count;
         var vm = new Vector<T>(mean);
         var va = new Vector<T>(a);
         var vb = new Vector<T>(b);
         var vc = new Vector<T>(c);
-        for (; i + w <= g.Length; i += w) (va * new Vector<T>(g[i..]) + vb * (new Vector<T>(x[i..]) - vm) + vc).CopyTo(dst[i..]);
-        for (; i < g.Length; i++) dst[i] = a * g[i] + b * (x[i] - mean) + c;
+        for (; i + w <= g.Length; i += w) (va * Masked(new Vector<T>(g[i..]), mask, i) + vb * (new Vector<T>(x[i..]) - vm) + vc).CopyTo(dst[i..]);
+        for (; i < g.Length; i++) dst[i] = a * Masked(g[i], mask, i) + b * (x[i] - mean) + c;
     }
 }

@@ -5,12 +5,13 @@ public static partial class Ops
     /// <summary>
     /// Batch normalisation over (N, H, W) per channel. x: (N, C, H, W); weight, bias, runningMean, runningVar: (C).
     /// Training: batch statistics, running statistics updated in place with <paramref name="momentum"/>
-    /// (unbiased variance), as PyTorch. Evaluation: running statistics.
+    /// (unbiased variance), as PyTorch. Evaluation: running statistics. With <paramref name="relu"/> the result is
+    /// max(0, batch_norm(x)), in training one fused pass forward and backward (BN followed by ReLU in every CNN block).
     /// </summary>
     public static Tensor BatchNorm2d(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
-        bool training, double momentum = 0.1, double eps = 1e-5)
+        bool training, double momentum = 0.1, double eps = 1e-5, bool relu = false)
     {
-        const string op = "batch_norm";
+        string op = relu ? "batch_norm_relu" : "batch_norm";
         RequireRank(x, 4, op, "(N, C, H, W)");
         RequireFloat(x, op);
         RequireCompatible(op, x, weight, bias, runningMean, runningVar);
@@ -24,14 +25,19 @@ public static partial class Ops
         if (training && (long)n * hw <= 1)
             throw new ArgumentException($"{op}: training needs more than one value per channel, got input of shape {Shape.Format(x.Dims)}");
 
+        if (relu && !training) return Relu(BatchNorm2d(x, weight, bias, runningMean, runningVar, training, momentum, eps));
         var y = Empty(x, x.Shape);
         Tensor mean, invStd;
         if (training)
         {
             mean = Empty(x, c);
             invStd = Empty(x, c);
-            x.Backend.BatchNormTrainForward(x.Storage, weight.Storage, bias.Storage, y.Storage, mean.Storage, invStd.Storage,
-                runningMean.Storage, runningVar.Storage, n, c, hw, momentum, eps);
+            if (relu)
+                x.Backend.BatchNormReluTrainForward(x.Storage, weight.Storage, bias.Storage, y.Storage, mean.Storage, invStd.Storage,
+                    runningMean.Storage, runningVar.Storage, n, c, hw, momentum, eps);
+            else
+                x.Backend.BatchNormTrainForward(x.Storage, weight.Storage, bias.Storage, y.Storage, mean.Storage, invStd.Storage,
+                    runningMean.Storage, runningVar.Storage, n, c, hw, momentum, eps);
         }
         else
         {
@@ -44,13 +50,17 @@ public static partial class Ops
             invStd = Div(Tensor.Ones([c], x.DType, x.Device), Sqrt(Affine(runningVar.Detach(), 1, eps)));
         }
 
-        return Autograd.Record("batch_norm", y, [x, weight, bias], g =>
+        return Autograd.Record(op, y, [x, weight, bias], g =>
         {
             var gx = Empty(x, x.Shape);
             var gWeight = Empty(x, c);
             var gBias = Empty(x, c);
-            x.Backend.BatchNormBackward(x.Storage, g.Storage, weight.Storage, mean.Storage, invStd.Storage,
-                gx.Storage, gWeight.Storage, gBias.Storage, n, c, hw, batchStats: training);
+            if (relu)
+                x.Backend.BatchNormReluBackward(x.Storage, y.Storage, g.Storage, weight.Storage, mean.Storage, invStd.Storage,
+                    gx.Storage, gWeight.Storage, gBias.Storage, n, c, hw);
+            else
+                x.Backend.BatchNormBackward(x.Storage, g.Storage, weight.Storage, mean.Storage, invStd.Storage,
+                    gx.Storage, gWeight.Storage, gBias.Storage, n, c, hw, batchStats: training);
             return [gx, gWeight, gBias];
         });
     }

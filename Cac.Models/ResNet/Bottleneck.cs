@@ -39,8 +39,8 @@ public sealed class Bottleneck : Module
     /// <summary>x: (N, inChannels, H, W) -> (N, 4 * planes, H/stride, W/stride).</summary>
     public override Tensor Forward(Tensor x)
     {
-        var h = Ops.Relu(_bn1.Forward(_conv1.Forward(x)));
-        h = Ops.Relu(_bn2.Forward(_conv2.Forward(h)));
+        var h = _bn1.ForwardRelu(_conv1.Forward(x));
+        h = _bn2.ForwardRelu(_conv2.Forward(h));
         h = _bn3.Forward(_conv3.Forward(h));
         var skip = _downsample is null ? x : _downsample.Forward(x);
         return Ops.Relu(h + skip);

@@ -52,7 +52,7 @@ public sealed class CifarResNet : Module
     {
         var h = ConvBnFusion.CanFuse(_conv1, _bn1)
             ? ConvBnFusion.Forward(_conv1, _bn1, x, null, relu: true)
-            : Ops.Relu(_bn1.Forward(_conv1.Forward(x)));
+            : _bn1.ForwardRelu(_conv1.Forward(x));
         h = _layer3.Forward(_layer2.Forward(_layer1.Forward(h)));
         h = Ops.AdaptiveAvgPool2d(h, 1, 1);
         return _fc.Forward(Ops.Flatten(h));

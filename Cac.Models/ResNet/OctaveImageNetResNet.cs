@@ -80,7 +80,7 @@ public sealed class OctaveImageNetResNet : Module
     /// <summary>x: (N, inChannels, H, W) with H, W divisible by 32 -> logits (N, numClasses).</summary>
     public override Tensor Forward(Tensor x)
     {
-        var h = _maxpool.Forward(Ops.Relu(_bn1.Forward(_conv1.Forward(x))));
+        var h = _maxpool.Forward(_bn1.ForwardRelu(_conv1.Forward(x)));
         var y = _layer4.Forward(_layer3.Forward(_layer2.Forward(_layer1.Forward(new OctaveTensor(h)))));
         var pooled = Ops.AdaptiveAvgPool2d(y.High, 1, 1);    // y.Low is null: layer4 has alpha_out = 0
         return _fc.Forward(Ops.Flatten(pooled));

@@ -36,7 +36,7 @@ public abstract class ResidualBasicBlock : Module
     public override Tensor Forward(Tensor x)
     {
         if (CanFuse()) return FusedForward(x);
-        var h = Ops.Relu(_bn1.Forward(_conv1.Forward(x)));
+        var h = _bn1.ForwardRelu(_conv1.Forward(x));
         h = _bn2.Forward(_conv2.Forward(h));
         var skip = _shortcut is null ? x : _shortcut.Forward(x);
         return Ops.Relu(h + skip);

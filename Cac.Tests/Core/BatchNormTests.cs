@@ -37,6 +37,46 @@ public class BatchNormTests
             .Passed.Should().BeTrue();
     }
 
+    [Theory]
+    [Trait("Category", "GradCheck")]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Fused_relu_gradients_wrt_input_weight_and_bias(bool training)
+    {
+        var x = RandD(9, N, C, H, W);
+        var weight = RandD(10, C);
+        var bias = RandD(11, C);
+        var runningMean = Vec(0.3, -0.7);
+        var runningVar = Vec(0.5, 2.0);
+        GradCheck.Check(() => Ops.BatchNorm2d(x, weight, bias, runningMean, runningVar, training, relu: true), [x, weight, bias])
+            .Passed.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Fused_relu_equals_relu_after_batch_norm_forward_and_backward()
+    {
+        // The fused CPU kernels against the composition, float32 as in training; gy is nonzero where the ReLU cuts.
+        var x = RandF(12, 4, 3, 5, 5);
+        var weight = RandF(13, 3);
+        var bias = RandF(14, 3);
+        var gy = RandF(15, 4, 3, 5, 5);
+        Tensor[] Run(bool fused)
+        {
+            var (xi, wi, bi) = (x.Detach(), weight.Detach(), bias.Detach());
+            foreach (var t in new[] { xi, wi, bi }) t.RequiresGrad = true;
+            var (rm, rv) = (Tensor.Zeros([3]), Tensor.Ones([3]));
+            var y = fused
+                ? Ops.BatchNorm2d(xi, wi, bi, rm, rv, training: true, relu: true)
+                : Ops.Relu(Ops.BatchNorm2d(xi, wi, bi, rm, rv, training: true));
+            y.Backward(gy);
+            return [y, xi.Grad!, wi.Grad!, bi.Grad!, rm, rv];
+        }
+        var (fusedResults, composed) = (Run(true), Run(false));
+        fusedResults[0].ToFloatArray().Should().Contain(0f, "the ReLU must cut somewhere for the test to mean anything");
+        for (int i = 0; i < composed.Length; i++)
+            MaxAbsDiff(fusedResults[i].ToFloatArray(), composed[i].ToFloatArray()).Should().BeLessThan(1e-5, $"output {i}");
+    }
+
     [Fact]
     public void Running_statistics_follow_the_momentum_formula_with_unbiased_variance()
     {

@@ -63,6 +63,18 @@ public class GpuOpsParityTests(GpuFixture fixture)
     }
 
     [Fact]
+    public void Batch_norm_with_fused_relu_in_training_mode()
+    {
+        var (runningMean, runningVar) = (Tensor.Zeros([3]), Tensor.Ones([3]));
+        var (rmGpu, rvGpu) = (runningMean.To(_gpu), runningVar.To(_gpu));
+        Check("batch norm + relu",
+            t => Ops.BatchNorm2d(t[0], t[1], t[2], t[0].Device == _gpu ? rmGpu : runningMean, t[0].Device == _gpu ? rvGpu : runningVar,
+                training: true, relu: true),
+            Rand(16, 2, 3, 4, 4), Rand(17, 3), Rand(18, 3));
+        rmGpu.ShouldMatch(runningMean, "running mean");
+    }
+
+    [Fact]
     public void Pooling_upsampling_padding_and_shape_ops() =>
         Check("pool and resize", t =>
         {
