@@ -82,12 +82,6 @@ public sealed partial class GpuBackend : IBackend, IDisposable
         _pool.ReclaimUnreachable();
     }
 
-    /// <summary><see cref="CollectGarbage()"/> when <paramref name="device"/> is an ILGPU device; nothing on the CPU.</summary>
-    public static void CollectGarbage(Device device)
-    {
-        if (device.Backend is GpuBackend backend) backend.CollectGarbage();
-    }
-
     /// <summary>Frees the device buffers waiting in the pool (buffers of live storages are untouched).</summary>
     public void TrimPool()
     {

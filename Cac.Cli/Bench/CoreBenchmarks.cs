@@ -120,7 +120,7 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         double seconds = Timing.MedianSeconds(() =>
         {
             Step(net, optimizer, images, labels);
-            GpuBackend.CollectGarbage(_device);
+            _device.Backend.CollectGarbage();
         }, Warmup, ModelRepeats);
         return new BenchResult($"{model}_train_img_s", Batch / seconds, "img/s");
     }

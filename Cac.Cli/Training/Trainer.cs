@@ -39,7 +39,7 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
             if (!double.IsFinite(batchLoss))
                 throw new InvalidOperationException($"training diverged: the loss of batch {batchIndex + 1} of epoch {epoch + 1} is {batchLoss} (try a lower --lr)");
             // The step's graph is unreachable now: on a GPU its buffers go back to the pool for the next step.
-            GpuBackend.CollectGarbage(batch.Images.Device);
+            batch.Images.Device.Backend.CollectGarbage();
             lossSum += batchLoss * n;
             correct += batchCorrect;
             seen += n;
@@ -73,7 +73,7 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
         {
             correct += CountCorrect(Model.Forward(batch.Images), batch.Labels);
             seen += batch.Labels.Size(0);
-            GpuBackend.CollectGarbage(batch.Images.Device);
+            batch.Images.Device.Backend.CollectGarbage();
         }
         return (double)correct / Math.Max(seen, 1);
     }

@@ -23,6 +23,12 @@ public partial interface IBackend
     /// </summary>
     Storage AllocateUninitialized(DType dtype, long length) => Allocate(dtype, length);
 
+    /// <summary>
+    /// Returns the buffers of storages that are no longer reachable to the backend's pool (a full garbage collection).
+    /// Training loops call it after every step: the next step then reuses exactly those buffers.
+    /// </summary>
+    void CollectGarbage();
+
     /// <summary>A new buffer holding a copy of host data.</summary>
     Storage Upload<T>(ReadOnlySpan<T> data) where T : unmanaged;
 

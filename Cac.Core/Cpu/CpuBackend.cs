@@ -15,34 +15,53 @@ public sealed partial class CpuBackend(Device device) : IBackend
 
     private static bool IsDouble(Storage s) => s.DType == DType.Float64;
 
+    // One pool per thread: CollectGarbage reclaims only the calling thread's storages (see CpuBufferPool).
+    private readonly ThreadLocal<CpuBufferPool> _pools = new(() => new CpuBufferPool());
+
+    private CpuBufferPool Pool => _pools.Value!;
+
+    /// <summary>Bytes of arrays waiting in the calling thread's buffer pool for reuse.</summary>
+    public long PooledBytes => Pool.FreeBytes;
+
     /// <inheritdoc />
     public Storage Allocate(DType dtype, long length) => dtype switch
     {
-        DType.Float32 => new CpuStorage<float>(this, dtype, new float[length]),
-        DType.Float64 => new CpuStorage<double>(this, dtype, new double[length]),
-        DType.Int32 => new CpuStorage<int>(this, dtype, new int[length]),
+        DType.Float32 => new CpuStorage<float>(this, Pool, dtype, length, clear: true),
+        DType.Float64 => new CpuStorage<double>(this, Pool, dtype, length, clear: true),
+        DType.Int32 => new CpuStorage<int>(this, Pool, dtype, length, clear: true),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
 
     /// <inheritdoc />
     public Storage AllocateUninitialized(DType dtype, long length) => dtype switch
     {
-        DType.Float32 => new CpuStorage<float>(this, dtype, Uninitialized(length, float.NaN)),
-        DType.Float64 => new CpuStorage<double>(this, dtype, Uninitialized(length, double.NaN)),
-        DType.Int32 => new CpuStorage<int>(this, dtype, Uninitialized(length, int.MinValue)),
+        DType.Float32 => Poisoned(new CpuStorage<float>(this, Pool, dtype, length, clear: false), float.NaN),
+        DType.Float64 => Poisoned(new CpuStorage<double>(this, Pool, dtype, length, clear: false), double.NaN),
+        DType.Int32 => Poisoned(new CpuStorage<int>(this, Pool, dtype, length, clear: false), int.MinValue),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
 
-    // Skips the zero fill; debug builds poison the array instead, so a kernel that reads (or adds to) its output fails tests.
-    private static T[] Uninitialized<T>(long length, T poison)
+    // Stale or fresh contents; debug builds poison them instead, so a kernel that reads (or adds to) its output fails tests.
+    private static CpuStorage<T> Poisoned<T>(CpuStorage<T> storage, T poison) where T : unmanaged
     {
-        var data = GC.AllocateUninitializedArray<T>(checked((int)length));
 #if DEBUG
-        Array.Fill(data, poison);
+        Array.Fill(storage.Data, poison);
 #else
         _ = poison;
 #endif
-        return data;
+        return storage;
+    }
+
+    /// <summary>
+    /// A full, blocking garbage collection, after which the arrays of the storages that the calling thread allocated and
+    /// that are unreachable now (the last training step's graph and temporaries) return to its buffer pool for the
+    /// next step. Called between steps it keeps the step free of large allocations and the memory footprint flat.
+    /// Do not call it while another thread computes with tensors that this thread created.
+    /// </summary>
+    public void CollectGarbage()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+        Pool.ReclaimUnreachable();
     }
 
     /// <inheritdoc />

@@ -1,0 +1,100 @@
+using System.Runtime.CompilerServices;
+
+namespace Cac;
+
+/// <summary>
+/// Reuses the arrays of CPU storages so that a training step allocates (almost) nothing on the managed heap: a step
+/// of ResNet-20 at batch 128 otherwise allocates about 680 MiB of large arrays, each freshly page-faulted and zeroed,
+/// and pays a full garbage collection per step. An array of at least <see cref="MinPooledLength"/> elements is lent
+/// to one storage; it comes back when the storage is disposed, or, at <see cref="ReclaimUnreachable"/> (a full
+/// collection between training steps, <see cref="CpuBackend.CollectGarbage"/>), when the storage has become unreachable.
+/// Reclaiming only there is what makes reuse safe: a kernel that is still reading an array never runs during the
+/// reclaim on its own thread, and <see cref="CpuBackend"/> keeps one pool per thread. Pooling starts with the first
+/// reclaim (before it, and in programs that never call it, arrays are plain allocations); at most
+/// <see cref="MaxLentBytes"/> are lent between two reclaims (lent arrays stay alive until the next one), the rest are
+/// plain allocations. Arrays match by exact length; those that waited unused from one reclaim to the next are dropped,
+/// so the pool holds about one step's worth of buffers. Thread-safe (a storage may be disposed on any thread).
+/// </summary>
+internal sealed class CpuBufferPool
+{
+    /// <summary>Arrays shorter than this are left to the garbage collector (cheap small-object allocations).</summary>
+    public const int MinPooledLength = 4096;
+
+    /// <summary>Most bytes lent between two reclaims: bounds what a loop that stops calling the reclaim keeps alive.</summary>
+    public const long MaxLentBytes = 2L << 30;
+
+    private readonly object _lock = new();
+    private readonly Dictionary<(Type, int), Stack<Array>> _free = [];
+    // Lent arrays and their storages (weakly: a storage that nobody references gives its array back).
+    private readonly Dictionary<Array, WeakReference<Storage>> _lent = new(ReferenceEqualityComparer.Instance);
+    private long _lentBytes;
+    private bool _enabled;
+
+    /// <summary>Bytes in arrays waiting to be reused.</summary>
+    public long FreeBytes { get; private set; }
+
+    /// <summary>An array of exactly <paramref name="length"/> elements for <paramref name="owner"/>: reused (stale contents) or new.</summary>
+    /// <param name="length">Elements.</param>
+    /// <param name="owner">The storage the array is lent to; its array comes back when it is disposed or unreachable.</param>
+    /// <param name="clear">Zero-fill a reused array (a new array is zero already).</param>
+    public T[] Rent<T>(int length, Storage owner, bool clear) where T : unmanaged
+    {
+        long bytes = (long)length * Unsafe.SizeOf<T>();
+        T[]? array = null;
+        lock (_lock)
+        {
+            if (length < MinPooledLength || !_enabled || _lentBytes + bytes > MaxLentBytes) return clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
+            if (_free.TryGetValue((typeof(T), length), out var stack) && stack.Count > 0)
+            {
+                array = (T[])stack.Pop();
+                FreeBytes -= bytes;
+            }
+            array ??= GC.AllocateUninitializedArray<T>(length);
+            _lent[array] = new WeakReference<Storage>(owner);
+            _lentBytes += bytes;
+        }
+        if (clear) Array.Clear(array);
+        return array;
+    }
+
+    /// <summary>Takes back the array of a disposed storage.</summary>
+    public void Return(Array array)
+    {
+        lock (_lock)
+        {
+            if (!_lent.Remove(array)) return;
+            _lentBytes -= Buffer.ByteLength(array);
+            AddFree(array);
+        }
+    }
+
+    /// <summary>
+    /// Drops the arrays that waited unused since the last call, then takes back the arrays of storages that a garbage
+    /// collection has found unreachable. Call it after a full, blocking collection, on the thread that allocates, while
+    /// none of its kernels runs.
+    /// </summary>
+    public void ReclaimUnreachable()
+    {
+        lock (_lock)
+        {
+            _enabled = true;
+            _free.Clear();
+            FreeBytes = 0;
+            var dead = _lent.Where(e => !e.Value.TryGetTarget(out _)).Select(e => e.Key).ToList();
+            foreach (var array in dead)
+            {
+                _lent.Remove(array);
+                _lentBytes -= Buffer.ByteLength(array);
+                AddFree(array);
+            }
+        }
+    }
+
+    private void AddFree(Array array)
+    {
+        var key = (array.GetType().GetElementType()!, array.Length);
+        if (!_free.TryGetValue(key, out var stack)) _free[key] = stack = new Stack<Array>();
+        stack.Push(array);
+        FreeBytes += Buffer.ByteLength(array);
+    }
+}
