@@ -10,9 +10,10 @@ namespace Cac;
 /// collection between training steps, <see cref="CpuBackend.CollectGarbage"/>), when the storage has become unreachable.
 /// Reclaiming only there is what makes reuse safe: a kernel that is still reading an array never runs during the
 /// reclaim on its own thread, and <see cref="CpuBackend"/> keeps one pool per thread. Pooling starts with the first
-/// reclaim (before it, and in programs that never call it, arrays are plain allocations); at most
-/// <see cref="MaxLentBytes"/> are lent between two reclaims (lent arrays stay alive until the next one), the rest are
-/// plain allocations. Arrays match by exact length; those that waited unused from one reclaim to the next are dropped,
+/// reclaim (before it, and in programs that never call it, arrays are plain allocations). Lent arrays stay alive until
+/// the next reclaim, so the bytes lent between two reclaims are bounded: by 1.5 times what the previous interval asked
+/// for (at least <see cref="MinBudgetBytes"/>), the rest are plain allocations. A training loop's steps reach their
+/// size after a few steps; a loop that stops reclaiming keeps at most that much alive. Arrays match by exact length; those that waited unused from one reclaim to the next are dropped,
 /// so the pool holds about one step's worth of buffers. Thread-safe (a storage may be disposed on any thread).
 /// </summary>
 internal sealed class CpuBufferPool
@@ -20,15 +21,19 @@ internal sealed class CpuBufferPool
     /// <summary>Arrays shorter than this are left to the garbage collector (cheap small-object allocations).</summary>
     public const int MinPooledLength = 4096;
 
-    /// <summary>Most bytes lent between two reclaims: bounds what a loop that stops calling the reclaim keeps alive.</summary>
-    public const long MaxLentBytes = 2L << 30;
+    /// <summary>The least budget of bytes lent between two reclaims.</summary>
+    public const long MinBudgetBytes = 256L << 20;
 
     private readonly object _lock = new();
     private readonly Dictionary<(Type, int), Stack<Array>> _free = [];
     // Lent arrays and their storages (weakly: a storage that nobody references gives its array back).
     private readonly Dictionary<Array, WeakReference<Storage>> _lent = new(ReferenceEqualityComparer.Instance);
-    private long _lentBytes;
+    private readonly long _minBudgetBytes;
+    private long _lentBytes, _askedBytes, _budgetBytes;
     private bool _enabled;
+
+    /// <summary>A pool whose budget of lent bytes between reclaims is at least <paramref name="minBudgetBytes"/>.</summary>
+    public CpuBufferPool(long minBudgetBytes = MinBudgetBytes) => _budgetBytes = _minBudgetBytes = minBudgetBytes;
 
     /// <summary>Bytes in arrays waiting to be reused.</summary>
     public long FreeBytes { get; private set; }
@@ -43,7 +48,8 @@ internal sealed class CpuBufferPool
         T[]? array = null;
         lock (_lock)
         {
-            if (length < MinPooledLength || !_enabled || _lentBytes + bytes > MaxLentBytes) return clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
+            if (length >= MinPooledLength && _enabled) _askedBytes += bytes;
+            if (length < MinPooledLength || !_enabled || _lentBytes + bytes > _budgetBytes) return clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
             if (_free.TryGetValue((typeof(T), length), out var stack) && stack.Count > 0)
             {
                 array = (T[])stack.Pop();
@@ -77,7 +83,9 @@ internal sealed class CpuBufferPool
     {
         lock (_lock)
         {
+            if (_enabled) _budgetBytes = Math.Max(_minBudgetBytes, _askedBytes * 3 / 2);
             _enabled = true;
+            _askedBytes = 0;
             _free.Clear();
             FreeBytes = 0;
             var dead = _lent.Where(e => !e.Value.TryGetTarget(out _)).Select(e => e.Key).ToList();

@@ -101,4 +101,20 @@ public class CpuBufferPoolTests
         ArrayOf(Backend.AllocateUninitialized(DType.Float32, Length)).Should().BeSameAs(mine, "this thread's own collection reclaims it");
         GC.KeepAlive(other);
     });
+
+    [Fact]
+    public void Lending_between_reclaims_is_bounded_by_one_and_a_half_times_what_the_last_interval_asked_for()
+    {
+        const int bytes = Length * sizeof(float);
+        var pool = new CpuBufferPool(minBudgetBytes: 4 * bytes);
+        pool.ReclaimUnreachable(); // enables it
+        Storage[] Allocate(int count) => Enumerable.Range(0, count).Select(_ => (Storage)new CpuStorage<float>(Backend, pool, DType.Float32, Length, clear: false)).ToArray();
+
+        foreach (var s in Allocate(6)) s.Dispose();
+        pool.FreeBytes.Should().Be(4 * bytes, "only the first four fit the budget; the other two were plain allocations");
+
+        pool.ReclaimUnreachable(); // the interval asked for 6 arrays: the next budget is 9
+        foreach (var s in Allocate(10)) s.Dispose();
+        pool.FreeBytes.Should().Be(9 * bytes);
+    }
 }
