@@ -11,7 +11,7 @@ namespace Cac.Cli.Bench;
 /// ResNet-20 / ResNet-56 training steps and ResNet-20 inference on random CIFAR-shaped data (3 x 32 x 32).
 /// The same workloads as bench/pytorch_reference.py, under the same names. They run on <paramref name="device"/>
 /// (the CPU backend by default); on an ILGPU device every timed run ends with a synchronisation, and a training
-/// step ends as in `cac train` (<see cref="GpuBackend.CollectGarbage()"/>).
+/// step and each inference batch ends as in `cac train` (<see cref="IBackend.CollectGarbage"/>).
 /// </summary>
 public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? filter = null, Device? device = null)
 {
@@ -136,13 +136,21 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         var images = Random([Batch, 3, 32, 32], g);
         double seconds = Timing.MedianSeconds(() =>
         {
-            using var scope = Autograd.NoGrad();
-            _ = net.Forward(images).ToFloatArray();
+            Forward(net, images);
+            _device.Backend.CollectGarbage(); // as `cac eval` and the test pass of `cac train` do after every batch
         }, Warmup, ModelRepeats * 2);
         return new BenchResult($"{model}_infer_img_s", Batch / seconds, "img/s");
     }
 
-    // One training step; the graph dies with the frame (so CollectGarbage can reclaim it on a GPU).
+    // One inference forward; its temporaries die with the frame (so CollectGarbage can reclaim them).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void Forward(Module net, Tensor images)
+    {
+        using var scope = Autograd.NoGrad();
+        _ = net.Forward(images).ToFloatArray();
+    }
+
+    // One training step; the graph dies with the frame (so CollectGarbage can reclaim it).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void Step(Module net, Optimizer optimizer, Tensor images, Tensor labels)
     {

@@ -130,6 +130,8 @@ internal static class EvalCommand
                 if (best == truth[i]) correct[truth[i]]++;
             }
             batch.Dispose();
+            // The batch's buffers (device memory, or the CPU backend's pooled arrays) are reused by the next batch.
+            batch.Images.Device.Backend.CollectGarbage();
         }
         return new PassResult(samples, correct, lossSum);
     }
