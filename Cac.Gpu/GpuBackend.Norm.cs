@@ -5,22 +5,33 @@ using Cac.Gpu.Kernels;
 namespace Cac.Gpu;
 
 // Batch norm: the training forward and backward reduce each channel in slices (Kernels/BatchNormKernels.cs: one group
-// per channel slice, one thread per channel to combine, then elementwise); eval is elementwise.
+// per channel slice, one thread per channel to combine, then elementwise); eval is elementwise. A ReLU after the batch
+// norm is fused into the elementwise kernels (forward) and into the gradient reads (backward).
 public sealed partial class GpuBackend
 {
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int>? _bnSliceMoments;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         int, int, int, int, float, float, int>? _bnFinishMoments;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        int, int, float, int, int, int>? _bnNormalize;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>? _bnSliceGradientSums;
+        int, int, float, int, int, int, int>? _bnNormalize;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        int, int, int, int, int, int>? _bnSliceGradientSums;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _bnFinishGradientSums;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>? _bnInputGradient;
+        ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>? _bnInputGradient;
 
     /// <inheritdoc />
     public void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
-        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps)
+        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps) =>
+        BatchNormTrainForward(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps, relu: false);
+
+    /// <inheritdoc />
+    public void BatchNormReluTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
+        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps) =>
+        BatchNormTrainForward(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps, relu: true);
+
+    private void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
+        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps, bool relu)
     {
         if (c == 0) return;
         int m = Int((long)n * hw), total = Int((long)n * c * hw);
@@ -31,40 +42,55 @@ public sealed partial class GpuBackend
         _bnFinishMoments ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             int, int, int, int, float, float, int>(BatchNormKernels.FinishMoments));
         _bnFinishMoments(Threads(c), F(partials), F(saveMean), F(saveInvStd), F(runningMean), F(runningVar), c, m, slices, length, (float)momentum, (float)eps, Threads(c));
-        Normalize(x, gamma, beta, saveMean, saveInvStd, y, c, hw, eps, fromVariance: false, total);
+        Normalize(x, gamma, beta, saveMean, saveInvStd, y, c, hw, eps, fromVariance: false, relu, total);
     }
 
     /// <inheritdoc />
     public void BatchNormEvalForward(Storage x, Storage gamma, Storage beta, Storage runningMean, Storage runningVar, Storage y,
         int n, int c, int hw, double eps) =>
-        Normalize(x, gamma, beta, runningMean, runningVar, y, c, hw, eps, fromVariance: true, Int((long)n * c * hw));
+        Normalize(x, gamma, beta, runningMean, runningVar, y, c, hw, eps, fromVariance: true, relu: false, Int((long)n * c * hw));
 
-    // y = (x - mean) * invStd * gamma + beta, with invStd given or (fromVariance) computed from a variance.
-    private void Normalize(Storage x, Storage gamma, Storage beta, Storage mean, Storage scaleSource, Storage y, int c, int hw, double eps, bool fromVariance, int total)
+    // y = (x - mean) * invStd * gamma + beta (then max(0, y) when relu), with invStd given or (fromVariance) computed from a variance.
+    private void Normalize(Storage x, Storage gamma, Storage beta, Storage mean, Storage scaleSource, Storage y, int c, int hw, double eps,
+        bool fromVariance, bool relu, int total)
     {
         if (total == 0) return;
         _bnNormalize ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            int, int, float, int, int, int>(BatchNormKernels.Normalize));
-        _bnNormalize(Threads(total), F(x), F(gamma), F(beta), F(mean), F(scaleSource), F(y), c, hw, (float)eps, fromVariance ? 1 : 0, total, Threads(total));
+            int, int, float, int, int, int, int>(BatchNormKernels.Normalize));
+        _bnNormalize(Threads(total), F(x), F(gamma), F(beta), F(mean), F(scaleSource), F(y), c, hw, (float)eps, fromVariance ? 1 : 0, relu ? 1 : 0, total, Threads(total));
     }
 
     /// <inheritdoc />
     public void BatchNormBackward(Storage x, Storage gy, Storage gamma, Storage mean, Storage invStd,
+        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats) =>
+        BatchNormBackward(x, null, gy, gamma, mean, invStd, gx, gGamma, gBeta, n, c, hw, batchStats);
+
+    /// <inheritdoc />
+    public void BatchNormReluBackward(Storage x, Storage y, Storage gy, Storage gamma, Storage mean, Storage invStd,
+        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw) =>
+        BatchNormBackward(x, y, gy, gamma, mean, invStd, gx, gGamma, gBeta, n, c, hw, batchStats: true);
+
+    // reluOutput: when given, gy counts only where it is positive (the backward of max(0, batch_norm(x))).
+    private void BatchNormBackward(Storage x, Storage? reluOutput, Storage gy, Storage gamma, Storage mean, Storage invStd,
         Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats)
     {
         if (c == 0) return;
         int m = Int((long)n * hw), total = Int((long)n * c * hw);
         int slices = BatchNormKernels.SlicesFor(c, m, _accelerator.NumMultiprocessors), length = BatchNormKernels.SliceLength(m, slices);
         using var partials = Rent(DType.Float32, 2L * c * slices);
+        // Without a ReLU the mask view is never read: gy stands in for it.
+        var mask = F(reluOutput ?? gy);
+        int relu = reluOutput is null ? 0 : 1;
         _bnSliceGradientSums ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            int, int, int, int, int>(BatchNormKernels.SliceGradientSums));
-        _bnSliceGradientSums(GroupConfig((long)c * slices), F(x), F(gy), F(mean), F(invStd), F(partials), c, hw, m, slices, length);
+            ArrayView<float>, int, int, int, int, int, int>(BatchNormKernels.SliceGradientSums));
+        _bnSliceGradientSums(GroupConfig((long)c * slices), F(x), F(gy), mask, F(mean), F(invStd), F(partials), c, hw, m, slices, length, relu);
         _bnFinishGradientSums ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
             BatchNormKernels.FinishGradientSums));
         _bnFinishGradientSums(Threads(c), F(partials), F(gGamma), F(gBeta), c, slices, Threads(c));
         if (total == 0) return;
         _bnInputGradient ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(BatchNormKernels.InputGradient));
-        _bnInputGradient(Threads(total), F(x), F(gy), F(gamma), F(mean), F(invStd), F(gGamma), F(gBeta), F(gx), c, hw, m, batchStats ? 1 : 0, total, Threads(total));
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(BatchNormKernels.InputGradient));
+        int flags = (batchStats ? BatchNormKernels.BatchStats : 0) | (relu != 0 ? BatchNormKernels.Relu : 0);
+        _bnInputGradient(Threads(total), F(x), F(gy), mask, F(gamma), F(mean), F(invStd), F(gGamma), F(gBeta), F(gx), c, hw, flags, total, Threads(total));
     }
 }

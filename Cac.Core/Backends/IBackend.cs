@@ -115,28 +115,17 @@ public partial interface IBackend
         Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats);
 
     /// <summary>
-    /// <see cref="BatchNormTrainForward"/> followed by ReLU: y = max(0, batch_norm(x)). A backend can fuse the two and
-    /// save a pass over y; the default runs them one after the other (ReLU in place).
+    /// <see cref="BatchNormTrainForward"/> followed by ReLU, fused: y = max(0, batch_norm(x)) in the same pass.
     /// </summary>
     void BatchNormReluTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
-        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps)
-    {
-        BatchNormTrainForward(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps);
-        Unary(UnaryOp.Relu, y, y);
-    }
+        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps);
 
     /// <summary>
     /// Backward of <see cref="BatchNormReluTrainForward"/> (batch statistics) given its output y: the batch norm
-    /// backward of gy where y &gt; 0, 0 elsewhere. Writes gx (N, C, HW), gGamma (C), gBeta (C). The default masks gy
-    /// into a temporary buffer; a backend can fuse the mask into the batch norm backward.
+    /// backward of gy where y &gt; 0, 0 elsewhere, with the mask applied as gy is read. Writes gx (N, C, HW), gGamma (C), gBeta (C).
     /// </summary>
     void BatchNormReluBackward(Storage x, Storage y, Storage gy, Storage gamma, Storage mean, Storage invStd,
-        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw)
-    {
-        using var masked = AllocateUninitialized(gy.DType, gy.Length);
-        UnaryBackward(UnaryOp.Relu, y, y, gy, masked);
-        BatchNormBackward(x, masked, gamma, mean, invStd, gx, gGamma, gBeta, n, c, hw, batchStats: true);
-    }
+        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw);
 
     // ---- pooling and resizing ----
 

@@ -83,22 +83,30 @@ internal static class BatchNormKernels
         }
     }
 
-    // y = (x - mean) * (invStd * gamma) + beta, elementwise; invStd is 1 / sqrt(var + eps) already (training: the saved
-    // batch statistics) or computed from the running variance (evaluation: fromVariance = 1).
+    // y = (x - mean) * (invStd * gamma) + beta, elementwise, then max(0, y) when relu != 0; invStd is 1 / sqrt(var + eps)
+    // already (training: the saved batch statistics) or computed from the running variance (evaluation: fromVariance = 1).
     public static void Normalize(Index1D index, ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
-        ArrayView<float> mean, ArrayView<float> scaleSource, ArrayView<float> y, int c, int hw, float eps, int fromVariance, int total, int stride)
+        ArrayView<float> mean, ArrayView<float> scaleSource, ArrayView<float> y, int c, int hw, float eps, int fromVariance, int relu, int total, int stride)
     {
         for (int i = index; i < total; i += stride)
         {
             int ch = i / hw % c;
             float invStd = fromVariance != 0 ? 1f / XMath.Sqrt(scaleSource[ch] + eps) : scaleSource[ch];
-            y[i] = (x[i] - mean[ch]) * (invStd * gamma[ch]) + beta[ch];
+            float v = (x[i] - mean[ch]) * (invStd * gamma[ch]) + beta[ch];
+            y[i] = relu != 0 && !(v > 0f) ? 0f : v;
         }
     }
 
-    // partials[(ch, s)] = (sum of gy, sum of gy * xhat) over the slice, xhat = (x - mean) * invStd.
-    public static void SliceGradientSums(ArrayView<float> x, ArrayView<float> gy, ArrayView<float> mean, ArrayView<float> invStd,
-        ArrayView<float> partials, int c, int hw, int m, int slices, int length)
+    /// <summary>InputGradient flags: the statistics depend on x (training); a ReLU followed the batch norm.</summary>
+    public const int BatchStats = 1, Relu = 2;
+
+    // gy where the ReLU output is positive (or everywhere when there was no ReLU), else 0.
+    private static float Masked(ArrayView<float> gy, ArrayView<float> reluOutput, int relu, int i) =>
+        relu == 0 || reluOutput[i] > 0f ? gy[i] : 0f;
+
+    // partials[(ch, s)] = (sum of gy, sum of gy * xhat) over the slice, xhat = (x - mean) * invStd; gy masked (see Masked).
+    public static void SliceGradientSums(ArrayView<float> x, ArrayView<float> gy, ArrayView<float> reluOutput, ArrayView<float> mean, ArrayView<float> invStd,
+        ArrayView<float> partials, int c, int hw, int m, int slices, int length, int relu)
     {
         var scratch = SharedMemory.Allocate<float>(GpuBackend.MaxGroupSize);
         for (int work = Grid.IdxX; work < c * slices; work += Grid.DimX)
@@ -109,8 +117,9 @@ internal static class BatchNormKernels
             for (int j = begin + Group.IdxX; j < end; j += Group.DimX)
             {
                 int i = At(j, ch, c, hw);
-                partialGy += gy[i];
-                partialGyXhat += gy[i] * (x[i] - mu) * inv;
+                float g = Masked(gy, reluOutput, relu, i);
+                partialGy += g;
+                partialGyXhat += g * (x[i] - mu) * inv;
             }
             float sumGy = GroupReduce.Sum(scratch, partialGy);
             float sumGyXhat = GroupReduce.Sum(scratch, partialGyXhat);
@@ -140,21 +149,24 @@ internal static class BatchNormKernels
     }
 
     // Batch statistics: gx = gamma * invStd * (gy - sum(gy) / m - xhat * sum(gy * xhat) / m); else gx = gy * gamma * invStd.
-    // The sums are read from gBeta and gGamma (FinishGradientSums).
-    public static void InputGradient(Index1D index, ArrayView<float> x, ArrayView<float> gy, ArrayView<float> gamma, ArrayView<float> mean,
-        ArrayView<float> invStd, ArrayView<float> gGamma, ArrayView<float> gBeta, ArrayView<float> gx, int c, int hw, int m, int batchStats, int total, int stride)
+    // The sums are read from gBeta and gGamma (FinishGradientSums); gy masked (see Masked). flags: BatchStats | Relu.
+    public static void InputGradient(Index1D index, ArrayView<float> x, ArrayView<float> gy, ArrayView<float> reluOutput, ArrayView<float> gamma,
+        ArrayView<float> mean, ArrayView<float> invStd, ArrayView<float> gGamma, ArrayView<float> gBeta, ArrayView<float> gx,
+        int c, int hw, int flags, int total, int stride)
     {
+        int m = total / c; // N * HW
+        int batchStats = flags & BatchStats, relu = flags & Relu;
         for (int i = index; i < total; i += stride)
         {
             int ch = i / hw % c;
-            float inv = invStd[ch], k = gamma[ch] * inv;
+            float inv = invStd[ch], k = gamma[ch] * inv, g = Masked(gy, reluOutput, relu, i);
             if (batchStats == 0)
             {
-                gx[i] = k * gy[i];
+                gx[i] = k * g;
                 continue;
             }
             float meanGy = gBeta[ch] / m, meanGyXhat = gGamma[ch] / m;
-            gx[i] = k * (gy[i] - meanGy - (x[i] - mean[ch]) * inv * meanGyXhat);
+            gx[i] = k * (g - meanGy - (x[i] - mean[ch]) * inv * meanGyXhat);
         }
     }
 }

@@ -50,6 +50,33 @@ public class GpuNormPoolParityTests(GpuFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData(3, 2, 5)]
+    [InlineData(2, 2, 1500)] // each channel reduced in two slices
+    public void Batch_norm_with_fused_relu_forward_and_backward(int n, int c, int hw)
+    {
+        var (x, gamma, beta, gy) = (Rand(21, n, c, hw), Rand(22, c), Rand(23, c), Rand(24, n, c, hw));
+        var (rm, rv) = (Rand(25, c), Uniform(26, 0.5, 2, c));
+        var (rmg, rvg) = (rm.To(_gpu), rv.To(_gpu));
+        var (y, mean, inv) = (Tensor.ZerosLike(x), Tensor.Zeros([c]), Tensor.Zeros([c]));
+        var (yg, meang, invg) = (ZerosOn(_gpu, n, c, hw), ZerosOn(_gpu, c), ZerosOn(_gpu, c));
+        Cpu.BatchNormReluTrainForward(x.Storage, gamma.Storage, beta.Storage, y.Storage, mean.Storage, inv.Storage, rm.Storage, rv.Storage, n, c, hw, 0.1, 1e-5);
+        Gpu.BatchNormReluTrainForward(x.To(_gpu).Storage, gamma.To(_gpu).Storage, beta.To(_gpu).Storage, yg.Storage, meang.Storage, invg.Storage,
+            rmg.Storage, rvg.Storage, n, c, hw, 0.1, 1e-5);
+        y.ToFloatArray().Should().Contain(0f, "the ReLU must cut somewhere");
+        yg.ShouldMatch(y, "bn+relu y");
+        rvg.ShouldMatch(rv, "bn+relu running var");
+
+        var (gx, gGamma, gBeta) = (Tensor.ZerosLike(x), Tensor.Zeros([c]), Tensor.Zeros([c]));
+        var (gxg, gGammag, gBetag) = (ZerosOn(_gpu, n, c, hw), ZerosOn(_gpu, c), ZerosOn(_gpu, c));
+        Cpu.BatchNormReluBackward(x.Storage, y.Storage, gy.Storage, gamma.Storage, mean.Storage, inv.Storage, gx.Storage, gGamma.Storage, gBeta.Storage, n, c, hw);
+        Gpu.BatchNormReluBackward(x.To(_gpu).Storage, yg.Storage, gy.To(_gpu).Storage, gamma.To(_gpu).Storage, meang.Storage, invg.Storage,
+            gxg.Storage, gGammag.Storage, gBetag.Storage, n, c, hw);
+        gxg.ShouldMatch(gx, "bn+relu gx");
+        gGammag.ShouldMatch(gGamma, "bn+relu gamma gradient");
+        gBetag.ShouldMatch(gBeta, "bn+relu beta gradient");
+    }
+
     [Fact]
     public void Batch_norm_eval_forward()
     {
