@@ -41,7 +41,7 @@ public sealed partial class GpuBackend
         }
         // Few output tiles and a long K (weight gradients): slices of K in parallel into a workspace, then their sum.
         int sliceK = GemmKernel.SliceK(k, splits);
-        splits = (k + sliceK - 1) / sliceK;
+        splits = (int)(((long)k + sliceK - 1) / sliceK);
         int elements = m * n;
         using var partial = Rent(DType.Float32, (long)splits * elements);
         _gemm(new KernelConfig(Groups(tiles * splits), GemmKernel.Threads), args with { Splits = splits, KPerSplit = sliceK, Beta = 0f }, a, b, F(partial));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Cac.Data;
-using Cac.Gpu;
 using Cac.Nn;
 using Cac.Optim;
 
@@ -38,7 +37,7 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
             int n = batch.Labels.Size(0);
             if (!double.IsFinite(batchLoss))
                 throw new InvalidOperationException($"training diverged: the loss of batch {batchIndex + 1} of epoch {epoch + 1} is {batchLoss} (try a lower --lr)");
-            // The step's graph is unreachable now: on a GPU its buffers go back to the pool for the next step.
+            // The step's graph is unreachable now: its buffers go back to the backend's pool for the next step.
             batch.Images.Device.Backend.CollectGarbage();
             lossSum += batchLoss * n;
             correct += batchCorrect;

@@ -25,7 +25,9 @@ public partial interface IBackend
 
     /// <summary>
     /// Returns the buffers of storages that are no longer reachable to the backend's pool (a full garbage collection).
-    /// Training loops call it after every step: the next step then reuses exactly those buffers.
+    /// Training loops call it after every step: the next step then reuses exactly those buffers. On the CPU backend only
+    /// the storages that the calling thread allocated are reclaimed: do not call it while another thread computes with
+    /// tensors that this thread created.
     /// </summary>
     void CollectGarbage();
 

@@ -13,8 +13,10 @@ namespace Cac;
 /// reclaim (before it, and in programs that never call it, arrays are plain allocations). Lent arrays stay alive until
 /// the next reclaim, so the bytes lent between two reclaims are bounded: by 1.5 times what the previous interval asked
 /// for (at least <see cref="MinBudgetBytes"/>), the rest are plain allocations. A training loop's steps reach their
-/// size after a few steps; a loop that stops reclaiming keeps at most that much alive. Arrays match by exact length; those that waited unused from one reclaim to the next are dropped,
-/// so the pool holds about one step's worth of buffers. Thread-safe (a storage may be disposed on any thread).
+/// size after a few steps; a loop that stops reclaiming keeps at most that much alive. Arrays match by exact length.
+/// An array that was free at one reclaim and still unused at the next is dropped (one given back by Dispose just before
+/// a reclaim is kept for the following interval), so the pool holds about one step's worth of buffers. Thread-safe (a
+/// storage may be disposed on any thread).
 /// </summary>
 internal sealed class CpuBufferPool
 {
@@ -25,7 +27,8 @@ internal sealed class CpuBufferPool
     public const long MinBudgetBytes = 256L << 20;
 
     private readonly object _lock = new();
-    private readonly Dictionary<(Type, int), Stack<Array>> _free = [];
+    // Arrays given back since the last reclaim, and arrays that were already free at it (dropped at the next one).
+    private readonly FreeLists _returned = new(), _waiting = new();
     // Lent arrays and their storages (weakly: a storage that nobody references gives its array back).
     private readonly Dictionary<Array, WeakReference<Storage>> _lent = new(ReferenceEqualityComparer.Instance);
     private readonly long _minBudgetBytes;
@@ -36,7 +39,10 @@ internal sealed class CpuBufferPool
     public CpuBufferPool(long minBudgetBytes = MinBudgetBytes) => _budgetBytes = _minBudgetBytes = minBudgetBytes;
 
     /// <summary>Bytes in arrays waiting to be reused.</summary>
-    public long FreeBytes { get; private set; }
+    public long FreeBytes
+    {
+        get { lock (_lock) return _returned.Bytes + _waiting.Bytes; }
+    }
 
     /// <summary>An array of exactly <paramref name="length"/> elements for <paramref name="owner"/>: reused (stale contents) or new.</summary>
     /// <param name="length">Elements.</param>
@@ -45,17 +51,12 @@ internal sealed class CpuBufferPool
     public T[] Rent<T>(int length, Storage owner, bool clear) where T : unmanaged
     {
         long bytes = (long)length * Unsafe.SizeOf<T>();
-        T[]? array = null;
+        T[] array;
         lock (_lock)
         {
             if (length >= MinPooledLength && _enabled) _askedBytes += bytes;
             if (length < MinPooledLength || !_enabled || _lentBytes + bytes > _budgetBytes) return clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
-            if (_free.TryGetValue((typeof(T), length), out var stack) && stack.Count > 0)
-            {
-                array = (T[])stack.Pop();
-                FreeBytes -= bytes;
-            }
-            array ??= GC.AllocateUninitializedArray<T>(length);
+            array = (T[]?)(_returned.TryPop(typeof(T), length) ?? _waiting.TryPop(typeof(T), length)) ?? GC.AllocateUninitializedArray<T>(length);
             _lent[array] = new WeakReference<Storage>(owner);
             _lentBytes += bytes;
         }
@@ -70,14 +71,14 @@ internal sealed class CpuBufferPool
         {
             if (!_lent.Remove(array)) return;
             _lentBytes -= Buffer.ByteLength(array);
-            AddFree(array);
+            _returned.Push(array);
         }
     }
 
     /// <summary>
-    /// Drops the arrays that waited unused since the last call, then takes back the arrays of storages that a garbage
-    /// collection has found unreachable. Call it after a full, blocking collection, on the thread that allocates, while
-    /// none of its kernels runs.
+    /// Drops the arrays that were free at the last call and are still unused, keeps those given back since, then takes
+    /// back the arrays of storages that a garbage collection has found unreachable. Call it after a full, blocking
+    /// collection, on the thread that allocates, while none of its kernels runs.
     /// </summary>
     public void ReclaimUnreachable()
     {
@@ -86,23 +87,51 @@ internal sealed class CpuBufferPool
             if (_enabled) _budgetBytes = Math.Max(_minBudgetBytes, _askedBytes * 3 / 2);
             _enabled = true;
             _askedBytes = 0;
-            _free.Clear();
-            FreeBytes = 0;
+            _waiting.Clear();
+            _returned.MoveTo(_waiting);
             var dead = _lent.Where(e => !e.Value.TryGetTarget(out _)).Select(e => e.Key).ToList();
             foreach (var array in dead)
             {
                 _lent.Remove(array);
                 _lentBytes -= Buffer.ByteLength(array);
-                AddFree(array);
+                _waiting.Push(array);
             }
         }
     }
 
-    private void AddFree(Array array)
+    // Free arrays by element type and length (not thread-safe: the pool locks).
+    private sealed class FreeLists
     {
-        var key = (array.GetType().GetElementType()!, array.Length);
-        if (!_free.TryGetValue(key, out var stack)) _free[key] = stack = new Stack<Array>();
-        stack.Push(array);
-        FreeBytes += Buffer.ByteLength(array);
+        private readonly Dictionary<(Type, int), Stack<Array>> _stacks = [];
+
+        public long Bytes { get; private set; }
+
+        public void Push(Array array)
+        {
+            var key = (array.GetType().GetElementType()!, array.Length);
+            if (!_stacks.TryGetValue(key, out var stack)) _stacks[key] = stack = new Stack<Array>();
+            stack.Push(array);
+            Bytes += Buffer.ByteLength(array);
+        }
+
+        public Array? TryPop(Type element, int length)
+        {
+            if (!_stacks.TryGetValue((element, length), out var stack) || !stack.TryPop(out var array)) return null;
+            Bytes -= Buffer.ByteLength(array);
+            return array;
+        }
+
+        public void MoveTo(FreeLists other)
+        {
+            foreach (var stack in _stacks.Values)
+                foreach (var array in stack) other.Push(array);
+            Clear();
+        }
+
+        public void Clear()
+        {
+            _stacks.Clear();
+            Bytes = 0;
+        }
     }
 }

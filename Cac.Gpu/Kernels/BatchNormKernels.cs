@@ -93,7 +93,7 @@ internal static class BatchNormKernels
             int ch = i / hw % c;
             float invStd = fromVariance != 0 ? 1f / XMath.Sqrt(scaleSource[ch] + eps) : scaleSource[ch];
             float v = (x[i] - mean[ch]) * (invStd * gamma[ch]) + beta[ch];
-            y[i] = relu != 0 && !(v > 0f) ? 0f : v;
+            y[i] = relu != 0 && v < 0f ? 0f : v; // NaN stays NaN, as on the CPU
         }
     }
 

@@ -54,7 +54,7 @@ internal static class GemmKernel
     }
 
     /// <summary>K per slice for <paramref name="splits"/> slices: a multiple of TileK covering K.</summary>
-    public static int SliceK(int k, int splits) => ((k + splits - 1) / splits + TileK - 1) / TileK * TileK;
+    public static int SliceK(int k, int splits) => (int)(((long)k + splits - 1) / splits + TileK - 1) / TileK * TileK;
 
     public static void Run(GemmArgs p, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c)
     {
@@ -66,7 +66,7 @@ internal static class GemmKernel
         {
             int slice = work / tiles, tile = work % tiles;
             int row0 = tile / tilesN * Tile, col0 = tile % tilesN * Tile;
-            int kBegin = slice * p.KPerSplit, kEnd = Math.Min(p.K, kBegin + p.KPerSplit);
+            int kBegin = slice * p.KPerSplit, kEnd = kBegin + Math.Min(p.KPerSplit, p.K - kBegin);
             var cSlice = c.SubView((long)slice * p.M * p.N);
             Row4 r0 = default, r1 = default, r2 = default, r3 = default, r4 = default, r5 = default, r6 = default, r7 = default;
             for (int k0 = kBegin; k0 < kEnd; k0 += TileK)
