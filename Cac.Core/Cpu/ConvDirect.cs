@@ -227,7 +227,7 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
         {
             T t = v[i];
             if (e.Residual is not null) t += e.Residual[index + i];
-            if (e.Relu && !(t > T.Zero)) t = T.Zero;
+            if (e.Relu && t < T.Zero) t = T.Zero;
             y[index + i] = t;
         }
     }

@@ -38,7 +38,7 @@ internal readonly record struct ConvEpilogue<T>(T[]? Scale, T[]? Shift, T[]? Res
         {
             T v = dst[i] * a + c;
             if (Residual is not null) v += res[i];
-            if (Relu && !(v > T.Zero)) v = T.Zero;
+            if (Relu && v < T.Zero) v = T.Zero; // NaN stays NaN, as in Vector.Max
             dst[i] = v;
         }
     }

@@ -23,7 +23,7 @@ public sealed partial class CpuBackend
                 long i = start;
                 for (; i + Vector<T>.Count <= end; i += Vector<T>.Count)
                     Vector.Max(new Vector<T>(x.AsSpan((int)i)), Vector<T>.Zero).CopyTo(y.AsSpan((int)i));
-                for (; i < end; i++) y[i] = x[i] > T.Zero ? x[i] : T.Zero;
+                for (; i < end; i++) y[i] = x[i] < T.Zero ? T.Zero : x[i]; // NaN stays NaN, as in Vector.Max
             });
             return;
         }

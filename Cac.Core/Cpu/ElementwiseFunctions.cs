@@ -39,7 +39,7 @@ internal static class UnaryFunctions<T> where T : unmanaged, IFloatingPointIeee7
     public static T Forward(UnaryOp op, T x) => op switch
     {
         UnaryOp.Neg => -x,
-        UnaryOp.Relu => x > T.Zero ? x : T.Zero,
+        UnaryOp.Relu => x < T.Zero ? T.Zero : x, // NaN stays NaN (as Vector.Max and PyTorch)
         UnaryOp.Sigmoid => x >= T.Zero ? T.One / (T.One + T.Exp(-x)) : T.Exp(x) / (T.One + T.Exp(x)),
         UnaryOp.Tanh => T.Tanh(x),
         UnaryOp.Exp => T.Exp(x),

@@ -11,7 +11,7 @@ internal static class ElementwiseKernels
     public static float Forward(int op, float x) => (UnaryOp)op switch
     {
         UnaryOp.Neg => -x,
-        UnaryOp.Relu => x > 0f ? x : 0f,
+        UnaryOp.Relu => x < 0f ? 0f : x, // NaN stays NaN, as on the CPU
         UnaryOp.Sigmoid => x >= 0f ? 1f / (1f + XMath.Exp(-x)) : XMath.Exp(x) / (1f + XMath.Exp(x)),
         UnaryOp.Tanh => XMath.Tanh(x),
         UnaryOp.Exp => XMath.Exp(x),

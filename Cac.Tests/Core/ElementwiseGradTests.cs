@@ -59,6 +59,20 @@ public class ElementwiseGradTests
         GradCheck.Check(f, [x]).Passed.Should().BeTrue();
     }
 
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void Relu_keeps_nan_in_the_vector_body_and_the_scalar_tail(DType dtype)
+    {
+        // 19 values: the vectorised body and a scalar tail on every Vector width; NaN at the front and at the end.
+        var values = Enumerable.Range(0, 19).Select(i => i % 2 == 0 ? -1.0 - i : 1.0 + i).ToArray();
+        values[0] = values[18] = double.NaN;
+        var y = Ops.Relu(Tensor.FromArray(values, [19]).To(dtype)).ToDoubleArray();
+        double.IsNaN(y[0]).Should().BeTrue("body");
+        double.IsNaN(y[18]).Should().BeTrue("tail");
+        y[1..18].Should().Equal(values[1..18].Select(v => Math.Max(v, 0.0)));
+    }
+
     [Fact]
     public void Affine_and_scalar_operators()
     {

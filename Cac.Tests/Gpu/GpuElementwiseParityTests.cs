@@ -1,3 +1,4 @@
+using FluentAssertions;
 using Xunit;
 using static Cac.Tests.Gpu.Parity;
 
@@ -46,6 +47,15 @@ public class GpuElementwiseParityTests(GpuFixture fixture)
         { [1], [2, 1, 3, 1, 2, 2, 3] }, // rank 7: fits six axes after coalescing
         { [2, 1, 3, 1, 2, 2, 3], [2, 1, 3, 1, 2, 2, 3] },
     };
+
+    [Fact]
+    public void Relu_keeps_nan_as_the_cpu_backend_does()
+    {
+        var x = Tensor.FromArray([float.NaN, -2f, 3f, float.NaN, -0.5f], [5]);
+        var y = Ops.Relu(x.To(_gpu)).ToFloatArray();
+        y.Should().Equal(Ops.Relu(x).ToFloatArray(), (a, b) => a.Equals(b), "NaN compared by Equals");
+        float.IsNaN(y[0]).Should().BeTrue();
+    }
 
     [Theory]
     [MemberData(nameof(BroadcastShapes))]
