@@ -10,6 +10,7 @@ public sealed partial class GpuBackend
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>? _unary;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _unaryBackward;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _binarySame;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _addRelu;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Dims6, Dims6, Dims6, int, int, int>? _binary;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, float, float, int, int>? _affine;
     private Action<Index1D, float, ArrayView<float>, ArrayView<float>, int, int>? _axpy;
@@ -48,6 +49,15 @@ public sealed partial class GpuBackend
         }
         _binary ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Dims6, Dims6, Dims6, int, int, int>(ElementwiseKernels.Binary));
         _binary(Threads(n), F(a), F(b), F(y), Dims6.From(shape.ToArray(), 1), Dims6.From(sa.ToArray(), 0), Dims6.From(sb.ToArray(), 0), (int)op, n, Threads(n));
+    }
+
+    /// <inheritdoc />
+    public void AddRelu(Storage a, Storage b, Storage y)
+    {
+        int n = Int(y.Length);
+        if (n == 0) return;
+        _addRelu ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(ElementwiseKernels.AddRelu));
+        _addRelu(Threads(n), F(a), F(b), F(y), n, Threads(n));
     }
 
     /// <summary>

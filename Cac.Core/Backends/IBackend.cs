@@ -66,6 +66,9 @@ public partial interface IBackend
     /// <summary>y += alpha * x (gradient accumulation).</summary>
     void Axpy(double alpha, Storage x, Storage y);
 
+    /// <summary>y = max(0, a + b) elementwise over buffers of one length (the end of a residual block), NaN kept.</summary>
+    void AddRelu(Storage a, Storage b, Storage y);
+
     /// <summary>Sums x (of shape xShape) down to yShape (same rank, each extent equal or 1): the adjoint of broadcasting.</summary>
     void SumToShape(Storage x, int[] xShape, Storage y, int[] yShape);
 

@@ -180,6 +180,22 @@ public sealed partial class CpuBackend
         });
 
     /// <inheritdoc />
+    public void AddRelu(Storage a, Storage b, Storage y)
+    {
+        if (IsDouble(a)) AddRelu(Data<double>(a), Data<double>(b), Data<double>(y));
+        else AddRelu(Data<float>(a), Data<float>(b), Data<float>(y));
+    }
+
+    private static void AddRelu<T>(T[] a, T[] b, T[] y) where T : unmanaged, IFloatingPointIeee754<T> =>
+        CpuParallel.For(y.LongLength, ElementwiseGrain, (start, end) =>
+        {
+            long i = start;
+            for (; i + Vector<T>.Count <= end; i += Vector<T>.Count)
+                Vector.Max(new Vector<T>(a.AsSpan((int)i)) + new Vector<T>(b.AsSpan((int)i)), Vector<T>.Zero).CopyTo(y.AsSpan((int)i));
+            for (; i < end; i++) y[i] = UnaryFunctions<T>.Forward(UnaryOp.Relu, a[i] + b[i]);
+        });
+
+    /// <inheritdoc />
     public void SumToShape(Storage x, int[] xShape, Storage y, int[] yShape)
     {
         if (IsDouble(x)) SumToShape(Data<double>(x), xShape, Data<double>(y), yShape);

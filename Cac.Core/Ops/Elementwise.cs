@@ -6,6 +6,24 @@ public static partial class Ops
     public static Tensor Add(Tensor a, Tensor b) => Broadcasting(BinaryOp.Add, a, b, "add",
         (g, _, _) => (g, g));
 
+    /// <summary>
+    /// max(0, a + b): the end of a residual block as one op. Tensors of one shape take one fused pass each way (the
+    /// gradient, masked where the output is not positive, goes to both); others broadcast through Add and Relu.
+    /// </summary>
+    public static Tensor AddRelu(Tensor a, Tensor b)
+    {
+        if (!Shape.SameAs(a.Dims, b.Dims) || a.DType != b.DType || !a.DType.IsFloatingPoint()) return Relu(Add(a, b));
+        RequireCompatible("add_relu", a, b);
+        var y = Empty(a, a.Shape);
+        a.Backend.AddRelu(a.Storage, b.Storage, y.Storage);
+        return Autograd.Record("add_relu", y, [a, b], g =>
+        {
+            var masked = Empty(a, a.Shape);
+            a.Backend.UnaryBackward(UnaryOp.Relu, y.Storage, y.Storage, g.Storage, masked.Storage);
+            return [masked, masked];
+        });
+    }
+
     /// <summary>a - b with broadcasting.</summary>
     public static Tensor Sub(Tensor a, Tensor b) => Broadcasting(BinaryOp.Sub, a, b, "sub",
         (g, _, _) => (g, Neg(g)));

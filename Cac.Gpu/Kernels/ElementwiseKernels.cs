@@ -59,6 +59,12 @@ internal static class ElementwiseKernels
         for (int i = index; i < n; i += stride) y[i] = Apply(op, a[i], b[i]);
     }
 
+    // y = relu(a + b) over buffers of one length.
+    public static void AddRelu(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, int n, int stride)
+    {
+        for (int i = index; i < n; i += stride) y[i] = Forward((int)UnaryOp.Relu, a[i] + b[i]);
+    }
+
     // y[i] = a[i . aStrides] (op) b[i . bStrides] with i decomposed over the (padded) shape of y.
     public static void Binary(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y,
         Dims6 shape, Dims6 aStrides, Dims6 bStrides, int op, int n, int stride)

@@ -43,6 +43,6 @@ public sealed class Bottleneck : Module
         h = _bn2.ForwardRelu(_conv2.Forward(h));
         h = _bn3.Forward(_conv3.Forward(h));
         var skip = _downsample is null ? x : _downsample.Forward(x);
-        return Ops.Relu(h + skip);
+        return Ops.AddRelu(h, skip);
     }
 }

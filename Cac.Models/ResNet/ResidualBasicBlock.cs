@@ -39,7 +39,7 @@ public abstract class ResidualBasicBlock : Module
         var h = _bn1.ForwardRelu(_conv1.Forward(x));
         h = _bn2.Forward(_conv2.Forward(h));
         var skip = _shortcut is null ? x : _shortcut.Forward(x);
-        return Ops.Relu(h + skip);
+        return Ops.AddRelu(h, skip);
     }
 
     // Inference without a graph: each conv runs with its batch norm, the residual sum and the ReLUs folded in.

@@ -59,6 +59,25 @@ public class ElementwiseGradTests
         GradCheck.Check(f, [x]).Passed.Should().BeTrue();
     }
 
+    [Fact]
+    public void Fused_add_relu_gradients_for_one_shape_and_with_broadcasting()
+    {
+        // 3 x 11 = 33 elements: a vector body and a scalar tail; values straddle 0.
+        var (a, b) = (RandD(31, 3, 11), RandD(32, 3, 11));
+        GradCheck.Check(() => Ops.AddRelu(a, b), [a, b]).Passed.Should().BeTrue();
+        var bias = RandD(33, 1, 11);
+        GradCheck.Check(() => Ops.AddRelu(a, bias), [a, bias]).Passed.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Fused_add_relu_equals_relu_of_the_sum()
+    {
+        var (a, b) = (RandF(34, 4, 37), RandF(35, 4, 37));
+        var fused = Ops.AddRelu(a, b).ToFloatArray();
+        fused.Should().Equal(Ops.Relu(a + b).ToFloatArray());
+        fused.Should().Contain(0f).And.Contain(v => v > 0f);
+    }
+
     [Theory]
     [InlineData(DType.Float32)]
     [InlineData(DType.Float64)]

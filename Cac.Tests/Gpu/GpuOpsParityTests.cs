@@ -63,6 +63,10 @@ public class GpuOpsParityTests(GpuFixture fixture)
     }
 
     [Fact]
+    public void Fused_add_relu() =>
+        Check("add + relu", t => Ops.AddRelu(t[0], t[1]), Rand(19, 3, 41), Rand(20, 3, 41));
+
+    [Fact]
     public void Batch_norm_with_fused_relu_in_training_mode()
     {
         var (runningMean, runningVar) = (Tensor.Zeros([3]), Tensor.Ones([3]));
