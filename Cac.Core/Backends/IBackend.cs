@@ -103,9 +103,10 @@ public partial interface IBackend
     /// <summary>
     /// Batch norm with batch statistics. x, y: (N, C, HW). Writes y, saveMean (C) and saveInvStd (C),
     /// and updates runningMean/runningVar (C) in place with momentum (unbiased variance), as PyTorch.
+    /// With <paramref name="relu"/>, y = max(0, batch_norm(x)) in the same pass (the ReLU that follows most batch norms).
     /// </summary>
     void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
-        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps);
+        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps, bool relu);
 
     /// <summary>Batch norm with running statistics: y = (x - mean) / sqrt(var + eps) * gamma + beta.</summary>
     void BatchNormEvalForward(Storage x, Storage gamma, Storage beta, Storage runningMean, Storage runningVar, Storage y,
@@ -114,23 +115,11 @@ public partial interface IBackend
     /// <summary>
     /// Batch norm backward given the mean and inverse std used in the forward pass. When
     /// <paramref name="batchStats"/> the statistics depend on x (training); otherwise they are constants.
-    /// Writes gx (N, C, HW), gGamma (C), gBeta (C).
+    /// <paramref name="reluOutput"/>, when given, is the output of a forward with a fused ReLU: gy counts only where it
+    /// is positive, the mask applied as gy is read. Writes gx (N, C, HW), gGamma (C), gBeta (C).
     /// </summary>
-    void BatchNormBackward(Storage x, Storage gy, Storage gamma, Storage mean, Storage invStd,
+    void BatchNormBackward(Storage x, Storage? reluOutput, Storage gy, Storage gamma, Storage mean, Storage invStd,
         Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats);
-
-    /// <summary>
-    /// <see cref="BatchNormTrainForward"/> followed by ReLU, fused: y = max(0, batch_norm(x)) in the same pass.
-    /// </summary>
-    void BatchNormReluTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
-        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps);
-
-    /// <summary>
-    /// Backward of <see cref="BatchNormReluTrainForward"/> (batch statistics) given its output y: the batch norm
-    /// backward of gy where y &gt; 0, 0 elsewhere, with the mask applied as gy is read. Writes gx (N, C, HW), gGamma (C), gBeta (C).
-    /// </summary>
-    void BatchNormReluBackward(Storage x, Storage y, Storage gy, Storage gamma, Storage mean, Storage invStd,
-        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw);
 
     // ---- pooling and resizing ----
 

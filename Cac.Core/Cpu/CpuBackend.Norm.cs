@@ -8,15 +8,6 @@ public sealed partial class CpuBackend
 {
     /// <inheritdoc />
     public void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
-        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps) =>
-        BatchNormTrainForward(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps, relu: false);
-
-    /// <inheritdoc />
-    public void BatchNormReluTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
-        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps) =>
-        BatchNormTrainForward(x, gamma, beta, y, saveMean, saveInvStd, runningMean, runningVar, n, c, hw, momentum, eps, relu: true);
-
-    private void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
         Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps, bool relu)
     {
         if (IsDouble(x))
@@ -84,17 +75,7 @@ public sealed partial class CpuBackend
         });
 
     /// <inheritdoc />
-    public void BatchNormBackward(Storage x, Storage gy, Storage gamma, Storage mean, Storage invStd,
-        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats) =>
-        BatchNormBackward(x, null, gy, gamma, mean, invStd, gx, gGamma, gBeta, n, c, hw, batchStats);
-
-    /// <inheritdoc />
-    public void BatchNormReluBackward(Storage x, Storage y, Storage gy, Storage gamma, Storage mean, Storage invStd,
-        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw) =>
-        BatchNormBackward(x, y, gy, gamma, mean, invStd, gx, gGamma, gBeta, n, c, hw, batchStats: true);
-
-    // reluOutput: when given, gy counts only where it is positive (the backward of max(0, batch_norm(x))).
-    private void BatchNormBackward(Storage x, Storage? reluOutput, Storage gy, Storage gamma, Storage mean, Storage invStd,
+    public void BatchNormBackward(Storage x, Storage? reluOutput, Storage gy, Storage gamma, Storage mean, Storage invStd,
         Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats)
     {
         if (IsDouble(x))

@@ -32,12 +32,8 @@ public static partial class Ops
         {
             mean = Empty(x, c);
             invStd = Empty(x, c);
-            if (relu)
-                x.Backend.BatchNormReluTrainForward(x.Storage, weight.Storage, bias.Storage, y.Storage, mean.Storage, invStd.Storage,
-                    runningMean.Storage, runningVar.Storage, n, c, hw, momentum, eps);
-            else
-                x.Backend.BatchNormTrainForward(x.Storage, weight.Storage, bias.Storage, y.Storage, mean.Storage, invStd.Storage,
-                    runningMean.Storage, runningVar.Storage, n, c, hw, momentum, eps);
+            x.Backend.BatchNormTrainForward(x.Storage, weight.Storage, bias.Storage, y.Storage, mean.Storage, invStd.Storage,
+                runningMean.Storage, runningVar.Storage, n, c, hw, momentum, eps, relu);
         }
         else
         {
@@ -55,12 +51,8 @@ public static partial class Ops
             var gx = Empty(x, x.Shape);
             var gWeight = Empty(x, c);
             var gBias = Empty(x, c);
-            if (relu)
-                x.Backend.BatchNormReluBackward(x.Storage, y.Storage, g.Storage, weight.Storage, mean.Storage, invStd.Storage,
-                    gx.Storage, gWeight.Storage, gBias.Storage, n, c, hw);
-            else
-                x.Backend.BatchNormBackward(x.Storage, g.Storage, weight.Storage, mean.Storage, invStd.Storage,
-                    gx.Storage, gWeight.Storage, gBias.Storage, n, c, hw, batchStats: training);
+            x.Backend.BatchNormBackward(x.Storage, relu ? y.Storage : null, g.Storage, weight.Storage, mean.Storage, invStd.Storage,
+                gx.Storage, gWeight.Storage, gBias.Storage, n, c, hw, batchStats: training);
             return [gx, gWeight, gBias];
         });
     }

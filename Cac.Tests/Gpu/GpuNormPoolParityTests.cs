@@ -14,10 +14,12 @@ public class GpuNormPoolParityTests(GpuFixture fixture)
     private IBackend Gpu => _gpu.Backend;
 
     [Theory]
-    [InlineData(3, 2, 5)]
-    [InlineData(4, 3, 70)] // more elements per channel than threads per group
-    [InlineData(2, 2, 1500)] // each channel reduced in two slices
-    public void Batch_norm_training_forward_and_backward(int n, int c, int hw)
+    [InlineData(3, 2, 5, false)]
+    [InlineData(4, 3, 70, false)] // more elements per channel than threads per group
+    [InlineData(2, 2, 1500, false)] // each channel reduced in two slices
+    [InlineData(3, 2, 5, true)] // with the fused ReLU
+    [InlineData(2, 2, 1500, true)]
+    public void Batch_norm_training_forward_and_backward(int n, int c, int hw, bool relu)
     {
         var x = Rand(1, n, c, hw);
         var gamma = Rand(2, c);
@@ -28,9 +30,10 @@ public class GpuNormPoolParityTests(GpuFixture fixture)
         var (rmg, rvg) = (rm.To(_gpu), rv.To(_gpu));
         var (y, mean, inv) = (Tensor.ZerosLike(x), Tensor.Zeros([c]), Tensor.Zeros([c]));
         var (yg, meang, invg) = (ZerosOn(_gpu, n, c, hw), ZerosOn(_gpu, c), ZerosOn(_gpu, c));
-        Cpu.BatchNormTrainForward(x.Storage, gamma.Storage, beta.Storage, y.Storage, mean.Storage, inv.Storage, rm.Storage, rv.Storage, n, c, hw, 0.1, 1e-5);
+        Cpu.BatchNormTrainForward(x.Storage, gamma.Storage, beta.Storage, y.Storage, mean.Storage, inv.Storage, rm.Storage, rv.Storage, n, c, hw, 0.1, 1e-5, relu);
         Gpu.BatchNormTrainForward(x.To(_gpu).Storage, gamma.To(_gpu).Storage, beta.To(_gpu).Storage, yg.Storage, meang.Storage, invg.Storage,
-            rmg.Storage, rvg.Storage, n, c, hw, 0.1, 1e-5);
+            rmg.Storage, rvg.Storage, n, c, hw, 0.1, 1e-5, relu);
+        if (relu) y.ToFloatArray().Should().Contain(0f, "the ReLU must cut somewhere");
         yg.ShouldMatch(y, "bn y");
         meang.ShouldMatch(mean, "bn saved mean");
         invg.ShouldMatch(inv, "bn saved inverse std");
@@ -41,40 +44,14 @@ public class GpuNormPoolParityTests(GpuFixture fixture)
         {
             var (gx, gGamma, gBeta) = (Tensor.ZerosLike(x), Tensor.Zeros([c]), Tensor.Zeros([c]));
             var (gxg, gGammag, gBetag) = (ZerosOn(_gpu, n, c, hw), ZerosOn(_gpu, c), ZerosOn(_gpu, c));
-            Cpu.BatchNormBackward(x.Storage, gy.Storage, gamma.Storage, mean.Storage, inv.Storage, gx.Storage, gGamma.Storage, gBeta.Storage, n, c, hw, batchStats);
-            Gpu.BatchNormBackward(x.To(_gpu).Storage, gy.To(_gpu).Storage, gamma.To(_gpu).Storage, meang.Storage, invg.Storage,
+            Cpu.BatchNormBackward(x.Storage, relu ? y.Storage : null, gy.Storage, gamma.Storage, mean.Storage, inv.Storage,
+                gx.Storage, gGamma.Storage, gBeta.Storage, n, c, hw, batchStats);
+            Gpu.BatchNormBackward(x.To(_gpu).Storage, relu ? yg.Storage : null, gy.To(_gpu).Storage, gamma.To(_gpu).Storage, meang.Storage, invg.Storage,
                 gxg.Storage, gGammag.Storage, gBetag.Storage, n, c, hw, batchStats);
             gxg.ShouldMatch(gx, $"bn gx (batch statistics: {batchStats})");
             gGammag.ShouldMatch(gGamma, "bn gamma gradient");
             gBetag.ShouldMatch(gBeta, "bn beta gradient");
         }
-    }
-
-    [Theory]
-    [InlineData(3, 2, 5)]
-    [InlineData(2, 2, 1500)] // each channel reduced in two slices
-    public void Batch_norm_with_fused_relu_forward_and_backward(int n, int c, int hw)
-    {
-        var (x, gamma, beta, gy) = (Rand(21, n, c, hw), Rand(22, c), Rand(23, c), Rand(24, n, c, hw));
-        var (rm, rv) = (Rand(25, c), Uniform(26, 0.5, 2, c));
-        var (rmg, rvg) = (rm.To(_gpu), rv.To(_gpu));
-        var (y, mean, inv) = (Tensor.ZerosLike(x), Tensor.Zeros([c]), Tensor.Zeros([c]));
-        var (yg, meang, invg) = (ZerosOn(_gpu, n, c, hw), ZerosOn(_gpu, c), ZerosOn(_gpu, c));
-        Cpu.BatchNormReluTrainForward(x.Storage, gamma.Storage, beta.Storage, y.Storage, mean.Storage, inv.Storage, rm.Storage, rv.Storage, n, c, hw, 0.1, 1e-5);
-        Gpu.BatchNormReluTrainForward(x.To(_gpu).Storage, gamma.To(_gpu).Storage, beta.To(_gpu).Storage, yg.Storage, meang.Storage, invg.Storage,
-            rmg.Storage, rvg.Storage, n, c, hw, 0.1, 1e-5);
-        y.ToFloatArray().Should().Contain(0f, "the ReLU must cut somewhere");
-        yg.ShouldMatch(y, "bn+relu y");
-        rvg.ShouldMatch(rv, "bn+relu running var");
-
-        var (gx, gGamma, gBeta) = (Tensor.ZerosLike(x), Tensor.Zeros([c]), Tensor.Zeros([c]));
-        var (gxg, gGammag, gBetag) = (ZerosOn(_gpu, n, c, hw), ZerosOn(_gpu, c), ZerosOn(_gpu, c));
-        Cpu.BatchNormReluBackward(x.Storage, y.Storage, gy.Storage, gamma.Storage, mean.Storage, inv.Storage, gx.Storage, gGamma.Storage, gBeta.Storage, n, c, hw);
-        Gpu.BatchNormReluBackward(x.To(_gpu).Storage, yg.Storage, gy.To(_gpu).Storage, gamma.To(_gpu).Storage, meang.Storage, invg.Storage,
-            gxg.Storage, gGammag.Storage, gBetag.Storage, n, c, hw);
-        gxg.ShouldMatch(gx, "bn+relu gx");
-        gGammag.ShouldMatch(gGamma, "bn+relu gamma gradient");
-        gBetag.ShouldMatch(gBeta, "bn+relu beta gradient");
     }
 
     [Fact]

@@ -51,10 +51,11 @@ public class GpuTiledVariantParityTests(WideGpuFixture fixture)
         new GpuGemmConvParityTests(fixture).Conv2d_forward_and_backward_kernels(g, withBias);
 
     [Theory]
-    [InlineData(4, 3, 70)] // more elements per channel than threads per group
-    [InlineData(2, 1, 4099)] // one channel in four slices, the last one shorter
-    public void Batch_norm_with_128_thread_groups(int n, int c, int hw) =>
-        new GpuNormPoolParityTests(fixture).Batch_norm_training_forward_and_backward(n, c, hw);
+    [InlineData(4, 3, 70, false)] // more elements per channel than threads per group
+    [InlineData(2, 1, 4099, false)] // one channel in four slices, the last one shorter
+    [InlineData(2, 1, 4099, true)] // the same with the fused ReLU
+    public void Batch_norm_with_128_thread_groups(int n, int c, int hw, bool relu) =>
+        new GpuNormPoolParityTests(fixture).Batch_norm_training_forward_and_backward(n, c, hw, relu);
 
     [Theory]
     [InlineData(16, 131072, 132, 33)] // ResNet-20's first stage at batch 128 on an H200: 16 groups would leave most of 132 multiprocessors idle
