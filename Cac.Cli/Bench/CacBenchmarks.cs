@@ -1,4 +1,3 @@
-using Cac.Gpu;
 using Cac.Nn;
 
 namespace Cac.Cli.Bench;
@@ -80,7 +79,7 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress, Device?
     private (double Dense, double Sparse) Time(Func<Tensor> dense, Func<Tensor> sparse)
     {
         using var _ = Autograd.NoGrad();
-        var t = Timing.MedianSeconds([() => { dense(); Sync(); }, () => { sparse(); Sync(); }], quick ? 1 : 3, quick ? 3 : 9);
+        var t = Timing.MedianSeconds([() => { dense(); Timing.WaitFor(_device); }, () => { sparse(); Timing.WaitFor(_device); }], quick ? 1 : 3, quick ? 3 : 9);
         return (t[0], t[1]);
     }
 
@@ -93,17 +92,11 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress, Device?
             x.Grad = null;
             layer.ZeroGrad();
             forward().Backward(gy);
-            Sync();
+            Timing.WaitFor(_device);
         };
         var t = Timing.MedianSeconds([Step(dense), Step(sparse)], quick ? 1 : 2, quick ? 3 : 7);
         x.RequiresGrad = false;
         return (t[0], t[1]);
-    }
-
-    // Waits for the queued kernels of an ILGPU device (they run asynchronously); nothing on the CPU.
-    private void Sync()
-    {
-        if (_device.Backend is GpuBackend gpu) gpu.Synchronize();
     }
 
     private static double GeoMean(IReadOnlyList<double> values) => Math.Exp(values.Average(Math.Log));

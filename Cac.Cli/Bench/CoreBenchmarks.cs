@@ -53,12 +53,6 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
 
     private Tensor Zeros(int[] shape) => Tensor.Zeros(shape, DType.Float32, _device);
 
-    // Waits for the queued kernels of an ILGPU device (they run asynchronously); nothing on the CPU.
-    private void Sync()
-    {
-        if (_device.Backend is GpuBackend gpu) gpu.Synchronize();
-    }
-
     // C (m, n) = A (m, k) @ B (k, n), row-major, all cores (or the device).
     private BenchResult Gemm(string name, int m, int n, int k)
     {
@@ -71,7 +65,7 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         double seconds = Timing.MedianSeconds(() =>
         {
             backend.Gemm(false, false, m, n, k, 1.0, a.Storage, 0, b.Storage, 0, 0.0, c.Storage, 0);
-            Sync();
+            Timing.WaitFor(_device);
         }, Warmup, Repeats * 2);
         return new BenchResult($"{name}_gflops", 2.0 * m * n * k / seconds / 1e9, "GFLOP/s");
     }
@@ -93,14 +87,14 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         double forward = Timing.MedianSeconds(() =>
         {
             backend.Conv2dForward(x.Storage, w.Storage, null, y.Storage, geometry);
-            Sync();
+            Timing.WaitFor(_device);
         }, Warmup, Repeats);
         double both = Timing.MedianSeconds(() =>
         {
             backend.Conv2dForward(x.Storage, w.Storage, null, y.Storage, geometry);
             backend.Conv2dBackwardInput(gy.Storage, w.Storage, gx.Storage, geometry);
             backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, geometry);
-            Sync();
+            Timing.WaitFor(_device);
         }, Warmup, Repeats);
         yield return new BenchResult($"{name}_fwd_ms", forward * 1e3, "ms");
         yield return new BenchResult($"{name}_fwdbwd_ms", both * 1e3, "ms");

@@ -1,3 +1,4 @@
+using Cac.Gpu;
 using System.Diagnostics;
 
 namespace Cac.Cli.Bench;
@@ -25,6 +26,12 @@ public static class Timing
                 times[a][i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
             }
         return times.Select(Median).ToArray();
+    }
+
+    /// <summary>Waits for the queued kernels of an ILGPU device (they run asynchronously); nothing on the CPU.</summary>
+    public static void WaitFor(Device device)
+    {
+        if (device.Backend is GpuBackend gpu) gpu.Synchronize();
     }
 
     private static double Median(double[] times)

@@ -46,17 +46,11 @@ internal static class BenchCommand
         var command = new Command("cac", "One content-aware layer (sparse path) vs the dense standard conv: ResNet-20 stage shapes, batch 128, sharp ratios 0.25/0.5/0.75") { json, quick, device };
         command.SetAction(parse =>
         {
-            var opened = DeviceSelection.Open(parse.GetValue(device)!);
-            List<BenchResult> results;
-            try
+            var results = OnDevice(DeviceSelection.Open(parse.GetValue(device)!), opened =>
             {
                 Console.Error.WriteLine($"cac bench cac: sparse CAC (forced sharp ratio) vs dense 3x3 conv, batch 128, on {Describe(opened)}");
-                results = new CacBenchmarks(parse.GetValue(quick), line => Console.Error.WriteLine(line), opened).Run();
-            }
-            finally
-            {
-                GpuDevices.Close(opened);
-            }
+                return new CacBenchmarks(parse.GetValue(quick), line => Console.Error.WriteLine(line), opened).Run();
+            });
             Print(results, parse.GetValue(json));
             return 0;
         });
@@ -70,6 +64,13 @@ internal static class BenchCommand
         device.Description = "Where to run the benchmarks: cpu (the default), cuda, opencl, auto (CUDA, then OpenCL, then the CPU), or ilgpu-cpu (ILGPU's simulator: very slow)";
         device.DefaultValueFactory = _ => "cpu";
         return device;
+    }
+
+    // Runs the benchmarks on an opened device and closes it.
+    private static List<BenchResult> OnDevice(Device device, Func<Device, List<BenchResult>> run)
+    {
+        try { return run(device); }
+        finally { GpuDevices.Close(device); }
     }
 
     private static string Describe(Device device) => device.Kind == DeviceKind.Cpu
@@ -93,16 +94,11 @@ internal static class BenchCommand
             throw new ArgumentException($"--compare-pytorch compares against PyTorch on the CPU or on CUDA; it cannot be combined with --device {deviceName} ({device.Name})");
         }
         string torchDevice = device.Kind == DeviceKind.Cuda ? "cuda" : "cpu";
-        List<BenchResult> results;
-        try
+        var results = OnDevice(device, opened =>
         {
-            Progress($"cac bench: {Describe(device)}");
-            results = new CoreBenchmarks(quick, Progress, filter, device).Run();
-        }
-        finally
-        {
-            GpuDevices.Close(device);
-        }
+            Progress($"cac bench: {Describe(opened)}");
+            return new CoreBenchmarks(quick, Progress, filter, opened).Run();
+        });
         if (compare)
         {
             var (baseline, best) = PyTorchComparison.Run(python, script ?? PyTorchComparison.FindScript(), quick, torchDevice, Progress);
