@@ -48,6 +48,11 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
     {
+        if (ConvWinograd<T>.Applies(g))
+        {
+            ConvWinograd<T>.Forward(x, w, y, g, epilogue);
+            return;
+        }
         if (PathOf(g) != Path.Pointwise && ConvDirect<T>.Applies(g))
         {
             ConvDirect<T>.Forward(x, w, y, g, epilogue);

@@ -151,7 +151,7 @@ public class ConvTests
     }
 
     // Direct convolution in double. Returns y, the per-element scale |bias| + sum |x * w| and y's shape.
-    private static (double[] Y, double[] Scale, int[] Shape) NaiveConv(double[] x, int[] xs, double[] w, int[] ws, double[]? bias,
+    internal static (double[] Y, double[] Scale, int[] Shape) NaiveConv(double[] x, int[] xs, double[] w, int[] ws, double[]? bias,
         int stride, int padding, int dilation, int groups)
     {
         int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3];

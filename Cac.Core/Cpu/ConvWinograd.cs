@@ -1,0 +1,476 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Cac;
+
+/// <summary>
+/// Winograd F(4x4, 3x3) convolution (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016) for
+/// stride-1, undilated, ungrouped 3 x 3 convs. A 4 x 4 output tile is Y = A^T [ U ⊙ V ] A with U = G w G^T (6 x 6, per
+/// output and input channel) and V = B^T d B (6 x 6, per input channel, d the tile's 6 x 6 input window), so the
+/// 144 multiply-adds per tile and channel pair become 36. Summed over the input channels, each of the 36 points ξ of
+/// the 6 x 6 grid is a GEMM M_ξ (Cout, tiles) = U_ξ (Cout, Cin) @ V_ξ (Cin, tiles).
+/// <para>
+/// Layout: vector lanes run over tiles. The batch's tile rows are cut into blocks (V and M of a block stay near the L2
+/// cache); a block's tiles are numbered f = (tile row, tile column) across samples. Per input channel, the 6 x 6 windows
+/// are gathered into 36 rows (i, j) of tiles (each image row split into column phases by vector shuffles), transformed
+/// with whole-vector arithmetic into V, and after the 36 GEMMs each output channel is transformed back, its tile columns
+/// interleaved into image rows and copied out through the epilogue (<see cref="ConvEpilogue{T}"/>).
+/// </para>
+/// <para>
+/// Accuracy: the transforms scale intermediate values by up to about 100 (B) and 360 (A), so float results carry a few
+/// more rounding errors than the direct kernels; they stay within the same bound, 4 (terms + 3) u sum |x w|, which the
+/// tests check against a double reference.
+/// </para>
+/// </summary>
+internal static class ConvWinograd<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const int Alpha = 6;                     // input tile side
+    private const int Side = 4;                      // output tile side
+    private const int Points = Alpha * Alpha;        // GEMMs per block
+    private const int Rows = 4;                      // output channels per register tile
+    private const int MinChannels = 8;               // below this the transforms cost more than they save
+    private const int BlockBytes = 384 * 1024;       // V and M of one block, to stay near the per-core L2 cache
+    private static int W => Vector<T>.Count;
+
+    /// <summary>Whether the geometry is a stride-1, undilated, ungrouped 3 x 3 conv with enough channels to gain.</summary>
+    public static bool Applies(ConvGeometry g) =>
+        g.KH == 3 && g.KW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1 &&
+        g.Groups == 1 && g.Cin >= MinChannels && g.Cout >= MinChannels && g.Ho >= 1 && g.Wo >= 1;
+
+    // Tiles of one call: tile rows per sample, tile columns per row, tile rows per block and the block's width in tiles
+    // (a whole number of PointKernel tiles).
+    private readonly record struct Plan(int Rows, int Cols, int RowsPerBlock, int Flat)
+    {
+        public int Span => Flat + Vector<T>.Count; // a gathered row: the block's tiles and slack for the last vector's spill
+    }
+
+    private static Plan PlanFor(ConvGeometry g)
+    {
+        int rows = (g.Ho + Side - 1) / Side, cols = (g.Wo + Side - 1) / Side;
+        long bytesPerTile = (long)Points * (g.Cin + g.Cout) * Unsafe.SizeOf<T>();
+        long targetTiles = Math.Max(2 * W, BlockBytes / bytesPerTile);
+        long allRows = (long)g.N * rows;
+        // Enough blocks to keep every core busy; of the block sizes that fit, the one that wastes the fewest lanes.
+        int limit = (int)Math.Clamp(targetTiles / cols, 1, Math.Max(1, allRows / Environment.ProcessorCount));
+        int perBlock = 1;
+        double best = 0;
+        for (int p = 1; p <= limit; p++)
+        {
+            double used = (double)p * cols / RoundUp(p * cols, 3 * W);
+            if (used >= best) (best, perBlock) = (used, p);
+        }
+        int flat = RoundUp(perBlock * cols, 3 * W);
+        return new Plan(rows, cols, perBlock, flat);
+    }
+
+    /// <summary>y = epilogue(conv(x, w)). x: (N, Cin, H, W), w: (Cout, Cin, 3, 3), y: (N, Cout, Ho, Wo), overwritten.</summary>
+    public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
+    {
+        var plan = PlanFor(g);
+        var packed = ArrayPool<T>.Shared.Rent(Points * RoundUp(g.Cout, Rows) * g.Cin);
+        TransformWeights(w, g, packed);
+        long allRows = (long)g.N * plan.Rows;
+        int blocks = (int)((allRows + plan.RowsPerBlock - 1) / plan.RowsPerBlock);
+        int[] lengths =
+        [
+            Points * plan.Span,            // gathered input, (row i, column j, tile)
+            Points * plan.Span,            // after the column transform, (k, column j, tile)
+            Points * g.Cin * plan.Flat,    // V, (ξ, ci, tile)
+            Points * g.Cout * plan.Flat,   // M, (ξ, co, tile)
+            Side * Alpha * plan.Flat,      // M after the column transform, (a, l, tile)
+            Side * Side * plan.Flat,       // one channel's output rows, (a, tile * 4 + b)
+            Side * (RoundUp(plan.Cols, W) + 1), // one zero-bordered input row
+        ];
+        try
+        {
+            CpuParallel.For(blocks, 1, (start, end) =>
+            {
+                var buffers = lengths.Select(length => ArrayPool<T>.Shared.Rent(length)).ToArray();
+                try
+                {
+                    for (long b = start; b < end; b++)
+                    {
+                        long first = b * plan.RowsPerBlock;
+                        int count = (int)Math.Min(plan.RowsPerBlock, allRows - first);
+                        for (int ci = 0; ci < g.Cin; ci++)
+                        {
+                            Gather(x, g, plan, first, count, ci, buffers[0], buffers[6]);
+                            TransformInput(plan, g.Cin, ci, buffers[0], buffers[1], buffers[2]);
+                        }
+                        MultiplyPoints(g, plan, packed, buffers[2], buffers[3]);
+                        for (int co = 0; co < g.Cout; co++)
+                            TransformOutput(g, plan, first, count, co, buffers[3], buffers[4], buffers[5], y, epilogue);
+                    }
+                }
+                finally
+                {
+                    foreach (var buffer in buffers) ArrayPool<T>.Shared.Return(buffer);
+                }
+            });
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(packed);
+        }
+    }
+
+    // w (Cout, Cin, 3, 3) -> U_ξ = G w G^T packed for PointKernel: (36, Cout / 4 tiles, Cin, 4), channels past Cout zero.
+    // Computed in double, per output channel over the cores.
+    private static void TransformWeights(T[] w, ConvGeometry g, T[] packed)
+    {
+        int cin = g.Cin, mTiles = (g.Cout + Rows - 1) / Rows;
+        long pointStride = (long)mTiles * cin * Rows;
+        if (g.Cout % Rows != 0) packed.AsSpan(0, (int)(Points * pointStride)).Clear();
+        CpuParallel.For(g.Cout, 8, (start, end) =>
+        {
+            Span<double> gw = stackalloc double[Alpha * 3];
+            Span<double> u = stackalloc double[Alpha];
+            for (int co = (int)start; co < end; co++)
+                for (int ci = 0; ci < cin; ci++)
+                {
+                    ReadOnlySpan<T> f = w.AsSpan((co * cin + ci) * 9, 9);
+                    // Columns: gw (6, 3) = G f.
+                    for (int j = 0; j < 3; j++)
+                    {
+                        FilterTransform(double.CreateTruncating(f[j]), double.CreateTruncating(f[3 + j]), double.CreateTruncating(f[6 + j]), u);
+                        for (int k = 0; k < Alpha; k++) gw[k * 3 + j] = u[k];
+                    }
+                    // Rows: U (6, 6) = gw G^T.
+                    long dst = ((long)(co / Rows) * cin + ci) * Rows + co % Rows;
+                    for (int k = 0; k < Alpha; k++)
+                    {
+                        FilterTransform(gw[k * 3], gw[k * 3 + 1], gw[k * 3 + 2], u);
+                        for (int l = 0; l < Alpha; l++) packed[(k * Alpha + l) * pointStride + dst] = T.CreateTruncating(u[l]);
+                    }
+                }
+        });
+    }
+
+    // u = G (f0, f1, f2), G the 6 x 3 filter transform of F(4x4, 3x3).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FilterTransform(double f0, double f1, double f2, Span<double> u)
+    {
+        double even = f0 + f2, quarter = f0 / 24 + f2 / 6;
+        u[0] = f0 / 4;
+        u[1] = -(even + f1) / 6;
+        u[2] = -(even - f1) / 6;
+        u[3] = quarter + f1 / 12;
+        u[4] = quarter - f1 / 12;
+        u[5] = f2;
+    }
+
+    // Input channel ci of the block's tile rows first .. first + count (over the batch: row q is tile row q % Rows of
+    // sample q / Rows) -> gathered (i, j, f) = padded image (4 r + i, 4 t + j) of tile f = (q, t); padding and unused
+    // tiles are zero. Each image row (zeros for padding rows) is copied into a zero-bordered row buffer and split into
+    // column phases a vector of tiles at a time: columns 0 to 3 from the tiles' own 4 pixels, 4 and 5 from the next
+    // tile's. The last vector of a segment spills into the next segment, which is written after it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gather(T[] x, ConvGeometry g, Plan plan, long first, int count, int ci, T[] gathered, T[] row)
+    {
+        int span = plan.Span, w = W;
+        // Tiles past the block's last are never stored but must be finite.
+        for (int j = 0; j < Points; j++) gathered.AsSpan(j * span + count * plan.Cols, span - count * plan.Cols).Clear();
+        row.AsSpan(0, Side * (RoundUp(plan.Cols, w) + 1)).Clear();
+        ref T padded = ref row[0];
+        for (int q = 0; q < count; q++)
+        {
+            long n = (first + q) / plan.Rows;
+            int r = (int)((first + q) % plan.Rows);
+            long plane = (n * g.Cin + ci) * g.H * g.W;
+            for (int i = 0; i < Alpha; i++)
+            {
+                // Padding rows go through the zeroed buffer too: their spill must overwrite the previous segment's.
+                int h = Side * r + i - g.PadH;
+                if ((uint)h < (uint)g.H) Copy(ref x[plane + (long)h * g.W], ref Unsafe.Add(ref padded, g.PadW), g.W);
+                else row.AsSpan(g.PadW, g.W).Clear();
+                ref T dst = ref gathered[i * Alpha * span + q * plan.Cols];
+                for (int t = 0; t < plan.Cols; t += w)
+                {
+                    ref T src = ref Unsafe.Add(ref padded, Side * t);
+                    Deinterleave(Load(ref src, 0), Load(ref src, w), Load(ref src, 2 * w), Load(ref src, 3 * w),
+                        out var p0, out var p1, out var p2, out var p3);
+                    ref T d = ref Unsafe.Add(ref dst, t);
+                    p0.StoreUnsafe(ref d); p1.StoreUnsafe(ref Unsafe.Add(ref d, span));
+                    p2.StoreUnsafe(ref Unsafe.Add(ref d, 2 * span)); p3.StoreUnsafe(ref Unsafe.Add(ref d, 3 * span));
+                    src = ref Unsafe.Add(ref src, Side);
+                    Deinterleave(Load(ref src, 0), Load(ref src, w), Load(ref src, 2 * w), Load(ref src, 3 * w),
+                        out p0, out p1, out _, out _);
+                    p0.StoreUnsafe(ref Unsafe.Add(ref d, 4 * span)); p1.StoreUnsafe(ref Unsafe.Add(ref d, 5 * span));
+                }
+            }
+        }
+    }
+
+    // gathered (i, j, f) -> column transform (k, j, f) -> row transform into V (ξ = 6 k + l, ci, f).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformInput(Plan plan, int cin, int ci, T[] gathered, T[] columns, T[] v)
+    {
+        int span = plan.Span, flat = plan.Flat, w = W, rowStride = Alpha * span;
+        ref T gd = ref MemoryMarshal.GetArrayDataReference(gathered);
+        ref T cd = ref MemoryMarshal.GetArrayDataReference(columns);
+        for (int j = 0; j < Alpha; j++)
+            for (int f = 0; f < flat; f += w)
+            {
+                ref T d = ref Unsafe.Add(ref gd, j * span + f);
+                InputTransform(Load(ref d, 0), Load(ref d, rowStride), Load(ref d, 2 * rowStride), Load(ref d, 3 * rowStride),
+                    Load(ref d, 4 * rowStride), Load(ref d, 5 * rowStride), out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
+                ref T o = ref Unsafe.Add(ref cd, j * span + f);
+                r0.StoreUnsafe(ref o); r1.StoreUnsafe(ref Unsafe.Add(ref o, rowStride));
+                r2.StoreUnsafe(ref Unsafe.Add(ref o, 2 * rowStride)); r3.StoreUnsafe(ref Unsafe.Add(ref o, 3 * rowStride));
+                r4.StoreUnsafe(ref Unsafe.Add(ref o, 4 * rowStride)); r5.StoreUnsafe(ref Unsafe.Add(ref o, 5 * rowStride));
+            }
+        long pointStride = (long)cin * flat;
+        for (int k = 0; k < Alpha; k++)
+        {
+            ref T row = ref Unsafe.Add(ref cd, k * rowStride);
+            ref T vk = ref v[(long)k * Alpha * pointStride + (long)ci * flat];
+            for (int f = 0; f < flat; f += w)
+            {
+                ref T c = ref Unsafe.Add(ref row, f);
+                InputTransform(Load(ref c, 0), Load(ref c, span), Load(ref c, 2 * span), Load(ref c, 3 * span),
+                    Load(ref c, 4 * span), Load(ref c, 5 * span), out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
+                ref T o = ref Unsafe.Add(ref vk, f);
+                r0.StoreUnsafe(ref o); r1.StoreUnsafe(ref Unsafe.Add(ref o, (nint)pointStride));
+                r2.StoreUnsafe(ref Unsafe.Add(ref o, (nint)(2 * pointStride))); r3.StoreUnsafe(ref Unsafe.Add(ref o, (nint)(3 * pointStride)));
+                r4.StoreUnsafe(ref Unsafe.Add(ref o, (nint)(4 * pointStride))); r5.StoreUnsafe(ref Unsafe.Add(ref o, (nint)(5 * pointStride)));
+            }
+        }
+    }
+
+    // M_ξ (Cout, f) = U_ξ (Cout, Cin) @ V_ξ (Cin, f) for the 36 points, in register tiles of 4 channels x 3 vectors of tiles.
+    private static void MultiplyPoints(ConvGeometry g, Plan plan, T[] packed, T[] v, T[] m)
+    {
+        int flat = plan.Flat, mTiles = (g.Cout + Rows - 1) / Rows;
+        for (int xi = 0; xi < Points; xi++)
+            for (int mt = 0; mt < mTiles; mt++)
+            {
+                int co0 = mt * Rows;
+                PointKernel(g.Cin, ref packed[((long)xi * mTiles + mt) * g.Cin * Rows], ref v[(long)xi * g.Cin * flat], flat,
+                    ref m[((long)xi * g.Cout + co0) * flat], Math.Min(Rows, g.Cout - co0));
+            }
+    }
+
+    // m (rows, flat) = a (k, 4 packed) ^T @ v (k, flat); flat is a whole number of 3-vector tiles. 12 accumulators:
+    // with the 3 row loads and the broadcast, the 16 vector registers of AVX2.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PointKernel(int k, ref T ap, ref T v, int flat, ref T m, int rows)
+    {
+        nuint w = (nuint)W;
+        for (int f = 0; f < flat; f += 3 * W)
+        {
+            Vector<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+            Vector<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+            ref T a = ref ap;
+            ref T b = ref Unsafe.Add(ref v, f);
+            for (int p = 0; p < k; p++)
+            {
+                var b0 = Vector.LoadUnsafe(ref b);
+                var b1 = Vector.LoadUnsafe(ref b, w);
+                var b2 = Vector.LoadUnsafe(ref b, 2 * w);
+                var s = new Vector<T>(a);
+                c00 = GemmKernel<T>.MulAdd(s, b0, c00); c01 = GemmKernel<T>.MulAdd(s, b1, c01); c02 = GemmKernel<T>.MulAdd(s, b2, c02);
+                s = new Vector<T>(Unsafe.Add(ref a, 1));
+                c10 = GemmKernel<T>.MulAdd(s, b0, c10); c11 = GemmKernel<T>.MulAdd(s, b1, c11); c12 = GemmKernel<T>.MulAdd(s, b2, c12);
+                s = new Vector<T>(Unsafe.Add(ref a, 2));
+                c20 = GemmKernel<T>.MulAdd(s, b0, c20); c21 = GemmKernel<T>.MulAdd(s, b1, c21); c22 = GemmKernel<T>.MulAdd(s, b2, c22);
+                s = new Vector<T>(Unsafe.Add(ref a, 3));
+                c30 = GemmKernel<T>.MulAdd(s, b0, c30); c31 = GemmKernel<T>.MulAdd(s, b1, c31); c32 = GemmKernel<T>.MulAdd(s, b2, c32);
+                a = ref Unsafe.Add(ref a, Rows);
+                b = ref Unsafe.Add(ref b, flat);
+            }
+            ref T o = ref Unsafe.Add(ref m, f);
+            c00.StoreUnsafe(ref o); c01.StoreUnsafe(ref o, w); c02.StoreUnsafe(ref o, 2 * w);
+            if (rows < 2) continue;
+            o = ref Unsafe.Add(ref o, flat);
+            c10.StoreUnsafe(ref o); c11.StoreUnsafe(ref o, w); c12.StoreUnsafe(ref o, 2 * w);
+            if (rows < 3) continue;
+            o = ref Unsafe.Add(ref o, flat);
+            c20.StoreUnsafe(ref o); c21.StoreUnsafe(ref o, w); c22.StoreUnsafe(ref o, 2 * w);
+            if (rows < 4) continue;
+            o = ref Unsafe.Add(ref o, flat);
+            c30.StoreUnsafe(ref o); c31.StoreUnsafe(ref o, w); c32.StoreUnsafe(ref o, 2 * w);
+        }
+    }
+
+    // Output channel co: M (ξ, co, f) -> column transform (a, l, f) -> row transform, interleaved into rows (a, 4 f + b),
+    // then the block's output rows copied into y through the epilogue.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformOutput(ConvGeometry g, Plan plan, long first, int count, int co, T[] m, T[] columns, T[] rows,
+        T[] y, in ConvEpilogue<T> epilogue)
+    {
+        int flat = plan.Flat, w = W;
+        long pointStride = (long)g.Cout * flat;
+        ref T cd = ref MemoryMarshal.GetArrayDataReference(columns);
+        for (int l = 0; l < Alpha; l++)
+        {
+            ref T ml = ref m[(long)l * pointStride + (long)co * flat];
+            nint k1 = (nint)(Alpha * pointStride);
+            for (int f = 0; f < flat; f += w)
+            {
+                ref T d = ref Unsafe.Add(ref ml, f);
+                OutputTransform(Load(ref d, 0), Load(ref d, k1), Load(ref d, 2 * k1), Load(ref d, 3 * k1), Load(ref d, 4 * k1), Load(ref d, 5 * k1),
+                    out var o0, out var o1, out var o2, out var o3);
+                ref T o = ref Unsafe.Add(ref cd, l * flat + f);
+                o0.StoreUnsafe(ref o); o1.StoreUnsafe(ref Unsafe.Add(ref o, Alpha * flat));
+                o2.StoreUnsafe(ref Unsafe.Add(ref o, 2 * Alpha * flat)); o3.StoreUnsafe(ref Unsafe.Add(ref o, 3 * Alpha * flat));
+            }
+        }
+        ref T rd = ref MemoryMarshal.GetArrayDataReference(rows);
+        for (int a = 0; a < Side; a++)
+        {
+            ref T ca = ref Unsafe.Add(ref cd, a * Alpha * flat);
+            for (int f = 0; f < flat; f += w)
+            {
+                ref T d = ref Unsafe.Add(ref ca, f);
+                OutputTransform(Load(ref d, 0), Load(ref d, flat), Load(ref d, 2 * flat), Load(ref d, 3 * flat), Load(ref d, 4 * flat), Load(ref d, 5 * flat),
+                    out var o0, out var o1, out var o2, out var o3);
+                Interleave(o0, o1, o2, o3, ref Unsafe.Add(ref rd, (a * flat + f) * Side));
+            }
+        }
+        for (int q = 0; q < count; q++)
+        {
+            long n = (first + q) / plan.Rows;
+            int r = (int)((first + q) % plan.Rows);
+            for (int a = 0; a < Side && Side * r + a < g.Ho; a++)
+            {
+                long index = ((n * g.Cout + co) * g.Ho + Side * r + a) * g.Wo;
+                Copy(ref rows[(a * flat + q * plan.Cols) * Side], ref y[index], g.Wo);
+                if (!epilogue.IsIdentity) epilogue.Apply(y.AsSpan((int)index, g.Wo), co, index);
+            }
+        }
+    }
+
+    // dst[0 .. count) = src[0 .. count): short rows, inline (a memmove call costs more than the copy).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(ref T src, ref T dst, int count)
+    {
+        int c = 0;
+        for (; c + W <= count; c += W) Load(ref src, c).StoreUnsafe(ref Unsafe.Add(ref dst, c));
+        for (; c < count; c++) Unsafe.Add(ref dst, c) = Unsafe.Add(ref src, c);
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Load(ref T origin, nint offset) => Vector.LoadUnsafe(ref Unsafe.Add(ref origin, offset));
+
+    // (r0 .. r5) = B^T (d0 .. d5).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputTransform(Vector<T> d0, Vector<T> d1, Vector<T> d2, Vector<T> d3, Vector<T> d4, Vector<T> d5,
+        out Vector<T> r0, out Vector<T> r1, out Vector<T> r2, out Vector<T> r3, out Vector<T> r4, out Vector<T> r5)
+    {
+        var four = new Vector<T>(T.CreateTruncating(4));
+        var five = new Vector<T>(T.CreateTruncating(5));
+        var two = new Vector<T>(T.CreateTruncating(2));
+        var a = d4 - four * d2;     // -4 d2 + d4
+        var b = d3 - four * d1;     // -4 d1 + d3
+        var c = d4 - d2;
+        var e = two * (d3 - d1);
+        r0 = four * d0 - five * d2 + d4;
+        r1 = a + b;
+        r2 = a - b;
+        r3 = c + e;
+        r4 = c - e;
+        r5 = four * d1 - five * d3 + d5;
+    }
+
+    // (o0 .. o3) = A^T (m0 .. m5).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutputTransform(Vector<T> m0, Vector<T> m1, Vector<T> m2, Vector<T> m3, Vector<T> m4, Vector<T> m5,
+        out Vector<T> o0, out Vector<T> o1, out Vector<T> o2, out Vector<T> o3)
+    {
+        var s12 = m1 + m2;
+        var d12 = m1 - m2;
+        var s34 = m3 + m4;
+        var d34 = m3 - m4;
+        o0 = m0 + s12 + s34;
+        o1 = d12 + new Vector<T>(T.CreateTruncating(2)) * d34;
+        o2 = s12 + new Vector<T>(T.CreateTruncating(4)) * s34;
+        o3 = d12 + new Vector<T>(T.CreateTruncating(8)) * d34 + m5;
+    }
+
+    // dst[4 i + b] = o_b[i]: a 4 x W transpose (AVX shuffles for 256-bit vectors, lane by lane otherwise).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave(Vector<T> o0, Vector<T> o1, Vector<T> o2, Vector<T> o3, ref T dst)
+    {
+        if (Avx.IsSupported && typeof(T) == typeof(float) && Vector<T>.Count == 8)
+        {
+            var (a, b, c, d) = (o0.AsVector256().AsSingle(), o1.AsVector256().AsSingle(), o2.AsVector256().AsSingle(), o3.AsVector256().AsSingle());
+            var t0 = Avx.UnpackLow(a, b); var t1 = Avx.UnpackHigh(a, b);
+            var t2 = Avx.UnpackLow(c, d); var t3 = Avx.UnpackHigh(c, d);
+            var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+            var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+            ref float f = ref Unsafe.As<T, float>(ref dst);
+            Avx.Permute2x128(u0, u1, 0x20).StoreUnsafe(ref f);
+            Avx.Permute2x128(u2, u3, 0x20).StoreUnsafe(ref f, 8);
+            Avx.Permute2x128(u0, u1, 0x31).StoreUnsafe(ref f, 16);
+            Avx.Permute2x128(u2, u3, 0x31).StoreUnsafe(ref f, 24);
+            return;
+        }
+        if (Avx.IsSupported && typeof(T) == typeof(double) && Vector<T>.Count == 4)
+        {
+            // A 4 x 4 transpose is its own inverse.
+            Transpose4(o0, o1, o2, o3, out var r0, out var r1, out var r2, out var r3);
+            r0.StoreUnsafe(ref dst); r1.StoreUnsafe(ref dst, 4); r2.StoreUnsafe(ref dst, 8); r3.StoreUnsafe(ref dst, 12);
+            return;
+        }
+        for (int i = 0; i < Vector<T>.Count; i++)
+        {
+            Unsafe.Add(ref dst, 4 * i) = o0[i];
+            Unsafe.Add(ref dst, 4 * i + 1) = o1[i];
+            Unsafe.Add(ref dst, 4 * i + 2) = o2[i];
+            Unsafe.Add(ref dst, 4 * i + 3) = o3[i];
+        }
+    }
+
+    // The inverse of Interleave: r0 .. r3 hold 4 W consecutive values v; p_b[i] = v[4 i + b].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Deinterleave(Vector<T> r0, Vector<T> r1, Vector<T> r2, Vector<T> r3,
+        out Vector<T> p0, out Vector<T> p1, out Vector<T> p2, out Vector<T> p3)
+    {
+        if (Avx.IsSupported && typeof(T) == typeof(float) && Vector<T>.Count == 8)
+        {
+            var (a, b, c, d) = (r0.AsVector256().AsSingle(), r1.AsVector256().AsSingle(), r2.AsVector256().AsSingle(), r3.AsVector256().AsSingle());
+            // s_k holds groups k and k + 4 (a group: the 4 phases of one tile).
+            var s0 = Avx.Permute2x128(a, c, 0x20); var s1 = Avx.Permute2x128(a, c, 0x31);
+            var s2 = Avx.Permute2x128(b, d, 0x20); var s3 = Avx.Permute2x128(b, d, 0x31);
+            var t0 = Avx.UnpackLow(s0, s1); var t1 = Avx.UnpackHigh(s0, s1);
+            var t2 = Avx.UnpackLow(s2, s3); var t3 = Avx.UnpackHigh(s2, s3);
+            p0 = Avx.Shuffle(t0, t2, 0x44).AsVector().As<float, T>();
+            p1 = Avx.Shuffle(t0, t2, 0xEE).AsVector().As<float, T>();
+            p2 = Avx.Shuffle(t1, t3, 0x44).AsVector().As<float, T>();
+            p3 = Avx.Shuffle(t1, t3, 0xEE).AsVector().As<float, T>();
+            return;
+        }
+        if (Avx.IsSupported && typeof(T) == typeof(double) && Vector<T>.Count == 4)
+        {
+            Transpose4(r0, r1, r2, r3, out p0, out p1, out p2, out p3);
+            return;
+        }
+        Span<T> v = stackalloc T[4 * Vector<T>.Count];
+        r0.CopyTo(v); r1.CopyTo(v[Vector<T>.Count..]); r2.CopyTo(v[(2 * Vector<T>.Count)..]); r3.CopyTo(v[(3 * Vector<T>.Count)..]);
+        Span<T> p = stackalloc T[4 * Vector<T>.Count];
+        for (int i = 0; i < Vector<T>.Count; i++)
+            for (int b = 0; b < 4; b++) p[b * Vector<T>.Count + i] = v[4 * i + b];
+        p0 = new Vector<T>(p); p1 = new Vector<T>(p[Vector<T>.Count..]);
+        p2 = new Vector<T>(p[(2 * Vector<T>.Count)..]); p3 = new Vector<T>(p[(3 * Vector<T>.Count)..]);
+    }
+
+    // 4 x 4 transpose of 4-lane double vectors: t_b[i] = r_i[b].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4(Vector<T> r0, Vector<T> r1, Vector<T> r2, Vector<T> r3,
+        out Vector<T> t0, out Vector<T> t1, out Vector<T> t2, out Vector<T> t3)
+    {
+        var (a, b, c, d) = (r0.AsVector256().AsDouble(), r1.AsVector256().AsDouble(), r2.AsVector256().AsDouble(), r3.AsVector256().AsDouble());
+        var u0 = Avx.UnpackLow(a, b); var u1 = Avx.UnpackHigh(a, b);
+        var u2 = Avx.UnpackLow(c, d); var u3 = Avx.UnpackHigh(c, d);
+        t0 = Avx.Permute2x128(u0, u2, 0x20).AsVector().As<double, T>();
+        t1 = Avx.Permute2x128(u1, u3, 0x20).AsVector().As<double, T>();
+        t2 = Avx.Permute2x128(u0, u2, 0x31).AsVector().As<double, T>();
+        t3 = Avx.Permute2x128(u1, u3, 0x31).AsVector().As<double, T>();
+    }
+}

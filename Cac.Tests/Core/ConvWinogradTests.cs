@@ -1,0 +1,104 @@
+using System.Numerics;
+using FluentAssertions;
+using Xunit;
+
+namespace Cac.Tests.Core;
+
+/// <summary>
+/// The Winograd F(4x4, 3x3) path (<see cref="ConvWinograd{T}"/>) called directly, against the naive double convolution:
+/// awkward sizes (images smaller than a tile, widths and heights that are not multiples of 4, channel counts that are
+/// not multiples of the register tile, blocks of several samples, padding 0 to 2) and the fused epilogue. The error
+/// bound is the one the direct kernels meet (ConvTests): 4 (terms + 3) u |x| |w| with u the unit roundoff.
+/// </summary>
+public class ConvWinogradTests
+{
+    // (N, Cin, H, W, Cout, padding)
+    public static TheoryData<int, int, int, int, int, int> Shapes() => new()
+    {
+        { 1, 8, 1, 1, 8, 1 },      // one pixel: a single tile of padding
+        { 3, 8, 3, 5, 9, 1 },      // smaller than a tile, odd channels
+        { 2, 9, 7, 6, 13, 0 },     // unpadded, Ho x Wo = 5 x 4
+        { 5, 16, 17, 17, 16, 1 },  // 17 = 4 tiles + 1 column
+        { 4, 13, 9, 11, 20, 2 },   // padding 2: Ho x Wo = 11 x 13
+        { 16, 64, 8, 8, 64, 1 },   // ResNet-20 stage 3: several samples per block
+        { 7, 32, 16, 16, 32, 1 },  // stage 2 with an uneven batch
+        { 2, 10, 32, 32, 12, 1 },  // stage 1 width, MR = 6 register tiles
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Float_matches_a_naive_convolution(int n, int cin, int h, int w, int cout, int padding) =>
+        Check<float>(n, cin, h, w, cout, padding, Math.Pow(2, -24));
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Double_matches_a_naive_convolution(int n, int cin, int h, int w, int cout, int padding) =>
+        Check<double>(n, cin, h, w, cout, padding, Math.Pow(2, -53));
+
+    [Fact]
+    public void Epilogue_scales_shifts_adds_the_residual_and_applies_relu()
+    {
+        const int n = 3, cin = 8, h = 6, w = 7, cout = 10;
+        var g = new ConvGeometry(n, cin, h, w, cout, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var x = Random(1, n * cin * h * w);
+        var weight = Random(2, cout * cin * 9);
+        var scale = Random(3, cout);
+        var shift = Random(4, cout);
+        var residual = Random(5, n * cout * h * w);
+        var y = new double[residual.Length];
+        ConvWinograd<double>.Forward(x, weight, y, g, new ConvEpilogue<double>(scale, shift, residual, Relu: true));
+
+        var (expected, _, _) = ConvTests.NaiveConv(x, [n, cin, h, w], weight, [cout, cin, 3, 3], null, 1, 1, 1, 1);
+        for (int i = 0; i < y.Length; i++)
+        {
+            int co = i / (h * w) % cout;
+            double want = Math.Max(0, expected[i] * scale[co] + shift[co] + residual[i]);
+            y[i].Should().BeApproximately(want, 1e-12 * (1 + Math.Abs(want)), $"element {i}");
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 3, 1, 1, 1, 8, 8, true)]
+    [InlineData(3, 3, 2, 1, 1, 8, 8, false)]   // strided
+    [InlineData(3, 3, 1, 2, 1, 8, 8, false)]   // dilated
+    [InlineData(3, 3, 1, 1, 2, 8, 8, false)]   // grouped
+    [InlineData(5, 5, 1, 1, 1, 8, 8, false)]   // not 3 x 3
+    [InlineData(3, 3, 1, 1, 1, 4, 8, false)]   // too few input channels
+    [InlineData(3, 3, 1, 1, 1, 8, 3, false)]   // too few output channels
+    public void Applies_only_to_stride_1_undilated_ungrouped_3x3_convs_with_enough_channels(
+        int kh, int kw, int stride, int dilation, int groups, int cin, int cout, bool applies) =>
+        ConvWinograd<float>.Applies(new ConvGeometry(4, cin, 16, 16, cout, kh, kw, stride, stride, 1, 1, dilation, dilation, groups))
+            .Should().Be(applies);
+
+    private static void Check<T>(int n, int cin, int h, int w, int cout, int padding, double unitRoundoff)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = new ConvGeometry(n, cin, h, w, cout, 3, 3, 1, 1, padding, padding, 1, 1, 1);
+        ConvWinograd<T>.Applies(g).Should().BeTrue();
+        var x = Random(10 + n, n * cin * h * w);
+        var weight = Random(20 + cin, cout * cin * 9);
+        var y = new T[n * cout * g.Ho * g.Wo];
+        y.AsSpan().Fill(T.NaN); // every element must be written
+        ConvWinograd<T>.Forward(Cast<T>(x), Cast<T>(weight), y, g, ConvEpilogue<T>.Bias(null));
+
+        var (expected, scale, shape) = ConvTests.NaiveConv(x, [n, cin, h, w], weight, [cout, cin, 3, 3], null, 1, padding, 1, 1);
+        shape.Should().Equal(n, cout, g.Ho, g.Wo);
+        double bound = 4 * (cin * 9 + 3) * unitRoundoff;
+        for (int i = 0; i < y.Length; i++)
+        {
+            double actual = double.CreateChecked(y[i]);
+            if (!(Math.Abs(actual - expected[i]) <= bound * scale[i]))
+                throw new Xunit.Sdk.XunitException($"element {i} of {Shape.Format(shape)}: got {actual:R}, expected {expected[i]:R}");
+        }
+    }
+
+    // Inputs rounded to float so both element types convolve the same numbers.
+    private static double[] Random(int seed, int length)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, length).Select(_ => (double)(float)(2 * random.NextDouble() - 1)).ToArray();
+    }
+
+    private static T[] Cast<T>(double[] values) where T : unmanaged, IFloatingPointIeee754<T> =>
+        values.Select(T.CreateChecked).ToArray();
+}
