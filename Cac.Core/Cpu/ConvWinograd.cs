@@ -26,7 +26,7 @@ namespace Cac;
 /// tests check against a double reference.
 /// </para>
 /// </summary>
-internal static class ConvWinograd<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int Alpha = 6;                     // input tile side
     private const int Side = 4;                      // output tile side
@@ -99,7 +99,7 @@ internal static class ConvWinograd<T> where T : unmanaged, IFloatingPointIeee754
                         for (int ci = 0; ci < g.Cin; ci++)
                         {
                             Gather(x, g, plan, first, count, ci, buffers[0], buffers[6]);
-                            TransformInput(plan, g.Cin, ci, buffers[0], buffers[1], buffers[2]);
+                            TransformInput(plan, g.Cin, ci, buffers[0], buffers[2]);
                         }
                         MultiplyPoints(g, plan, packed, buffers[2], buffers[3]);
                         for (int co = 0; co < g.Cout; co++)
@@ -205,38 +205,33 @@ internal static class ConvWinograd<T> where T : unmanaged, IFloatingPointIeee754
         }
     }
 
-    // gathered (i, j, f) -> column transform (k, j, f) -> row transform into V (ξ = 6 k + l, ci, f).
+    // gathered (i, j, f) -> V (ξ = 6 k + l, ci, f): per vector of tiles, the column transform of the six columns into
+    // a 6 x 6 scratch of vectors, then the row transform of each of its rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput(Plan plan, int cin, int ci, T[] gathered, T[] columns, T[] v)
+    private static void TransformInput(Plan plan, int cin, int ci, T[] gathered, T[] v)
     {
         int span = plan.Span, flat = plan.Flat, w = W, rowStride = Alpha * span;
+        nint pointStride = (nint)cin * flat;
+        Span<Vector<T>> t = stackalloc Vector<T>[Points];
         ref T gd = ref MemoryMarshal.GetArrayDataReference(gathered);
-        ref T cd = ref MemoryMarshal.GetArrayDataReference(columns);
-        for (int j = 0; j < Alpha; j++)
-            for (int f = 0; f < flat; f += w)
+        ref T vd = ref v[(long)ci * flat];
+        for (int f = 0; f < flat; f += w)
+        {
+            for (int j = 0; j < Alpha; j++)
             {
                 ref T d = ref Unsafe.Add(ref gd, j * span + f);
                 InputTransform(Load(ref d, 0), Load(ref d, rowStride), Load(ref d, 2 * rowStride), Load(ref d, 3 * rowStride),
-                    Load(ref d, 4 * rowStride), Load(ref d, 5 * rowStride), out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
-                ref T o = ref Unsafe.Add(ref cd, j * span + f);
-                r0.StoreUnsafe(ref o); r1.StoreUnsafe(ref Unsafe.Add(ref o, rowStride));
-                r2.StoreUnsafe(ref Unsafe.Add(ref o, 2 * rowStride)); r3.StoreUnsafe(ref Unsafe.Add(ref o, 3 * rowStride));
-                r4.StoreUnsafe(ref Unsafe.Add(ref o, 4 * rowStride)); r5.StoreUnsafe(ref Unsafe.Add(ref o, 5 * rowStride));
+                    Load(ref d, 4 * rowStride), Load(ref d, 5 * rowStride), out t[j], out t[Alpha + j], out t[2 * Alpha + j],
+                    out t[3 * Alpha + j], out t[4 * Alpha + j], out t[5 * Alpha + j]);
             }
-        long pointStride = (long)cin * flat;
-        for (int k = 0; k < Alpha; k++)
-        {
-            ref T row = ref Unsafe.Add(ref cd, k * rowStride);
-            ref T vk = ref v[(long)k * Alpha * pointStride + (long)ci * flat];
-            for (int f = 0; f < flat; f += w)
+            for (int k = 0; k < Alpha; k++)
             {
-                ref T c = ref Unsafe.Add(ref row, f);
-                InputTransform(Load(ref c, 0), Load(ref c, span), Load(ref c, 2 * span), Load(ref c, 3 * span),
-                    Load(ref c, 4 * span), Load(ref c, 5 * span), out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
-                ref T o = ref Unsafe.Add(ref vk, f);
-                r0.StoreUnsafe(ref o); r1.StoreUnsafe(ref Unsafe.Add(ref o, (nint)pointStride));
-                r2.StoreUnsafe(ref Unsafe.Add(ref o, (nint)(2 * pointStride))); r3.StoreUnsafe(ref Unsafe.Add(ref o, (nint)(3 * pointStride)));
-                r4.StoreUnsafe(ref Unsafe.Add(ref o, (nint)(4 * pointStride))); r5.StoreUnsafe(ref Unsafe.Add(ref o, (nint)(5 * pointStride)));
+                InputTransform(t[k * Alpha], t[k * Alpha + 1], t[k * Alpha + 2], t[k * Alpha + 3], t[k * Alpha + 4], t[k * Alpha + 5],
+                    out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
+                ref T o = ref Unsafe.Add(ref vd, k * Alpha * pointStride + f);
+                r0.StoreUnsafe(ref o); r1.StoreUnsafe(ref Unsafe.Add(ref o, pointStride));
+                r2.StoreUnsafe(ref Unsafe.Add(ref o, 2 * pointStride)); r3.StoreUnsafe(ref Unsafe.Add(ref o, 3 * pointStride));
+                r4.StoreUnsafe(ref Unsafe.Add(ref o, 4 * pointStride)); r5.StoreUnsafe(ref Unsafe.Add(ref o, 5 * pointStride));
             }
         }
     }

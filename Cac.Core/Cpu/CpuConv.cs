@@ -163,6 +163,11 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public static void BackwardWeight(T[] x, T[] gy, T[] gw, ConvGeometry g)
     {
+        if (ConvWinograd<T>.Applies(g))
+        {
+            ConvWinograd<T>.WeightGradient(x, gy, gw, g);
+            return;
+        }
         if (PathOf(g) != Path.Pointwise)
         {
             ConvWeightGrad<T>.Compute(x, gy, gw, g);

@@ -35,6 +35,31 @@ public class ConvWinogradTests
     public void Double_matches_a_naive_convolution(int n, int cin, int h, int w, int cout, int padding) =>
         Check<double>(n, cin, h, w, cout, padding, Math.Pow(2, -53));
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Float_weight_gradient_matches_a_naive_sum(int n, int cin, int h, int w, int cout, int padding) =>
+        CheckWeightGradient<float>(n, cin, h, w, cout, padding, Math.Pow(2, -24));
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Double_weight_gradient_matches_a_naive_sum(int n, int cin, int h, int w, int cout, int padding) =>
+        CheckWeightGradient<double>(n, cin, h, w, cout, padding, Math.Pow(2, -53));
+
+    [Theory]
+    [Trait("Category", "GradCheck")]
+    [InlineData(1)]
+    [InlineData(0)]
+    public void Gradients_through_the_winograd_paths(int padding)
+    {
+        // 8 channels: forward, input gradient (the flipped weights) and weight gradient all take the Winograd path.
+        var x = TestUtil.RandD(30, 2, 8, 5, 6);
+        var weight = TestUtil.RandD(31, 8, 8, 3, 3);
+        var bias = TestUtil.RandD(32, 8);
+        ConvWinograd<double>.Applies(new ConvGeometry(2, 8, 5, 6, 8, 3, 3, 1, 1, padding, padding, 1, 1, 1)).Should().BeTrue();
+        var result = Cac.Testing.GradCheck.Check(() => Ops.Conv2d(x, weight, bias, 1, padding), [x, weight, bias]);
+        result.Passed.Should().BeTrue(result.Report);
+    }
+
     [Fact]
     public void Epilogue_scales_shifts_adds_the_residual_and_applies_relu()
     {
@@ -90,6 +115,40 @@ public class ConvWinogradTests
             if (!(Math.Abs(actual - expected[i]) <= bound * scale[i]))
                 throw new Xunit.Sdk.XunitException($"element {i} of {Shape.Format(shape)}: got {actual:R}, expected {expected[i]:R}");
         }
+    }
+
+    private static void CheckWeightGradient<T>(int n, int cin, int h, int w, int cout, int padding, double unitRoundoff)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var g = new ConvGeometry(n, cin, h, w, cout, 3, 3, 1, 1, padding, padding, 1, 1, 1);
+        var x = Random(40 + n, n * cin * h * w);
+        var gy = Random(50 + cout, n * cout * g.Ho * g.Wo);
+        var gw = new T[cout * cin * 9];
+        gw.AsSpan().Fill(T.NaN);
+        ConvWinograd<T>.WeightGradient(Cast<T>(x), Cast<T>(gy), gw, g);
+
+        double bound = 4 * (n * g.Ho * g.Wo + 3) * unitRoundoff;
+        for (int co = 0; co < cout; co++)
+            for (int ci = 0; ci < cin; ci++)
+                for (int i = 0; i < 3; i++)
+                    for (int j = 0; j < 3; j++)
+                    {
+                        double sum = 0, abs = 0;
+                        for (int b = 0; b < n; b++)
+                            for (int oh = 0; oh < g.Ho; oh++)
+                                for (int ow = 0; ow < g.Wo; ow++)
+                                {
+                                    int ih = oh + i - padding, iw = ow + j - padding;
+                                    if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+                                    double term = gy[((b * cout + co) * g.Ho + oh) * g.Wo + ow] * x[((b * cin + ci) * h + ih) * w + iw];
+                                    sum += term;
+                                    abs += Math.Abs(term);
+                                }
+                        int index = ((co * cin + ci) * 3 + i) * 3 + j;
+                        double actual = double.CreateChecked(gw[index]);
+                        if (!(Math.Abs(actual - sum) <= bound * abs))
+                            throw new Xunit.Sdk.XunitException($"gw[{co}, {ci}, {i}, {j}]: got {actual:R}, expected {sum:R} (sum |terms| {abs:R})");
+                    }
     }
 
     // Inputs rounded to float so both element types convolve the same numbers.

@@ -1,0 +1,316 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Cac;
+
+/// <summary>
+/// The weight gradient of the Winograd convolution. Since Y = A^T [ (G w G^T) ⊙ V ] A is linear in w,
+/// dL/dw = G^T [ sum over tiles of (A gy A^T) ⊙ V ] G. Per block, the input windows go through the forward's input
+/// transform into V (ξ, Cin, tiles), transposed to (ξ, tiles, Cin), and each 4 x 4 tile of gy through A gy A^T into
+/// Z (ξ, Cout, tiles); the 36 points then accumulate dW_ξ (Cout, Cin) += Z_ξ @ V_ξ^T in register tiles of 6 output
+/// channels x 2 vectors of input channels (K = the block's tiles). Unused tiles are zero in Z, so they add nothing.
+/// Each worker sums a contiguous range of blocks into its own dW; the workers' sums are added in worker order before the
+/// final G^T dW G, so the result does not depend on scheduling.
+/// </summary>
+internal static partial class ConvWinograd<T>
+{
+    private const int GradRows = 6; // output channels per register tile of the weight gradient
+
+    /// <summary>gw = dL/dw. x: (N, Cin, H, W), gy: (N, Cout, Ho, Wo), gw: (Cout, Cin, 3, 3), overwritten.</summary>
+    public static void WeightGradient(T[] x, T[] gy, T[] gw, ConvGeometry g)
+    {
+        var plan = PlanFor(g);
+        long allRows = (long)g.N * plan.Rows;
+        int blocks = (int)((allRows + plan.RowsPerBlock - 1) / plan.RowsPerBlock);
+        int workers = Math.Max(1, Math.Min(Environment.ProcessorCount, blocks));
+        // dW is kept padded to whole register tiles: (36, Cout rounded to 6, Cin rounded to 2 vectors).
+        var sum = new Sums(RoundUp(g.Cout, GradRows), RoundUp(g.Cin, 2 * W));
+        var sums = new T[workers][];
+        int[] lengths =
+        [
+            Points * plan.Span,                 // gathered windows, (i, j, tile)
+            Points * plan.Span,                 // after the column transform
+            Points * g.Cin * plan.Flat,         // V, (ξ, ci, tile)
+            Points * plan.Flat * sum.Columns,   // V transposed, (ξ, tile, ci padded)
+            Points * g.Cout * plan.Flat,        // Z, (ξ, co, tile)
+            Side * (RoundUp(plan.Cols, W) + 1), // one zero-bordered row
+            plan.Flat,                          // a zero row: Z of the channels past Cout in the last register tile
+        ];
+
+        void Worker(int worker)
+        {
+            var dw = sums[worker] = ArrayPool<T>.Shared.Rent(sum.Length);
+            dw.AsSpan(0, sum.Length).Clear();
+            var buffers = lengths.Select(length => ArrayPool<T>.Shared.Rent(length)).ToArray();
+            buffers[3].AsSpan(0, lengths[3]).Clear(); // the padding channels stay zero
+            buffers[6].AsSpan(0, plan.Flat).Clear();
+            try
+            {
+                for (long b = (long)blocks * worker / workers; b < (long)blocks * (worker + 1) / workers; b++)
+                {
+                    long first = b * plan.RowsPerBlock;
+                    int count = (int)Math.Min(plan.RowsPerBlock, allRows - first);
+                    for (int ci = 0; ci < g.Cin; ci++)
+                    {
+                        Gather(x, g, plan, first, count, ci, buffers[0], buffers[5]);
+                        TransformInput(plan, g.Cin, ci, buffers[0], buffers[2]);
+                    }
+                    TransposePoints(g.Cin, plan.Flat, sum.Columns, buffers[2], buffers[3]);
+                    for (int co = 0; co < g.Cout; co++)
+                    {
+                        GatherGradient(gy, g, plan, first, count, co, buffers[0], buffers[5]);
+                        TransformGradient(plan, g.Cout, co, buffers[0], buffers[1], buffers[4]);
+                    }
+                    AccumulatePoints(g.Cout, plan.Flat, sum, buffers[4], buffers[3], buffers[6], dw);
+                }
+            }
+            finally
+            {
+                foreach (var buffer in buffers) ArrayPool<T>.Shared.Return(buffer);
+            }
+        }
+
+        try
+        {
+            if (workers == 1) Worker(0);
+            else CpuParallel.For(workers, 1, (start, end) =>
+            {
+                for (long worker = start; worker < end; worker++) Worker((int)worker);
+            });
+            for (int worker = 1; worker < workers; worker++)
+                for (int i = 0; i < sum.Length; i++) sums[0][i] += sums[worker][i];
+            TransformWeightGradient(sums[0], sum, g, gw);
+        }
+        finally
+        {
+            foreach (var s in sums)
+                if (s is not null) ArrayPool<T>.Shared.Return(s);
+        }
+    }
+
+    // The padded dW of one worker: (36, Rows, Columns).
+    private readonly record struct Sums(int Rows, int Columns)
+    {
+        public int Length => Points * Rows * Columns;
+    }
+
+    // V (ξ, cin, flat) -> vt (ξ, flat, ld): 8 x 8 blocks by AVX shuffles, the rest element by element.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransposePoints(int cin, int flat, int ld, T[] v, T[] vt)
+    {
+        bool blocks = Avx.IsSupported && typeof(T) == typeof(float) && Vector<T>.Count == 8;
+        int blocked = blocks ? cin / 8 * 8 : 0;
+        for (int xi = 0; xi < Points; xi++)
+        {
+            ref T src = ref v[(long)xi * cin * flat];
+            ref T dst = ref vt[(long)xi * flat * ld];
+            for (int c = 0; c < blocked; c += 8)
+                for (int f = 0; f < flat; f += 8)
+                    Transpose8(ref Unsafe.Add(ref src, c * flat + f), flat, ref Unsafe.Add(ref dst, f * ld + c), ld);
+            for (int c = blocked; c < cin; c++)
+                for (int f = 0; f < flat; f++)
+                    Unsafe.Add(ref dst, f * ld + c) = Unsafe.Add(ref src, c * flat + f);
+        }
+    }
+
+    // dst (8 x 8, row stride ldd) = src (8 x 8, row stride lds)^T, floats.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(ref T src, int lds, ref T dst, int ldd)
+    {
+        ref float s = ref Unsafe.As<T, float>(ref src);
+        var r0 = Vector256.LoadUnsafe(ref s); var r1 = Vector256.LoadUnsafe(ref s, (nuint)lds);
+        var r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * lds)); var r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * lds));
+        var r4 = Vector256.LoadUnsafe(ref s, (nuint)(4 * lds)); var r5 = Vector256.LoadUnsafe(ref s, (nuint)(5 * lds));
+        var r6 = Vector256.LoadUnsafe(ref s, (nuint)(6 * lds)); var r7 = Vector256.LoadUnsafe(ref s, (nuint)(7 * lds));
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        ref float d = ref Unsafe.As<T, float>(ref dst);
+        Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref d);
+        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref d, (nuint)ldd);
+        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref d, (nuint)(2 * ldd));
+        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref d, (nuint)(3 * ldd));
+        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref d, (nuint)(4 * ldd));
+        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref d, (nuint)(5 * ldd));
+        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref d, (nuint)(6 * ldd));
+        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref d, (nuint)(7 * ldd));
+    }
+
+    // dW_ξ (Cout, Cin) += Z_ξ (Cout, f) @ V_ξ^T (f, Cin) for the 36 points.
+    private static void AccumulatePoints(int cout, int flat, Sums sum, T[] z, T[] vt, T[] zero, T[] dw)
+    {
+        int ld = sum.Columns;
+        for (int xi = 0; xi < Points; xi++)
+        {
+            long zBase = (long)xi * cout * flat;
+            for (int co = 0; co < sum.Rows; co += GradRows)
+            {
+                ref T Row(int r) => ref co + r < cout ? ref z[zBase + (long)(co + r) * flat] : ref zero[0];
+                for (int ci = 0; ci < ld; ci += 2 * W)
+                    OuterKernel(flat, ref Row(0), ref Row(1), ref Row(2), ref Row(3), ref Row(4), ref Row(5),
+                        ref vt[(long)xi * flat * ld + ci], ld, ref dw[((long)xi * sum.Rows + co) * ld + ci]);
+            }
+        }
+    }
+
+    // c (6 x 2 vectors, row stride ld) += sum over f < k of (a_0[f] .. a_5[f]) x b[f * ld .. + 2 W).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OuterKernel(int k, ref T a0, ref T a1, ref T a2, ref T a3, ref T a4, ref T a5, ref T b, int ld, ref T c)
+    {
+        nuint w = (nuint)W, row = (nuint)ld;
+        var c00 = Vector.LoadUnsafe(ref c); var c01 = Vector.LoadUnsafe(ref c, w);
+        var c10 = Vector.LoadUnsafe(ref c, row); var c11 = Vector.LoadUnsafe(ref c, row + w);
+        var c20 = Vector.LoadUnsafe(ref c, 2 * row); var c21 = Vector.LoadUnsafe(ref c, 2 * row + w);
+        var c30 = Vector.LoadUnsafe(ref c, 3 * row); var c31 = Vector.LoadUnsafe(ref c, 3 * row + w);
+        var c40 = Vector.LoadUnsafe(ref c, 4 * row); var c41 = Vector.LoadUnsafe(ref c, 4 * row + w);
+        var c50 = Vector.LoadUnsafe(ref c, 5 * row); var c51 = Vector.LoadUnsafe(ref c, 5 * row + w);
+        for (int f = 0; f < k; f++)
+        {
+            var b0 = Vector.LoadUnsafe(ref b);
+            var b1 = Vector.LoadUnsafe(ref b, w);
+            var s = new Vector<T>(Unsafe.Add(ref a0, f));
+            c00 = GemmKernel<T>.MulAdd(s, b0, c00); c01 = GemmKernel<T>.MulAdd(s, b1, c01);
+            s = new Vector<T>(Unsafe.Add(ref a1, f));
+            c10 = GemmKernel<T>.MulAdd(s, b0, c10); c11 = GemmKernel<T>.MulAdd(s, b1, c11);
+            s = new Vector<T>(Unsafe.Add(ref a2, f));
+            c20 = GemmKernel<T>.MulAdd(s, b0, c20); c21 = GemmKernel<T>.MulAdd(s, b1, c21);
+            s = new Vector<T>(Unsafe.Add(ref a3, f));
+            c30 = GemmKernel<T>.MulAdd(s, b0, c30); c31 = GemmKernel<T>.MulAdd(s, b1, c31);
+            s = new Vector<T>(Unsafe.Add(ref a4, f));
+            c40 = GemmKernel<T>.MulAdd(s, b0, c40); c41 = GemmKernel<T>.MulAdd(s, b1, c41);
+            s = new Vector<T>(Unsafe.Add(ref a5, f));
+            c50 = GemmKernel<T>.MulAdd(s, b0, c50); c51 = GemmKernel<T>.MulAdd(s, b1, c51);
+            b = ref Unsafe.Add(ref b, ld);
+        }
+        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, w);
+        c10.StoreUnsafe(ref c, row); c11.StoreUnsafe(ref c, row + w);
+        c20.StoreUnsafe(ref c, 2 * row); c21.StoreUnsafe(ref c, 2 * row + w);
+        c30.StoreUnsafe(ref c, 3 * row); c31.StoreUnsafe(ref c, 3 * row + w);
+        c40.StoreUnsafe(ref c, 4 * row); c41.StoreUnsafe(ref c, 4 * row + w);
+        c50.StoreUnsafe(ref c, 5 * row); c51.StoreUnsafe(ref c, 5 * row + w);
+    }
+
+    // Output channel co of gy for the block's tile rows -> gathered (a, b, f) = gy (4 r + a, 4 t + b) of tile f = (q, t);
+    // pixels past the output and unused tiles are zero (they must add nothing to the sums).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GatherGradient(T[] gy, ConvGeometry g, Plan plan, long first, int count, int co, T[] gathered, T[] row)
+    {
+        int span = plan.Span, w = W;
+        for (int j = 0; j < Side * Side; j++) gathered.AsSpan(j * span + count * plan.Cols, span - count * plan.Cols).Clear();
+        row.AsSpan(0, Side * RoundUp(plan.Cols, w)).Clear();
+        ref T buffer = ref row[0];
+        for (int q = 0; q < count; q++)
+        {
+            long n = (first + q) / plan.Rows;
+            int r = (int)((first + q) % plan.Rows);
+            long plane = (n * g.Cout + co) * g.Ho * g.Wo;
+            for (int a = 0; a < Side; a++)
+            {
+                int oh = Side * r + a;
+                if (oh < g.Ho) Copy(ref gy[plane + (long)oh * g.Wo], ref buffer, g.Wo);
+                else row.AsSpan(0, g.Wo).Clear();
+                ref T dst = ref gathered[a * Side * span + q * plan.Cols];
+                for (int t = 0; t < plan.Cols; t += w)
+                {
+                    ref T src = ref Unsafe.Add(ref buffer, Side * t);
+                    Deinterleave(Load(ref src, 0), Load(ref src, w), Load(ref src, 2 * w), Load(ref src, 3 * w),
+                        out var p0, out var p1, out var p2, out var p3);
+                    ref T d = ref Unsafe.Add(ref dst, t);
+                    p0.StoreUnsafe(ref d); p1.StoreUnsafe(ref Unsafe.Add(ref d, span));
+                    p2.StoreUnsafe(ref Unsafe.Add(ref d, 2 * span)); p3.StoreUnsafe(ref Unsafe.Add(ref d, 3 * span));
+                }
+            }
+        }
+    }
+
+    // gathered (a, b, f) -> column transform (k, b, f) -> row transform into Z (ξ = 6 k + l, co, f): Z = A gy A^T.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformGradient(Plan plan, int cout, int co, T[] gathered, T[] columns, T[] z)
+    {
+        int span = plan.Span, flat = plan.Flat, w = W, rowStride = Side * span;
+        ref T gd = ref MemoryMarshal.GetArrayDataReference(gathered);
+        ref T cd = ref MemoryMarshal.GetArrayDataReference(columns);
+        for (int b = 0; b < Side; b++)
+            for (int f = 0; f < flat; f += w)
+            {
+                ref T d = ref Unsafe.Add(ref gd, b * span + f);
+                GradientTransform(Load(ref d, 0), Load(ref d, rowStride), Load(ref d, 2 * rowStride), Load(ref d, 3 * rowStride),
+                    out var z0, out var z1, out var z2, out var z3, out var z4, out var z5);
+                ref T o = ref Unsafe.Add(ref cd, b * span + f);
+                z0.StoreUnsafe(ref o); z1.StoreUnsafe(ref Unsafe.Add(ref o, rowStride));
+                z2.StoreUnsafe(ref Unsafe.Add(ref o, 2 * rowStride)); z3.StoreUnsafe(ref Unsafe.Add(ref o, 3 * rowStride));
+                z4.StoreUnsafe(ref Unsafe.Add(ref o, 4 * rowStride)); z5.StoreUnsafe(ref Unsafe.Add(ref o, 5 * rowStride));
+            }
+        nint pointStride = (nint)cout * flat;
+        for (int k = 0; k < Alpha; k++)
+        {
+            ref T row = ref Unsafe.Add(ref cd, k * rowStride);
+            ref T zk = ref z[(long)k * Alpha * pointStride + (long)co * flat];
+            for (int f = 0; f < flat; f += w)
+            {
+                ref T c = ref Unsafe.Add(ref row, f);
+                GradientTransform(Load(ref c, 0), Load(ref c, span), Load(ref c, 2 * span), Load(ref c, 3 * span),
+                    out var z0, out var z1, out var z2, out var z3, out var z4, out var z5);
+                ref T o = ref Unsafe.Add(ref zk, f);
+                z0.StoreUnsafe(ref o); z1.StoreUnsafe(ref Unsafe.Add(ref o, pointStride));
+                z2.StoreUnsafe(ref Unsafe.Add(ref o, 2 * pointStride)); z3.StoreUnsafe(ref Unsafe.Add(ref o, 3 * pointStride));
+                z4.StoreUnsafe(ref Unsafe.Add(ref o, 4 * pointStride)); z5.StoreUnsafe(ref Unsafe.Add(ref o, 5 * pointStride));
+            }
+        }
+    }
+
+    // (z0 .. z5) = A (g0 .. g3), A = (A^T)^T the 6 x 4 transpose of the output transform.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientTransform(Vector<T> g0, Vector<T> g1, Vector<T> g2, Vector<T> g3,
+        out Vector<T> z0, out Vector<T> z1, out Vector<T> z2, out Vector<T> z3, out Vector<T> z4, out Vector<T> z5)
+    {
+        var even = g0 + g2;
+        var odd = g1 + g3;
+        var even4 = g0 + new Vector<T>(T.CreateTruncating(4)) * g2;
+        var odd8 = new Vector<T>(T.CreateTruncating(2)) * g1 + new Vector<T>(T.CreateTruncating(8)) * g3;
+        z0 = g0;
+        z1 = even + odd;
+        z2 = even - odd;
+        z3 = even4 + odd8;
+        z4 = even4 - odd8;
+        z5 = g3;
+    }
+
+    // dW (36, padded Cout, padded Cin) -> gw (Cout, Cin, 3, 3) = G^T dW G per channel pair, in double.
+    private static void TransformWeightGradient(T[] dw, Sums sum, ConvGeometry g, T[] gw)
+    {
+        ReadOnlySpan<double> gm = [1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
+            1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1];
+        int pairs = g.Cout * g.Cin;
+        long pointStride = (long)sum.Rows * sum.Columns;
+        Span<double> t = stackalloc double[3 * Alpha];
+        for (int pair = 0; pair < pairs; pair++)
+        {
+            long at = (long)(pair / g.Cin) * sum.Columns + pair % g.Cin;
+            // t (3, 6) = G^T dW.
+            for (int i = 0; i < 3; i++)
+                for (int l = 0; l < Alpha; l++)
+                {
+                    double s = 0;
+                    for (int k = 0; k < Alpha; k++) s += gm[k * 3 + i] * double.CreateTruncating(dw[(k * Alpha + l) * pointStride + at]);
+                    t[i * Alpha + l] = s;
+                }
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                {
+                    double s = 0;
+                    for (int l = 0; l < Alpha; l++) s += t[i * Alpha + l] * gm[l * 3 + j];
+                    gw[pair * 9 + i * 3 + j] = T.CreateTruncating(s);
+                }
+        }
+    }
+}
