@@ -78,7 +78,6 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
         int[] lengths =
         [
             Points * plan.Span,            // gathered input, (row i, column j, tile)
-            Points * plan.Span,            // after the column transform, (k, column j, tile)
             Points * g.Cin * plan.Flat,    // V, (ξ, ci, tile)
             Points * g.Cout * plan.Flat,   // M, (ξ, co, tile)
             Side * Alpha * plan.Flat,      // M after the column transform, (a, l, tile)
@@ -98,12 +97,12 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
                         int count = (int)Math.Min(plan.RowsPerBlock, allRows - first);
                         for (int ci = 0; ci < g.Cin; ci++)
                         {
-                            Gather(x, g, plan, first, count, ci, buffers[0], buffers[6]);
-                            TransformInput(plan, g.Cin, ci, buffers[0], buffers[2]);
+                            Gather(x, g, plan, first, count, ci, buffers[0], buffers[5]);
+                            TransformInput(plan, g.Cin, ci, buffers[0], buffers[1]);
                         }
-                        MultiplyPoints(g, plan, packed, buffers[2], buffers[3]);
+                        MultiplyPoints(g, plan, packed, buffers[1], buffers[2]);
                         for (int co = 0; co < g.Cout; co++)
-                            TransformOutput(g, plan, first, count, co, buffers[3], buffers[4], buffers[5], y, epilogue);
+                            TransformOutput(g, plan, first, count, co, buffers[2], buffers[3], buffers[4], y, epilogue);
                     }
                 }
                 finally
