@@ -95,6 +95,15 @@ public class ConvWinogradTests
         ConvWinograd<float>.Applies(new ConvGeometry(4, cin, 16, 16, cout, kh, kw, stride, stride, 1, 1, dilation, dilation, groups))
             .Should().Be(applies);
 
+    [Theory]
+    [InlineData(16, 16, true)]
+    [InlineData(128, 128, true)]
+    [InlineData(256, 256, false)] // the direct weight gradient is as fast from here on
+    [InlineData(4, 16, false)]
+    public void The_weight_gradient_applies_up_to_128_x_128_channels(int cin, int cout, bool applies) =>
+        ConvWinograd<float>.AppliesToWeightGradient(new ConvGeometry(4, cin, 16, 16, cout, 3, 3, 1, 1, 1, 1, 1, 1, 1))
+            .Should().Be(applies);
+
     private static void Check<T>(int n, int cin, int h, int w, int cout, int padding, double unitRoundoff)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
