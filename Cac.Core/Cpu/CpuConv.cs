@@ -7,7 +7,7 @@ namespace Cac;
 /// <summary>
 /// 2-D convolution on the CPU. Stride-1 undilated ungrouped 3 x 3 convs with at least 8 channels each way run Winograd
 /// F(4x4, 3x3) (<see cref="ConvWinograd{T}"/>: forward, input gradient through the flipped weights, and weight gradient up
-/// to 128 x 128 channels). The rest are GEMMs, per sample and group g: y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g,
+/// to 128 x 128 channels) unless <see cref="CpuBackend.Winograd"/> is off. The rest are GEMMs, per sample and group g: y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g,
 /// with col_g = im2col(x_g): (Cin/G * KH * KW, Ho * Wo). Three ways to get col_g:
 /// 1 x 1 stride-1 unpadded convs use x itself; the forward of the others runs <see cref="ConvDirect{T}"/> on the implicit
 /// im2col of <see cref="PhasedImage"/> (except stride-1 convs padded wider than their output); stride-1 input gradients run
@@ -50,7 +50,7 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
     {
-        if (ConvWinograd<T>.Applies(g))
+        if (CpuBackend.Winograd && ConvWinograd<T>.Applies(g))
         {
             ConvWinograd<T>.Forward(x, w, y, g, epilogue);
             return;
@@ -165,7 +165,7 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public static void BackwardWeight(T[] x, T[] gy, T[] gw, ConvGeometry g)
     {
-        if (ConvWinograd<T>.AppliesToWeightGradient(g))
+        if (CpuBackend.Winograd && ConvWinograd<T>.AppliesToWeightGradient(g))
         {
             ConvWinograd<T>.WeightGradient(x, gy, gw, g);
             return;
