@@ -171,8 +171,10 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     private static void Gather(T[] x, ConvGeometry g, Plan plan, long first, int count, int ci, T[] gathered, T[] row)
     {
         int span = plan.Span, w = W;
-        // Tiles past the block's last are never stored but must be finite.
-        for (int j = 0; j < Points; j++) gathered.AsSpan(j * span + count * plan.Cols, span - count * plan.Cols).Clear();
+        // Tiles past the block's last are never stored but must be finite (zero vectors, the last one flush with the row's end).
+        for (int j = 0; j < Points; j++)
+            for (int f = count * plan.Cols; f < span; f += w)
+                Vector<T>.Zero.StoreUnsafe(ref gathered[j * span + Math.Min(f, span - w)]);
         row.AsSpan(0, Side * (RoundUp(plan.Cols, w) + 1)).Clear();
         ref T padded = ref row[0];
         for (int q = 0; q < count; q++)
@@ -195,10 +197,10 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
                     ref T d = ref Unsafe.Add(ref dst, t);
                     p0.StoreUnsafe(ref d); p1.StoreUnsafe(ref Unsafe.Add(ref d, span));
                     p2.StoreUnsafe(ref Unsafe.Add(ref d, 2 * span)); p3.StoreUnsafe(ref Unsafe.Add(ref d, 3 * span));
-                    src = ref Unsafe.Add(ref src, Side);
-                    Deinterleave(Load(ref src, 0), Load(ref src, w), Load(ref src, 2 * w), Load(ref src, 3 * w),
-                        out p0, out p1, out _, out _);
-                    p0.StoreUnsafe(ref Unsafe.Add(ref d, 4 * span)); p1.StoreUnsafe(ref Unsafe.Add(ref d, 5 * span));
+                    // Columns 4 and 5: phases 0 and 1 one tile on, i.e. shifted down one lane with the next tile's pixel last.
+                    ref T next = ref Unsafe.Add(ref src, Side * w);
+                    ShiftIn(p0, next).StoreUnsafe(ref Unsafe.Add(ref d, 4 * span));
+                    ShiftIn(p1, Unsafe.Add(ref next, 1)).StoreUnsafe(ref Unsafe.Add(ref d, 5 * span));
                 }
             }
         }
@@ -419,6 +421,26 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
             Unsafe.Add(ref dst, 4 * i + 2) = o2[i];
             Unsafe.Add(ref dst, 4 * i + 3) = o3[i];
         }
+    }
+
+    // (v[1], ..., v[W - 1], last): v shifted down one lane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> ShiftIn(Vector<T> v, T last)
+    {
+        if (Avx2.IsSupported && typeof(T) == typeof(float) && Vector<T>.Count == 8)
+        {
+            var rotated = Avx2.PermuteVar8x32(v.AsVector256().AsSingle(), Vector256.Create(1, 2, 3, 4, 5, 6, 7, 0));
+            return Avx.Blend(rotated, Vector256.Create(Unsafe.As<T, float>(ref last)), 0x80).AsVector().As<float, T>();
+        }
+        if (Avx2.IsSupported && typeof(T) == typeof(double) && Vector<T>.Count == 4)
+        {
+            var rotated = Avx2.Permute4x64(v.AsVector256().AsDouble(), 0b00_11_10_01);
+            return Avx.Blend(rotated, Vector256.Create(Unsafe.As<T, double>(ref last)), 0b1000).AsVector().As<double, T>();
+        }
+        Span<T> lanes = stackalloc T[Vector<T>.Count];
+        for (int i = 0; i + 1 < lanes.Length; i++) lanes[i] = v[i + 1];
+        lanes[^1] = last;
+        return new Vector<T>(lanes);
     }
 
     // The inverse of Interleave: r0 .. r3 hold 4 W consecutive values v; p_b[i] = v[4 i + b].
