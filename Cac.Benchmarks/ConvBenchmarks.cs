@@ -2,23 +2,32 @@ using BenchmarkDotNet.Attributes;
 
 namespace Cac.Benchmarks;
 
-/// <summary>3 x 3, stride-1, pad-1 convolutions at the ResNet-20 stage shapes, batch 128: forward and both gradients.</summary>
+/// <summary>
+/// 3 x 3, stride-1, pad-1 convolutions, forward and both gradients, with Winograd on and off
+/// (<see cref="CpuBackend.Winograd"/>): the ResNet-20 stage shapes and a DenseNet-like 48-channel layer at batch 128,
+/// wider ImageNet-stage layers at batch 16.
+/// </summary>
 [MemoryDiagnoser]
 public class ConvBenchmarks
 {
     private Tensor _x = null!, _w = null!, _y = null!, _gy = null!, _gx = null!, _gw = null!;
     private ConvGeometry _g;
 
-    /// <summary>Channels and spatial size "C/HW" (16/32, 32/16, 64/8).</summary>
-    [Params("16/32", "32/16", "64/8")]
+    /// <summary>Channels and spatial size "C/HW".</summary>
+    [Params("16/32", "32/16", "64/8", "48/32", "128/16", "256/14", "512/7")]
     public string Shape { get; set; } = "16/32";
+
+    /// <summary>Whether the convs that Winograd covers use it (false: the direct kernels).</summary>
+    [Params(true, false)]
+    public bool Winograd { get; set; } = true;
 
     /// <summary>Random input, weights and output gradient.</summary>
     [GlobalSetup]
     public void Setup()
     {
         int c = int.Parse(Shape.Split('/')[0]), hw = int.Parse(Shape.Split('/')[1]);
-        const int n = 128;
+        int n = c <= 64 ? 128 : 16;
+        CpuBackend.Winograd = Winograd;
         _g = new ConvGeometry(n, c, hw, hw, c, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         var gen = new Generator(2);
         _x = Tensor.RandN([n, c, hw, hw], gen);
