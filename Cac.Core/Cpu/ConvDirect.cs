@@ -89,24 +89,31 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
             }
         }
 
-        if (g.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1)
+        try
         {
-            CpuParallel.For(g.N, 1, (start, end) => WithImage(padded.Length, image =>
+            if (g.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1)
             {
-                for (int n = (int)start; n < end; n++) Sample(n, image, 0, tiles, fill: true);
-            }));
-        }
-        else
-        {
-            // Few samples: one shared padded image, the tiles split over the cores.
-            WithImage(padded.Length, image =>
-            {
-                for (int n = 0; n < g.N; n++)
+                CpuParallel.For(g.N, 1, (start, end) => WithImage(padded.Length, image =>
                 {
-                    padded.Fill(x, (long)n * g.Cin * hw, g, image);
-                    CpuParallel.For(tiles, 8, (start, end) => Sample(n, image, (int)start, (int)end, fill: false));
-                }
-            });
+                    for (int n = (int)start; n < end; n++) Sample(n, image, 0, tiles, fill: true);
+                }));
+            }
+            else
+            {
+                // Few samples: one shared padded image, the tiles split over the cores.
+                WithImage(padded.Length, image =>
+                {
+                    for (int n = 0; n < g.N; n++)
+                    {
+                        padded.Fill(x, (long)n * g.Cin * hw, g, image);
+                        CpuParallel.For(tiles, 8, (start, end) => Sample(n, image, (int)start, (int)end, fill: false));
+                    }
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(packed);
         }
     }
 
@@ -117,11 +124,12 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
         finally { ArrayPool<T>.Shared.Return(image); }
     }
 
-    // w (Cout, patch) -> per group and row tile a (patch, mr) panel; rows past Cout/G are zero.
+    // w (Cout, patch) -> per group and row tile a (patch, mr) panel; rows past Cout/G are zero. Rented: the caller returns it.
     private static T[] PackWeights(T[] w, ConvGeometry g, int mr, int mTiles)
     {
-        int coutG = g.CoutPerGroup, patch = g.PatchSize;
-        var packed = new T[(long)g.Groups * mTiles * patch * mr];
+        int coutG = g.CoutPerGroup, patch = g.PatchSize, length = g.Groups * mTiles * patch * mr;
+        var packed = ArrayPool<T>.Shared.Rent(length);
+        packed.AsSpan(0, length).Clear();
         for (int gi = 0; gi < g.Groups; gi++)
             for (int mt = 0; mt < mTiles; mt++)
             {

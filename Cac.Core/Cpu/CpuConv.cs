@@ -108,7 +108,9 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
             var gt = new ConvGeometry(g.N, g.Cout, g.Ho, g.Wo, g.Cin, g.KH, g.KW, 1, 1, padH, padW, g.DilationH, g.DilationW, g.Groups);
             if (gt.Ho == g.H && gt.Wo == g.W)
             {
-                Forward(gy, FlipWeights(w, g), null, gx, gt);
+                var flipped = FlipWeights(w, g);
+                try { Forward(gy, flipped, null, gx, gt); }
+                finally { ArrayPool<T>.Shared.Return(flipped); }
                 return;
             }
         }
@@ -141,11 +143,12 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
         });
     }
 
-    // w: (Cout, Cin/G, KH, KW) -> (Cin, Cout/G, KH, KW) with both spatial axes reversed, per group.
+    // w: (Cout, Cin/G, KH, KW) -> (Cin, Cout/G, KH, KW) with both spatial axes reversed, per group. Rented: the caller
+    // returns it.
     private static T[] FlipWeights(T[] w, ConvGeometry g)
     {
         int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, k = g.KH * g.KW;
-        var flipped = new T[g.Cout * cinG * k];
+        var flipped = ArrayPool<T>.Shared.Rent(g.Cout * cinG * k);
         for (int gi = 0; gi < g.Groups; gi++)
             for (int co = 0; co < coutG; co++)
                 for (int ci = 0; ci < cinG; ci++)
