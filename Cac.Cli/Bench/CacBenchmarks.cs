@@ -99,9 +99,10 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress, Device?
 
     private static void WithoutWinograd(Func<Tensor> run)
     {
+        bool before = CpuBackend.Winograd;
         CpuBackend.Winograd = false;
         try { run(); }
-        finally { CpuBackend.Winograd = true; }
+        finally { CpuBackend.Winograd = before; }
     }
 
     // Forward + backward (gradients of x and the layer's parameters) of both, interleaved.

@@ -2,8 +2,6 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Cac;
 
@@ -18,7 +16,7 @@ namespace Cac;
 /// </summary>
 internal static partial class ConvWinograd<T>
 {
-    private const int GradRows = 6; // output channels per register tile of the weight gradient
+    private const int GradTileChannels = 6; // output channels per register tile of the weight gradient
 
     // Channel pairs above which the direct kernel is as fast or faster (measured: equal at 256 x 256, 15% faster at
     // 512 x 512; the per-worker dW and the 36 x Cout x Cin sums outgrow the caches).
@@ -31,20 +29,20 @@ internal static partial class ConvWinograd<T>
     public static void WeightGradient(T[] x, T[] gy, T[] gw, ConvGeometry g)
     {
         var plan = PlanFor(g);
-        long allRows = (long)g.N * plan.Rows;
+        long allRows = (long)g.N * plan.TileRows;
         int blocks = (int)((allRows + plan.RowsPerBlock - 1) / plan.RowsPerBlock);
         int workers = Math.Max(1, Math.Min(Environment.ProcessorCount, blocks));
         // dW is kept padded to whole register tiles: (36, Cout rounded to 6, Cin rounded to 2 vectors).
-        var sum = new Sums(RoundUp(g.Cout, GradRows), RoundUp(g.Cin, 2 * W));
+        var sum = new Sums(RoundUp(g.Cout, GradTileChannels), RoundUp(g.Cin, 2 * W));
         var sums = new T[workers][];
         int[] lengths =
         [
-            Points * plan.Span,                 // gathered windows, (i, j, tile)
-            Points * plan.Span,                 // after the column transform
+            Points * plan.Span,                 // gathered windows (i, j, tile), then gy tiles (a, b, tile)
+            Alpha * Side * plan.Span,           // gy tiles after the column transform, (k, b, tile)
             Points * g.Cin * plan.Flat,         // V, (ξ, ci, tile)
-            Points * plan.Flat * sum.Columns,   // V transposed, (ξ, tile, ci padded)
+            Points * plan.Flat * sum.PaddedCin,   // V transposed, (ξ, tile, ci padded)
             Points * g.Cout * plan.Flat,        // Z, (ξ, co, tile)
-            Side * (RoundUp(plan.Cols, W) + 1), // one zero-bordered row
+            Side * (RoundUp(plan.TileCols, W) + 1), // one zero-bordered row
             plan.Flat,                          // a zero row: Z of the channels past Cout in the last register tile
         ];
 
@@ -66,7 +64,7 @@ internal static partial class ConvWinograd<T>
                         Gather(x, g, plan, first, count, ci, buffers[0], buffers[5]);
                         TransformInput(plan, g.Cin, ci, buffers[0], buffers[2]);
                     }
-                    TransposePoints(g.Cin, plan.Flat, sum.Columns, buffers[2], buffers[3]);
+                    TransposePoints(g.Cin, plan.Flat, sum.PaddedCin, buffers[2], buffers[3]);
                     for (int co = 0; co < g.Cout; co++)
                     {
                         GatherGradient(gy, g, plan, first, count, co, buffers[0], buffers[5]);
@@ -89,7 +87,7 @@ internal static partial class ConvWinograd<T>
                 for (long worker = start; worker < end; worker++) Worker((int)worker);
             });
             for (int worker = 1; worker < workers; worker++)
-                for (int i = 0; i < sum.Length; i++) sums[0][i] += sums[worker][i];
+                CpuConv<T>.Add(sums[worker].AsSpan(0, sum.Length), sums[0].AsSpan(0, sum.Length));
             TransformWeightGradient(sums[0], sum, g, gw);
         }
         finally
@@ -99,72 +97,32 @@ internal static partial class ConvWinograd<T>
         }
     }
 
-    // The padded dW of one worker: (36, Rows, Columns).
-    private readonly record struct Sums(int Rows, int Columns)
+    // The padded dW of one worker: (36, PaddedCout, PaddedCin).
+    private readonly record struct Sums(int PaddedCout, int PaddedCin)
     {
-        public int Length => Points * Rows * Columns;
+        public int Length => Points * PaddedCout * PaddedCin;
     }
 
-    // V (ξ, cin, flat) -> vt (ξ, flat, ld): 8 x 8 blocks by AVX shuffles, the rest element by element.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // V (ξ, cin, flat) -> vt (ξ, flat, ld).
     private static void TransposePoints(int cin, int flat, int ld, T[] v, T[] vt)
     {
-        bool blocks = Avx.IsSupported && typeof(T) == typeof(float) && Vector<T>.Count == 8;
-        int blocked = blocks ? cin / 8 * 8 : 0;
         for (int xi = 0; xi < Points; xi++)
-        {
-            ref T src = ref v[(long)xi * cin * flat];
-            ref T dst = ref vt[(long)xi * flat * ld];
-            for (int c = 0; c < blocked; c += 8)
-                for (int f = 0; f < flat; f += 8)
-                    Transpose8(ref Unsafe.Add(ref src, c * flat + f), flat, ref Unsafe.Add(ref dst, f * ld + c), ld);
-            for (int c = blocked; c < cin; c++)
-                for (int f = 0; f < flat; f++)
-                    Unsafe.Add(ref dst, f * ld + c) = Unsafe.Add(ref src, c * flat + f);
-        }
-    }
-
-    // dst (8 x 8, row stride ldd) = src (8 x 8, row stride lds)^T, floats.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(ref T src, int lds, ref T dst, int ldd)
-    {
-        ref float s = ref Unsafe.As<T, float>(ref src);
-        var r0 = Vector256.LoadUnsafe(ref s); var r1 = Vector256.LoadUnsafe(ref s, (nuint)lds);
-        var r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * lds)); var r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * lds));
-        var r4 = Vector256.LoadUnsafe(ref s, (nuint)(4 * lds)); var r5 = Vector256.LoadUnsafe(ref s, (nuint)(5 * lds));
-        var r6 = Vector256.LoadUnsafe(ref s, (nuint)(6 * lds)); var r7 = Vector256.LoadUnsafe(ref s, (nuint)(7 * lds));
-        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
-        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
-        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
-        var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
-        var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
-        ref float d = ref Unsafe.As<T, float>(ref dst);
-        Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref d);
-        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref d, (nuint)ldd);
-        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref d, (nuint)(2 * ldd));
-        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref d, (nuint)(3 * ldd));
-        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref d, (nuint)(4 * ldd));
-        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref d, (nuint)(5 * ldd));
-        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref d, (nuint)(6 * ldd));
-        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref d, (nuint)(7 * ldd));
+            CpuTranspose<T>.Tile(ref v[(long)xi * cin * flat], flat, ref vt[(long)xi * flat * ld], ld, cin, flat, default);
     }
 
     // dW_ξ (Cout, Cin) += Z_ξ (Cout, f) @ V_ξ^T (f, Cin) for the 36 points.
     private static void AccumulatePoints(int cout, int flat, Sums sum, T[] z, T[] vt, T[] zero, T[] dw)
     {
-        int ld = sum.Columns;
+        int ld = sum.PaddedCin;
         for (int xi = 0; xi < Points; xi++)
         {
             long zBase = (long)xi * cout * flat;
-            for (int co = 0; co < sum.Rows; co += GradRows)
+            for (int co = 0; co < sum.PaddedCout; co += GradTileChannels)
             {
                 ref T Row(int r) => ref co + r < cout ? ref z[zBase + (long)(co + r) * flat] : ref zero[0];
                 for (int ci = 0; ci < ld; ci += 2 * W)
                     OuterKernel(flat, ref Row(0), ref Row(1), ref Row(2), ref Row(3), ref Row(4), ref Row(5),
-                        ref vt[(long)xi * flat * ld + ci], ld, ref dw[((long)xi * sum.Rows + co) * ld + ci]);
+                        ref vt[(long)xi * flat * ld + ci], ld, ref dw[((long)xi * sum.PaddedCout + co) * ld + ci]);
             }
         }
     }
@@ -212,21 +170,21 @@ internal static partial class ConvWinograd<T>
     private static void GatherGradient(T[] gy, ConvGeometry g, Plan plan, long first, int count, int co, T[] gathered, T[] row)
     {
         int span = plan.Span, w = W;
-        for (int j = 0; j < Side * Side; j++) gathered.AsSpan(j * span + count * plan.Cols, span - count * plan.Cols).Clear();
-        row.AsSpan(0, Side * RoundUp(plan.Cols, w)).Clear();
+        for (int j = 0; j < Side * Side; j++) gathered.AsSpan(j * span + count * plan.TileCols, span - count * plan.TileCols).Clear();
+        row.AsSpan(0, Side * RoundUp(plan.TileCols, w)).Clear();
         ref T buffer = ref row[0];
         for (int q = 0; q < count; q++)
         {
-            long n = (first + q) / plan.Rows;
-            int r = (int)((first + q) % plan.Rows);
+            long n = (first + q) / plan.TileRows;
+            int r = (int)((first + q) % plan.TileRows);
             long plane = (n * g.Cout + co) * g.Ho * g.Wo;
             for (int a = 0; a < Side; a++)
             {
                 int oh = Side * r + a;
                 if (oh < g.Ho) Copy(ref gy[plane + (long)oh * g.Wo], ref buffer, g.Wo);
                 else row.AsSpan(0, g.Wo).Clear();
-                ref T dst = ref gathered[a * Side * span + q * plan.Cols];
-                for (int t = 0; t < plan.Cols; t += w)
+                ref T dst = ref gathered[a * Side * span + q * plan.TileCols];
+                for (int t = 0; t < plan.TileCols; t += w)
                 {
                     ref T src = ref Unsafe.Add(ref buffer, Side * t);
                     Deinterleave(Load(ref src, 0), Load(ref src, w), Load(ref src, 2 * w), Load(ref src, 3 * w),
@@ -298,11 +256,11 @@ internal static partial class ConvWinograd<T>
         ReadOnlySpan<double> gm = [1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
             1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1];
         int pairs = g.Cout * g.Cin;
-        long pointStride = (long)sum.Rows * sum.Columns;
+        long pointStride = (long)sum.PaddedCout * sum.PaddedCin;
         Span<double> t = stackalloc double[3 * Alpha];
         for (int pair = 0; pair < pairs; pair++)
         {
-            long at = (long)(pair / g.Cin) * sum.Columns + pair % g.Cin;
+            long at = (long)(pair / g.Cin) * sum.PaddedCin + pair % g.Cin;
             // t (3, 6) = G^T dW.
             for (int i = 0; i < 3; i++)
                 for (int l = 0; l < Alpha; l++)

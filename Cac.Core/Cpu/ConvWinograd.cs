@@ -31,19 +31,23 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     private const int Alpha = 6;                     // input tile side
     private const int Side = 4;                      // output tile side
     private const int Points = Alpha * Alpha;        // GEMMs per block
-    private const int Rows = 4;                      // output channels per register tile
+    private const int TileChannels = 4;              // output channels per register tile of the point GEMMs
     private const int MinChannels = 8;               // below this the transforms cost more than they save
     private const int BlockBytes = 384 * 1024;       // V and M of one block, to stay near the per-core L2 cache
     private static int W => Vector<T>.Count;
 
-    /// <summary>Whether the geometry is a stride-1, undilated, ungrouped 3 x 3 conv with enough channels to gain.</summary>
+    /// <summary>
+    /// Whether the geometry is a stride-1, undilated, ungrouped 3 x 3 conv with enough channels to gain (and few enough
+    /// that the transformed weights, 36 Cout Cin values, fit one array).
+    /// </summary>
     public static bool Applies(ConvGeometry g) =>
         g.KH == 3 && g.KW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1 &&
-        g.Groups == 1 && g.Cin >= MinChannels && g.Cout >= MinChannels && g.Ho >= 1 && g.Wo >= 1;
+        g.Groups == 1 && g.Cin >= MinChannels && g.Cout >= MinChannels && g.Ho >= 1 && g.Wo >= 1 &&
+        (long)Points * RoundUp(g.Cout, TileChannels) * g.Cin <= Array.MaxLength;
 
     // Tiles of one call: tile rows per sample, tile columns per row, tile rows per block and the block's width in tiles
     // (a whole number of PointKernel tiles).
-    private readonly record struct Plan(int Rows, int Cols, int RowsPerBlock, int Flat)
+    private readonly record struct Plan(int TileRows, int TileCols, int RowsPerBlock, int Flat)
     {
         public int Span => Flat + Vector<T>.Count; // a gathered row: the block's tiles and slack for the last vector's spill
     }
@@ -71,9 +75,9 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
     {
         var plan = PlanFor(g);
-        var packed = ArrayPool<T>.Shared.Rent(Points * RoundUp(g.Cout, Rows) * g.Cin);
+        var packed = ArrayPool<T>.Shared.Rent(Points * RoundUp(g.Cout, TileChannels) * g.Cin);
         TransformWeights(w, g, packed);
-        long allRows = (long)g.N * plan.Rows;
+        long allRows = (long)g.N * plan.TileRows;
         int blocks = (int)((allRows + plan.RowsPerBlock - 1) / plan.RowsPerBlock);
         int[] lengths =
         [
@@ -82,7 +86,7 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
             Points * g.Cout * plan.Flat,   // M, (ξ, co, tile)
             Side * Alpha * plan.Flat,      // M after the column transform, (a, l, tile)
             Side * Side * plan.Flat,       // one channel's output rows, (a, tile * 4 + b)
-            Side * (RoundUp(plan.Cols, W) + 1), // one zero-bordered input row
+            Side * (RoundUp(plan.TileCols, W) + 1), // one zero-bordered input row
         ];
         try
         {
@@ -121,9 +125,9 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     // Computed in double, per output channel over the cores.
     private static void TransformWeights(T[] w, ConvGeometry g, T[] packed)
     {
-        int cin = g.Cin, mTiles = (g.Cout + Rows - 1) / Rows;
-        long pointStride = (long)mTiles * cin * Rows;
-        if (g.Cout % Rows != 0) packed.AsSpan(0, (int)(Points * pointStride)).Clear();
+        int cin = g.Cin, mTiles = (g.Cout + TileChannels - 1) / TileChannels;
+        long pointStride = (long)mTiles * cin * TileChannels;
+        if (g.Cout % TileChannels != 0) packed.AsSpan(0, (int)(Points * pointStride)).Clear();
         CpuParallel.For(g.Cout, 8, (start, end) =>
         {
             Span<double> gw = stackalloc double[Alpha * 3];
@@ -139,7 +143,7 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
                         for (int k = 0; k < Alpha; k++) gw[k * 3 + j] = u[k];
                     }
                     // Rows: U (6, 6) = gw G^T.
-                    long dst = ((long)(co / Rows) * cin + ci) * Rows + co % Rows;
+                    long dst = ((long)(co / TileChannels) * cin + ci) * TileChannels + co % TileChannels;
                     for (int k = 0; k < Alpha; k++)
                     {
                         FilterTransform(gw[k * 3], gw[k * 3 + 1], gw[k * 3 + 2], u);
@@ -162,8 +166,8 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
         u[5] = f2;
     }
 
-    // Input channel ci of the block's tile rows first .. first + count (over the batch: row q is tile row q % Rows of
-    // sample q / Rows) -> gathered (i, j, f) = padded image (4 r + i, 4 t + j) of tile f = (q, t); padding and unused
+    // Input channel ci of the block's tile rows first .. first + count (over the batch: row q is tile row q % TileRows of
+    // sample q / TileRows) -> gathered (i, j, f) = padded image (4 r + i, 4 t + j) of tile f = (q, t); padding and unused
     // tiles are zero. Each image row (zeros for padding rows) is copied into a zero-bordered row buffer and split into
     // column phases a vector of tiles at a time: columns 0 to 3 from the tiles' own 4 pixels, 4 and 5 from the next
     // tile's. The last vector of a segment spills into the next segment, which is written after it.
@@ -171,16 +175,17 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     private static void Gather(T[] x, ConvGeometry g, Plan plan, long first, int count, int ci, T[] gathered, T[] row)
     {
         int span = plan.Span, w = W;
-        // Tiles past the block's last are never stored but must be finite (zero vectors, the last one flush with the row's end).
+        // Tiles past the block's last are never stored but must be finite: zero vectors (the last one flush with the row's
+        // end), of which the last segment's spill overwrites a few with pixels (the weight gradient meets them with Z = 0).
         for (int j = 0; j < Points; j++)
-            for (int f = count * plan.Cols; f < span; f += w)
+            for (int f = count * plan.TileCols; f < span; f += w)
                 Vector<T>.Zero.StoreUnsafe(ref gathered[j * span + Math.Min(f, span - w)]);
-        row.AsSpan(0, Side * (RoundUp(plan.Cols, w) + 1)).Clear();
+        row.AsSpan(0, Side * (RoundUp(plan.TileCols, w) + 1)).Clear();
         ref T padded = ref row[0];
         for (int q = 0; q < count; q++)
         {
-            long n = (first + q) / plan.Rows;
-            int r = (int)((first + q) % plan.Rows);
+            long n = (first + q) / plan.TileRows;
+            int r = (int)((first + q) % plan.TileRows);
             long plane = (n * g.Cin + ci) * g.H * g.W;
             for (int i = 0; i < Alpha; i++)
             {
@@ -188,8 +193,8 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
                 int h = Side * r + i - g.PadH;
                 if ((uint)h < (uint)g.H) Copy(ref x[plane + (long)h * g.W], ref Unsafe.Add(ref padded, g.PadW), g.W);
                 else row.AsSpan(g.PadW, g.W).Clear();
-                ref T dst = ref gathered[i * Alpha * span + q * plan.Cols];
-                for (int t = 0; t < plan.Cols; t += w)
+                ref T dst = ref gathered[i * Alpha * span + q * plan.TileCols];
+                for (int t = 0; t < plan.TileCols; t += w)
                 {
                     ref T src = ref Unsafe.Add(ref padded, Side * t);
                     Deinterleave(Load(ref src, 0), Load(ref src, w), Load(ref src, 2 * w), Load(ref src, 3 * w),
@@ -240,20 +245,20 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     // M_ξ (Cout, f) = U_ξ (Cout, Cin) @ V_ξ (Cin, f) for the 36 points, in register tiles of 4 channels x 3 vectors of tiles.
     private static void MultiplyPoints(ConvGeometry g, Plan plan, T[] packed, T[] v, T[] m)
     {
-        int flat = plan.Flat, mTiles = (g.Cout + Rows - 1) / Rows;
+        int flat = plan.Flat, mTiles = (g.Cout + TileChannels - 1) / TileChannels;
         for (int xi = 0; xi < Points; xi++)
             for (int mt = 0; mt < mTiles; mt++)
             {
-                int co0 = mt * Rows;
-                PointKernel(g.Cin, ref packed[((long)xi * mTiles + mt) * g.Cin * Rows], ref v[(long)xi * g.Cin * flat], flat,
-                    ref m[((long)xi * g.Cout + co0) * flat], Math.Min(Rows, g.Cout - co0));
+                int co0 = mt * TileChannels;
+                PointKernel(g.Cin, ref packed[((long)xi * mTiles + mt) * g.Cin * TileChannels], ref v[(long)xi * g.Cin * flat], flat,
+                    ref m[((long)xi * g.Cout + co0) * flat], Math.Min(TileChannels, g.Cout - co0));
             }
     }
 
-    // m (rows, flat) = a (k, 4 packed) ^T @ v (k, flat); flat is a whole number of 3-vector tiles. 12 accumulators:
+    // m (channels, flat) = a (k, 4 packed) ^T @ v (k, flat); flat is a whole number of 3-vector tiles. 12 accumulators:
     // with the 3 row loads and the broadcast, the 16 vector registers of AVX2.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PointKernel(int k, ref T ap, ref T v, int flat, ref T m, int rows)
+    private static void PointKernel(int k, ref T ap, ref T v, int flat, ref T m, int channels)
     {
         nuint w = (nuint)W;
         for (int f = 0; f < flat; f += 3 * W)
@@ -275,18 +280,18 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
                 c20 = GemmKernel<T>.MulAdd(s, b0, c20); c21 = GemmKernel<T>.MulAdd(s, b1, c21); c22 = GemmKernel<T>.MulAdd(s, b2, c22);
                 s = new Vector<T>(Unsafe.Add(ref a, 3));
                 c30 = GemmKernel<T>.MulAdd(s, b0, c30); c31 = GemmKernel<T>.MulAdd(s, b1, c31); c32 = GemmKernel<T>.MulAdd(s, b2, c32);
-                a = ref Unsafe.Add(ref a, Rows);
+                a = ref Unsafe.Add(ref a, TileChannels);
                 b = ref Unsafe.Add(ref b, flat);
             }
             ref T o = ref Unsafe.Add(ref m, f);
             c00.StoreUnsafe(ref o); c01.StoreUnsafe(ref o, w); c02.StoreUnsafe(ref o, 2 * w);
-            if (rows < 2) continue;
+            if (channels < 2) continue;
             o = ref Unsafe.Add(ref o, flat);
             c10.StoreUnsafe(ref o); c11.StoreUnsafe(ref o, w); c12.StoreUnsafe(ref o, 2 * w);
-            if (rows < 3) continue;
+            if (channels < 3) continue;
             o = ref Unsafe.Add(ref o, flat);
             c20.StoreUnsafe(ref o); c21.StoreUnsafe(ref o, w); c22.StoreUnsafe(ref o, 2 * w);
-            if (rows < 4) continue;
+            if (channels < 4) continue;
             o = ref Unsafe.Add(ref o, flat);
             c30.StoreUnsafe(ref o); c31.StoreUnsafe(ref o, w); c32.StoreUnsafe(ref o, 2 * w);
         }
@@ -295,7 +300,7 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     // Output channel co: M (ξ, co, f) -> column transform (a, l, f) -> row transform, interleaved into rows (a, 4 f + b),
     // then the block's output rows copied into y through the epilogue.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput(ConvGeometry g, Plan plan, long first, int count, int co, T[] m, T[] columns, T[] rows,
+    private static void TransformOutput(ConvGeometry g, Plan plan, long first, int count, int co, T[] m, T[] columns, T[] outputRows,
         T[] y, in ConvEpilogue<T> epilogue)
     {
         int flat = plan.Flat, w = W;
@@ -315,7 +320,7 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
                 o2.StoreUnsafe(ref Unsafe.Add(ref o, 2 * Alpha * flat)); o3.StoreUnsafe(ref Unsafe.Add(ref o, 3 * Alpha * flat));
             }
         }
-        ref T rd = ref MemoryMarshal.GetArrayDataReference(rows);
+        ref T rd = ref MemoryMarshal.GetArrayDataReference(outputRows);
         for (int a = 0; a < Side; a++)
         {
             ref T ca = ref Unsafe.Add(ref cd, a * Alpha * flat);
@@ -329,12 +334,12 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
         }
         for (int q = 0; q < count; q++)
         {
-            long n = (first + q) / plan.Rows;
-            int r = (int)((first + q) % plan.Rows);
+            long n = (first + q) / plan.TileRows;
+            int r = (int)((first + q) % plan.TileRows);
             for (int a = 0; a < Side && Side * r + a < g.Ho; a++)
             {
                 long index = ((n * g.Cout + co) * g.Ho + Side * r + a) * g.Wo;
-                Copy(ref rows[(a * flat + q * plan.Cols) * Side], ref y[index], g.Wo);
+                Copy(ref outputRows[(a * flat + q * plan.TileCols) * Side], ref y[index], g.Wo);
                 if (!epilogue.IsIdentity) epilogue.Apply(y.AsSpan((int)index, g.Wo), co, index);
             }
         }

@@ -72,7 +72,7 @@ internal static partial class CpuCacSparse<T>
         int cinG = g.CinPerGroup, hw = g.H * g.W;
         for (int gr = 0; gr < g.Groups; gr++)
             for (int r = 0; r < g.H; r++)
-                TransposeTile(ref gxt[((r + g.PadH) * l.Wp + g.PadW) * stride + gr * cinPad], stride,
+                CpuTranspose<T>.Tile(ref gxt[((r + g.PadH) * l.Wp + g.PadW) * stride + gr * cinPad], stride,
                     ref gx[(n * g.Cin + gr * cinG) * hw + r * g.W], hw, g.W, cinG, default);
         Array.Clear(gxt, 0, l.PaddedPlane * stride);
     }
@@ -154,7 +154,7 @@ internal static partial class CpuCacSparse<T>
                 if (xp is not null) Pad(x, n, xp, l);
                 // gy of the sample, channels-last: gyT (positions, Ldc).
                 for (int gr = 0; gr < g.Groups; gr++)
-                    TransposeTile(ref gy[(n * g.Cout + gr * coutG) * positions], positions, ref gyt[gr * coutPad], l.Ldc, coutG, positions, default);
+                    CpuTranspose<T>.Tile(ref gy[(n * g.Cout + gr * coutG) * positions], positions, ref gyt[gr * coutPad], l.Ldc, coutG, positions, default);
                 for (int part = 0; part < 2; part++)
                 {
                     // part 0: the sharp windows (taps, W); part 1: the smooth sample pixels (points, w_phi).

@@ -147,7 +147,7 @@ internal static partial class CpuCacSparse<T>
                 for (int gr = 0; gr < g.Groups; gr++)
                     ForwardTiles(xp, smoothBases.AsSpan(0, q), smoothOuts, l.Points, gr * cinG, cinG, phiPanels, gr * phiLength, ys, gr * coutPad, coutG, ref prefetch);
                 for (int gr = 0; gr < g.Groups; gr++)
-                    TransposeTile(ref ys[gr * coutPad], ldc, ref y[(n * g.Cout + gr * coutG) * positions], positions, positions, coutG,
+                    CpuTranspose<T>.Tile(ref ys[gr * coutPad], ldc, ref y[(n * g.Cout + gr * coutG) * positions], positions, positions, coutG,
                         bias is null ? default : bias.AsSpan(gr * coutG, coutG));
             }
         }

@@ -6,8 +6,8 @@ namespace Cac;
 
 /// <summary>
 /// 2-D convolution on the CPU. Stride-1 undilated ungrouped 3 x 3 convs with at least 8 channels each way run Winograd
-/// F(4x4, 3x3) (<see cref="ConvWinograd{T}"/>: forward, input gradient through the flipped weights, and weight gradient up
-/// to 128 x 128 channels) unless <see cref="CpuBackend.Winograd"/> is off. The rest are GEMMs, per sample and group g: y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g,
+/// F(4x4, 3x3) (<see cref="ConvWinograd{T}"/>: forward, input gradient through the flipped weights, and weight gradient
+/// up to Cin x Cout = 128 x 128) unless <see cref="CpuBackend.Winograd"/> is off. The rest are GEMMs, per sample and group g: y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g,
 /// with col_g = im2col(x_g): (Cin/G * KH * KW, Ho * Wo). Three ways to get col_g:
 /// 1 x 1 stride-1 unpadded convs use x itself; the forward of the others runs <see cref="ConvDirect{T}"/> on the implicit
 /// im2col of <see cref="PhasedImage"/> (except stride-1 convs padded wider than their output); stride-1 input gradients run
@@ -46,7 +46,8 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// y = epilogue(conv(x, w)) (see <see cref="ConvEpilogue{T}"/>). x: (N, Cin, H, W), w: (Cout, Cin/G, KH, KW), y: (N, Cout, Ho, Wo).
-    /// Convs that <see cref="ConvDirect{T}"/> handles get the epilogue in registers; the others apply it per sample after the GEMMs.
+    /// The Winograd path applies the epilogue per output row as it copies the rows out, <see cref="ConvDirect{T}"/> in
+    /// registers; the GEMM paths per sample after the GEMMs.
     /// </summary>
     public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
     {
@@ -162,7 +163,8 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// gw = dL/dw = sum over the batch of gy_g @ col_g^T. x: (N, Cin, H, W), gy: (N, Cout, Ho, Wo), gw: (Cout, Cin/G, KH, KW),
-    /// overwritten. 1 x 1 stride-1 unpadded convs run GEMMs on x itself; the rest run <see cref="ConvWeightGrad{T}"/>.
+    /// overwritten. Winograd's convs (<see cref="ConvWinograd{T}.AppliesToWeightGradient"/>) run its weight gradient,
+    /// 1 x 1 stride-1 unpadded convs GEMMs on x itself, the rest <see cref="ConvWeightGrad{T}"/>.
     /// Each worker sums a contiguous slice of the batch into its own buffer (worker 0 into gw); the buffers are then
     /// added in worker order, so the result does not depend on scheduling.
     /// </summary>
@@ -223,9 +225,9 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
-    // dst += src, SIMD.
+    /// <summary>dst += src, SIMD.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Add(ReadOnlySpan<T> src, Span<T> dst)
+    internal static void Add(ReadOnlySpan<T> src, Span<T> dst)
     {
         int i = 0, w = Vector<T>.Count;
         for (; i + w <= src.Length; i += w)

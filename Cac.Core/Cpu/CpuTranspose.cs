@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -5,13 +6,18 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Cac;
 
-// Transposes between the channels-last staging buffers of the sparse CAC kernels and NCHW tensors.
-internal static partial class CpuCacSparse<T>
+/// <summary>
+/// Matrix transposes for the CPU kernels: between the channels-last staging buffers of the sparse CAC kernels and NCHW
+/// tensors, and of the Winograd weight gradient's transformed input.
+/// </summary>
+internal static class CpuTranspose<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // dst[k * ldd + i] = src[i * lds + k] (+ bias[k]) for i < rows, k < cols: 8 x 8 blocks through AVX registers for
-    // float (the last block of each direction overlaps the one before it), element by element otherwise.
+    /// <summary>
+    /// dst[k * ldd + i] = src[i * lds + k] (+ bias[k]) for i &lt; rows, k &lt; cols: 8 x 8 blocks through AVX registers for
+    /// float (the last block of each direction overlaps the one before it), element by element otherwise.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransposeTile(ref T src, int lds, ref T dst, int ldd, int rows, int cols, ReadOnlySpan<T> bias)
+    public static void Tile(ref T src, int lds, ref T dst, int ldd, int rows, int cols, ReadOnlySpan<T> bias)
     {
         if (typeof(T) == typeof(float) && Avx.IsSupported && rows >= 8 && cols >= 8)
         {
