@@ -7,8 +7,10 @@ namespace Cac.Tests.Core;
 /// <summary>
 /// The Winograd F(4x4, 3x3) path (<see cref="ConvWinograd{T}"/>) called directly, against the naive double convolution:
 /// awkward sizes (images smaller than a tile, widths and heights that are not multiples of 4, channel counts that are
-/// not multiples of the register tile, blocks of several samples, padding 0 to 2) and the fused epilogue. The error
-/// bound is the one the direct kernels meet (ConvTests): 4 (terms + 3) u |x| |w| with u the unit roundoff.
+/// not multiples of the register tile, blocks of several samples, padding 0 to 3), inputs with zero windows beside large
+/// values, and the fused epilogue. Every result must meet Winograd's componentwise error bound
+/// (<see cref="WinogradErrorBound"/>) plus the double reference's own; on the dense random inputs of
+/// <see cref="Shapes"/> the forward also stays within the direct kernels' tighter bound, 4 (terms + 3) u sum |x w|.
 /// </summary>
 public class ConvWinogradTests
 {
@@ -124,6 +126,65 @@ public class ConvWinogradTests
             if (!(Math.Abs(actual - expected[i]) <= bound * scale[i]))
                 throw new Xunit.Sdk.XunitException($"element {i} of {Shape.Format(shape)}: got {actual:R}, expected {expected[i]:R}");
         }
+        CheckForwardBound(x, weight, y, g, unitRoundoff);
+    }
+
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 3)]
+    [InlineData(true, 1)]
+    [InlineData(true, 3)]
+    public void Sparse_inputs_and_wide_padding_meet_the_componentwise_bound(bool isDouble, int padding)
+    {
+        // Mostly zeros with a few large pixels: many outputs have an all-zero 3 x 3 window but large values elsewhere in
+        // their tile's 6 x 6 window; padding 3 gives outputs that see padding only.
+        var g = new ConvGeometry(2, 8, 11, 13, 9, 3, 3, 1, 1, padding, padding, 1, 1, 1);
+        var x = Random(60, g.N * g.Cin * g.H * g.W).Select((v, i) => i % 23 == 0 ? 44 * v : 0).ToArray();
+        var weight = Random(61, g.Cout * g.Cin * 9);
+        var gy = Random(62, g.N * g.Cout * g.Ho * g.Wo).Select((v, i) => i % 17 == 0 ? 30 * v : 0).ToArray();
+        if (isDouble) CheckSparse<double>(x, weight, gy, g, Math.Pow(2, -53));
+        else CheckSparse<float>(x, weight, gy, g, Math.Pow(2, -24));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_tiny_image_that_is_mostly_padding_meets_the_componentwise_bound(bool isDouble)
+    {
+        // 2 x 2 pixels, padding 2: the weight gradient's sums exceed the direct kernels' bound here (a review found it).
+        var g = new ConvGeometry(1, 24, 2, 2, 30, 3, 3, 1, 1, 2, 2, 1, 1, 1);
+        var x = Random(70, g.N * g.Cin * g.H * g.W);
+        var weight = Random(71, g.Cout * g.Cin * 9);
+        var gy = Random(72, g.N * g.Cout * g.Ho * g.Wo);
+        if (isDouble) CheckSparse<double>(x, weight, gy, g, Math.Pow(2, -53));
+        else CheckSparse<float>(x, weight, gy, g, Math.Pow(2, -24));
+    }
+
+    private static void CheckSparse<T>(double[] x, double[] weight, double[] gy, ConvGeometry g, double unitRoundoff)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var y = new T[g.N * g.Cout * g.Ho * g.Wo];
+        ConvWinograd<T>.Forward(Cast<T>(x), Cast<T>(weight), y, g, ConvEpilogue<T>.Bias(null));
+        CheckForwardBound(x, weight, y, g, unitRoundoff);
+        var gw = new T[g.Cout * g.Cin * 9];
+        ConvWinograd<T>.WeightGradient(Cast<T>(x), Cast<T>(gy), gw, g);
+        CheckWeightGradientBound(x, gy, gw, g, unitRoundoff);
+    }
+
+    // y against the naive double convolution within Winograd's componentwise bound plus the reference's own error.
+    private static void CheckForwardBound<T>(double[] x, double[] weight, T[] y, ConvGeometry g, double unitRoundoff)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (expected, scale, shape) = ConvTests.NaiveConv(x, [g.N, g.Cin, g.H, g.W], weight, [g.Cout, g.Cin, 3, 3], null, 1, g.PadH, 1, 1);
+        var bound = WinogradErrorBound.Forward(x, weight, g, unitRoundoff);
+        double reference = 4 * (g.Cin * 9 + 3) * Math.Pow(2, -53);
+        for (int i = 0; i < y.Length; i++)
+        {
+            double actual = double.CreateChecked(y[i]);
+            if (!(Math.Abs(actual - expected[i]) <= bound[i] + reference * scale[i]))
+                throw new Xunit.Sdk.XunitException(
+                    $"element {i} of {Shape.Format(shape)}: got {actual:R}, expected {expected[i]:R}, componentwise bound {bound[i]:R}");
+        }
     }
 
     private static void CheckWeightGradient<T>(int n, int cin, int h, int w, int cout, int padding, double unitRoundoff)
@@ -136,27 +197,36 @@ public class ConvWinogradTests
         gw.AsSpan().Fill(T.NaN);
         ConvWinograd<T>.WeightGradient(Cast<T>(x), Cast<T>(gy), gw, g);
 
-        double bound = 4 * (n * g.Ho * g.Wo + 3) * unitRoundoff;
-        for (int co = 0; co < cout; co++)
-            for (int ci = 0; ci < cin; ci++)
+        CheckWeightGradientBound(x, gy, gw, g, unitRoundoff);
+    }
+
+    // gw against the naive double sum within Winograd's componentwise bound plus the reference's own error.
+    private static void CheckWeightGradientBound<T>(double[] x, double[] gy, T[] gw, ConvGeometry g, double unitRoundoff)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var bound = WinogradErrorBound.WeightGradient(x, gy, g, unitRoundoff);
+        double reference = 4 * (g.N * g.Ho * g.Wo + 3) * Math.Pow(2, -53);
+        for (int co = 0; co < g.Cout; co++)
+            for (int ci = 0; ci < g.Cin; ci++)
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                     {
                         double sum = 0, abs = 0;
-                        for (int b = 0; b < n; b++)
+                        for (int b = 0; b < g.N; b++)
                             for (int oh = 0; oh < g.Ho; oh++)
                                 for (int ow = 0; ow < g.Wo; ow++)
                                 {
-                                    int ih = oh + i - padding, iw = ow + j - padding;
-                                    if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
-                                    double term = gy[((b * cout + co) * g.Ho + oh) * g.Wo + ow] * x[((b * cin + ci) * h + ih) * w + iw];
+                                    int ih = oh + i - g.PadH, iw = ow + j - g.PadW;
+                                    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                                    double term = gy[((b * g.Cout + co) * g.Ho + oh) * g.Wo + ow] * x[((b * g.Cin + ci) * g.H + ih) * g.W + iw];
                                     sum += term;
                                     abs += Math.Abs(term);
                                 }
-                        int index = ((co * cin + ci) * 3 + i) * 3 + j;
+                        int index = ((co * g.Cin + ci) * 3 + i) * 3 + j;
                         double actual = double.CreateChecked(gw[index]);
-                        if (!(Math.Abs(actual - sum) <= bound * abs))
-                            throw new Xunit.Sdk.XunitException($"gw[{co}, {ci}, {i}, {j}]: got {actual:R}, expected {sum:R} (sum |terms| {abs:R})");
+                        if (!(Math.Abs(actual - sum) <= bound[index] + reference * abs))
+                            throw new Xunit.Sdk.XunitException(
+                                $"gw[{co}, {ci}, {i}, {j}]: got {actual:R}, expected {sum:R}, componentwise bound {bound[index]:R}");
                     }
     }
 
