@@ -164,38 +164,10 @@ internal static partial class ConvWinograd<T>
         c50.StoreUnsafe(ref c, 5 * row); c51.StoreUnsafe(ref c, 5 * row + w);
     }
 
-    // Output channel co of gy for the block's tile rows -> gathered (a, b, f) = gy (4 r + a, 4 t + b) of tile f = (q, t);
-    // pixels past the output and unused tiles are zero (they must add nothing to the sums).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GatherGradient(T[] gy, ConvGeometry g, Plan plan, long first, int count, int co, T[] gathered, T[] row)
-    {
-        int span = plan.Span, w = W;
-        for (int j = 0; j < Side * Side; j++) gathered.AsSpan(j * span + count * plan.TileCols, span - count * plan.TileCols).Clear();
-        row.AsSpan(0, Side * RoundUp(plan.TileCols, w)).Clear();
-        ref T buffer = ref row[0];
-        for (int q = 0; q < count; q++)
-        {
-            long n = (first + q) / plan.TileRows;
-            int r = (int)((first + q) % plan.TileRows);
-            long plane = (n * g.Cout + co) * g.Ho * g.Wo;
-            for (int a = 0; a < Side; a++)
-            {
-                int oh = Side * r + a;
-                if (oh < g.Ho) Copy(ref gy[plane + (long)oh * g.Wo], ref buffer, g.Wo);
-                else row.AsSpan(0, g.Wo).Clear();
-                ref T dst = ref gathered[a * Side * span + q * plan.TileCols];
-                for (int t = 0; t < plan.TileCols; t += w)
-                {
-                    ref T src = ref Unsafe.Add(ref buffer, Side * t);
-                    Deinterleave(Load(ref src, 0), Load(ref src, w), Load(ref src, 2 * w), Load(ref src, 3 * w),
-                        out var p0, out var p1, out var p2, out var p3);
-                    ref T d = ref Unsafe.Add(ref dst, t);
-                    p0.StoreUnsafe(ref d); p1.StoreUnsafe(ref Unsafe.Add(ref d, span));
-                    p2.StoreUnsafe(ref Unsafe.Add(ref d, 2 * span)); p3.StoreUnsafe(ref Unsafe.Add(ref d, 3 * span));
-                }
-            }
-        }
-    }
+    // Output channel co of gy for the block's tiles -> gathered (a, b, f) = gy (4 r + a, 4 t + b) of tile f = (q, t),
+    // zero past the output: the tiles must add nothing there.
+    private static void GatherGradient(T[] gy, ConvGeometry g, Plan plan, long first, int count, int co, T[] gathered, T[] row) =>
+        GatherTiles(gy, g.Cout, co, g.Ho, g.Wo, 0, 0, Side, plan, first, count, gathered, row);
 
     // gathered (a, b, f) -> column transform (k, b, f) -> row transform into Z (ξ = 6 k + l, co, f): Z = A gy A^T.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

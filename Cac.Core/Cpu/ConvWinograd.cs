@@ -168,44 +168,49 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
         u[5] = f2;
     }
 
-    // Input channel ci of the block's tile rows first .. first + count (over the batch: row q is tile row q % TileRows of
-    // sample q / TileRows) -> gathered (i, j, f) = padded image (4 r + i, 4 t + j) of tile f = (q, t); padding and unused
-    // tiles are zero. Each image row (zeros for padding rows) is copied into a zero-bordered row buffer and split into
-    // column phases a vector of tiles at a time: columns 0 to 3 from the tiles' own 4 pixels, 4 and 5 from the next
-    // tile's. The last vector of a segment spills into the next segment, which is written after it.
+    // Input channel ci of the block's tiles -> gathered (i, j, f) = the zero-padded image at (4 r + i, 4 t + j) of tile
+    // f = (q, t), i, j < 6.
+    private static void Gather(T[] x, ConvGeometry g, Plan plan, long first, int count, int ci, T[] gathered, T[] row) =>
+        GatherTiles(x, g.Cin, ci, g.H, g.W, g.PadH, g.PadW, Alpha, plan, first, count, gathered, row);
+
+    // Plane c (of `channels` per sample, h x w) for the block's tile rows first .. first + count (row q is tile row
+    // q % TileRows of sample q / TileRows) -> gathered (i, j, f) = the plane zero-padded by (padH, padW) at (4 r + i, 4 t + j)
+    // of tile f = (q, t), for i, j < size (6: input windows, whose columns 4 and 5 are the next tile's 0 and 1; 4: gy
+    // tiles); unused tiles are zero or hold spilled pixels (finite; the weight gradient meets them with zero gy tiles).
+    // Each plane row (zeros for rows outside) is copied into a zero-bordered row buffer and split into column phases a
+    // vector of tiles at a time; the last vector of a segment spills into the next segment, which is written after it.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Gather(T[] x, ConvGeometry g, Plan plan, long first, int count, int ci, T[] gathered, T[] row)
+    private static void GatherTiles(T[] data, int channels, int c, int h, int w, int padH, int padW, int size, Plan plan,
+        long first, int count, T[] gathered, T[] row)
     {
-        int span = plan.Span, w = W;
-        // Tiles past the block's last are never stored but must be finite: zero vectors (the last one flush with the row's
-        // end), of which the last segment's spill overwrites a few with pixels (the weight gradient meets them with Z = 0).
-        for (int j = 0; j < Points; j++)
-            for (int f = count * plan.TileCols; f < span; f += w)
-                Vector<T>.Zero.StoreUnsafe(ref gathered[j * span + Math.Min(f, span - w)]);
-        row.AsSpan(0, Side * (RoundUp(plan.TileCols, w) + 1)).Clear();
+        int span = plan.Span, lanes = W;
+        for (int j = 0; j < size * size; j++)
+            for (int f = count * plan.TileCols; f < span; f += lanes)
+                Vector<T>.Zero.StoreUnsafe(ref gathered[j * span + Math.Min(f, span - lanes)]);
+        row.AsSpan(0, Side * (RoundUp(plan.TileCols, lanes) + 1)).Clear();
         ref T padded = ref row[0];
         for (int q = 0; q < count; q++)
         {
             long n = (first + q) / plan.TileRows;
             int r = (int)((first + q) % plan.TileRows);
-            long plane = (n * g.Cin + ci) * g.H * g.W;
-            for (int i = 0; i < Alpha; i++)
+            long plane = (n * channels + c) * h * w;
+            for (int i = 0; i < size; i++)
             {
-                // Padding rows go through the zeroed buffer too: their spill must overwrite the previous segment's.
-                int h = Side * r + i - g.PadH;
-                if ((uint)h < (uint)g.H) Copy(ref x[plane + (long)h * g.W], ref Unsafe.Add(ref padded, g.PadW), g.W);
-                else row.AsSpan(g.PadW, g.W).Clear();
-                ref T dst = ref gathered[i * Alpha * span + q * plan.TileCols];
-                for (int t = 0; t < plan.TileCols; t += w)
+                int source = Side * r + i - padH;
+                if ((uint)source < (uint)h) Copy(ref data[plane + (long)source * w], ref Unsafe.Add(ref padded, padW), w);
+                else row.AsSpan(padW, w).Clear();
+                ref T dst = ref gathered[i * size * span + q * plan.TileCols];
+                for (int t = 0; t < plan.TileCols; t += lanes)
                 {
                     ref T src = ref Unsafe.Add(ref padded, Side * t);
-                    Deinterleave(Load(ref src, 0), Load(ref src, w), Load(ref src, 2 * w), Load(ref src, 3 * w),
+                    Deinterleave(Load(ref src, 0), Load(ref src, lanes), Load(ref src, 2 * lanes), Load(ref src, 3 * lanes),
                         out var p0, out var p1, out var p2, out var p3);
                     ref T d = ref Unsafe.Add(ref dst, t);
                     p0.StoreUnsafe(ref d); p1.StoreUnsafe(ref Unsafe.Add(ref d, span));
                     p2.StoreUnsafe(ref Unsafe.Add(ref d, 2 * span)); p3.StoreUnsafe(ref Unsafe.Add(ref d, 3 * span));
+                    if (size == Side) continue;
                     // Columns 4 and 5: phases 0 and 1 one tile on, i.e. shifted down one lane with the next tile's pixel last.
-                    ref T next = ref Unsafe.Add(ref src, Side * w);
+                    ref T next = ref Unsafe.Add(ref src, Side * lanes);
                     ShiftIn(p0, next).StoreUnsafe(ref Unsafe.Add(ref d, 4 * span));
                     ShiftIn(p1, Unsafe.Add(ref next, 1)).StoreUnsafe(ref Unsafe.Add(ref d, 5 * span));
                 }
