@@ -11,7 +11,7 @@ internal static partial class ConvWinograd<T>
 {
     // dst[4 i + b] = o_b[i]: a 4 x W transpose (AVX shuffles for 256-bit vectors, lane by lane otherwise).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Interleave(Vector<T> o0, Vector<T> o1, Vector<T> o2, Vector<T> o3, ref T dst)
+    internal static void Interleave(Vector<T> o0, Vector<T> o1, Vector<T> o2, Vector<T> o3, ref T dst)
     {
         if (Avx.IsSupported && typeof(T) == typeof(float) && Vector<T>.Count == 8)
         {
@@ -34,6 +34,12 @@ internal static partial class ConvWinograd<T>
             r0.StoreUnsafe(ref dst); r1.StoreUnsafe(ref dst, 4); r2.StoreUnsafe(ref dst, 8); r3.StoreUnsafe(ref dst, 12);
             return;
         }
+        InterleaveLanes(o0, o1, o2, o3, ref dst);
+    }
+
+    /// <summary>Interleave lane by lane: the fallback, and the reference the tests hold the shuffles to.</summary>
+    internal static void InterleaveLanes(Vector<T> o0, Vector<T> o1, Vector<T> o2, Vector<T> o3, ref T dst)
+    {
         for (int i = 0; i < Vector<T>.Count; i++)
         {
             Unsafe.Add(ref dst, 4 * i) = o0[i];
@@ -45,7 +51,7 @@ internal static partial class ConvWinograd<T>
 
     // (v[1], ..., v[W - 1], last): v shifted down one lane.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> ShiftIn(Vector<T> v, T last)
+    internal static Vector<T> ShiftIn(Vector<T> v, T last)
     {
         if (Avx2.IsSupported && typeof(T) == typeof(float) && Vector<T>.Count == 8)
         {
@@ -57,6 +63,12 @@ internal static partial class ConvWinograd<T>
             var rotated = Avx2.Permute4x64(v.AsVector256().AsDouble(), 0b00_11_10_01);
             return Avx.Blend(rotated, Vector256.Create(Unsafe.As<T, double>(ref last)), 0b1000).AsVector().As<double, T>();
         }
+        return ShiftInLanes(v, last);
+    }
+
+    /// <summary>ShiftIn lane by lane (fallback and test reference).</summary>
+    internal static Vector<T> ShiftInLanes(Vector<T> v, T last)
+    {
         Span<T> lanes = stackalloc T[Vector<T>.Count];
         for (int i = 0; i + 1 < lanes.Length; i++) lanes[i] = v[i + 1];
         lanes[^1] = last;
@@ -65,7 +77,7 @@ internal static partial class ConvWinograd<T>
 
     // The inverse of Interleave: r0 .. r3 hold 4 W consecutive values v; p_b[i] = v[4 i + b].
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Deinterleave(Vector<T> r0, Vector<T> r1, Vector<T> r2, Vector<T> r3,
+    internal static void Deinterleave(Vector<T> r0, Vector<T> r1, Vector<T> r2, Vector<T> r3,
         out Vector<T> p0, out Vector<T> p1, out Vector<T> p2, out Vector<T> p3)
     {
         if (Avx.IsSupported && typeof(T) == typeof(float) && Vector<T>.Count == 8)
@@ -87,6 +99,13 @@ internal static partial class ConvWinograd<T>
             Transpose4(r0, r1, r2, r3, out p0, out p1, out p2, out p3);
             return;
         }
+        DeinterleaveLanes(r0, r1, r2, r3, out p0, out p1, out p2, out p3);
+    }
+
+    /// <summary>Deinterleave lane by lane (fallback and test reference).</summary>
+    internal static void DeinterleaveLanes(Vector<T> r0, Vector<T> r1, Vector<T> r2, Vector<T> r3,
+        out Vector<T> p0, out Vector<T> p1, out Vector<T> p2, out Vector<T> p3)
+    {
         Span<T> v = stackalloc T[4 * Vector<T>.Count];
         r0.CopyTo(v); r1.CopyTo(v[Vector<T>.Count..]); r2.CopyTo(v[(2 * Vector<T>.Count)..]); r3.CopyTo(v[(3 * Vector<T>.Count)..]);
         Span<T> p = stackalloc T[4 * Vector<T>.Count];

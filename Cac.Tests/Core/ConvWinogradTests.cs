@@ -25,6 +25,7 @@ public class ConvWinogradTests
         { 16, 64, 8, 8, 64, 1 },   // ResNet-20 stage 3: several samples per block
         { 7, 32, 16, 16, 32, 1 },  // stage 2 with an uneven batch
         { 2, 10, 32, 32, 12, 1 },  // stage 1 width, MR = 6 register tiles
+        { 41, 16, 8, 8, 16, 1 },   // blocks span samples and the last block is short, on 2 or on 16 cores
     };
 
     [Theory]
