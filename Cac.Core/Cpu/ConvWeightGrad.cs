@@ -156,13 +156,13 @@ internal static class ConvWeightGrad<T> where T : unmanaged, IFloatingPointIeee7
                         long c = GwOffset + (long)i0 * coutG + s * nr;
                         if (cols == nr)
                         {
-                            Kernel(rows, wo, rowStep, colStep, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref bp,
+                            Kernel(rows, wo, rowStep, colStep, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref bp, nr,
                                 ref Unsafe.Add(ref gwT, (nint)c), coutG, live);
                         }
                         else
                         {
                             tile.Clear();
-                            Kernel(rows, wo, rowStep, colStep, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref bp, ref tileRef, nr, live);
+                            Kernel(rows, wo, rowStep, colStep, ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref bp, nr, ref tileRef, nr, live);
                             for (int i = 0; i < live; i++)
                                 for (int j = 0; j < cols; j++) GwT[c + (long)i * coutG + j] += tile[i * nr + j];
                         }
@@ -172,13 +172,16 @@ internal static class ConvWeightGrad<T> where T : unmanaged, IFloatingPointIeee7
         }
     }
 
-    // C[0..live, 0..NR] += sum over (oh < rows, ow < wo) of r_i[oh * rowStep + ow * colStep] * bp[oh * wo + ow, 0..NR]:
-    // six in-place A rows (broadcast), the packed gy panel bp (rows * wo, NR); c row-major with leading dimension ldc.
+    /// <summary>
+    /// C[0..live, 0..2W] += sum over (oh &lt; rows, ow &lt; wo) of r_i[oh * rowStep + ow * colStep] * B[oh * wo + ow, 0..2W]:
+    /// six in-place A rows (broadcast) and a B operand of two vectors per row, rows ldb apart (the packed gy panel here,
+    /// ldb = NR; the transposed input transform in <see cref="ConvWinograd{T}"/>); c row-major with leading dimension ldc.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(int rows, int wo, nint rowStep, nint colStep, ref T r0, ref T r1, ref T r2, ref T r3, ref T r4, ref T r5,
-        ref T bp, ref T c, nint ldc, int live)
+    internal static void Kernel(int rows, int wo, nint rowStep, nint colStep, ref T r0, ref T r1, ref T r2, ref T r3, ref T r4, ref T r5,
+        ref T bp, nint ldb, ref T c, nint ldc, int live)
     {
-        int w = Vector<T>.Count, nr = 2 * w;
+        int w = Vector<T>.Count;
         Vector<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         nint rowBase = 0;
@@ -201,7 +204,7 @@ internal static class ConvWeightGrad<T> where T : unmanaged, IFloatingPointIeee7
                 c40 = GemmKernel<T>.MulAdd(a, b0, c40); c41 = GemmKernel<T>.MulAdd(a, b1, c41);
                 a = new Vector<T>(Unsafe.Add(ref r5, i));
                 c50 = GemmKernel<T>.MulAdd(a, b0, c50); c51 = GemmKernel<T>.MulAdd(a, b1, c51);
-                bp = ref Unsafe.Add(ref bp, nr);
+                bp = ref Unsafe.Add(ref bp, ldb);
             }
         }
         Add(ref c, w, c00, c01);

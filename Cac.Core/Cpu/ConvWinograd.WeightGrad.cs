@@ -110,7 +110,8 @@ internal static partial class ConvWinograd<T>
             CpuTranspose<T>.Tile(ref v[(long)xi * cin * flat], flat, ref vt[(long)xi * flat * ld], ld, cin, flat, default);
     }
 
-    // dW_ξ (Cout, Cin) += Z_ξ (Cout, f) @ V_ξ^T (f, Cin) for the 36 points.
+    // dW_ξ (Cout, Cin) += Z_ξ (Cout, f) @ V_ξ^T (f, Cin) for the 36 points, on the direct weight gradient's register
+    // kernel (6 channels x 2 vectors; the Z rows broadcast, one row of tiles).
     private static void AccumulatePoints(int cout, int flat, Sums sum, T[] z, T[] vt, T[] zero, T[] dw)
     {
         int ld = sum.PaddedCin;
@@ -121,47 +122,10 @@ internal static partial class ConvWinograd<T>
             {
                 ref T Row(int r) => ref co + r < cout ? ref z[zBase + (long)(co + r) * flat] : ref zero[0];
                 for (int ci = 0; ci < ld; ci += 2 * W)
-                    OuterKernel(flat, ref Row(0), ref Row(1), ref Row(2), ref Row(3), ref Row(4), ref Row(5),
-                        ref vt[(long)xi * flat * ld + ci], ld, ref dw[((long)xi * sum.PaddedCout + co) * ld + ci]);
+                    ConvWeightGrad<T>.Kernel(1, flat, 0, 1, ref Row(0), ref Row(1), ref Row(2), ref Row(3), ref Row(4), ref Row(5),
+                        ref vt[(long)xi * flat * ld + ci], ld, ref dw[((long)xi * sum.PaddedCout + co) * ld + ci], ld, GradTileChannels);
             }
         }
-    }
-
-    // c (6 x 2 vectors, row stride ld) += sum over f < k of (a_0[f] .. a_5[f]) x b[f * ld .. + 2 W).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OuterKernel(int k, ref T a0, ref T a1, ref T a2, ref T a3, ref T a4, ref T a5, ref T b, int ld, ref T c)
-    {
-        nuint w = (nuint)W, row = (nuint)ld;
-        var c00 = Vector.LoadUnsafe(ref c); var c01 = Vector.LoadUnsafe(ref c, w);
-        var c10 = Vector.LoadUnsafe(ref c, row); var c11 = Vector.LoadUnsafe(ref c, row + w);
-        var c20 = Vector.LoadUnsafe(ref c, 2 * row); var c21 = Vector.LoadUnsafe(ref c, 2 * row + w);
-        var c30 = Vector.LoadUnsafe(ref c, 3 * row); var c31 = Vector.LoadUnsafe(ref c, 3 * row + w);
-        var c40 = Vector.LoadUnsafe(ref c, 4 * row); var c41 = Vector.LoadUnsafe(ref c, 4 * row + w);
-        var c50 = Vector.LoadUnsafe(ref c, 5 * row); var c51 = Vector.LoadUnsafe(ref c, 5 * row + w);
-        for (int f = 0; f < k; f++)
-        {
-            var b0 = Vector.LoadUnsafe(ref b);
-            var b1 = Vector.LoadUnsafe(ref b, w);
-            var s = new Vector<T>(Unsafe.Add(ref a0, f));
-            c00 = GemmKernel<T>.MulAdd(s, b0, c00); c01 = GemmKernel<T>.MulAdd(s, b1, c01);
-            s = new Vector<T>(Unsafe.Add(ref a1, f));
-            c10 = GemmKernel<T>.MulAdd(s, b0, c10); c11 = GemmKernel<T>.MulAdd(s, b1, c11);
-            s = new Vector<T>(Unsafe.Add(ref a2, f));
-            c20 = GemmKernel<T>.MulAdd(s, b0, c20); c21 = GemmKernel<T>.MulAdd(s, b1, c21);
-            s = new Vector<T>(Unsafe.Add(ref a3, f));
-            c30 = GemmKernel<T>.MulAdd(s, b0, c30); c31 = GemmKernel<T>.MulAdd(s, b1, c31);
-            s = new Vector<T>(Unsafe.Add(ref a4, f));
-            c40 = GemmKernel<T>.MulAdd(s, b0, c40); c41 = GemmKernel<T>.MulAdd(s, b1, c41);
-            s = new Vector<T>(Unsafe.Add(ref a5, f));
-            c50 = GemmKernel<T>.MulAdd(s, b0, c50); c51 = GemmKernel<T>.MulAdd(s, b1, c51);
-            b = ref Unsafe.Add(ref b, ld);
-        }
-        c00.StoreUnsafe(ref c); c01.StoreUnsafe(ref c, w);
-        c10.StoreUnsafe(ref c, row); c11.StoreUnsafe(ref c, row + w);
-        c20.StoreUnsafe(ref c, 2 * row); c21.StoreUnsafe(ref c, 2 * row + w);
-        c30.StoreUnsafe(ref c, 3 * row); c31.StoreUnsafe(ref c, 3 * row + w);
-        c40.StoreUnsafe(ref c, 4 * row); c41.StoreUnsafe(ref c, 4 * row + w);
-        c50.StoreUnsafe(ref c, 5 * row); c51.StoreUnsafe(ref c, 5 * row + w);
     }
 
     // Output channel co of gy for the block's tiles -> gathered (a, b, f) = gy (4 r + a, 4 t + b) of tile f = (q, t),
