@@ -76,10 +76,9 @@ public sealed partial class GpuBackend
         _cacPartitionCount(GroupConfig(tiles), F(score), I(counts), n, per, tiles);
         _cacPartitionScan(new KernelConfig(1, group), I(counts), tiles);
         _cacPartitionScatter(GroupConfig(tiles), F(score), I(counts), I(order), n, per, tiles);
-        int sharp = 0;
-        I(counts).SubView(tiles, 1).CopyToCPU(ref sharp, 1);
-        Synchronize();
-        return sharp;
+        Span<int> sharp = stackalloc int[1];
+        HostCopy.Download(I(counts).SubView(tiles, 1), sharp);
+        return sharp[0];
     }
 
     /// <inheritdoc />

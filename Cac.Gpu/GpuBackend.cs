@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -181,7 +180,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
     public Storage Upload<T>(ReadOnlySpan<T> data) where T : unmanaged
     {
         var storage = Rent(DTypeOf<T>(), data.Length);
-        if (data.Length > 0) Own<T>(storage).View.CopyFromCPU(ref MemoryMarshal.GetReference(data), data.Length);
+        HostCopy.Upload(Own<T>(storage).View, data);
         return storage;
     }
 
@@ -192,7 +191,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
             throw new ArgumentException($"cannot download a {src.DType.Name()} storage as {typeof(T).Name}");
         if (dst.Length < src.Length)
             throw new ArgumentException($"cannot download {src.Length} elements into a span of {dst.Length}");
-        if (src.Length > 0) Own<T>(src).View.CopyToCPU(ref MemoryMarshal.GetReference(dst), src.Length);
+        HostCopy.Download(Own<T>(src).View, dst[..checked((int)src.Length)]);
         Synchronize();
     }
 
