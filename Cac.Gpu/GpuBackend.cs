@@ -69,9 +69,10 @@ public sealed partial class GpuBackend : IBackend, IDisposable
     internal int GroupSize => _options.GroupSize;
 
     /// <summary>
-    /// Ends a training step: waits for the queued work, runs a full garbage collection and returns the buffers of
-    /// storages that are no longer reachable (the step's autograd graph, temporaries) to the pool. Called after every
-    /// step, it keeps the device footprint flat: the next step reuses exactly those buffers.
+    /// Waits for the queued work, runs a full garbage collection and returns the buffers of storages that nobody disposed
+    /// and that are unreachable now to the pool. Training loops do not need it: a <see cref="TensorScope"/> per step
+    /// releases the step's storages deterministically. It is the explicit form of the safety net that
+    /// <see cref="GpuMemoryPool.Rent{T}"/> runs after any collection.
     /// </summary>
     public void CollectGarbage()
     {
@@ -88,7 +89,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
         _pool.Trim();
     }
 
-    /// <summary>Waits until every queued kernel and copy has finished.</summary>
+    /// <summary>Waits until every queued kernel and copy has finished; ends the calling thread's current op (see <see cref="Own{T}"/>).</summary>
     public void Synchronize()
     {
         _accelerator.Synchronize();
@@ -103,6 +104,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
         _accelerator.Synchronize();
         ReportProfile();
         _pool.Dispose();
+        _inFlight.Dispose();
         DisposeTables();
         _accelerator.Dispose();
         _context.Dispose();
@@ -131,19 +133,19 @@ public sealed partial class GpuBackend : IBackend, IDisposable
             throw new ArgumentException(s.Backend == this
                 ? $"{Device.Name}: expected a {typeof(T).Name} storage, got {s.DType.Name()}"
                 : $"{Device.Name}: the storage belongs to device {s.Backend.Device.Name}; move tensors with Tensor.To(device)");
-        // Kernels run asynchronously on views: keep every storage a queued kernel may touch reachable until the next
-        // synchronisation, or the garbage collector could free its buffer while the kernel still reads it.
-        lock (_inFlight) _inFlight.Add(g);
+        // An op holds views (ArrayView: the buffer, not the storage) from here until its kernels are launched. If the
+        // storage's last reference dies meanwhile, the pool's safety net (GpuMemoryPool.ReclaimUnreachable, run by a
+        // Rent after a collection) could hand its buffer to the op's own output. Keep every storage an op touches
+        // reachable until this thread's next Synchronize or Download, i.e. past the end of the op. Per thread: another
+        // thread's synchronisation never releases an op in progress here.
+        _inFlight.Value!.Add(g);
         return g;
     }
 
-    // Storages referenced by kernels queued since the last synchronisation (see Own).
-    private readonly List<Storage> _inFlight = [];
+    // Per thread, the storages touched by ops since that thread last synchronised (see Own).
+    private readonly ThreadLocal<List<Storage>> _inFlight = new(() => []);
 
-    private void ReleaseInFlight()
-    {
-        lock (_inFlight) _inFlight.Clear();
-    }
+    private void ReleaseInFlight() => _inFlight.Value!.Clear();
 
     /// <summary>The float32 view of a storage.</summary>
     internal ArrayView<float> F(Storage s) => Own<float>(s).View;
@@ -187,6 +189,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
     /// <inheritdoc />
     public void Download<T>(Storage src, Span<T> dst) where T : unmanaged
     {
+        // The copy waits for every queued kernel (one stream): the calling thread's ops have ended.
         if (src.DType != DTypeOf<T>())
             throw new ArgumentException($"cannot download a {src.DType.Name()} storage as {typeof(T).Name}");
         if (dst.Length < src.Length)

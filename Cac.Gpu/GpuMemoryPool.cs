@@ -7,10 +7,12 @@ namespace Cac.Gpu;
 /// Owns every device buffer of a backend. Free buffers wait in buckets keyed by element type and exact length, and
 /// <see cref="Rent{T}"/> takes one from the matching bucket before allocating. Training allocates the same shapes
 /// every step, so after the first step almost every allocation is a reuse.
-/// Live buffers are held strongly, with a weak reference to the storage that owns them: a disposed storage returns
-/// its buffer at once (<see cref="Return{T}"/>), and the buffer of a storage the garbage collector found unreachable
-/// comes back at the next <see cref="ReclaimUnreachable"/> (after a garbage collection, run by
-/// <see cref="GpuBackend.CollectGarbage()"/> at the end of each training step, and before any new allocation).
+/// Live buffers are held strongly, with a weak reference to the storage that owns them. The normal way back is
+/// disposal: a disposed storage (explicitly, or at the end of its <see cref="TensorScope"/>) returns its buffer at once
+/// (<see cref="Return{T}"/>). The safety net for storages nobody disposed: after the garbage collector has found them
+/// unreachable, <see cref="ReclaimUnreachable"/> (run by a <see cref="Rent{T}"/> that misses after a collection, and by
+/// <see cref="GpuBackend.CollectGarbage()"/>) takes their buffers back. It never takes a buffer an op is still about to
+/// use: the backend keeps every storage an op touches reachable until that thread's op has ended (GpuBackend.Own).
 /// <see cref="Trim"/> frees everything waiting. Thread-safe.
 /// </summary>
 internal sealed class GpuMemoryPool(Accelerator accelerator) : IDisposable

@@ -11,7 +11,7 @@ namespace Cac.Cli.Bench;
 /// ResNet-20 / ResNet-56 training steps and ResNet-20 inference on random CIFAR-shaped data (3 x 32 x 32).
 /// The same workloads as bench/pytorch_reference.py, under the same names. They run on <paramref name="device"/>
 /// (the CPU backend by default); on an ILGPU device every timed run ends with a synchronisation, and a training
-/// step and each inference batch ends as in `cac train` (<see cref="IBackend.CollectGarbage"/>).
+/// step and each inference batch runs in its own <see cref="TensorScope"/>, as in `cac train` and `cac eval`.
 /// </summary>
 public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? filter = null, Device? device = null)
 {
@@ -111,11 +111,7 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         var optimizer = new Sgd(net.Parameters(), 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
         var images = Random([Batch, 3, 32, 32], g);
         var labels = Tensor.FromArray(Enumerable.Range(0, Batch).Select(i => i % 10).ToArray(), [Batch], _device);
-        double seconds = Timing.MedianSeconds(() =>
-        {
-            Step(net, optimizer, images, labels);
-            _device.Backend.CollectGarbage();
-        }, Warmup, ModelRepeats);
+        double seconds = Timing.MedianSeconds(() => Step(net, optimizer, images, labels), Warmup, ModelRepeats);
         return new BenchResult($"{model}_train_img_s", Batch / seconds, "img/s");
     }
 
@@ -128,26 +124,22 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         net.To(_device);
         net.Eval();
         var images = Random([Batch, 3, 32, 32], g);
-        double seconds = Timing.MedianSeconds(() =>
-        {
-            Forward(net, images);
-            _device.Backend.CollectGarbage(); // as `cac eval` and the test pass of `cac train` do after every batch
-        }, Warmup, ModelRepeats * 2);
+        double seconds = Timing.MedianSeconds(() => Forward(net, images), Warmup, ModelRepeats * 2);
         return new BenchResult($"{model}_infer_img_s", Batch / seconds, "img/s");
     }
 
-    // One inference forward; its temporaries die with the frame (so CollectGarbage can reclaim them).
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    // One inference forward; its temporaries are released at the end (as `cac eval` does per batch).
     private static void Forward(Module net, Tensor images)
     {
-        using var scope = Autograd.NoGrad();
+        using var batch = TensorScope.Begin();
+        using var noGrad = Autograd.NoGrad();
         _ = net.Forward(images).ToFloatArray();
     }
 
-    // One training step; the graph dies with the frame (so CollectGarbage can reclaim it).
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    // One training step; its graph and temporaries are released at the end (as `cac train` does per step).
     private static void Step(Module net, Optimizer optimizer, Tensor images, Tensor labels)
     {
+        using var step = TensorScope.Begin();
         var loss = Ops.CrossEntropy(net.Forward(images), labels);
         optimizer.ZeroGrad();
         loss.Backward();

@@ -116,6 +116,7 @@ internal static class EvalCommand
         using var noGrad = Autograd.NoGrad();
         foreach (var batch in loader.Epoch(0))
         {
+            using var scope = TensorScope.Begin(); // the batch's temporaries go back to the pool for the next batch
             var logits = net.Forward(batch.Images); // (N, classes)
             int n = batch.Labels.Size(0);
             lossSum += Ops.CrossEntropy(logits, batch.Labels).Item() * n;
@@ -130,8 +131,6 @@ internal static class EvalCommand
                 if (best == truth[i]) correct[truth[i]]++;
             }
             batch.Dispose();
-            // The batch's buffers (device memory, or the CPU backend's pooled arrays) are reused by the next batch.
-            batch.Images.Device.Backend.CollectGarbage();
         }
         return new PassResult(samples, correct, lossSum);
     }

@@ -34,11 +34,10 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
         foreach (var batch in loader.Epoch(epoch))
         {
             var (batchLoss, batchCorrect) = Step(batch.Images, batch.Labels);
-            int n = batch.Labels.Size(0);
+            int n = batch.Size;
+            batch.Dispose(); // its memory goes back to the backend's pool for the next batch
             if (!double.IsFinite(batchLoss))
                 throw new InvalidOperationException($"training diverged: the loss of batch {batchIndex + 1} of epoch {epoch + 1} is {batchLoss} (try a lower --lr)");
-            // The step's graph is unreachable now: its buffers go back to the backend's pool for the next step.
-            batch.Images.Device.Backend.CollectGarbage();
             lossSum += batchLoss * n;
             correct += batchCorrect;
             seen += n;
@@ -49,10 +48,11 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
         return new EpochResult(lossSum / Math.Max(seen, 1), (double)correct / Math.Max(seen, 1), seconds, seen / seconds);
     }
 
-    // One optimizer step; returns the batch's cross-entropy and correct count. The autograd graph lives only in here.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    // One optimizer step; returns the batch's cross-entropy and correct count. The step's graph and temporaries live only
+    // in here: the scope releases them (back to the backend's pool) before the next batch.
     private (double Loss, long Correct) Step(Tensor images, Tensor labels)
     {
+        using var step = TensorScope.Begin();
         var logits = Model.Forward(images);
         var loss = Ops.CrossEntropy(logits, labels);
         optimizer.ZeroGrad();
@@ -70,9 +70,9 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
         long correct = 0, seen = 0;
         foreach (var batch in loader.Epoch(0))
         {
-            correct += CountCorrect(Model.Forward(batch.Images), batch.Labels);
-            seen += batch.Labels.Size(0);
-            batch.Images.Device.Backend.CollectGarbage();
+            using (TensorScope.Begin()) correct += CountCorrect(Model.Forward(batch.Images), batch.Labels);
+            seen += batch.Size;
+            batch.Dispose();
         }
         return (double)correct / Math.Max(seen, 1);
     }

@@ -83,10 +83,10 @@ public static class Autograd
     {
         if (leaf.Grad is null)
         {
-            // A fresh copy: g may share storage with other gradients of this pass.
+            // A fresh copy (g may share storage with other gradients of this pass) with the leaf's lifetime.
             var copy = Tensor.ZerosLike(leaf);
             copy.CopyFrom(g.DType == leaf.DType ? g : g.To(leaf.DType));
-            leaf.Grad = copy;
+            leaf.SetOwnedGrad(copy);
         }
         else
         {

@@ -23,14 +23,6 @@ public partial interface IBackend
     /// </summary>
     Storage AllocateUninitialized(DType dtype, long length) => Allocate(dtype, length);
 
-    /// <summary>
-    /// Returns the buffers of storages that are no longer reachable to the backend's pool (a full garbage collection).
-    /// Training loops call it after every step: the next step then reuses exactly those buffers. On the CPU backend only
-    /// the storages that the calling thread allocated are reclaimed: do not call it while another thread computes with
-    /// tensors that this thread created.
-    /// </summary>
-    void CollectGarbage();
-
     /// <summary>A new buffer holding a copy of host data.</summary>
     Storage Upload<T>(ReadOnlySpan<T> data) where T : unmanaged;
 

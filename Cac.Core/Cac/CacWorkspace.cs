@@ -23,6 +23,7 @@ internal static class CacWorkspace
         long size = Math.Max(Math.Max(length, 1), current is null ? 0 : current.Length + current.Length / 2);
         current?.Dispose();
         var fresh = backend.Allocate(dtype, size);
+        TensorScope.MoveTo(fresh, null); // the cache outlives the step that grew it
         _buffers[key] = fresh;
         return fresh;
     }

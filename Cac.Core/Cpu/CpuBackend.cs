@@ -25,13 +25,16 @@ public sealed partial class CpuBackend(Device device) : IBackend
 
     private static bool IsDouble(Storage s) => s.DType == DType.Float64;
 
-    // One pool per thread: CollectGarbage reclaims only the calling thread's storages (see CpuBufferPool).
-    private readonly ThreadLocal<CpuBufferPool> _pools = new(() => new CpuBufferPool());
+    // The arrays of disposed storages, for reuse by the next storage of the same length (see CpuBufferPool).
+    private readonly CpuBufferPool _pool = new();
 
-    private CpuBufferPool Pool => _pools.Value!;
+    private CpuBufferPool Pool => _pool;
 
-    /// <summary>Bytes of arrays waiting in the calling thread's buffer pool for reuse.</summary>
+    /// <summary>Bytes of arrays waiting in the buffer pool for reuse.</summary>
     public long PooledBytes => Pool.FreeBytes;
+
+    /// <summary>Drops the arrays waiting in the buffer pool (the garbage collector frees them).</summary>
+    public void TrimPool() => Pool.Trim();
 
     /// <inheritdoc />
     public Storage Allocate(DType dtype, long length) => dtype switch
@@ -60,18 +63,6 @@ public sealed partial class CpuBackend(Device device) : IBackend
         _ = poison;
 #endif
         return storage;
-    }
-
-    /// <summary>
-    /// A full, blocking garbage collection, after which the arrays of the storages that the calling thread allocated and
-    /// that are unreachable now (the last training step's graph and temporaries) return to its buffer pool for the
-    /// next step. Called between steps it keeps the step free of large allocations and the memory footprint flat.
-    /// Do not call it while another thread computes with tensors that this thread created.
-    /// </summary>
-    public void CollectGarbage()
-    {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
-        Pool.ReclaimUnreachable();
     }
 
     /// <inheritdoc />

@@ -2,8 +2,7 @@ namespace Cac;
 
 /// <summary>
 /// A managed array owned by the CPU backend, lent by its <see cref="CpuBufferPool"/>: disposal gives the array back
-/// for reuse (the storage is unusable afterwards), as does the storage becoming unreachable
-/// (<see cref="CpuBackend.CollectGarbage"/>).
+/// for reuse (the storage is unusable afterwards); a storage nobody disposes is freed with its array by the garbage collector.
 /// </summary>
 internal sealed class CpuStorage<T> : Storage where T : unmanaged
 {
@@ -15,7 +14,7 @@ internal sealed class CpuStorage<T> : Storage where T : unmanaged
         : base(backend, dtype, length)
     {
         _pool = pool;
-        _data = pool.Rent<T>(checked((int)length), this, clear);
+        _data = pool.Rent<T>(checked((int)length), clear);
     }
 
     /// <summary>The elements, row-major.</summary>

@@ -114,10 +114,10 @@ public abstract class Module
     /// <summary>Sets evaluation mode (Train(false)); returns this.</summary>
     public Module Eval() => Train(false);
 
-    /// <summary>Clears the gradient of every parameter (set to null, as PyTorch's zero_grad(set_to_none=True)).</summary>
+    /// <summary>Clears the gradient of every parameter (set to null, as PyTorch's zero_grad(set_to_none=True); see <see cref="Tensor.ZeroGrad"/>).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters()) p.Grad = null;
+        foreach (var p in Parameters()) p.ZeroGrad();
     }
 
     /// <summary>Total number of parameter elements (shared parameters counted once).</summary>

@@ -68,16 +68,17 @@ public abstract class Optimizer
             if (!Shape.SameAs(grad.Dims, p.Dims) || grad.DType != p.DType || grad.Device != p.Device)
                 throw new InvalidOperationException($"{GetType().Name}: parameter {i} {Shape.Format(p.Dims)} {p.DType.Name()} has a gradient {Shape.Format(grad.Dims)} {grad.DType.Name()} on {grad.Device}");
             Update(p, grad, _state[i], LearningRate * _lrScale[i]);
+            foreach (var state in _state[i].Values) p.Adopt(state); // state created in a step's TensorScope lives with its parameter
         }
     }
 
     /// <summary>Applies one update to <paramref name="param"/> given its gradient, its state (created here on first use) and its learning rate.</summary>
     protected abstract void Update(Tensor param, Tensor grad, Dictionary<string, Tensor> state, double lr);
 
-    /// <summary>Sets every parameter's gradient to null.</summary>
+    /// <summary>Sets every parameter's gradient to null, releasing the gradients backward created (<see cref="Tensor.ZeroGrad"/>).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in _parameters) p.Grad = null;
+        foreach (var p in _parameters) p.ZeroGrad();
     }
 
     /// <summary>
@@ -141,6 +142,7 @@ public abstract class Optimizer
                 var moved = value.Device == p.Device ? value : value.To(p.Device);
                 copy.CopyFrom(moved.DType == p.DType ? moved : moved.To(p.DType));
             }
+            p.Adopt(copy);
             perParam[index][parts[2]] = copy;
         }
         for (int i = 0; i < _state.Length; i++) _state[i] = perParam[i];

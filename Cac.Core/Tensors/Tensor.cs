@@ -52,8 +52,22 @@ public sealed partial class Tensor
     /// <summary>Whether gradients flow to this tensor. Leaves with this flag receive <see cref="Grad"/>.</summary>
     public bool RequiresGrad { get; set; }
 
-    /// <summary>Accumulated gradient of a leaf after <see cref="Backward"/>; null before.</summary>
-    public Tensor? Grad { get; set; }
+    /// <summary>
+    /// Accumulated gradient of a leaf after <see cref="Backward"/>; null before. A gradient that backward created lives as
+    /// long as this tensor (it joins this tensor's <see cref="TensorScope"/>) and is released by <see cref="ZeroGrad"/>.
+    /// </summary>
+    public Tensor? Grad
+    {
+        get => _grad;
+        set
+        {
+            _grad = value;
+            _ownsGrad = false;
+        }
+    }
+
+    private Tensor? _grad;
+    private bool _ownsGrad; // the gradient was created by backward (AccumulateLeaf): ZeroGrad releases its memory
 
     /// <summary>The op that produced this tensor (null for leaves).</summary>
     internal Node? GradFn { get; set; }

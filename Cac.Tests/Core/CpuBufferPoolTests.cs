@@ -1,131 +1,71 @@
-using System.Runtime.CompilerServices;
 using FluentAssertions;
 using Xunit;
 
 namespace Cac.Tests.Core;
 
 /// <summary>
-/// The CPU backend's buffer pool (Cpu/CpuBufferPool.cs). Each test runs on a thread of its own: pools are per thread,
-/// so other tests running in parallel neither feed nor drain the pool under test.
+/// The CPU backend's buffer pool (Cpu/CpuBufferPool.cs): only disposed arrays are reused. Each test uses a pool of its
+/// own, so tests running in parallel neither feed nor drain it.
 /// </summary>
 public class CpuBufferPoolTests
 {
     private const int Length = 5000; // pooled: at least CpuBufferPool.MinPooledLength
-    private static readonly CpuBackend Backend = (CpuBackend)Device.Cpu.Backend;
 
-    private static void OnOwnThread(Action test)
+    [Fact]
+    public void A_returned_array_is_reused_by_the_next_rent_of_that_length_and_type_only()
     {
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try { test(); }
-            catch (Exception e) { failure = e; }
-        });
-        thread.Start();
-        thread.Join();
-        if (failure is not null) throw new Xunit.Sdk.XunitException($"failed on its thread: {failure}");
-    }
+        var pool = new CpuBufferPool(capacityBytes: 1 << 20);
+        var first = pool.Rent<float>(Length, clear: false);
+        Array.Fill(first, 7f);
+        pool.Return(first);
+        pool.FreeBytes.Should().Be(Length * sizeof(float));
 
-    private static float[] ArrayOf(Storage s) => CpuBackend.Data<float>(s);
+        pool.Rent<float>(Length + 1, clear: false).Should().NotBeSameAs(first, "another length");
+        ((object)pool.Rent<double>(Length, clear: false)).Should().NotBeSameAs(first, "another element type");
+        var again = pool.Rent<float>(Length, clear: false);
+        again.Should().BeSameAs(first);
+        again.Should().OnlyContain(v => v == 7f, "an uncleared rent keeps the stale contents");
+        pool.FreeBytes.Should().Be(0);
 
-    // Allocates a storage and returns only its array: the storage is unreachable when this returns.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static float[] AllocateAndDrop(int length, float fill)
-    {
-        var storage = Backend.AllocateUninitialized(DType.Float32, length);
-        Array.Fill(ArrayOf(storage), fill);
-        return ArrayOf(storage);
+        pool.Return(again);
+        pool.Rent<float>(Length, clear: true).Should().BeSameAs(first).And.OnlyContain(v => v == 0f, "a cleared rent is zero-filled");
     }
 
     [Fact]
-    public void After_a_collection_the_array_of_an_unreachable_storage_is_reused_and_zeroed_when_asked() => OnOwnThread(() =>
+    public void The_pool_holds_no_lent_array_so_an_undisposed_storage_is_freed_by_the_collector()
     {
-        Backend.CollectGarbage(); // pooling starts with the first collection on a thread
-        var first = AllocateAndDrop(Length, 7f);
-        Backend.CollectGarbage();
-        Backend.PooledBytes.Should().Be(Length * sizeof(float));
+        var pool = new CpuBufferPool(capacityBytes: 1 << 20);
+        var weak = RentAndDrop(pool);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        weak.TryGetTarget(out _).Should().BeFalse("the array was never given back, and the pool keeps no reference to it");
+        pool.FreeBytes.Should().Be(0);
+    }
 
-        var zeroed = Backend.Allocate(DType.Float32, Length);
-        ArrayOf(zeroed).Should().BeSameAs(first, "the next storage of the same length reuses the array");
-        ArrayOf(zeroed).Should().OnlyContain(v => v == 0f, "Allocate zero-fills a reused array");
-        Backend.PooledBytes.Should().Be(0);
-        GC.KeepAlive(zeroed);
-    });
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference<float[]> RentAndDrop(CpuBufferPool pool) => new(pool.Rent<float>(Length, clear: false));
 
     [Fact]
-    public void A_disposed_storage_gives_its_array_back_at_once_and_refuses_further_use() => OnOwnThread(() =>
+    public void Arrays_beyond_the_capacity_and_short_arrays_are_left_to_the_collector()
     {
-        Backend.CollectGarbage();
-        var storage = Backend.Allocate(DType.Float32, Length);
-        var array = ArrayOf(storage);
+        var pool = new CpuBufferPool(capacityBytes: 2L * Length * sizeof(float));
+        for (int i = 0; i < 3; i++) pool.Return(new float[Length]);
+        pool.FreeBytes.Should().Be(2L * Length * sizeof(float), "the third array did not fit");
+        pool.Return(new float[CpuBufferPool.MinPooledLength - 1]);
+        pool.FreeBytes.Should().Be(2L * Length * sizeof(float), "short arrays are not pooled");
+        pool.Trim();
+        pool.FreeBytes.Should().Be(0);
+    }
+
+    [Fact]
+    public void A_disposed_cpu_storage_gives_its_array_back_once_and_is_unusable()
+    {
+        var backend = (CpuBackend)Device.Cpu.Backend;
+        var storage = backend.Allocate(DType.Float32, Length);
         storage.Dispose();
-        Backend.PooledBytes.Should().Be(Length * sizeof(float));
-        var act = () => ArrayOf(storage);
-        act.Should().Throw<ObjectDisposedException>().WithMessage("*disposed*");
-        ArrayOf(Backend.AllocateUninitialized(DType.Float32, Length)).Should().BeSameAs(array);
-    });
-
-    [Fact]
-    public void Arrays_left_unused_from_one_collection_to_the_next_are_dropped() => OnOwnThread(() =>
-    {
-        Backend.CollectGarbage();
-        AllocateAndDrop(Length, 1f);
-        Backend.CollectGarbage();
-        Backend.PooledBytes.Should().Be(Length * sizeof(float));
-        Backend.CollectGarbage();
-        Backend.PooledBytes.Should().Be(0, "nothing asked for that length during the last step");
-    });
-
-    [Fact]
-    public void An_array_disposed_just_before_a_collection_is_kept_for_the_next_step() => OnOwnThread(() =>
-    {
-        Backend.CollectGarbage();
-        var storage = Backend.AllocateUninitialized(DType.Float32, Length);
-        var array = ArrayOf(storage);
-        storage.Dispose(); // as `cac eval` disposes each batch and then collects
-        Backend.CollectGarbage();
-        ArrayOf(Backend.AllocateUninitialized(DType.Float32, Length)).Should().BeSameAs(array);
-    });
-
-    [Fact]
-    public void Small_arrays_and_threads_that_never_collect_are_not_pooled() => OnOwnThread(() =>
-    {
-        var beforeAnyCollection = AllocateAndDrop(Length, 1f);
-        Backend.CollectGarbage();
-        Backend.PooledBytes.Should().Be(0, "the array was allocated before this thread's first collection");
-        AllocateAndDrop(CpuBufferPool.MinPooledLength - 1, 1f);
-        Backend.CollectGarbage();
-        Backend.PooledBytes.Should().Be(0, "arrays below the pooled length are left to the garbage collector");
-        ArrayOf(Backend.Allocate(DType.Float32, Length)).Should().NotBeSameAs(beforeAnyCollection);
-    });
-
-    [Fact]
-    public void Another_threads_collection_does_not_hand_out_this_threads_arrays() => OnOwnThread(() =>
-    {
-        Backend.CollectGarbage();
-        var mine = AllocateAndDrop(Length, 3f);
-        OnOwnThread(Backend.CollectGarbage); // the storage is unreachable now, but not this thread's pool's to reuse yet
-        Backend.PooledBytes.Should().Be(0);
-        var other = Backend.AllocateUninitialized(DType.Float32, Length);
-        ArrayOf(other).Should().NotBeSameAs(mine);
-        Backend.CollectGarbage();
-        ArrayOf(Backend.AllocateUninitialized(DType.Float32, Length)).Should().BeSameAs(mine, "this thread's own collection reclaims it");
-        GC.KeepAlive(other);
-    });
-
-    [Fact]
-    public void Lending_between_reclaims_is_bounded_by_one_and_a_half_times_what_the_last_interval_asked_for()
-    {
-        const int bytes = Length * sizeof(float);
-        var pool = new CpuBufferPool(minBudgetBytes: 4 * bytes);
-        pool.ReclaimUnreachable(); // enables it
-        Storage[] Allocate(int count) => Enumerable.Range(0, count).Select(_ => (Storage)new CpuStorage<float>(Backend, pool, DType.Float32, Length, clear: false)).ToArray();
-
-        foreach (var s in Allocate(6)) s.Dispose();
-        pool.FreeBytes.Should().Be(4 * bytes, "only the first four fit the budget; the other two were plain allocations");
-
-        pool.ReclaimUnreachable(); // the interval asked for 6 arrays: the next budget is 9
-        foreach (var s in Allocate(10)) s.Dispose();
-        pool.FreeBytes.Should().Be(9 * bytes, "nine of the ten were lent (four of them reused), the tenth was a plain allocation");
+        storage.Dispose(); // harmless
+        var act = () => CpuBackend.Data<float>(storage);
+        act.Should().Throw<ObjectDisposedException>().WithMessage("*float32 CPU storage of 5000 elements was disposed*");
     }
 }

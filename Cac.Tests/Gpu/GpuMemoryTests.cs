@@ -149,10 +149,10 @@ public class GpuMemoryTests(GpuFixture fixture)
         _backend.MemoryStatistics.Reuses.Should().Be(after.Reuses + 1);
     }
 
-    // One SGD step of a small conv net on the device; every tensor of the step dies with this frame.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    // One SGD step of a small conv net on the device, in a scope of its own as `cac train` runs it.
     private static double TrainStep(Module net, Optimizer optimizer, Tensor images, Tensor labels)
     {
+        using var step = TensorScope.Begin();
         var loss = Ops.CrossEntropy(net.Forward(images), labels);
         optimizer.ZeroGrad();
         loss.Backward();
@@ -161,7 +161,7 @@ public class GpuMemoryTests(GpuFixture fixture)
     }
 
     [Fact]
-    public void Training_steps_keep_a_flat_device_footprint_after_the_second_step()
+    public void Scoped_training_steps_keep_a_flat_device_footprint_over_200_steps_without_a_collection()
     {
         var g = new Generator(3);
         var net = new Sequential(
@@ -173,22 +173,74 @@ public class GpuMemoryTests(GpuFixture fixture)
         var images = Tensor.RandN([4, 1, 6, 6], new Generator(4)).To(_gpu);
         var labels = Tensor.FromArray([0, 2, 1, 2], [4], _gpu);
 
-        var footprints = new List<GpuMemoryStatistics>();
         var losses = new List<double>();
-        for (int step = 0; step < 5; step++)
+        GpuMemoryStatistics second = default;
+        long mostAllocated = 0;
+        for (int step = 0; step < 200; step++)
         {
             losses.Add(TrainStep(net, optimizer, images, labels));
-            _backend.CollectGarbage();
-            footprints.Add(_backend.MemoryStatistics);
+            var now = _backend.MemoryStatistics;
+            if (step == 1) second = now;
+            if (step >= 2)
+            {
+                now.Allocations.Should().Be(second.Allocations, $"step {step + 1} runs on buffers the scopes gave back, not new ones");
+                mostAllocated = Math.Max(mostAllocated, now.AllocatedBytes);
+            }
         }
         losses.Should().OnlyContain(l => double.IsFinite(l));
         losses[^1].Should().BeLessThan(losses[0], "the steps train the net");
-        for (int step = 2; step < footprints.Count; step++)
+        mostAllocated.Should().Be(second.AllocatedBytes, "the device footprint stays what it was after step 2");
+        _backend.MemoryStatistics.Reuses.Should().BeGreaterThan(second.Reuses + 198 * 10, "each step reuses the last step's buffers");
+    }
+
+    // Takes a view of a fresh storage filled with 7 as an op does, and drops every managed reference to the storage itself.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ILGPU.ArrayView<float> ViewOfDroppedStorage(int length)
+    {
+        var storage = _backend.Allocate(DType.Float32, length);
+        _backend.Fill(storage, 7);
+        return _backend.F(storage);
+    }
+
+    private static void CollectFully()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    // What the op would read through its view now.
+    private static float[] Read(ILGPU.ArrayView<float> view)
+    {
+        var values = new float[view.Length];
+        HostCopy.Download(view, values);
+        return values;
+    }
+
+    [Fact]
+    public void The_safety_net_never_hands_out_the_buffer_of_a_storage_an_op_is_still_using()
+    {
+        const int length = 4111;
+        var view = ViewOfDroppedStorage(length);
+        CollectFully(); // the storage is unreachable from user code now; only the op's view refers to its buffer
+
+        // Another thread ends its own op meanwhile: that must not end this thread's.
+        var other = new Thread(_backend.Synchronize);
+        other.Start();
+        other.Join();
+        CollectFully();
+
+        using (var output = _backend.Allocate(DType.Float32, length)) // the op's output, rented after a collection
         {
-            footprints[step].AllocatedBytes.Should().Be(footprints[1].AllocatedBytes, $"step {step + 1} holds no more device memory than step 2");
-            footprints[step].LiveBytes.Should().Be(footprints[1].LiveBytes, $"step {step + 1} leaves as many live bytes as step 2");
-            footprints[step].Allocations.Should().Be(footprints[1].Allocations, $"step {step + 1} reuses buffers instead of allocating");
+            _backend.Fill(output, 3);
+            Read(view).Should().OnlyContain(v => v == 7f, "the op's input must not be handed out as its output");
         }
-        footprints[^1].Reuses.Should().BeGreaterThan(footprints[1].Reuses, "later steps run on reused buffers");
+
+        _backend.Synchronize(); // the op has ended
+        CollectFully();
+        var taken = Enumerable.Range(0, 4).Select(_ => _backend.Allocate(DType.Float32, length)).ToList();
+        foreach (var s in taken) _backend.Fill(s, 5);
+        Read(view).Should().OnlyContain(v => v == 5f, "once the op has ended, the safety net takes the undisposed buffer back");
+        foreach (var s in taken) s.Dispose();
     }
 }
