@@ -13,6 +13,7 @@ public sealed partial class GpuBackend
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>? _addRelu;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Dims6, Dims6, Dims6, int, int, int>? _binary;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, float, float, int, int>? _affine;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _scaleShift;
     private Action<Index1D, float, ArrayView<float>, ArrayView<float>, int, int>? _axpy;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, Dims6, Dims6, int, int>? _permuteF;
     private Action<Index1D, ArrayView<int>, ArrayView<int>, Dims6, Dims6, int, int>? _permuteI;
@@ -94,6 +95,16 @@ public sealed partial class GpuBackend
         if (n == 0) return;
         _affine ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float, int, int>(ElementwiseKernels.Affine));
         _affine(Threads(n), F(x), F(y), (float)scale, (float)shift, n, Threads(n));
+    }
+
+    /// <inheritdoc />
+    public void ScaleShift(Storage x, Storage y, Storage scale, Storage? shift)
+    {
+        int n = Int(x.Length);
+        if (n == 0) return;
+        _scaleShift ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.ScaleShift));
+        // Without a shift the kernel reads the scale again and adds nothing (hasShift = 0).
+        _scaleShift(Threads(n), F(x), F(y), F(scale), shift is null ? F(scale) : F(shift), shift is null ? 0 : 1, n, Threads(n));
     }
 
     /// <inheritdoc />

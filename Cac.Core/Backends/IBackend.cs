@@ -55,6 +55,13 @@ public partial interface IBackend
     /// <summary>y = scale * x + shift.</summary>
     void Affine(Storage x, Storage y, double scale, double shift);
 
+    /// <summary>
+    /// y = scale[0] * x + shift[0] (shift 0 when null), with the same arithmetic as <see cref="Affine"/>: the scalars are
+    /// one-element storages read by the kernel itself, so a device never waits for the host to read them (CAC's gamma
+    /// and beta are learnable parameters that change every step).
+    /// </summary>
+    void ScaleShift(Storage x, Storage y, Storage scale, Storage? shift);
+
     /// <summary>y += alpha * x (gradient accumulation).</summary>
     void Axpy(double alpha, Storage x, Storage y);
 

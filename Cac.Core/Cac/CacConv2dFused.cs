@@ -34,8 +34,7 @@ public static partial class Ops
         var wPhi = Empty(x, g.Cout, g.CinPerGroup);                                       // (Cout, Cin/g)
         be.CacSumTaps(weight.Storage, wPhi.Storage, g.Cout * g.CinPerGroup, g.KH * g.KW);
         var y = Empty(x, g.N, g.Cout, g.Ho, g.Wo);
-        double a = gamma.Item(), b = beta.Item();
-        int sharp = be.CacLayerForward(x.Storage, weight.Storage, wPhi.Storage, bias?.Storage, a, b, scoreMap.Storage, mask.Storage,
+        int sharp = be.CacLayerForward(x.Storage, weight.Storage, wPhi.Storage, bias?.Storage, gamma.Storage, beta.Storage, scoreMap.Storage, mask.Storage,
             y.Storage, g, point, CacGeometry.SmoothSize(g.KH, stride, dilation));
         bool allSharp = sharp == total;
         stats = new CacForwardStats(scoreMap, mask, sharp, SharpRatioOf(mask, scoreMap, gamma, beta, sharp));

@@ -129,10 +129,10 @@ public sealed partial class CpuBackend
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, double gamma, double beta, Storage scoreMap,
+    public int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage gamma, Storage beta, Storage scoreMap,
         Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth) => IsDouble(x)
         ? CpuCacSparse<double>.LayerForward(Data<double>(x), Data<double>(w), Data<double>(wPhi), bias is null ? null : Data<double>(bias),
-            gamma, beta, Data<double>(scoreMap), Data<double>(mask), Data<double>(y), g, point, smooth)
+            ScalarOf(gamma), ScalarOf(beta), Data<double>(scoreMap), Data<double>(mask), Data<double>(y), g, point, smooth)
         : CpuCacSparse<float>.LayerForward(Data<float>(x), Data<float>(w), Data<float>(wPhi), bias is null ? null : Data<float>(bias),
-            (float)gamma, (float)beta, Data<float>(scoreMap), Data<float>(mask), Data<float>(y), g, point, smooth);
+            (float)ScalarOf(gamma), (float)ScalarOf(beta), Data<float>(scoreMap), Data<float>(mask), Data<float>(y), g, point, smooth);
 }

@@ -151,6 +151,13 @@ public sealed partial class CpuBackend
         else Affine(Data<float>(x), Data<float>(y), (float)scale, (float)shift);
     }
 
+    /// <inheritdoc />
+    public void ScaleShift(Storage x, Storage y, Storage scale, Storage? shift) =>
+        Affine(x, y, ScalarOf(scale), shift is null ? 0.0 : ScalarOf(shift));
+
+    // The element of a one-element floating-point storage, as Tensor.Item() reads it.
+    internal static double ScalarOf(Storage s) => IsDouble(s) ? Data<double>(s)[0] : Data<float>(s)[0];
+
     private static void Affine<T>(T[] x, T[] y, T scale, T shift) where T : unmanaged, IFloatingPointIeee754<T> =>
         CpuParallel.For(x.LongLength, ElementwiseGrain, (start, end) =>
         {

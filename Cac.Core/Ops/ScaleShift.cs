@@ -4,8 +4,8 @@ public static partial class Ops
 {
     /// <summary>
     /// scale * x + shift with learnable one-element <paramref name="scale"/> and <paramref name="shift"/> (e.g. CAC's
-    /// gamma * G + beta): one pass over x through the backend's affine kernel instead of two broadcast ops. The two
-    /// scalars are read to the host. Gradients: g * scale for x, sum(g * x) for scale, sum(g) for shift.
+    /// gamma * G + beta): one pass over x through the backend's scale-shift kernel instead of two broadcast ops; the kernel
+    /// reads the two scalars itself (no host read). Gradients: g * scale for x, sum(g * x) for scale, sum(g) for shift.
     /// </summary>
     public static Tensor ScaleShift(Tensor x, Tensor scale, Tensor shift)
     {
@@ -14,14 +14,21 @@ public static partial class Ops
         RequireFloat(x, op);
         if (scale.Numel != 1 || shift.Numel != 1)
             throw new ArgumentException($"{op}: scale and shift must have one element each, got {Shape.Format(scale.Dims)} and {Shape.Format(shift.Dims)}");
-        double a = scale.Item(), b = shift.Item();
         var y = Empty(x, x.Shape);
-        x.Backend.Affine(x.Storage, y.Storage, a, b);
+        x.Backend.ScaleShift(x.Storage, y.Storage, scale.Storage, shift.Storage);
         return Autograd.Record(op, y, [x, scale, shift], g =>
         [
-            x.RequiresGrad ? Affine(g, a, 0) : null,
+            x.RequiresGrad ? ScaledBy(g, scale) : null,
             scale.RequiresGrad ? Sum(Mul(g, x)).Reshape(scale.Shape) : null,
             shift.RequiresGrad ? Sum(g).Reshape(shift.Shape) : null,
         ]);
+    }
+
+    // g * scale[0] (no gradient recorded: only the backward of ScaleShift uses it).
+    private static Tensor ScaledBy(Tensor g, Tensor scale)
+    {
+        var y = Empty(g, g.Shape);
+        g.Backend.ScaleShift(g.Storage, y.Storage, scale.Storage, null);
+        return y;
     }
 }

@@ -79,6 +79,13 @@ internal static class ElementwiseKernels
         for (int i = index; i < n; i += stride) y[i] = x[i] * scale + shift;
     }
 
+    // y = scale[0] * x + shift[0] (+ 0 when hasShift is 0), the arithmetic of Affine with the scalars read on the device.
+    public static void ScaleShift(Index1D index, ArrayView<float> x, ArrayView<float> y, ArrayView<float> scale, ArrayView<float> shift, int hasShift, int n, int stride)
+    {
+        float a = scale[0], b = hasShift != 0 ? shift[0] : 0f;
+        for (int i = index; i < n; i += stride) y[i] = x[i] * a + b;
+    }
+
     // y += alpha * x.
     public static void Axpy(Index1D index, float alpha, ArrayView<float> x, ArrayView<float> y, int n, int stride)
     {

@@ -92,6 +92,25 @@ public class GpuElementwiseParityTests(GpuFixture fixture)
         yg.ShouldMatch(y, "axpy");
     }
 
+    [Fact]
+    public void ScaleShift_reads_its_scalars_on_the_device_and_matches_affine_exactly()
+    {
+        var x = Rand(7, 41);
+        var scale = Tensor.FromArray([-1.5f], [1]);
+        var shift = Tensor.FromArray([0.25f], [1]);
+        foreach (var withShift in new[] { true, false })
+        {
+            var outCpu = Tensor.ZerosLike(x);
+            var outGpu = ZerosOn(_gpu, 41);
+            var affine = Tensor.ZerosLike(x);
+            Device.Cpu.Backend.ScaleShift(x.Storage, outCpu.Storage, scale.Storage, withShift ? shift.Storage : null);
+            _gpu.Backend.ScaleShift(x.To(_gpu).Storage, outGpu.Storage, scale.To(_gpu).Storage, withShift ? shift.To(_gpu).Storage : null);
+            Device.Cpu.Backend.Affine(x.Storage, affine.Storage, -1.5, withShift ? 0.25 : 0);
+            outCpu.ToFloatArray().Should().Equal(affine.ToFloatArray(), "the same arithmetic as Affine");
+            outGpu.ToFloatArray().Should().Equal(outCpu.ToFloatArray(), $"one multiply and one add per element (shift: {withShift})");
+        }
+    }
+
     [Theory]
     [InlineData(3, 7, 5)]     // a thread per output
     [InlineData(1, 700, 1)]   // a group per output (few outputs, long sums)
