@@ -24,9 +24,9 @@ internal static class MaddsCommand
     {
         var model = new Option<string>("--model") { Description = "Model name", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table" };
-        var inputSize = new Option<int>("--input-size") { Description = "Input height and width", DefaultValueFactory = _ => 32 };
-        var inChannels = new Option<int>("--in-channels") { Description = "Input channels", DefaultValueFactory = _ => 3 };
-        var classes = new Option<int>("--classes") { Description = "Number of classes", DefaultValueFactory = _ => 10 };
+        var inputSize = new Option<int?>("--input-size") { Description = "Input height and width (default: the model's, as `cac models` lists: 32 for CIFAR models, 224 for ImageNet ones)" };
+        var inChannels = new Option<int?>("--in-channels") { Description = "Input channels (default: the model's, 3)" };
+        var classes = new Option<int?>("--classes") { Description = "Number of classes (default: the model's, 10 or 1000)" };
         var weights = new Option<string?>("--weights") { Description = "Load the model's weights from a safetensors file (e.g. a run's model.safetensors)" };
         var dataset = new Option<string?>("--dataset") { Description = "Count over this dataset's test images (sets the input shape and classes) instead of a random input" };
         var data = new Option<string?>("--data") { Description = "Directory holding the dataset files (default: /usr/share/datasets/<dataset>)" };
@@ -44,9 +44,22 @@ internal static class MaddsCommand
         return command;
     }
 
-    internal sealed record MaddsSettings(string Model, bool Json, int InputSize, int InChannels, int Classes,
+    /// <summary>The options of `cac madds`; a null input size, channel count or class count means the model's own (<see cref="ModelInfo"/>).</summary>
+    internal sealed record MaddsSettings(string Model, bool Json, int? InputSize = null, int? InChannels = null, int? Classes = null,
         string? Weights = null, string? Dataset = null, string? DataDir = null, int? Limit = null)
     {
+        /// <summary>The model's registry entry (throws naming the known models for an unknown name).</summary>
+        public ModelInfo Info => ModelRegistry.Info(Model);
+
+        /// <summary>Input height and width: --input-size, else the model's.</summary>
+        public int Size => InputSize ?? Info.InputSize;
+
+        /// <summary>Input channels: --in-channels, else the model's.</summary>
+        public int Channels => InChannels ?? Info.InputChannels;
+
+        /// <summary>Classes: --classes, else the model's.</summary>
+        public int ClassCount => Classes ?? Info.NumClasses;
+
         public void Validate()
         {
             if (InputSize < 1) throw new ArgumentException($"--input-size must be at least 1, got {InputSize}");
@@ -55,6 +68,8 @@ internal static class MaddsCommand
             if (Limit is < 1) throw new ArgumentException($"--limit must be at least 1, got {Limit}");
             if (Dataset is null && (DataDir is not null || Limit is not null))
                 throw new ArgumentException("--data and --limit need --dataset");
+            if (Dataset is not null && (InputSize is not null || InChannels is not null || Classes is not null))
+                throw new ArgumentException("--dataset sets the input shape and classes: drop --input-size, --in-channels and --classes");
         }
     }
 
@@ -108,9 +123,9 @@ internal static class MaddsCommand
         string weightsNote = s.Weights is null ? "fresh weights" : $"weights {s.Weights}";
         if (s.Dataset is null)
         {
-            var net = Build(s, s.InChannels, s.Classes);
-            return (MaddsCounter.Count(net, 1, s.InChannels, s.InputSize, s.InputSize),
-                $"random N(0, 1) input (1, {s.InChannels}, {s.InputSize}, {s.InputSize}), {weightsNote}");
+            var net = Build(s, s.Channels, s.ClassCount);
+            return (MaddsCounter.Count(net, 1, s.Channels, s.Size, s.Size),
+                $"random N(0, 1) input (1, {s.Channels}, {s.Size}, {s.Size}), {s.ClassCount} classes, {weightsNote}");
         }
         var test = DatasetCatalog.Open(s.Dataset, s.DataDir, train: false);
         var loader = new DataLoader(test, BatchSize, transform: DatasetCatalog.Info(s.Dataset).Normalize(), limit: s.Limit);

@@ -63,7 +63,7 @@ public class CacCommandsTests
             });
             var cacs = net.NamedModules().Select(m => m.Module).OfType<ContentAwareConv2d>().ToList();
 
-            using var doc = MaddsJson(new MaddsCommand.MaddsSettings("cac-resnet20", true, 32, 3, 10, weights, "fashion-mnist", Limit: 64));
+            using var doc = MaddsJson(new MaddsCommand.MaddsSettings("cac-resnet20", true, Weights: weights, Dataset: "fashion-mnist", Limit: 64));
             doc.RootElement.GetProperty("input").GetString().Should().Contain("64 fashion-mnist test image(s)").And.Contain("w.safetensors");
             long total = doc.RootElement.GetProperty("total_madds").GetInt64();
 

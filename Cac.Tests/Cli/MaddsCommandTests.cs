@@ -39,6 +39,28 @@ public class MaddsCommandTests
     }
 
     [Fact]
+    public void Without_shape_options_a_model_is_counted_at_its_own_input_and_classes()
+    {
+        var (code, stdout, _) = ConsoleCollection.Capture(() => Program.Main(["madds", "--model", "resnet18", "--json"]));
+        code.Should().Be(0);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        root.GetProperty("input").GetString().Should().Contain("(1, 3, 224, 224)").And.Contain("1000 classes");
+        var layers = root.GetProperty("layers").EnumerateArray().ToList();
+        layers[0].GetProperty("madds").GetInt64().Should().Be(3L * 64 * 7 * 7 * 112 * 112, "the stem at 224 x 224");
+        layers[^1].GetProperty("madds").GetInt64().Should().Be(512L * 1000, "a 1000-class classifier");
+        (root.GetProperty("total_madds").GetInt64() / 1e9).Should().BeApproximately(1.81, 0.005, "the paper's 1.81G for ResNet-18");
+    }
+
+    [Fact]
+    public void Shape_options_with_a_dataset_are_refused_in_one_line()
+    {
+        var (code, _, stderr) = ConsoleCollection.Capture(() => Program.Main(["madds", "--model", "resnet20", "--dataset", "fashion-mnist", "--classes", "7"]));
+        code.Should().NotBe(0);
+        stderr.Trim().Should().Be("error: --dataset sets the input shape and classes: drop --input-size, --in-channels and --classes");
+    }
+
+    [Fact]
     public void Table_output_lists_layers_and_the_total()
     {
         var output = new StringWriter();
