@@ -6,6 +6,9 @@ namespace Cac;
 /// Rules: every buffer is contiguous row-major; a kernel writes (overwrites) its outputs unless the
 /// method says it accumulates; all storages passed to one call share the backend and dtype
 /// (except Int32 labels and indices); shapes are given explicitly and are trusted (ops validate).
+/// Threads: the CPU backend's methods may be called from several threads at once on different storages; the ILGPU
+/// backend is to be used by one thread at a time. <see cref="Tensor"/> states the whole contract. Memory: a storage's buffer is reused only after <see cref="Storage.Dispose"/> (or, on a
+/// device, once the garbage collector has found the storage unreachable and no op in progress still uses it).
 /// </summary>
 public partial interface IBackend
 {

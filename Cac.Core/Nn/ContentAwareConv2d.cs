@@ -74,7 +74,11 @@ public sealed class ContentAwareConv2d : ConvolutionModule
     /// <summary>Learnable threshold of the score: shape (1), initialised to 0.</summary>
     public Tensor Beta { get; }
 
-    /// <summary>The last forward's hard mask, 1 = sharp: (N, 1, Ho, Wo), detached; null before the first forward.</summary>
+    /// <summary>
+    /// The last forward's hard mask, 1 = sharp: (N, 1, Ho, Wo), detached; null before the first forward. It belongs to
+    /// that forward: released with the <see cref="TensorScope"/> the forward ran in, and, with forwards on several threads,
+    /// the mask of whichever finished last.
+    /// </summary>
     public Tensor? LastMask { get; private set; }
 
     /// <summary>The last forward's sharp ratio rho = mean(mask) as a number (NaN before the first forward).</summary>
@@ -142,8 +146,9 @@ public sealed class ContentAwareConv2d : ConvolutionModule
         }
         else
         {
-            _sharpCount += sharp;
-            _positionCount += mask.Numel;
+            // Atomic, so that inference from several threads on one model counts every window.
+            Interlocked.Add(ref _sharpCount, sharp);
+            Interlocked.Add(ref _positionCount, mask.Numel);
         }
         return y;
     }

@@ -5,6 +5,21 @@ namespace Cac;
 /// <summary>
 /// An n-dimensional array on a device, with reverse-mode autograd. Always contiguous row-major;
 /// <see cref="Reshape"/> and <see cref="Detach"/> share storage, every other op allocates its result.
+/// <para>
+/// Lifetime: a tensor's memory is released by the <see cref="TensorScope"/> it was created in, by
+/// <see cref="Storage.Dispose"/>, or by the garbage collector; using released memory throws <see cref="ObjectDisposedException"/>.
+/// </para>
+/// <para>
+/// Threads (the contract the tests in Cac.Tests/Core/ConcurrencyContractTests.cs check on the CPU backend, each result
+/// bit for bit equal to the single-threaded run): ops on different tensors may run on different threads at once, so two
+/// models can train on two threads; a tensor created on one thread (a data-loader thread) may be used on another; one
+/// model may serve inference (<see cref="Autograd.NoGrad"/>, eval mode) from several threads at once. Grad mode and
+/// scopes are per thread. Not thread-safe: writing a tensor (an optimizer step, <see cref="CopyFrom"/>, backward into
+/// shared leaves) while another thread reads or writes it, and training one model from two threads. A tensor created
+/// inside a scope dies with it: detach it before another thread, which may outlive the scope, uses it. A
+/// <c>GpuBackend</c> (Cac.Gpu) is used by one thread at a time (ILGPU accelerators are not thread-safe); its memory
+/// safety holds across threads all the same.
+/// </para>
 /// </summary>
 public sealed partial class Tensor
 {

@@ -37,15 +37,15 @@ public class GpuFixture : IDisposable
 public sealed class WideGpuFixture() : GpuFixture(GpuDevices.OpenSimulator(GpuDevices.WideSimulatorDevice, new GpuKernelOptions(GemmVariant.Tiled, GpuBackend.MaxGroupSize)));
 
 /// <summary>
-/// The tests that share <see cref="GpuFixture"/>; they run one class at a time, and not beside other test
-/// collections: a full parallel run once gave a wrong tiled-GEMM result (GpuTiledVariantParityTests, 1 failure in
-/// 3 clean-clone runs, never in isolation), so the GPU suites run alone until that is understood.
+/// The tests that share <see cref="GpuFixture"/>. A collection runs its tests one at a time (a GpuBackend is used by one
+/// thread at a time), beside every other collection. The wrong results once seen here (a tiled GEMM, an upsampling
+/// backward) were unpinned host copies that a garbage collection moved mid-copy (Cac.Gpu/HostCopy.cs, HostCopyTests).
 /// </summary>
-[CollectionDefinition("Gpu", DisableParallelization = true)]
+[CollectionDefinition("Gpu")]
 public sealed class GpuCollection : ICollectionFixture<GpuFixture>;
 
-/// <summary>The tests that share <see cref="WideGpuFixture"/>.</summary>
-[CollectionDefinition("GpuWide", DisableParallelization = true)]
+/// <summary>The tests that share <see cref="WideGpuFixture"/>, one at a time, beside the other collections.</summary>
+[CollectionDefinition("GpuWide")]
 public sealed class GpuWideCollection : ICollectionFixture<WideGpuFixture>;
 
 /// <summary>Helpers for comparing the ILGPU backend against the CPU backend.</summary>
