@@ -4,10 +4,10 @@ using ILGPU.Runtime;
 namespace Cac.Gpu;
 
 /// <summary>
-/// A device buffer owned by a <see cref="GpuBackend"/>. Disposal returns the buffer to the backend's
-/// pool for reuse (it is not freed). A storage that is never disposed keeps its buffer until the garbage
-/// collector has found it unreachable and the pool reclaims the buffer (<see cref="GpuBackend.CollectGarbage()"/>,
-/// or the next allocation that misses the pool).
+/// A device buffer owned by a <see cref="GpuBackend"/>. Disposal (explicit, or at the end of the <see cref="TensorScope"/>
+/// the storage was created in) returns the buffer to the backend's pool for reuse (it is not freed). A storage that is
+/// never disposed keeps its buffer until the garbage collector has found it unreachable and the pool's safety net
+/// reclaims it (<see cref="GpuMemoryPool.ReclaimUnreachable"/>).
 /// </summary>
 internal sealed class GpuStorage<T> : Storage where T : unmanaged
 {
