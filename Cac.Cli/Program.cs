@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using Cac.Cli.Commands;
 
 namespace Cac.Cli;
@@ -10,6 +12,12 @@ public static class Program
     public static int Main(string[] args)
     {
         var parse = BuildRoot().Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            // One line on stderr; the typo suggestions and the command's help still go to stdout.
+            Console.Error.WriteLine($"error: {Describe(parse.Errors)}");
+            return parse.Invoke(new InvocationConfiguration { Error = TextWriter.Null });
+        }
         try
         {
             // Exceptions reach the handler below (System.CommandLine's default handler would print a stack trace).
@@ -37,4 +45,18 @@ public static class Program
     };
 
     private static string Describe(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } a ? Describe(a.InnerExceptions[0]) : e.Message;
+
+    // System.CommandLine's parse errors in one line: each message unwrapped ("Must be one of:" lists its choices on lines of
+    // their own) and, where it does not name its option ("Argument 'x' not recognized"), prefixed with the option's name.
+    private static string Describe(IReadOnlyList<ParseError> errors) => string.Join(" ", errors.Select(error =>
+    {
+        string message = string.Join(" ", error.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+        string? option = error.SymbolResult switch
+        {
+            OptionResult o => o.Option.Name,
+            ArgumentResult { Parent: OptionResult o } => o.Option.Name,
+            _ => null,
+        };
+        return option is null || message.Contains(option, StringComparison.Ordinal) ? message : $"{option}: {message}";
+    }));
 }
