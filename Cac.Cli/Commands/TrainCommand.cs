@@ -117,6 +117,8 @@ internal static class TrainCommand
             if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
             if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
             if (!(Lr > 0) || !double.IsFinite(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
+            if (!(Momentum >= 0) || double.IsInfinity(Momentum)) throw new ArgumentException($"--momentum must be a finite number >= 0, got {Momentum}");
+            if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentException($"--weight-decay must be a finite number >= 0, got {WeightDecay}");
             if (Limit is < 1) throw new ArgumentException($"--limit must be at least 1, got {Limit}");
             if (!(Lambda >= 0) || double.IsInfinity(Lambda)) throw new ArgumentException($"--lambda must be a finite number >= 0, got {Lambda}");
             if (!(ThresholdLrScale >= 0) || double.IsInfinity(ThresholdLrScale))
