@@ -32,10 +32,22 @@ internal static class BenchCommand
         };
         foreach (var sub in Subcommands) command.Subcommands.Add(sub());
         foreach (var sub in extra) command.Subcommands.Add(sub);
-        command.SetAction(parse => Run(parse.GetValue(json), parse.GetValue(quick), parse.GetValue(compare), parse.GetValue(python)!, parse.GetValue(script),
-            parse.GetValue(filter), parse.GetValue(device)!));
+        command.SetAction(parse => Run(SettingsFrom(parse)));
         return command;
     }
+
+    /// <summary>The options of `cac bench`: output, repetitions, the PyTorch comparison (interpreter, script), a benchmark filter and the device.</summary>
+    internal sealed record BenchSettings(bool Json, bool Quick, bool ComparePyTorch, string Python, string? PyTorchScript, string? Filter, string Device);
+
+    /// <summary>The settings of a parsed `cac bench` command line (options left out take their defaults).</summary>
+    internal static BenchSettings SettingsFrom(ParseResult parse) => new(
+        Json: parse.GetValue<bool>("--json"),
+        Quick: parse.GetValue<bool>("--quick"),
+        ComparePyTorch: parse.GetValue<bool>("--compare-pytorch"),
+        Python: parse.GetValue<string>("--python")!,
+        PyTorchScript: parse.GetValue<string?>("--pytorch-script"),
+        Filter: parse.GetValue<string?>("--filter"),
+        Device: parse.GetValue<string>("--device")!);
 
     /// <summary>`cac bench cac`: sparse CAC against the dense standard conv (see <see cref="CacBenchmarks"/>).</summary>
     private static Command CreateCac()
@@ -46,16 +58,26 @@ internal static class BenchCommand
         var command = new Command("cac", "One content-aware layer (sparse path) vs the dense standard conv: ResNet-20 stage shapes, batch 128, sharp ratios 0.25/0.5/0.75") { json, quick, device };
         command.SetAction(parse =>
         {
-            var results = OnDevice(DeviceSelection.Open(parse.GetValue(device)!), opened =>
+            var s = CacSettingsFrom(parse);
+            var results = OnDevice(DeviceSelection.Open(s.Device), opened =>
             {
                 Console.Error.WriteLine($"cac bench cac: sparse CAC (forced sharp ratio) vs dense 3x3 conv, batch 128, on {Describe(opened)}");
-                return new CacBenchmarks(parse.GetValue(quick), line => Console.Error.WriteLine(line), opened).Run();
+                return new CacBenchmarks(s.Quick, line => Console.Error.WriteLine(line), opened).Run();
             });
-            Print(results, parse.GetValue(json));
+            Print(results, s.Json);
             return 0;
         });
         return command;
     }
+
+    /// <summary>The options of `cac bench cac`: output, repetitions and the device.</summary>
+    internal sealed record CacBenchSettings(bool Json, bool Quick, string Device);
+
+    /// <summary>The settings of a parsed `cac bench cac` command line (options left out take their defaults).</summary>
+    internal static CacBenchSettings CacSettingsFrom(ParseResult parse) => new(
+        Json: parse.GetValue<bool>("--json"),
+        Quick: parse.GetValue<bool>("--quick"),
+        Device: parse.GetValue<string>("--device")!);
 
     // --device for the benchmarks: the CPU backend unless asked otherwise (auto would silently pick a GPU).
     private static Option<string> CreateDeviceOption()
@@ -84,25 +106,25 @@ internal static class BenchCommand
         else foreach (var r in results) Console.WriteLine($"{r.Name,-36} {r.Value,10:F3} {r.Unit}");
     }
 
-    private static int Run(bool json, bool quick, bool compare, string python, string? script, string? filter, string deviceName)
+    private static int Run(BenchSettings s)
     {
         static void Progress(string line) => Console.Error.WriteLine(line);
-        var device = DeviceSelection.Open(deviceName);
-        if (compare && device.Kind is not (DeviceKind.Cpu or DeviceKind.Cuda))
+        var device = DeviceSelection.Open(s.Device);
+        if (s.ComparePyTorch && device.Kind is not (DeviceKind.Cpu or DeviceKind.Cuda))
         {
             GpuDevices.Close(device);
-            throw new ArgumentException($"--compare-pytorch compares against PyTorch on the CPU or on CUDA; it cannot be combined with --device {deviceName} ({device.Name})");
+            throw new ArgumentException($"--compare-pytorch compares against PyTorch on the CPU or on CUDA; it cannot be combined with --device {s.Device} ({device.Name})");
         }
         string torchDevice = device.Kind == DeviceKind.Cuda ? "cuda" : "cpu";
         var results = OnDevice(device, opened =>
         {
             Progress($"cac bench: {Describe(opened)}");
-            return new CoreBenchmarks(quick, Progress, filter, opened).Run();
+            return new CoreBenchmarks(s.Quick, Progress, s.Filter, opened).Run();
         });
-        if (compare)
+        if (s.ComparePyTorch)
         {
-            var (baseline, best) = PyTorchComparison.Run(python, script ?? PyTorchComparison.FindScript(), quick, torchDevice, Progress);
-            if (json)
+            var (baseline, best) = PyTorchComparison.Run(s.Python, s.PyTorchScript ?? PyTorchComparison.FindScript(), s.Quick, torchDevice, Progress);
+            if (s.Json)
             {
                 var all = results.Select(r => r with { Name = $"cac.{r.Name}" })
                     .Concat(baseline.Select(r => r with { Name = $"pytorch.{r.Name}" }))
@@ -112,7 +134,7 @@ internal static class BenchCommand
             else PyTorchComparison.PrintTable(results, baseline, best);
             return 0;
         }
-        Print(results, json);
+        Print(results, s.Json);
         return 0;
     }
 }

@@ -36,13 +36,23 @@ internal static class DownloadCommand
         {
             name, dataset, dir, baseUrl,
         };
-        command.SetAction(parse => Run(new DownloadSettings(parse.GetValue(name) ?? parse.GetValue(dataset), parse.GetValue(dir)!, parse.GetValue(baseUrl),
-            Both: parse.GetValue(name) is not null && parse.GetValue(dataset) is not null && !string.Equals(parse.GetValue(name), parse.GetValue(dataset), StringComparison.OrdinalIgnoreCase)),
-            Console.Out));
+        command.SetAction(parse => Run(SettingsFrom(parse), Console.Out));
         return command;
     }
 
+    /// <summary>
+    /// The options of `cac download`: the dataset (the argument, else --dataset), the data directory and a mirror's address;
+    /// <paramref name="Both"/> is true when the argument and --dataset name two different datasets (an error).
+    /// </summary>
     internal sealed record DownloadSettings(string? Dataset, string Dir = "data", string? BaseUrl = null, bool Both = false);
+
+    /// <summary>The settings of a parsed `cac download` command line (options left out take their defaults).</summary>
+    internal static DownloadSettings SettingsFrom(ParseResult parse)
+    {
+        string? name = parse.GetValue<string?>("name"), dataset = parse.GetValue<string?>("--dataset");
+        return new DownloadSettings(Dataset: name ?? dataset, Dir: parse.GetValue<string>("--dir")!, BaseUrl: parse.GetValue<string?>("--base-url"),
+            Both: name is not null && dataset is not null && !string.Equals(name, dataset, StringComparison.OrdinalIgnoreCase));
+    }
 
     /// <summary>Runs the download; <paramref name="http"/> replaces the default HTTP client and <paramref name="sources"/> the known datasets (tests).</summary>
     internal static int Run(DownloadSettings s, TextWriter log, HttpClient? http = null, IReadOnlyList<DatasetSource>? sources = null)

@@ -35,10 +35,20 @@ internal static class EvalCommand
         {
             model, weights, dataset, data, limit, batchSize, json, device,
         };
-        command.SetAction(parse => Run(new EvalSettings(parse.GetValue(model)!, parse.GetValue(weights)!, parse.GetValue(dataset)!,
-            parse.GetValue(data), parse.GetValue(limit), parse.GetValue(batchSize), parse.GetValue(json), parse.GetValue(device)!), Console.Out));
+        command.SetAction(parse => Run(SettingsFrom(parse), Console.Out));
         return command;
     }
+
+    /// <summary>The settings of a parsed `cac eval` command line (options left out take their defaults).</summary>
+    internal static EvalSettings SettingsFrom(ParseResult parse) => new(
+        Model: parse.GetValue<string>("--model")!,
+        Weights: parse.GetValue<string>("--weights")!,
+        Dataset: parse.GetValue<string>("--dataset")!,
+        DataDir: parse.GetValue<string?>("--data"),
+        Limit: parse.GetValue<int?>("--limit"),
+        BatchSize: parse.GetValue<int>("--batch-size"),
+        Json: parse.GetValue<bool>("--json"),
+        Device: parse.GetValue<string>("--device")!);
 
     internal sealed record EvalSettings(string Model, string Weights, string Dataset, string? DataDir = null, int? Limit = null,
         int BatchSize = 250, bool Json = false, string Device = "cpu")

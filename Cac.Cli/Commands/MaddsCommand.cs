@@ -38,11 +38,21 @@ internal static class MaddsCommand
         {
             model, json, inputSize, inChannels, classes, weights, dataset, data, limit,
         };
-        command.SetAction(parse => Run(new MaddsSettings(parse.GetValue(model)!, parse.GetValue(json), parse.GetValue(inputSize),
-            parse.GetValue(inChannels), parse.GetValue(classes), parse.GetValue(weights), parse.GetValue(dataset), parse.GetValue(data),
-            parse.GetValue(limit)), Console.Out));
+        command.SetAction(parse => Run(SettingsFrom(parse), Console.Out));
         return command;
     }
+
+    /// <summary>The settings of a parsed `cac madds` command line (options left out take their defaults).</summary>
+    internal static MaddsSettings SettingsFrom(ParseResult parse) => new(
+        Model: parse.GetValue<string>("--model")!,
+        Json: parse.GetValue<bool>("--json"),
+        InputSize: parse.GetValue<int?>("--input-size"),
+        InChannels: parse.GetValue<int?>("--in-channels"),
+        Classes: parse.GetValue<int?>("--classes"),
+        Weights: parse.GetValue<string?>("--weights"),
+        Dataset: parse.GetValue<string?>("--dataset"),
+        DataDir: parse.GetValue<string?>("--data"),
+        Limit: parse.GetValue<int?>("--limit"));
 
     /// <summary>The options of `cac madds`; a null input size, channel count or class count means the model's own (<see cref="ModelInfo"/>).</summary>
     internal sealed record MaddsSettings(string Model, bool Json, int? InputSize = null, int? InChannels = null, int? Classes = null,

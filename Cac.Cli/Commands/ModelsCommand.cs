@@ -25,11 +25,15 @@ internal static class ModelsCommand
         {
             json, filter,
         };
-        command.SetAction(parse => Run(new ModelsSettings(parse.GetValue(json), parse.GetValue(filter)), Console.Out));
+        command.SetAction(parse => Run(SettingsFrom(parse), Console.Out));
         return command;
     }
 
+    /// <summary>The options of `cac models`: JSON instead of a table, and a text the listed model names must contain.</summary>
     internal sealed record ModelsSettings(bool Json = false, string? Filter = null);
+
+    /// <summary>The settings of a parsed `cac models` command line (options left out take their defaults).</summary>
+    internal static ModelsSettings SettingsFrom(ParseResult parse) => new(Json: parse.GetValue<bool>("--json"), Filter: parse.GetValue<string?>("--filter"));
 
     /// <summary>The JSON document: {"models": [...]}.</summary>
     internal sealed record ModelsJson([property: JsonPropertyName("models")] IReadOnlyList<ModelJson> Models);

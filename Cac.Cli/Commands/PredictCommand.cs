@@ -26,10 +26,20 @@ internal static class PredictCommand
         {
             model, weights, input, output, batchSize, classes, inChannels, device,
         };
-        command.SetAction(parse => Run(new PredictSettings(parse.GetValue(model)!, parse.GetValue(weights)!, parse.GetValue(input)!,
-            parse.GetValue(output)!, parse.GetValue(batchSize), parse.GetValue(classes), parse.GetValue(inChannels), parse.GetValue(device)!), Console.Out));
+        command.SetAction(parse => Run(SettingsFrom(parse), Console.Out));
         return command;
     }
+
+    /// <summary>The settings of a parsed `cac predict` command line (options left out take their defaults).</summary>
+    internal static PredictSettings SettingsFrom(ParseResult parse) => new(
+        Model: parse.GetValue<string>("--model")!,
+        Weights: parse.GetValue<string>("--weights")!,
+        Input: parse.GetValue<string>("--input")!,
+        Output: parse.GetValue<string>("--output")!,
+        BatchSize: parse.GetValue<int>("--batch-size"),
+        Classes: parse.GetValue<int?>("--classes"),
+        InChannels: parse.GetValue<int?>("--in-channels"),
+        Device: parse.GetValue<string>("--device")!);
 
     internal sealed record PredictSettings(string Model, string Weights, string Input, string Output, int BatchSize = 256,
         int? Classes = null, int? InChannels = null, string Device = "cpu")

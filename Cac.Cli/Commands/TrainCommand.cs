@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Text.Json;
 using Cac.Cli.Devices;
 using Cac.Cli.Reports;
@@ -72,24 +73,39 @@ internal static class TrainCommand
         {
             model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, init, device, resume,
         };
-        command.SetAction(parse =>
-        {
-            if (parse.GetValue(resume) is { } resumeDir)
-            {
-                // Only the options typed on the command line are checked against the saved run (defaults are not).
-                Option[] options = [model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, init, device];
-                var given = options.Where(o => parse.GetResult(o) is { Implicit: false })
-                    .ToDictionary(o => o.Name, o => parse.GetResult(o)!.GetValueOrDefault<object?>());
-                return Resume(resumeDir, given);
-            }
-            return Run(new TrainSettings(
-                parse.GetValue(model)!, parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(epochs),
-                parse.GetValue(batchSize), parse.GetValue(lr), parse.GetValue(schedule)!, parse.GetValue(momentum), parse.GetValue(weightDecay),
-                parse.GetValue(limit), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(lambda), parse.GetValue(init), parse.GetValue(device)!,
-                parse.GetValue(thresholdLr), parse.GetValue(calibrate), parse.GetValue(calibrateMadds)));
-        });
+        command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Run(SettingsFrom(parse)));
         return command;
     }
+
+    /// <summary>The settings of a new run from a parsed `cac train` command line (options left out take their defaults).</summary>
+    internal static TrainSettings SettingsFrom(ParseResult parse) => new(
+        Model: parse.GetValue<string>("--model")!,
+        Dataset: parse.GetValue<string>("--dataset")!,
+        DataDir: parse.GetValue<string?>("--data"),
+        Epochs: parse.GetValue<int>("--epochs"),
+        BatchSize: parse.GetValue<int>("--batch-size"),
+        Lr: parse.GetValue<double>("--lr"),
+        Schedule: parse.GetValue<string>("--schedule")!,
+        Momentum: parse.GetValue<double>("--momentum"),
+        WeightDecay: parse.GetValue<double>("--weight-decay"),
+        Limit: parse.GetValue<int?>("--limit"),
+        Seed: parse.GetValue<int>("--seed"),
+        OutDir: parse.GetValue<string?>("--out"),
+        Lambda: parse.GetValue<double>("--lambda"),
+        Init: parse.GetValue<string?>("--init"),
+        Device: parse.GetValue<string>("--device")!,
+        ThresholdLrScale: parse.GetValue<double>("--threshold-lr-scale"),
+        CalibrateSharpRatio: parse.GetValue<double?>("--calibrate-sharp-ratio"),
+        CalibrateMadds: parse.GetValue<double?>("--calibrate-madds"));
+
+    /// <summary>
+    /// The options typed on a parsed `cac train --resume` command line, --resume aside, by name ("--epochs") with their values:
+    /// the <c>given</c> of <see cref="Resume"/>, checked against the saved run (options left out are not).
+    /// </summary>
+    internal static Dictionary<string, object?> GivenOptions(ParseResult parse) => parse.CommandResult.Children
+        .OfType<OptionResult>()
+        .Where(o => !o.Implicit && o.Option.Name != "--resume")
+        .ToDictionary(o => o.Option.Name, o => o.GetValueOrDefault<object?>());
 
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
@@ -101,6 +117,8 @@ internal static class TrainCommand
             if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
             if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
             if (!(Lr > 0) || !double.IsFinite(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
+            if (!(Momentum >= 0) || double.IsInfinity(Momentum)) throw new ArgumentException($"--momentum must be a finite number >= 0, got {Momentum}");
+            if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentException($"--weight-decay must be a finite number >= 0, got {WeightDecay}");
             if (Limit is < 1) throw new ArgumentException($"--limit must be at least 1, got {Limit}");
             if (!(Lambda >= 0) || double.IsInfinity(Lambda)) throw new ArgumentException($"--lambda must be a finite number >= 0, got {Lambda}");
             if (!(ThresholdLrScale >= 0) || double.IsInfinity(ThresholdLrScale))

@@ -38,10 +38,20 @@ internal static class VisualizeCommand
         {
             model, weights, dataset, data, output, images, limit, device,
         };
-        command.SetAction(parse => Run(new VisualizeSettings(parse.GetValue(model)!, parse.GetValue(weights)!, parse.GetValue(dataset)!,
-            parse.GetValue(data), parse.GetValue(output), parse.GetValue(images), parse.GetValue(limit), parse.GetValue(device)!), Console.Out));
+        command.SetAction(parse => Run(SettingsFrom(parse), Console.Out));
         return command;
     }
+
+    /// <summary>The settings of a parsed `cac visualize` command line (options left out take their defaults).</summary>
+    internal static VisualizeSettings SettingsFrom(ParseResult parse) => new(
+        Model: parse.GetValue<string>("--model")!,
+        Weights: parse.GetValue<string>("--weights")!,
+        Dataset: parse.GetValue<string>("--dataset")!,
+        DataDir: parse.GetValue<string?>("--data"),
+        OutDir: parse.GetValue<string?>("--out"),
+        Images: parse.GetValue<int>("--images"),
+        Limit: parse.GetValue<int?>("--limit"),
+        Device: parse.GetValue<string>("--device")!);
 
     internal sealed record VisualizeSettings(string Model, string Weights, string Dataset, string? DataDir = null, string? OutDir = null,
         int Images = 4, int? Limit = null, string Device = "cpu")
