@@ -5,9 +5,9 @@ namespace Cac.Data;
 /// <summary>
 /// Datasets by name ("fashion-mnist", "mnist", "cifar10", "cifar100") and where to find their files.
 /// <para>
-/// Lookup order for a split: the directory given by --data (DIR itself, then DIR/&lt;name&gt;), then
-/// <see cref="SystemRoot"/>/&lt;name&gt; (Debian's dataset-fashion-mnist installs
-/// /usr/share/datasets/fashion-mnist).
+/// Lookup for a split: the directory given by --data (DIR itself, then DIR/&lt;name&gt;), and only there when it is
+/// given (a mistyped --data fails naming it instead of silently training on another copy); without --data,
+/// <see cref="SystemRoot"/>/&lt;name&gt; (Debian's dataset-fashion-mnist installs /usr/share/datasets/fashion-mnist).
 /// </para>
 /// <para>
 /// IDX datasets (fashion-mnist, mnist; <see cref="Locate"/>): in each directory the files are
@@ -95,17 +95,12 @@ public static class DatasetCatalog
             $"DIR or DIR/{info.Name} holds {string.Join(", ", FileNames)} (gzipped or not).");
     }
 
-    // The directories searched, in order: DIR, DIR/<name>, systemRoot/<name>.
+    // The directories searched, in order: DIR and DIR/<name> when a data directory is given (only those: a mistyped
+    // --data must fail, not train on the installed copy), else systemRoot/<name>.
     private static List<string> Candidates(string name, string? dataDir, string? systemRoot)
     {
-        var candidates = new List<string>();
-        if (!string.IsNullOrEmpty(dataDir))
-        {
-            candidates.Add(Path.GetFullPath(dataDir));
-            candidates.Add(Path.GetFullPath(Path.Combine(dataDir, name)));
-        }
-        if (systemRoot is not null) candidates.Add(Path.Combine(systemRoot, name));
-        return candidates;
+        if (!string.IsNullOrEmpty(dataDir)) return [Path.GetFullPath(dataDir), Path.GetFullPath(Path.Combine(dataDir, name))];
+        return systemRoot is null ? [] : [Path.Combine(systemRoot, name)];
     }
 
     private static DatasetNotFoundException NotFound(DatasetInfo info, bool train, List<string> report, List<string> candidates, string layout)

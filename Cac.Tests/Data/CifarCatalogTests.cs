@@ -77,12 +77,12 @@ public class CifarCatalogTests
             .Should().Throw<DatasetNotFoundException>().Which;
         e.Message.Should().Contain($"{Path.Combine(dir.Path, "cifar-10-batches-bin")}: missing data_batch_2.bin, data_batch_3.bin, data_batch_5.bin")
             .And.Contain($"{dir.Path}: missing data_batch_1.bin")
-            .And.Contain(Path.Combine(system, "cifar10", "cifar-10-batches-bin") + ": no such directory")
             .And.Contain("cac download cifar10 --data DIR")
             .And.Contain(DatasetDownloader.Cifar10Url)
             .And.Contain("test_batch.bin");
+        e.Message.Should().NotContain(system, "a given data directory is the only place searched");
         e.DatasetName.Should().Be("cifar10");
-        e.Searched.Should().HaveCount(6);
+        e.Searched.Should().HaveCount(4);
     }
 
     [Fact]

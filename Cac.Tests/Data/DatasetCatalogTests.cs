@@ -22,12 +22,28 @@ public class DatasetCatalogTests
         string system = Path.Combine(dir.Path, "sys");
         var e = FluentActions.Invoking(() => DatasetCatalog.Locate("fashion-mnist", data, train: true, systemRoot: system))
             .Should().Throw<DatasetNotFoundException>().Which;
-        e.Message.Should().Contain(data).And.Contain(Path.Combine(data, "fashion-mnist"))
-            .And.Contain(Path.Combine(system, "fashion-mnist")).And.Contain("no such directory")
+        e.Message.Should().Contain(data).And.Contain(Path.Combine(data, "fashion-mnist")).And.Contain("no such directory")
             .And.Contain("sudo apt-get install dataset-fashion-mnist").And.Contain("--data DIR")
             .And.Contain("train-images-idx3-ubyte.gz").And.Contain("t10k-labels-idx1-ubyte.gz");
-        e.Searched.Should().HaveCount(3);
+        e.Message.Should().NotContain(system, "a given data directory is the only place searched");
+        e.Searched.Should().HaveCount(2);
         e.DatasetName.Should().Be("fashion-mnist");
+
+        var withoutData = FluentActions.Invoking(() => DatasetCatalog.Locate("fashion-mnist", null, train: true, systemRoot: system))
+            .Should().Throw<DatasetNotFoundException>().Which;
+        withoutData.Message.Should().Contain(Path.Combine(system, "fashion-mnist") + ": no such directory");
+        withoutData.Searched.Should().HaveCount(1);
+    }
+
+    [Fact]
+    public void A_mistyped_data_directory_fails_even_where_the_system_copy_exists()
+    {
+        using var dir = new TempDir();
+        string system = Path.Combine(dir.Path, "sys");
+        foreach (var file in DatasetCatalog.FileNames) dir.Write(Path.Combine("sys", "fashion-mnist", file), [0]);
+        DatasetCatalog.Locate("fashion-mnist", null, train: true, systemRoot: system).Directory.Should().Be(Path.Combine(system, "fashion-mnist"));
+        FluentActions.Invoking(() => DatasetCatalog.Locate("fashion-mnist", Path.Combine(dir.Path, "typo"), train: true, systemRoot: system))
+            .Should().Throw<DatasetNotFoundException>().WithMessage($"*{Path.Combine(dir.Path, "typo")}: no such directory*");
     }
 
     [Fact]
