@@ -6,6 +6,7 @@ using Cac.Cli.Devices;
 using Cac.Cli.Training;
 using Cac.Data;
 using Cac.Madds;
+using Cac.Models;
 using Cac.Nn;
 using Spectre.Console;
 
@@ -55,6 +56,8 @@ internal static class EvalCommand
     {
         public void Validate()
         {
+            ModelRegistry.Info(Model);     // an unknown model fails here, naming the known ones, before any data is read
+            DatasetCatalog.Info(Dataset); // likewise an unknown dataset
             if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
             if (Limit is < 1) throw new ArgumentException($"--limit must be at least 1, got {Limit}");
         }

@@ -114,6 +114,8 @@ internal static class TrainCommand
     {
         public void Validate()
         {
+            ModelRegistry.Info(Model);     // an unknown model fails here, naming the known ones, before any data is read
+            DatasetCatalog.Info(Dataset); // likewise an unknown dataset
             if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
             if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
             if (!(Lr > 0) || !double.IsFinite(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");

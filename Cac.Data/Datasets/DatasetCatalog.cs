@@ -60,7 +60,7 @@ public static class DatasetCatalog
     /// <summary>The catalog entry for <paramref name="name"/> (case-insensitive); ArgumentException listing the known names otherwise.</summary>
     public static DatasetInfo Info(string name) =>
         Array.Find(Known, k => string.Equals(k.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"unknown dataset '{name}'; known datasets: {string.Join(", ", Names)}", nameof(name));
+        ?? throw new ArgumentException($"unknown dataset '{name}'; known datasets: {string.Join(", ", Names)}");
 
     /// <summary>The four file names of a dataset in the IDX layout (gzipped form).</summary>
     public static IReadOnlyList<string> FileNames { get; } =
