@@ -132,9 +132,11 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
     // eval-mode BN and ReLU pass errors on with gain of order 1 under HashFill's scales, and the L layers' errors are
     // independent, so they add up as sqrt(L); the float64 reference's own error is a further u * sqrt(K * L) at 2^-53.
     // float32: 1.4e-5 (shufflenetv2) to 3.0e-5 (resnet50); float64: 2.7e-14 to 5.5e-14. Measured (x86-64, CPU backend):
-    // 0.6e-6 to 1.7e-6 and 1.7e-15 to 3.2e-15, so 15-30x below the bound (room for other summation orders), while one
-    // single wrong BN eps (1e-3 for 1e-5, in any one of the models' 20-120 BNs) already moves the logits by 1e-4 to 7e-4
-    // of max|logit| in torchvision, and a dropped ReLU, a wrong padding or a transposed kernel by 1e-2 and more.
+    // 0.6e-6 to 1.7e-6 and 1.7e-15 to 3.2e-15 relative to max|logit| (per logit 0.7e-6 to 3.9e-6 and 2.4e-15 to 1.0e-14),
+    // so 5-35x below the bound (room for other summation orders), while bugs fail by far: one BN's eps 1e-4 instead of
+    // 1e-5 (the stem's or the last BN, one of 20-120) moves the logits by 5.5e-5 to 8.3e-5 of max|logit| (2-6x the
+    // float32 bound); a dropped ReLU, a wrong max-pool padding, a concat or split in the wrong order or one transposed
+    // 3x3 kernel by 2e-2 to 25.
     private static double Tolerance(double u, long k, int depth) => u * Math.Sqrt(k * (double)depth);
 
     private static uint[] UInts(FixtureFile fx, string name) => fx.Json(name).EnumerateArray().Select(e => e.GetUInt32()).ToArray();
