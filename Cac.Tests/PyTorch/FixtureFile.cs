@@ -37,7 +37,7 @@ internal sealed class FixtureFile
     public static FixtureFile Load(string caseName) => Read(caseName, precise: false, "make_fixtures.py");
 
     /// <summary>Reads the float64 fixture Fixtures/&lt;caseName&gt;.json from the test output directory (values at full precision).</summary>
-    public static FixtureFile LoadPrecise(string caseName) => Read(caseName, precise: true, "make_cac_fixtures.py");
+    public static FixtureFile LoadPrecise(string caseName, string script = "make_cac_fixtures.py") => Read(caseName, precise: true, script);
 
     private static FixtureFile Read(string caseName, bool precise, string script)
     {
@@ -76,6 +76,9 @@ internal sealed class FixtureFile
 
     /// <summary>A string hyper-parameter.</summary>
     public string String(string name) => Param(name).GetString() ?? throw new InvalidDataException($"fixture '{Case}': parameter '{name}' is null");
+
+    /// <summary>A hyper-parameter of any JSON kind (arrays, objects), as stored.</summary>
+    public JsonElement Json(string name) => Param(name);
 
     /// <summary>The stored shape of tensor <paramref name="name"/>.</summary>
     public int[] ShapeOf(string name) => (int[])Entry(name).Shape.Clone();
