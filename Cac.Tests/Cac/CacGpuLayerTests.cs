@@ -11,6 +11,7 @@ namespace Cac.Tests.ContentAware;
 /// must reproduce the CPU results, forward and backward, on both paths.
 /// </summary>
 [Collection("Gpu")]
+[Trait("Category", "GpuParity")]
 public class CacGpuLayerTests(GpuFixture fixture)
 {
     [Theory]
