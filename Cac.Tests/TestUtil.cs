@@ -19,3 +19,25 @@ internal static class TestUtil
         return m;
     }
 }
+
+/// <summary>
+/// Worst-case rounding-error bounds (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed., sections 2.2 and
+/// 3.1): a float result computed from exact inputs is within these multiples of the unit roundoff.
+/// </summary>
+internal static class Rounding
+{
+    /// <summary>The unit roundoff u: 2^-24 for float32, 2^-53 for float64 (round to nearest).</summary>
+    public static double Unit(DType dtype) => dtype == DType.Float64 ? Math.Pow(2, -53) : Math.Pow(2, -24);
+
+    /// <summary>
+    /// gamma_n = n u / (1 - n u): a sum of n terms, each a product of exact inputs (or one rounding away from one), computed
+    /// in any order, blocking or tree (SIMD lanes, GEMM tiles, per-thread partial sums), with or without fused multiply-adds,
+    /// is within gamma_n * (sum of the terms' magnitudes) of the exact sum.
+    /// </summary>
+    public static double Gamma(int n, DType dtype)
+    {
+        double nu = n * Unit(dtype);
+        if (nu >= 1) throw new ArgumentOutOfRangeException(nameof(n), n, "n u must stay below 1");
+        return nu / (1 - nu);
+    }
+}

@@ -152,18 +152,80 @@ public class BatchNormTests
     [Fact]
     public void Float32_backward_matches_float64()
     {
-        var x64 = RandD(11, 4, 3, 5, 5);
-        var x32 = x64.Detach().To(DType.Float32);
+        // The same float32 values in both dtypes, so that only the float32 arithmetic differs.
+        var x32 = RandF(11, 4, 3, 5, 5);
+        var g32 = RandF(12, 4, 3, 5, 5);
         x32.RequiresGrad = true;
-        var g = RandD(12, 4, 3, 5, 5).Detach();
-        var w64 = Tensor.FromArray([1.1, 0.9, -1.0], [3], requiresGrad: true);
+        var x64 = x32.Detach().To(DType.Float64);
+        x64.RequiresGrad = true;
         var w32 = Tensor.FromArray([1.1f, 0.9f, -1f], [3], requiresGrad: true);
+        var w64 = w32.Detach().To(DType.Float64);
+        w64.RequiresGrad = true;
+        var b32 = Tensor.Zeros([3], requiresGrad: true);
+        var b64 = Tensor.Zeros([3], DType.Float64, requiresGrad: true);
         Tensor Zeros(DType d) => Tensor.Zeros([3], d);
         Tensor Ones(DType d) => Tensor.Ones([3], d);
-        Ops.BatchNorm2d(x64, w64, Zeros(DType.Float64), Zeros(DType.Float64), Ones(DType.Float64), training: true).Backward(g);
-        Ops.BatchNorm2d(x32, w32, Zeros(DType.Float32), Zeros(DType.Float32), Ones(DType.Float32), training: true).Backward(g.To(DType.Float32));
-        MaxAbsDiff(x32.Grad!.ToFloatArray(), x64.Grad!.ToFloatArray()).Should().BeLessThan(1e-4);
-        MaxAbsDiff(w32.Grad!.ToFloatArray(), w64.Grad!.ToFloatArray()).Should().BeLessThan(1e-3);
+        Ops.BatchNorm2d(x64, w64, b64, Zeros(DType.Float64), Ones(DType.Float64), training: true).Backward(g32.To(DType.Float64));
+        Ops.BatchNorm2d(x32, w32, b32, Zeros(DType.Float32), Ones(DType.Float32), training: true).Backward(g32);
+
+        var bound = BackwardBound(x32.ToDoubleArray(), g32.ToDoubleArray(), w32.ToDoubleArray(), 4, 3, 25);
+        WithinBound(x32.Grad!.ToDoubleArray(), x64.Grad!.ToDoubleArray(), bound.Gx, "dL/dx");
+        WithinBound(w32.Grad!.ToDoubleArray(), w64.Grad!.ToDoubleArray(), bound.Gw, "dL/dweight");
+        WithinBound(b32.Grad!.ToDoubleArray(), b64.Grad!.ToDoubleArray(), bound.Gb, "dL/dbias");
+    }
+
+    // First-order bounds on |float32 - exact| of the batch-statistics backward (CpuBackend.Norm.cs) per element, for
+    // float32 inputs x, gy, gamma: per channel m = N HW values, per-plane float32 SIMD sums of HW values added in double,
+    // u = 2^-24, xhat = (x - mu) inv, inv = 1 / sqrt(var + eps).
+    //   mean:  |mu^ - mu| <= gamma_HW mean|x| + u |mu| = dmu (plane sums, then rounded to float32)
+    //   inv:   relative error <= ((HW + 3) / 2 + 1) u = e (squares of float32 differences summed per plane: HW + 3
+    //          roundings, halved by the square root; rounded to float32 when saved)
+    //   dL/db = sum gy:               gamma_HW sum |gy| + u |dL/db|
+    //   dL/dw = inv sum gy (x - mu^): gamma_(HW+2) sum |gy xhat| + (e + u) |dL/dw| + inv dmu |sum gy|
+    //          (mu^'s error enters through sum gy (x - mu^) = sum gy (x - mu) - (mu^ - mu) sum gy)
+    //   dL/dx = gamma inv (gy - mean gy - xhat mean(gy xhat)), evaluated as a gy + b (x - mu^) + c with float32 a, b, c:
+    //          |gamma| [(gamma_(HW+2) + 3 e + 6 u) (|gy| + mean|gy| + |xhat| mean|gy xhat|)
+    //                   + inv dmu (mean|gy xhat| + |xhat| mean|gy|)]
+    //          (the sums' errors; inv enters k = gamma inv once and the xhat term three times; six roundings in
+    //          a gy + b (x - mu^) + c and its coefficients; mu^ shifts x - mu^ in both the dot product and the last term)
+    // The float64 run's own error (u = 2^-53) is below 1e-8 of these. With HW = 25: about 80 u of dL/dx's term magnitudes
+    // and 27 u of the sums of magnitudes behind dL/dw and dL/db, here 4e-6 to 2.2e-5 for dL/dx (values up to 3.2) and
+    // 1.2e-4 for dL/dw and dL/db (up to 6 and 18), where the old absolute bounds were 1e-4 and 1e-3.
+    private static (double[] Gx, double[] Gw, double[] Gb) BackwardBound(double[] x, double[] gy, double[] gamma, int n, int c, int hw)
+    {
+        double u = Rounding.Unit(DType.Float32), e = ((hw + 3) / 2.0 + 1) * u;
+        double gSum = Rounding.Gamma(hw, DType.Float32), gDot = Rounding.Gamma(hw + 2, DType.Float32);
+        var gx = new double[x.Length];
+        var (gw, gb) = (new double[c], new double[c]);
+        int m = n * hw;
+        for (int ch = 0; ch < c; ch++)
+        {
+            var idx = Enumerable.Range(0, n).SelectMany(s => Enumerable.Range((s * c + ch) * hw, hw)).ToArray();
+            double mu = idx.Average(i => x[i]);
+            double inv = 1 / Math.Sqrt(idx.Sum(i => (x[i] - mu) * (x[i] - mu)) / m + 1e-5);
+            double dmu = gSum * idx.Average(i => Math.Abs(x[i])) + u * Math.Abs(mu);
+            double sumGy = idx.Sum(i => gy[i]), absGy = idx.Average(i => Math.Abs(gy[i]));
+            double dot = idx.Sum(i => gy[i] * (x[i] - mu) * inv), absDot = idx.Average(i => Math.Abs(gy[i] * (x[i] - mu) * inv));
+            gb[ch] = gSum * absGy * m + u * Math.Abs(sumGy);
+            gw[ch] = gDot * absDot * m + (e + u) * Math.Abs(dot) + inv * dmu * Math.Abs(sumGy);
+            foreach (int i in idx)
+            {
+                double xhat = Math.Abs((x[i] - mu) * inv);
+                gx[i] = Math.Abs(gamma[ch]) * ((gDot + 3 * e + 6 * u) * (Math.Abs(gy[i]) + absGy + xhat * absDot)
+                    + inv * dmu * (absDot + xhat * absGy));
+            }
+        }
+        return (gx, gw, gb);
+    }
+
+    private static void WithinBound(double[] actual, double[] expected, double[] bound, string what)
+    {
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double error = Math.Abs(actual[i] - expected[i]);
+            if (!(error <= bound[i]))
+                throw new Xunit.Sdk.XunitException($"{what} element {i}: float32 {actual[i]:R}, float64 {expected[i]:R}, |error| {error:g3} > bound {bound[i]:g3}");
+        }
     }
 
     [Fact]

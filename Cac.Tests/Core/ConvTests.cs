@@ -26,9 +26,9 @@ public class ConvTests
         [2, 3, 5, 5, 4, 5, 5, 1, 2, 1, 1, true],  // 5x5
         [2, 2, 5, 5, 3, 3, 3, 2, 2, 2, 1, true],  // stride 2 + dilation 2 + padding 2
         [5, 16, 17, 17, 16, 3, 3, 1, 1, 1, 1, true],  // K = 144, several GEMM tiles, uneven batch split
-        [3, 8, 9, 9, 20, 3, 3, 2, 1, 1, 4, true],
+        [3, 8, 9, 9, 20, 3, 3, 2, 1, 1, 4, true],  // groups 4 with stride
         [2, 2, 3, 3, 3, 5, 5, 1, 1, 1, 1, true],  // stride 1 but mostly padding: explicit im2col
-        [4, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, false],  // ResNet-20 stage 1 shape  // groups 4 with stride
+        [4, 16, 28, 28, 16, 3, 3, 1, 1, 1, 1, false],  // ResNet-20 stage 1 shape
     };
 
     [Theory]
@@ -80,6 +80,72 @@ public class ConvTests
             for (int i = 0; i < grads[0][t].Length; i++)
                 Math.Abs(grads[0][t][i] - grads[1][t][i]).Should().BeLessThan(1e-4 * (max + 1), $"gradient {t} element {i}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(ForwardCases))]
+    public void Input_gradient_matches_a_naive_sum(int n, int cin, int h, int w, int cout, int kh, int kw,
+        int stride, int padding, int dilation, int groups, bool withBias)
+    {
+        // Float_backward_matches_double_backward compares one generic kernel with itself in two precisions (col2im after a
+        // GEMM for strided or grouped convolutions, the flipped-weight convolution at stride 1); this checks both against
+        // the definition, within the forward test's bound: 4 (terms + 3) u times sum |gy w|, terms = Cout/G KH KW.
+        _ = withBias;
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var x = RandF(1, n, cin, h, w).To(dtype);
+            var weight = RandF(2, cout, cin / groups, kh, kw).To(dtype);
+            x.RequiresGrad = true;
+            var y = Ops.Conv2d(x, weight, null, stride, padding, dilation, groups);
+            var gy = RandF(4, y.Shape).To(dtype);
+            y.Backward(gy);
+            var (expected, scale) = NaiveInputGradient(gy.ToDoubleArray(), weight.ToDoubleArray(), x.Shape, weight.Shape, y.Shape,
+                stride, padding, dilation, groups);
+            var actual = x.Grad!.ToDoubleArray();
+            int terms = cout / groups * kh * kw;
+            double relative = 4 * (terms + 3) * Rounding.Unit(dtype) + 4 * (terms + 3) * Math.Pow(2, -53);
+            for (int i = 0; i < actual.Length; i++)
+                if (!(Math.Abs(actual[i] - expected[i]) <= relative * scale[i]))
+                    throw new Xunit.Sdk.XunitException(
+                        $"{dtype} dL/dx element {i} of {Shape.Format(x.Shape)}: got {actual[i]:R}, expected {expected[i]:R}, bound {relative * scale[i]:g3}");
+        }
+    }
+
+    // gx[b, c, ih, iw] = sum over the output channels co of c's group and the taps (i, j) with ih = oh s - p + i d and
+    // iw = ow s - p + j d for some output pixel (oh, ow) of gy[b, co, oh, ow] * w[co, c - group * cinG, i, j]; also the sum of
+    // the terms' magnitudes.
+    private static (double[] Gx, double[] Scale) NaiveInputGradient(double[] gy, double[] w, int[] xs, int[] ws, int[] ys,
+        int stride, int padding, int dilation, int groups)
+    {
+        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3];
+        int cout = ws[0], cinG = ws[1], kh = ws[2], kw = ws[3], ho = ys[2], wo = ys[3];
+        int coutG = cout / groups;
+        var gx = new double[n * cin * h * wd];
+        var scale = new double[gx.Length];
+        for (int b = 0; b < n; b++)
+            for (int c = 0; c < cin; c++)
+                for (int ih = 0; ih < h; ih++)
+                    for (int iw = 0; iw < wd; iw++)
+                    {
+                        int group = c / cinG;
+                        double sum = 0, abs = 0;
+                        for (int co = group * coutG; co < (group + 1) * coutG; co++)
+                            for (int i = 0; i < kh; i++)
+                                for (int j = 0; j < kw; j++)
+                                {
+                                    int rh = ih + padding - i * dilation, rw = iw + padding - j * dilation;
+                                    if (rh < 0 || rw < 0 || rh % stride != 0 || rw % stride != 0) continue;
+                                    int oh = rh / stride, ow = rw / stride;
+                                    if (oh >= ho || ow >= wo) continue;
+                                    double term = gy[((b * cout + co) * ho + oh) * wo + ow] * w[((co * cinG + c % cinG) * kh + i) * kw + j];
+                                    sum += term;
+                                    abs += Math.Abs(term);
+                                }
+                        int index = ((b * cin + c) * h + ih) * wd + iw;
+                        gx[index] = sum;
+                        scale[index] = abs;
+                    }
+        return (gx, scale);
     }
 
     public static TheoryData<string, int[], int[], int, int, int, int> GradCases() => new()

@@ -24,12 +24,12 @@ public class GpuSoftmaxOptimParityTests(GpuFixture fixture)
         var yg = ZerosOn(_gpu, 5, 9);
         Cpu.Softmax(x.Storage, y.Storage, 5, 9, log);
         Gpu.Softmax(x.To(_gpu).Storage, yg.Storage, 5, 9, log);
-        yg.ShouldMatch(y, log ? "log-softmax" : "softmax");
+        yg.ShouldMatchNormwise(y, log ? "log-softmax" : "softmax", 9);   // rows of 9
         var gx = Tensor.ZerosLike(x);
         var gxg = ZerosOn(_gpu, 5, 9);
         Cpu.SoftmaxBackward(y.Storage, gy.Storage, gx.Storage, 5, 9, log);
         Gpu.SoftmaxBackward(yg.Storage, gy.To(_gpu).Storage, gxg.Storage, 5, 9, log);
-        gxg.ShouldMatch(gx, log ? "log-softmax backward" : "softmax backward");
+        gxg.ShouldMatchNormwise(gx, log ? "log-softmax backward" : "softmax backward", 9 + 9);
     }
 
     [Fact]
@@ -43,13 +43,13 @@ public class GpuSoftmaxOptimParityTests(GpuFixture fixture)
         var (lossg, probsg) = (ZerosOn(_gpu, rows), ZerosOn(_gpu, rows, cols));
         Cpu.SoftmaxCrossEntropy(logits.Storage, labels.Storage, loss.Storage, probs.Storage, rows, cols);
         Gpu.SoftmaxCrossEntropy(logits.To(_gpu).Storage, labels.To(_gpu).Storage, lossg.Storage, probsg.Storage, rows, cols);
-        lossg.ShouldMatch(loss, "cross-entropy losses");
-        probsg.ShouldMatch(probs, "cross-entropy probabilities");
+        lossg.ShouldMatchNormwise(loss, "cross-entropy losses", cols);
+        probsg.ShouldMatchNormwise(probs, "cross-entropy probabilities", cols);
         var gx = Tensor.ZerosLike(logits);
         var gxg = ZerosOn(_gpu, rows, cols);
         Cpu.SoftmaxCrossEntropyBackward(probs.Storage, labels.Storage, gLoss.Storage, gx.Storage, rows, cols);
         Gpu.SoftmaxCrossEntropyBackward(probsg.Storage, labels.To(_gpu).Storage, gLoss.To(_gpu).Storage, gxg.Storage, rows, cols);
-        gxg.ShouldMatch(gx, "cross-entropy backward");
+        gxg.ShouldMatchNormwise(gx, "cross-entropy backward", cols + 1);   // each side's own probabilities
     }
 
     [Theory]
@@ -78,10 +78,14 @@ public class GpuSoftmaxOptimParityTests(GpuFixture fixture)
         var buf = Rand(7, 41);
         var (pg, bufg) = (p.To(_gpu), buf.To(_gpu));
         var before = p.ToFloatArray();
+        var (pBefore, bufBefore) = (p.Detach().To(DType.Float64), buf.Detach().To(DType.Float64));
         Cpu.SgdStep(p.Storage, grad.Storage, momentum == 0 ? null : buf.Storage, 0.05, momentum, dampening, weightDecay, nesterov, firstStep);
         Gpu.SgdStep(pg.Storage, grad.To(_gpu).Storage, momentum == 0 ? null : bufg.Storage, 0.05, momentum, dampening, weightDecay, nesterov, firstStep);
-        Change(pg, before).ShouldMatch(Change(p, before), "sgd parameter update");
-        bufg.ShouldMatch(buf, "sgd momentum buffer");
+        // Elementwise formulas. The update is compared as after - before, which cancels: each side's new parameter is
+        // within a rounding of |p|, so 4 u max |p| absolute. The buffer, momentum buf + (1 - dampening)(g + decay p), cancels
+        // among its terms: 8 u of their scales absolute.
+        Change(pg, before).ShouldMatchElementwise(Change(p, before), "sgd parameter update", Ulps4, 4 * U * before.Max(Math.Abs));
+        bufg.ShouldMatchElementwise(buf, "sgd momentum buffer", Ulps4, 8 * U * (MaxAbs(bufBefore) + MaxAbs(grad) + MaxAbs(pBefore)));
     }
 
     [Theory]
@@ -96,11 +100,15 @@ public class GpuSoftmaxOptimParityTests(GpuFixture fixture)
         var v = Uniform(11, 0, 0.1, 43);
         var (pg, mg, vg) = (p.To(_gpu), m.To(_gpu), v.To(_gpu));
         var before = p.ToFloatArray();
+        var mBefore = m.Detach().To(DType.Float64);
         Cpu.AdamStep(p.Storage, grad.Storage, m.Storage, v.Storage, 1e-3, 0.9, 0.999, 1e-8, weightDecay, decoupled, step);
         Gpu.AdamStep(pg.Storage, grad.To(_gpu).Storage, mg.Storage, vg.Storage, 1e-3, 0.9, 0.999, 1e-8, weightDecay, decoupled, step);
-        Change(pg, before).ShouldMatch(Change(p, before), "adam parameter update");
-        mg.ShouldMatch(m, "adam first moment");
-        vg.ShouldMatch(v, "adam second moment");
+        // Elementwise formulas (bias corrections, a square root and a division: eight ulps). The update cancels as after -
+        // before (4 u max |p|); the first moment, b1 m + (1 - b1) g, among its terms; the second, b2 v + (1 - b2) g^2, adds
+        // non-negative terms (8 u of v's scale covers a decayed g near 0).
+        Change(pg, before).ShouldMatchElementwise(Change(p, before), "adam parameter update", Ulps8, 4 * U * before.Max(Math.Abs));
+        mg.ShouldMatchElementwise(m, "adam first moment", Ulps4, 8 * U * (MaxAbs(mBefore) + MaxAbs(grad) + 1e-2 * before.Max(Math.Abs)));
+        vg.ShouldMatchElementwise(v, "adam second moment", Ulps4, 8 * U * MaxAbs(v));
     }
 
     // after - before, on the CPU: updates are small against the parameters, so compare the updates.

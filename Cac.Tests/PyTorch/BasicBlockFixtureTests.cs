@@ -37,16 +37,22 @@ public class BasicBlockFixtureTests
         h = Bn("bn2", Ops.Conv2d(h, p["conv2.weight"], null, 1, padding: 1));
         var shortcut = Bn("shortcut.1", Ops.Conv2d(x, p["shortcut.0.weight"], null, stride, padding: 0));
         var y = Ops.Relu(h + shortcut);                                                            // (2, 8, 4, 4)
-        fx.AssertClose("y", y);
+        // Bounds (FixtureBound.Sums), the reduction lengths along the longest chain: conv1 sums 4 x 9 products, each batch
+        // norm statistics over N H W = 32, conv2 8 x 9, the shortcut conv 4: y 36 + 32 + 72 + 32 + 3 = 175. The backward
+        // adds bn2 (2 x 32), conv2's input gradient (72), bn1 (2 x 32) and conv1's input or weight gradient (72 or 32):
+        // 175 + 272 = 447 for dL/dx and every parameter gradient. The running statistics follow their batch norm's input:
+        // bn1 after conv1 (36 + 32), bn2 after the main branch (36 + 32 + 72 + 32), the shortcut's after its conv (4 + 32).
+        fx.AssertClose("y", y, FixtureBound.Sums(175));
 
         Ops.Sum(y * fx.Tensor("r")).Backward();
-        fx.AssertClose("gx", x.Grad);
+        fx.AssertClose("gx", x.Grad, FixtureBound.Sums(447));
         foreach (var name in Parameters)
-            fx.AssertClose(name + ".grad", p[name].Grad);
+            fx.AssertClose(name + ".grad", p[name].Grad, FixtureBound.Sums(447));
+        var statisticsTerms = new Dictionary<string, int> { ["bn1"] = 68, ["bn2"] = 172, ["shortcut.1"] = 36 };
         foreach (var bn in BatchNorms)
         {
-            fx.AssertClose(bn + ".running_mean.after", p[bn + ".running_mean"]);
-            fx.AssertClose(bn + ".running_var.after", p[bn + ".running_var"]);
+            fx.AssertClose(bn + ".running_mean.after", p[bn + ".running_mean"], FixtureBound.Sums(statisticsTerms[bn]));
+            fx.AssertClose(bn + ".running_var.after", p[bn + ".running_var"], FixtureBound.Sums(statisticsTerms[bn]));
         }
     }
 }

@@ -13,12 +13,6 @@ namespace Cac.Tests.PyTorch;
 [Trait("Category", "PyTorchFixture")]
 public class CacFixtureTests
 {
-    /// <summary>Largest absolute error accepted in float32 (the fixtures' reference ran in float64).</summary>
-    private const double Float32Tolerance = 1e-4;
-
-    /// <summary>Largest absolute error accepted in float64.</summary>
-    private const double Float64Tolerance = 1e-9;
-
     public static TheoryData<string, CacPath, DType> Cases()
     {
         var data = new TheoryData<string, CacPath, DType>();
@@ -40,7 +34,6 @@ public class CacFixtureTests
     public void Layer_matches_the_pytorch_reference(string caseName, CacPath path, DType dtype)
     {
         var fx = FixtureFile.LoadPrecise(caseName);
-        double tol = dtype == DType.Float64 ? Float64Tolerance : Float32Tolerance;
         string ctx = $" ({path}, {dtype.Name()})";
         int k = fx.Int("kernel"), stride = fx.Int("stride"), padding = fx.Int("padding"), dilation = fx.Int("dilation");
         bool hasBias = fx.Bool("bias");
@@ -50,20 +43,52 @@ public class CacFixtureTests
         var names = hasBias ? new[] { "weight", "bias", "gamma", "beta" } : ["weight", "gamma", "beta"];
         layer.LoadStateDict(names.ToDictionary(n => n, n => fx.Tensor(n, dtype)));    // strict: Cac's names are PyTorch's
 
-        // x: (2, 4, 9, 8); y: (2, 6, Ho, Wo); G and mask: (2, 1, Ho, Wo)
-        var x = fx.Tensor("x", dtype, requiresGrad: true);
-        fx.AssertClose("G", Ops.CacScoreMap(x, k, stride, padding, dilation), tol, ctx);
-        var y = layer.Forward(x);
+        // Bounds (FixtureBound, in the dtype under test against the float64 reference): G is a channel mean (Cin), a Sobel
+        // pair (6 weighted taps each, squares, a square root) and a box mean of at most 3 x 3; y sums Cin/G k^2 products and
+        // the bias (a smooth window k^2 - 1 tap additions and Cin/G products); dL/dx at most k^2 windows of Cout/G channels
+        // (k^2 more for the smooth windows' tap sums); dL/dW and dL/db one term per position. dL/dgamma and dL/dbeta are one
+        // sum each of +-r y (times G) over every output, 13 to 470 times smaller than the sum of its terms' magnitudes
+        // (r y's, whose own errors scale with y's magnitude), so they are bounded against that magnitude (Cancelling).
+        int cin = fx.Int("cin"), groups = fx.Int("groups"), cinG = cin / groups, coutG = fx.Int("cout") / groups;
+        var x = fx.Tensor("x", dtype, requiresGrad: true);                                // x: (2, 4, 9, 8)
+        fx.AssertClose("G", Ops.CacScoreMap(x, k, stride, padding, dilation), FixtureBound.Sums(cin + 9 + 9), ctx);   // (2, 1, Ho, Wo)
+        var y = layer.Forward(x);                                                          // (2, 6, Ho, Wo)
         fx.AssertEqual("mask", layer.LastMask, ctx);
         layer.LastSharpRatio.Should().Be(fx.Double("sharp_ratio"));
-        fx.AssertClose("y", y, tol, ctx);
+        fx.AssertClose("y", y, FixtureBound.Sums((cinG + 1) * k * k + 1), ctx);
 
         y.Backward(fx.Tensor("r", dtype));
-        fx.AssertClose("gx", x.Grad, tol, ctx);
-        fx.AssertClose("gw", layer.Weight.Grad, tol, ctx);
-        if (hasBias) fx.AssertClose("gb", layer.Bias!.Grad, tol, ctx);
-        fx.AssertClose("ggamma", layer.Gamma.Grad, tol, ctx);
-        fx.AssertClose("gbeta", layer.Beta.Grad, tol, ctx);
+        int positions = y.Dims[0] * y.Dims[2] * y.Dims[3];
+        fx.AssertClose("gx", x.Grad, FixtureBound.Sums((coutG + 1) * k * k), ctx);
+        fx.AssertClose("gw", layer.Weight.Grad, FixtureBound.Sums(positions + 1), ctx);
+        if (hasBias) fx.AssertClose("gb", layer.Bias!.Grad, FixtureBound.Sums(positions), ctx);
+        var (gammaMagnitude, betaMagnitude) = ThresholdGradientMagnitudes(fx, k, stride, padding, dilation, groups, SamplePoint(fx));
+        fx.AssertClose("ggamma", layer.Gamma.Grad, FixtureBound.Cancelling([gammaMagnitude]), ctx);
+        fx.AssertClose("gbeta", layer.Beta.Grad, FixtureBound.Cancelling([betaMagnitude]), ctx);
+    }
+
+    // The sums of the term magnitudes behind dL/dgamma = sum of +-r y G and dL/dbeta = sum of +-r y over the outputs (sign by
+    // the mask, G the window's score): sum |r| |y|mag (|G|), where |y|mag, the sum of the magnitudes of y's own terms,
+    // carries y's rounding: the layer with the fixture's mask on |x|, |W|, |b| in float64 (linear in x for a fixed mask, a
+    // smooth window's tap sum included as sum |w| >= |sum w|).
+    private static (double Gamma, double Beta) ThresholdGradientMagnitudes(FixtureFile fx, int k, int stride, int padding, int dilation,
+        int groups, CacSamplePoint point)
+    {
+        Tensor Abs(string name) => Ops.Abs(fx.Tensor(name, DType.Float64));
+        var score = fx.Tensor("mask", DType.Float64) - 0.5;                                 // sharp where the mask is 1
+        var yMagnitude = Ops.ContentAwareConv2d(Abs("x"), Abs("weight"), fx.TensorNames.Contains("bias") ? Abs("bias") : null, score,
+            stride, padding, dilation, groups, point, CacPath.Dense).ToDoubleArray();
+        double[] r = fx.Data("r"), g = fx.Data("G");
+        var shape = fx.ShapeOf("y");
+        int channels = shape[1], plane = shape[2] * shape[3];
+        double gamma = 0, beta = 0;
+        for (int i = 0; i < r.Length; i++)
+        {
+            double term = Math.Abs(r[i]) * yMagnitude[i];
+            beta += term;
+            gamma += term * Math.Abs(g[i / (channels * plane) * plane + i % plane]);
+        }
+        return (gamma, beta);
     }
 
     [Fact]
@@ -73,7 +98,7 @@ public class CacFixtureTests
         fx.Double("sharp_ratio").Should().Be(1);
         var x = fx.Tensor("x", DType.Float64);
         var plain = Ops.Conv2d(x, fx.Tensor("weight", DType.Float64), fx.Tensor("bias", DType.Float64), fx.Int("stride"), fx.Int("padding"));
-        fx.AssertClose("y", plain, Float64Tolerance);
+        fx.AssertClose("y", plain, FixtureBound.Sums(4 * 9 + 1));
     }
 
     private static CacSamplePoint SamplePoint(FixtureFile fx) => fx.String("sample_point") switch

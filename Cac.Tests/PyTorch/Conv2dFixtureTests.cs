@@ -22,11 +22,14 @@ public class Conv2dFixtureTests
         var w = fx.Tensor("weight", requiresGrad: true);
         var b = fx.Tensor("bias", requiresGrad: true);
         var y = Ops.Conv2d(x, w, b, fx.Int("stride"), fx.Int("padding"), fx.Int("dilation"), fx.Int("groups"));
-        fx.AssertClose("y", y);
+        // Bounds (FixtureBound.Sums): y sums Cin/G k^2 products and the bias; dL/dx at most k^2 windows of Cout/G channels;
+        // dL/dW and dL/db one term per output position.
+        int k = w.Dims[2], coutG = w.Dims[0] / fx.Int("groups"), positions = y.Dims[0] * y.Dims[2] * y.Dims[3];
+        fx.AssertClose("y", y, FixtureBound.Sums(w.Dims[1] * k * k + 1));
 
         y.Backward(fx.Tensor("r"));
-        fx.AssertClose("gx", x.Grad);
-        fx.AssertClose("gw", w.Grad);
-        fx.AssertClose("gb", b.Grad);
+        fx.AssertClose("gx", x.Grad, FixtureBound.Sums(coutG * k * k));
+        fx.AssertClose("gw", w.Grad, FixtureBound.Sums(positions));
+        fx.AssertClose("gb", b.Grad, FixtureBound.Sums(positions));
     }
 }

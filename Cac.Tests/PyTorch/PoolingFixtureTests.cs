@@ -26,9 +26,25 @@ public class PoolingFixtureTests
             "adaptive" => Ops.AdaptiveAvgPool2d(x, fx.Int("out_h"), fx.Int("out_w")),
             var op => throw new InvalidDataException($"{caseName}: unknown pooling op '{op}'"),
         };
-        fx.AssertClose("y", y);
+        // Bounds (FixtureBound.Sums): max pooling selects (y is exact; dL/dx adds the gradients of the at most ceil(k / s)^2
+        // windows a pixel is the maximum of); average pooling sums k^2 values and divides, and a pixel lies in at most
+        // ceil(k / s)^2 windows; adaptive bins hold at most (ceil(H / Ho) + 1) (ceil(W / Wo) + 1) pixels, each pixel in at
+        // most 2 x 2 bins.
+        var (yTerms, gxTerms) = fx.String("op") switch
+        {
+            "max" => (1, Overlaps(fx)),
+            "avg" => (fx.Int("kernel") * fx.Int("kernel") + 1, Overlaps(fx) + 1),
+            _ => (((x.Dims[2] + y.Dims[2] - 1) / y.Dims[2] + 1) * ((x.Dims[3] + y.Dims[3] - 1) / y.Dims[3] + 1) + 1, 4 + 1),
+        };
+        fx.AssertClose("y", y, FixtureBound.Sums(yTerms));
 
         y.Backward(fx.Tensor("r"));
-        fx.AssertClose("gx", x.Grad);
+        fx.AssertClose("gx", x.Grad, FixtureBound.Sums(gxTerms));
+    }
+
+    private static int Overlaps(FixtureFile fx)
+    {
+        int perAxis = (fx.Int("kernel") + fx.Int("stride") - 1) / fx.Int("stride");
+        return perAxis * perAxis;
     }
 }
