@@ -125,7 +125,8 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
     /// <summary>
     /// A content-aware, octave or CAC-OctConv model against its PyTorch reference (fixtures/model_reference.py), filled as
     /// the standard models, with each content-aware layer's beta replaced by the fixture's (the reference chose it from
-    /// the layer's own score map so that a quarter to three quarters of its windows are sharp).
+    /// the layer's own score map so that about a quarter to three quarters of its windows are sharp: 0.24 to 0.88 over
+    /// all layers, the extremes on layers of 8 or 32 windows).
     /// <para>
     /// float64: the logits within the standard models' bound, and every content-aware layer's mask equal to the
     /// reference's, window by window (no window's score lies within 2.5e-4 of the threshold, relative to gamma * G +
@@ -137,8 +138,11 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
     /// in forward order, every window where Cac's float32 mask differs from the reference's must be one the fixture marks
     /// as near the threshold (|score| &lt; 2^-10 (gamma * G + |beta|)); after a sample's first flip its later masks are
     /// not compared (they follow from a different input), and its logits neither. The logits of the samples without a
-    /// flip are compared within the standard float32 bound. The fixtures' smallest relative margin is 2.5e-4 while
-    /// float32 errors are around 1e-6, so no window flips today and both samples are compared in full.
+    /// flip are compared within the standard float32 bound, and at least one sample must be. The fixtures' smallest
+    /// relative margin is 2.5e-4 while float32 errors are around 1e-6, so no window flips today and both samples are
+    /// compared in full; with thresholds placed on a window's score instead (margins down to 6e-10, an experiment), one
+    /// window flipped in each sample of cac-resnet18, cac-resnet20 and cac-shufflenetv2, always a near one, and the
+    /// float64 masks still matched.
     /// </para>
     /// </summary>
     [Theory]
@@ -163,6 +167,9 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
         var masks = names.Length > 0 ? fx.Json("mask").EnumerateArray().Select((e, l) => Bits(e.GetString()!, windows[l])).ToArray() : [];
         var near = names.Length > 0 ? fx.Json("near").EnumerateArray().Select((e, l) => Bits(e.GetString()!, windows[l])).ToArray() : [];
         var ratios = names.Length > 0 ? fx.Json("sharp_ratio").EnumerateArray().Select(e => e.GetDouble()).ToArray() : [];
+        string margins = names.Length > 0
+            ? $", {Ints(fx, "near_count").Sum()} of {windows.Sum()} windows near, smallest relative margin {fx.Json("min_relative_margin").EnumerateArray().Min(e => e.GetDouble()):e2}"
+            : "";
         int batch = m.Input.Dims[0];
 
         using var scope = new AssertionScope();   // both dtypes run and report before the test fails
@@ -183,8 +190,13 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
             for (int l = 0; l < layers.Count; l++)
             {
                 var got = layers[l].Layer.LastMask!.ToDoubleArray();
-                got.Length.Should().Be(masks[l].Length, $"{what} {names[l]}: windows");
                 sharp.Add(layers[l].Layer.LastSharpRatio);
+                got.Length.Should().Be(masks[l].Length, $"{what} {names[l]}: windows");
+                if (got.Length != masks[l].Length)
+                {
+                    for (int n = 0; n < batch; n++) flippedAt[n] ??= names[l];
+                    continue;
+                }
                 int perSample = got.Length / batch;
                 for (int n = 0; n < batch; n++)
                 {
@@ -202,10 +214,11 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
             if (dtype == DType.Float64 && flippedAt.All(f => f is null))
                 sharp.Should().Equal(ratios, "the sharp ratios follow from the masks");
             var rows = Enumerable.Range(0, batch).Where(n => flippedAt[n] is null).ToHashSet();
+            rows.Should().NotBeEmpty($"{what}: with the fixture's margins rounding cannot flip a window in every sample (both flipped at {string.Join(", ", flippedAt)})");
             string report = rows.Count > 0 ? CompareLogits(what, m.Expected, logits.ToDoubleArray(), batch, rows, m.Tolerance(dtype)) : $"{what}: every sample flipped a window";
             string flipped = string.Join(", ", Enumerable.Range(0, batch).Where(n => flippedAt[n] is not null).Select(n => $"sample {n} at {flippedAt[n]}"));
-            output.WriteLine($"{report} (K = {m.K}, L = {m.Depth}); {layers.Count} CAC layers, {(flips == 0 ? "masks equal the reference's" : $"{flips} windows flipped: {flipped}")}"
-                             + (layers.Count > 0 ? $", sharp ratios {sharp.Min():f3} .. {sharp.Max():f3} (mean {sharp.Average():f3})" : "")
+            output.WriteLine($"{report} (K = {m.K}, L = {m.Depth}); {(layers.Count == 0 ? "no CAC layer" : $"{layers.Count} CAC layers, ")}{(layers.Count == 0 ? "" : flips == 0 ? "masks equal the reference's" : $"{flips} windows flipped: {flipped}")}"
+                             + (layers.Count > 0 ? $", sharp ratios {sharp.Min():f3} .. {sharp.Max():f3} (mean {sharp.Average():f3}){margins}" : "")
                              + $"; forward {watch.Elapsed.TotalSeconds:f2} s, {m.Timing}");
         }
     }
