@@ -305,6 +305,14 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
     // 1e-5 (the stem's or the last BN, one of 20-120) moves the logits by 5.5e-5 to 8.3e-5 of max|logit| (2-6x the
     // float32 bound); a dropped ReLU, a wrong max-pool padding, a concat or split in the wrong order or one transposed
     // 3x3 kernel by 2e-2 to 25.
+    // The variants (same bound; L counts each octave path conv): float32 2.2e-7 to 1.2e-6 and float64 5.4e-16 to 3.4e-15
+    // relative to max|logit|, with every CAC mask equal to the reference's. Bugs planted in Cac: the smooth path sampling
+    // the top-left pixel, w_phi missing one tap, the score ignoring gamma: every cac- and cac-oct- model fails (a mask
+    // differs from the second or first CAC layer on); no box smoothing of the score for k > 3: the models with a 7x7
+    // content-aware stem fail (the 3x3-stem ones cannot see it); octave pooling by max or by 2x subsampling, l2h pooled
+    // and upsampled at stride 2: every oct- and cac-oct- model fails (logits off by 2 to 8 times max|logit|, or masks);
+    // the low parts' BN eps 1e-4: logits move by 2.2e-4 to 9.7e-4 of max|logit|, 5-24x the float32 bound. Score >= 0
+    // instead of > 0 passes: no window's score is 0 here (ContentAwareConv2dTests' flat region pins the strict >).
     private static double Tolerance(double u, long k, int depth) => u * Math.Sqrt(k * (double)depth);
 
     private static uint[] UInts(FixtureFile fx, string name) => fx.Json(name).EnumerateArray().Select(e => e.GetUInt32()).ToArray();
