@@ -17,6 +17,10 @@ namespace Cac.Tests.Models;
 ///   running_mean             m * 2^-23              [-0.125, 0.125)
 ///   running_var              (2^21 + m) * 2^-21     [0.5, 1.5)
 ///   num_batches_tracked      h &gt;&gt; 54                [0, 1024)
+///   CAC gamma (shape (1))    (2^21 + m) * 2^-21     [0.5, 1.5)
+///   CAC beta (shape (1))     -(2^21 + m) * 2^-22    (-0.75, -0.25]: minus the fraction of smooth windows the layer
+///                                                   aims at; the reference script replaces it by the layer's threshold
+///                                                   (the logit fixture's "beta"), which the tests load in its place
 /// </code>
 /// Every float is an integer below 2^23 in magnitude times a power of two, so it is exact in float32 and float64.
 /// </summary>
@@ -43,7 +47,10 @@ internal static class HashFill
     /// <summary>m(s, i) = (h(s, i) &gt;&gt; 43) - 2^20, in [-2^20, 2^20).</summary>
     public static int M(uint stream, uint index) => (int)(Hash(stream, index) >> 43) - (1 << 20);
 
-    /// <summary>The fill rule of a state_dict entry: running_var, running_mean, num_batches_tracked, weight (&gt;= 2 dims), gamma (1-dim weight) or bias.</summary>
+    /// <summary>
+    /// The fill rule of a state_dict entry: running_var, running_mean, num_batches_tracked, weight (&gt;= 2 dims), gamma
+    /// (1-dim weight), bias, or a content-aware layer's cac_gamma / cac_beta (entries gamma and beta of shape (1)).
+    /// </summary>
     public static string Rule(string key, int[] shape)
     {
         string name = key[(key.LastIndexOf('.') + 1)..];
@@ -52,6 +59,7 @@ internal static class HashFill
             "num_batches_tracked" or "running_var" or "running_mean" => name,
             "weight" => shape.Length >= 2 ? "weight" : "gamma",
             "bias" when shape.Length == 1 => "bias",
+            "gamma" or "beta" when shape is [1] => "cac_" + name,
             _ => throw new ArgumentException($"no fill rule for {key} {Shape.Format(shape)}"),
         };
     }
@@ -75,14 +83,18 @@ internal static class HashFill
             for (int i = 0; i < n; i++) counts[i] = (int)(Hash(stream, (uint)i) >> 54);
             return Tensor.FromArray(counts, shape);
         }
-        var (offset, exponent) = rule switch
+        var (offset, exponent, sign) = rule switch
         {
-            "running_var" => (1 << 21, 21),
-            "running_mean" or "bias" => (0, 23),
-            "gamma" => (1 << 22, 22),
-            _ => (0, 20 + WeightExponent(shape)),
+            "running_var" => (1 << 21, 21, 1),
+            "running_mean" or "bias" => (0, 23, 1),
+            "gamma" => (1 << 22, 22, 1),
+            "cac_gamma" => (1 << 21, 21, 1),
+            "cac_beta" => (1 << 21, 22, -1),
+            _ => (0, 20 + WeightExponent(shape), 1),
         };
-        return Tensor.FromArray(Values(stream, n, offset, exponent), shape);
+        var values = Values(stream, n, offset, exponent);
+        if (sign < 0) for (int i = 0; i < n; i++) values[i] = -values[i];
+        return Tensor.FromArray(values, shape);
     }
 
     /// <summary>The whole state, entry s of <paramref name="entries"/> (in state_dict order) from stream s.</summary>
