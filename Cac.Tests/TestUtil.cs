@@ -3,6 +3,20 @@ namespace Cac.Tests;
 /// <summary>Small helpers shared by the tests.</summary>
 internal static class TestUtil
 {
+    /// <summary>
+    /// One optimizer step on a classification batch as `cac train` runs it, in a <see cref="TensorScope"/> of its own
+    /// unless <paramref name="scoped"/> is false; returns the batch's cross-entropy.
+    /// </summary>
+    public static double TrainStep(Cac.Nn.Module net, Cac.Optim.Optimizer optimizer, Tensor images, Tensor labels, bool scoped = true)
+    {
+        using var scope = scoped ? TensorScope.Begin() : null;
+        var loss = Ops.CrossEntropy(net.Forward(images), labels);
+        optimizer.ZeroGrad();
+        loss.Backward();
+        optimizer.Step();
+        return loss.Item();
+    }
+
     /// <summary>A float64 tensor of N(0, 1) samples that requires grad (gradient-check input).</summary>
     public static Tensor RandD(int seed, params int[] shape) =>
         Tensor.RandN(shape, new Generator(seed), dtype: DType.Float64, requiresGrad: true);

@@ -37,11 +37,7 @@ public class ConcurrencyContractTests
         for (int step = 0; step < steps; step++)
         {
             var (images, labels) = batches(step);
-            using var scope = TensorScope.Begin();
-            var loss = Ops.CrossEntropy(net.Forward(images), labels);
-            optimizer.ZeroGrad();
-            loss.Backward();
-            optimizer.Step();
+            TestUtil.TrainStep(net, optimizer, images, labels);
         }
         return net.StateDict().Values.Select(t => t.DType == DType.Int32 ? t.ToIntArray().Select(v => (float)v).ToArray() : t.ToFloatArray()).ToArray();
     }

@@ -105,16 +105,6 @@ public class TensorScopeTests
         return (net, optimizer, Tensor.RandN([4, 1, 4, 4], g), Tensor.FromArray([0, 1, 1, 0], [4]));
     }
 
-    private static double Step(Module net, Optimizer optimizer, Tensor images, Tensor labels, bool scoped)
-    {
-        using var scope = scoped ? TensorScope.Begin() : null;
-        var loss = Ops.CrossEntropy(net.Forward(images), labels);
-        optimizer.ZeroGrad();
-        loss.Backward();
-        optimizer.Step();
-        return loss.Item();
-    }
-
     [Fact]
     public void Gradients_and_optimizer_state_live_with_their_parameters_and_scoped_training_equals_unscoped_bit_for_bit()
     {
@@ -122,8 +112,8 @@ public class TensorScopeTests
         var (twin, twinOptimizer, _, _) = SmallTask();
         for (int step = 0; step < 4; step++)
         {
-            double scoped = Step(net, optimizer, images, labels, scoped: true);
-            double plain = Step(twin, twinOptimizer, images, labels, scoped: false);
+            double scoped = TestUtil.TrainStep(net, optimizer, images, labels, scoped: true);
+            double plain = TestUtil.TrainStep(twin, twinOptimizer, images, labels, scoped: false);
             scoped.Should().Be(plain, $"step {step + 1}");
         }
         foreach (var p in net.Parameters()) IsReleased(p.Grad!).Should().BeFalse("a gradient lives as long as its parameter");

@@ -149,17 +149,6 @@ public class GpuMemoryTests(GpuFixture fixture)
         _backend.MemoryStatistics.Reuses.Should().Be(after.Reuses + 1);
     }
 
-    // One SGD step of a small conv net on the device, in a scope of its own as `cac train` runs it.
-    private static double TrainStep(Module net, Optimizer optimizer, Tensor images, Tensor labels)
-    {
-        using var step = TensorScope.Begin();
-        var loss = Ops.CrossEntropy(net.Forward(images), labels);
-        optimizer.ZeroGrad();
-        loss.Backward();
-        optimizer.Step();
-        return loss.Item();
-    }
-
     [Fact]
     public void Scoped_training_steps_keep_a_flat_device_footprint_over_200_steps_without_a_collection()
     {
@@ -178,7 +167,7 @@ public class GpuMemoryTests(GpuFixture fixture)
         long mostAllocated = 0;
         for (int step = 0; step < 200; step++)
         {
-            losses.Add(TrainStep(net, optimizer, images, labels));
+            losses.Add(TestUtil.TrainStep(net, optimizer, images, labels));
             var now = _backend.MemoryStatistics;
             if (step == 1) second = now;
             if (step >= 2)
