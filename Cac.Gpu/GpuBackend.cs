@@ -38,7 +38,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
         if (accelerator is CPUAccelerator)
         {
             // The simulator runs one OS thread per simulated thread and synchronises all of them around every launch
-            // (DESIGN.md, section 3): launch one group per simulated multiprocessor and let grid-stride loops do the rest.
+            // (docs/design.md, section 3): launch one group per simulated multiprocessor and let grid-stride loops do the rest.
             _gridThreads = accelerator.MaxNumThreadsPerGroup * accelerator.NumMultiprocessors;
             _maxGroups = accelerator.NumMultiprocessors;
         }

@@ -1,7 +1,7 @@
 namespace Cac;
 
 /// <summary>
-/// Kernels of the content-aware convolution (CAC, DESIGN.md section 2). Shapes use the CAC conv's
+/// Kernels of the content-aware convolution (CAC, docs/design.md section 2). Shapes use the CAC conv's
 /// <see cref="ConvGeometry"/> g: x (N, Cin, H, W), w (Cout, Cin/G, KH, KW), y (N, Cout, Ho, Wo).
 /// A "position list" is an Int32 storage of flat output positions n*Ho*Wo + oh*Wo + ow, read from
 /// <c>idxOffset</c> for <c>count</c> entries, strictly ascending (so each sample's entries are contiguous).
@@ -89,7 +89,7 @@ public partial interface IBackend
         CacHostFallback.Run((cpu, h) => cpu.CacSpreadTaps(h[0]!, h[1]!, rows, taps), [gwPhi, gw], 1);
 
     /// <summary>
-    /// Straight-through gradient of the score (DESIGN.md 2.7): gScore[n, q] = sign * sum over c of gy[n, c, q] * y[n, c, q],
+    /// Straight-through gradient of the score (docs/design.md 2.7): gScore[n, q] = sign * sum over c of gy[n, c, q] * y[n, c, q],
     /// sign = +1 where score[n, q] &gt; 0 (sharp: y is Y_sharp there) and -1 elsewhere (smooth: y is Y_smooth).
     /// gy, y: (N, channels, positions); score, gScore: (N, positions). Overwrites gScore.
     /// </summary>

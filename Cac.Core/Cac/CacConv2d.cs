@@ -3,7 +3,7 @@ namespace Cac;
 public static partial class Ops
 {
     /// <summary>
-    /// Content-aware convolution (DESIGN.md section 2) with a given score. x: (N, Cin, H, W), weight: (Cout, Cin/groups, k, k)
+    /// Content-aware convolution (docs/design.md section 2) with a given score. x: (N, Cin, H, W), weight: (Cout, Cin/groups, k, k)
     /// with k &gt;= 2, bias: (Cout) or null, score: (N, 1, Ho, Wo), usually gamma * CacScoreMap(x) + beta. Window (n, oh, ow)
     /// is sharp iff score &gt; 0 (strict) and gets the full k x k conv; the others get a 1 x 1 conv with
     /// w_phi = sum of weight over its k x k taps applied to the sample pixel (<see cref="CacSamplePoint"/>); bias on both.

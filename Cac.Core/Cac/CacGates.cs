@@ -4,7 +4,7 @@ public static partial class Ops
 {
     /// <summary>
     /// Hard sharp mask of a CAC score: 1 where score &gt; 0 (strict), else 0; same shape. Straight-through
-    /// gradient gated by the mask itself (DESIGN.md 2.7): d mask / d score = mask.
+    /// gradient gated by the mask itself (docs/design.md 2.7): d mask / d score = mask.
     /// </summary>
     public static Tensor CacSharpGate(Tensor score)
     {

@@ -1,6 +1,6 @@
 namespace Cac;
 
-/// <summary>Which pixel of a smooth window the cheap 1 x 1 convolution reads (DESIGN.md 2.5).</summary>
+/// <summary>Which pixel of a smooth window the cheap 1 x 1 convolution reads (docs/design.md 2.5).</summary>
 public enum CacSamplePoint
 {
     /// <summary>The window's centre pixel, as the paper: x[oh*s - p + d*(k/2), ow*s - p + d*(k/2)] (default).</summary>

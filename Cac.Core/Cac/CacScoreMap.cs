@@ -3,7 +3,7 @@ namespace Cac;
 public static partial class Ops
 {
     /// <summary>
-    /// CAC score map G (DESIGN.md 2.1-2.2), computed without gradient. x: (N, C, H, W) -> (N, 1, Ho, Wo) where Ho, Wo
+    /// CAC score map G (docs/design.md 2.1-2.2), computed without gradient. x: (N, C, H, W) -> (N, 1, Ho, Wo) where Ho, Wo
     /// are the output extents of a k x k conv with this stride, padding and dilation.
     /// Xbar = channel mean of x. The unnormalised Sobel pair, dilated by d, is applied as the reference does: a 3 x 3
     /// conv of Xbar with the conv's stride s, padding p and dilation d, so virtual position (vh, vw) holds

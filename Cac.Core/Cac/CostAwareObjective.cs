@@ -16,7 +16,7 @@ public sealed record CacLayerCost(string Name, ContentAwareConv2d Layer, int Out
 }
 
 /// <summary>
-/// The cost-aware training objective of content-aware networks (DESIGN.md section 2, items 8 and 9):
+/// The cost-aware training objective of content-aware networks (docs/design.md section 2, items 8 and 9):
 /// <code>
 /// c(M)     = constants + sum over CAC layers of (rho_l + (1 - rho_l)/k^2) * Omega_l + 13 * Ho_l * Wo_l
 /// c_base   = constants + sum over CAC layers of Omega_l          (the same network with standard convs)

@@ -3,14 +3,14 @@ using Cac.Madds;
 namespace Cac.Nn;
 
 /// <summary>
-/// Content-aware convolution layer (CAC, DESIGN.md section 2): a k x k convolution (k &gt;= 2) that, per sample and
+/// Content-aware convolution layer (CAC, docs/design.md section 2): a k x k convolution (k &gt;= 2) that, per sample and
 /// output position, runs the full convolution only on "sharp" windows and a 1 x 1 convolution with
 /// w_phi = sum of the weight over its taps on the sample pixel of "smooth" windows.
 /// <para>
 /// Score: s = gamma * G + beta with G = <see cref="Ops.CacScoreMap"/>(x) (Sobel magnitude of the channel mean, no
 /// gradient). Window i is sharp iff s_i &gt; 0: strict, so a flat window (G = 0) with beta = 0 takes the cheap path,
 /// where for a window inside a constant region both paths give the same value. The same hard mask is used in
-/// training and evaluation; gamma and beta learn through the straight-through gate (DESIGN.md 2.7).
+/// training and evaluation; gamma and beta learn through the straight-through gate (docs/design.md 2.7).
 /// </para>
 /// <para>
 /// Parameters, in order: <c>weight</c> (Cout, Cin/groups, k, k) and <c>bias</c> (Cout), named and initialised
@@ -103,7 +103,7 @@ public sealed class ContentAwareConv2d : ConvolutionModule
     /// <summary>
     /// The last forward's sharp ratio as a scalar tensor, differentiable in gamma and beta through the same
     /// straight-through gate as the output (d rho / d score_i = mask_i / count) when the forward ran with
-    /// gradients enabled: the input of the cost-aware objective (DESIGN.md 2.8).
+    /// gradients enabled: the input of the cost-aware objective (docs/design.md 2.8).
     /// </summary>
     public Tensor SharpRatio() => _sharpRatio
         ?? throw new InvalidOperationException("ContentAwareConv2d.SharpRatio: no forward pass has run yet");

@@ -107,7 +107,7 @@ internal static class CacReference
     }
 }
 
-/// <summary>The documented score-map rule evaluated point by point (DESIGN.md 2.2 and Ops.CacScoreMap's remarks).</summary>
+/// <summary>The documented score-map rule evaluated point by point (docs/design.md 2.2 and Ops.CacScoreMap's remarks).</summary>
 internal static class CacScoreRule
 {
     /// <summary>Sobel magnitude of xbar[s] centred at (r, c), taps d apart, zero outside.</summary>

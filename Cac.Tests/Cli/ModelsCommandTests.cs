@@ -26,7 +26,7 @@ public class ModelsCommandTests
         standard.GetProperty("family").GetString().Should().Be("resnet");
         standard.GetProperty("input").EnumerateArray().Select(e => e.GetInt32()).Should().Equal(3, 32, 32);
         standard.GetProperty("classes").GetInt32().Should().Be(10);
-        standard.GetProperty("madds").GetInt64().Should().Be(40_813_184, "DESIGN.md: ResNet-20 at 32 x 32");
+        standard.GetProperty("madds").GetInt64().Should().Be(40_813_184, "docs/design.md: ResNet-20 at 32 x 32");
         standard.GetProperty("parameters").GetInt64().Should().Be(ModelRegistry.Create("resnet20").ParameterCount());
 
         var cac = models["cac-resnet20"];

@@ -139,7 +139,7 @@ public class ReportTests
     public void Measure_counts_the_model_and_its_standard_counterpart()
     {
         var standard = RunReportContext.Measure(Settings(), ModelRegistry.Create("resnet20", 3, 10, new Generator(0)), "resnet20", [1, 3, 32, 32], 10);
-        standard.ModelMadds.Should().Be(40_813_184, "DESIGN.md: ResNet-20's MAdds");
+        standard.ModelMadds.Should().Be(40_813_184, "docs/design.md: ResNet-20's MAdds");
         standard.StandardMadds.Should().Be(40_813_184);
         standard.StandardModel.Should().Be("resnet20");
         standard.Settings.Should().Contain(new KeyValuePair<string, string>("model", "cac-resnet20"));

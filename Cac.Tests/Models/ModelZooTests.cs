@@ -45,7 +45,7 @@ public class ModelZooTests
         count.Should().Be(ZooFixture.Load(name).Parameters);
     }
 
-    // The papers' MAdds (DESIGN.md section 2): ResNet-18 1.81G, ResNet-50 4.09G, DenseNet-121 2.83G, ShuffleNetV2 1.0x
+    // The papers' MAdds (docs/design.md section 2): ResNet-18 1.81G, ResNet-50 4.09G, DenseNet-121 2.83G, ShuffleNetV2 1.0x
     // 146M (the ShuffleNetV2 paper's count, 0.15G rounded); the exact counts come from hooks on torchvision's models.
     [Theory]
     [InlineData("resnet18", 1.81e9)]

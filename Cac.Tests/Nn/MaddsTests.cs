@@ -10,7 +10,7 @@ namespace Cac.Tests.Nn;
 /// <summary>MAdds accounting: the recording scope, the counter, and the paper's numbers for the CIFAR ResNets.</summary>
 public class MaddsTests
 {
-    // The paper's counts (DESIGN.md section 2): conv + linear, option-B 1x1 projections, BN not counted.
+    // The paper's counts (docs/design.md section 2): conv + linear, option-B 1x1 projections, BN not counted.
     [Theory]
     [InlineData("resnet20", 40_813_184L)]
     [InlineData("resnet32", 69_124_736L)]

@@ -5,7 +5,7 @@ using Xunit;
 namespace Cac.Tests.PyTorch;
 
 /// <summary>
-/// The cost-aware objective L = CE * (c(M) / c_base)^lambda (DESIGN.md 2.8-2.9) on a tiny CAC network, against the
+/// The cost-aware objective L = CE * (c(M) / c_base)^lambda (docs/design.md 2.8-2.9) on a tiny CAC network, against the
 /// PyTorch implementation in fixtures/make_cac_fixtures.py: value, cost ratio, per-layer sharp ratios (exactly), and the
 /// gradient of every parameter, gamma and beta included (straight-through through the masks and the sharp ratios).
 /// </summary>

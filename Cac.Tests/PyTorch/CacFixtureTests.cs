@@ -5,9 +5,9 @@ using Xunit;
 namespace Cac.Tests.PyTorch;
 
 /// <summary>
-/// ContentAwareConv2d against an independent PyTorch implementation of DESIGN.md section 2 (fixtures/cac_reference.py,
+/// ContentAwareConv2d against an independent PyTorch implementation of docs/design.md section 2 (fixtures/cac_reference.py,
 /// fixtures/make_cac_fixtures.py): score map, hard mask (exactly), output, and the gradients of x, weight, bias, gamma and
-/// beta (straight-through, DESIGN.md 2.7), through the dense and the sparse path, in float32 and float64. The fixtures
+/// beta (straight-through, docs/design.md 2.7), through the dense and the sparse path, in float32 and float64. The fixtures
 /// place beta so that every window's score is at least 1e-3 from the threshold, so rounding cannot flip a mask bit.
 /// </summary>
 [Trait("Category", "PyTorchFixture")]

@@ -1,7 +1,7 @@
 namespace Cac.Madds;
 
 /// <summary>
-/// Per-sample multiply-add counts of the layers, as the paper counts them (DESIGN.md section 2, item 8):
+/// Per-sample multiply-add counts of the layers, as the paper counts them (docs/design.md section 2, item 8):
 /// a convolution costs Cin * Cout * k * k * Ho * Wo / groups, a linear layer in * out; normalisation,
 /// activations and pooling are not counted.
 /// </summary>
