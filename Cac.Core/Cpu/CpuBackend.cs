@@ -28,29 +28,27 @@ public sealed partial class CpuBackend(Device device) : IBackend
     // The arrays of disposed storages, for reuse by the next storage of the same length (see CpuBufferPool).
     private readonly CpuBufferPool _pool = new();
 
-    private CpuBufferPool Pool => _pool;
-
     /// <summary>Bytes of arrays waiting in the buffer pool for reuse.</summary>
-    public long PooledBytes => Pool.FreeBytes;
+    public long PooledBytes => _pool.FreeBytes;
 
     /// <summary>Drops the arrays waiting in the buffer pool (the garbage collector frees them).</summary>
-    public void TrimPool() => Pool.Trim();
+    public void TrimPool() => _pool.Trim();
 
     /// <inheritdoc />
     public Storage Allocate(DType dtype, long length) => dtype switch
     {
-        DType.Float32 => new CpuStorage<float>(this, Pool, dtype, length, clear: true),
-        DType.Float64 => new CpuStorage<double>(this, Pool, dtype, length, clear: true),
-        DType.Int32 => new CpuStorage<int>(this, Pool, dtype, length, clear: true),
+        DType.Float32 => new CpuStorage<float>(this, _pool, dtype, length, clear: true),
+        DType.Float64 => new CpuStorage<double>(this, _pool, dtype, length, clear: true),
+        DType.Int32 => new CpuStorage<int>(this, _pool, dtype, length, clear: true),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
 
     /// <inheritdoc />
     public Storage AllocateUninitialized(DType dtype, long length) => dtype switch
     {
-        DType.Float32 => Poisoned(new CpuStorage<float>(this, Pool, dtype, length, clear: false), float.NaN),
-        DType.Float64 => Poisoned(new CpuStorage<double>(this, Pool, dtype, length, clear: false), double.NaN),
-        DType.Int32 => Poisoned(new CpuStorage<int>(this, Pool, dtype, length, clear: false), int.MinValue),
+        DType.Float32 => Poisoned(new CpuStorage<float>(this, _pool, dtype, length, clear: false), float.NaN),
+        DType.Float64 => Poisoned(new CpuStorage<double>(this, _pool, dtype, length, clear: false), double.NaN),
+        DType.Int32 => Poisoned(new CpuStorage<int>(this, _pool, dtype, length, clear: false), int.MinValue),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
     };
 
