@@ -5,8 +5,8 @@ using Cac.Gpu.Kernels;
 namespace Cac.Gpu;
 
 // Native gather/scatter kernels of the sparse CAC path (IBackend.Cac.cs), kernels in Kernels/CacGatherKernels.cs.
-// The composed CacSparseForward/Backward defaults (Cac.Core/Cac/CacSparseComposed.cs) call these and the device
-// GEMM, so the whole sparse layer runs on the device.
+// GpuBackend.CacLayer.cs composes them with the device GEMM (Cac.Core/Backends/Composed/CacSparseComposed.cs), so
+// the whole sparse layer runs on the device.
 public sealed partial class GpuBackend
 {
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvArgs, int, int, int>? _cacGatherWindows;

@@ -1,3 +1,4 @@
+using Cac.Training;
 using Cac.Nn;
 
 namespace Cac.Cli.Bench;

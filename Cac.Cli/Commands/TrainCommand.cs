@@ -1,3 +1,4 @@
+using Cac.Training;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;

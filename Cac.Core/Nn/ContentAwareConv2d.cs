@@ -1,4 +1,5 @@
 using Cac.Madds;
+using Cac.Training;
 
 namespace Cac.Nn;
 

@@ -219,20 +219,6 @@ public class GpuCacKernelParityTests(GpuFixture fixture)
         gScoreG.ShouldMatchNormwise(gScore, $"score gradient {n}x{channels}x{positions}", channels);
     }
 
-    [Fact]
-    public void Every_fine_grained_cac_kernel_is_native_on_the_gpu_backend()
-    {
-        var map = typeof(GpuBackend).GetInterfaceMap(typeof(IBackend));
-        var kernels = Enumerable.Range(0, map.InterfaceMethods.Length)
-            .Where(i => map.InterfaceMethods[i].Name.StartsWith("Cac", StringComparison.Ordinal)
-                && map.InterfaceMethods[i].Name is not (nameof(IBackend.CacSparseForward) or nameof(IBackend.CacSparseBackward) or nameof(IBackend.CacLayerForward)))
-            .ToList();
-        kernels.Should().HaveCount(15);
-        foreach (int i in kernels)
-            map.TargetMethods[i].DeclaringType.Should().Be(typeof(GpuBackend),
-                $"{map.InterfaceMethods[i].Name} must not run through the default host fallback (CacHostFallback)");
-    }
-
     // Scores: "mixed" N(0, 1) with every fifth entry 0 and every seventh -0 (smooth: the rule is strict),
     // "sharp" all positive, "smooth" all non-positive.
     private static Tensor Scores(int seed, int n, string mode)

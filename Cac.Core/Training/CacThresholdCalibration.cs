@@ -1,6 +1,6 @@
 using Cac.Nn;
 
-namespace Cac;
+namespace Cac.Training;
 
 /// <summary>
 /// Sets the thresholds of a model's content-aware layers so that each layer starts at a chosen sharp ratio on real

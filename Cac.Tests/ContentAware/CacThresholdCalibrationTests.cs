@@ -1,3 +1,4 @@
+using Cac.Training;
 using Cac.Models;
 using Cac.Nn;
 using FluentAssertions;

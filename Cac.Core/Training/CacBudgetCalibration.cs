@@ -1,6 +1,6 @@
 using Cac.Nn;
 
-namespace Cac;
+namespace Cac.Training;
 
 /// <summary>
 /// Chooses a sharp ratio per content-aware layer that meets a MAdds budget while hurting the loss least, and sets the
