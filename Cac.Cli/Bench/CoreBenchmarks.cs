@@ -29,7 +29,7 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         void Add(BenchResult r)
         {
             results.Add(r);
-            progress($"  {r.Name,-28} {r.Value,10:F2} {r.Unit}");
+            progress($"  {r.Name,-28} {r.Value,10:F2} {r.Unit}{r.QuartileText("F2")}");
         }
         bool Wants(string group) => filter is null || group.Contains(filter, StringComparison.OrdinalIgnoreCase);
         if (Wants("gemm_1024")) Add(Gemm("gemm_1024", 1024, 1024, 1024));
@@ -62,12 +62,12 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         var b = Random([k, n], g);
         var c = Zeros([m, n]);
         var backend = _device.Backend;
-        double seconds = Timing.MedianSeconds(() =>
+        var seconds = Timing.Summarize(() =>
         {
             backend.Gemm(false, false, m, n, k, 1.0, a.Storage, 0, b.Storage, 0, 0.0, c.Storage, 0);
             Timing.WaitFor(_device);
         }, Warmup, Repeats * 2);
-        return new BenchResult($"{name}_gflops", 2.0 * m * n * k / seconds / 1e9, "GFLOP/s");
+        return BenchResult.FromTiming($"{name}_gflops", seconds, t => 2.0 * m * n * k / t / 1e9, "GFLOP/s");
     }
 
     // 3 x 3, stride 1, pad 1, no bias, C -> C channels, batch 128: forward, and forward + input and weight gradients.
@@ -84,20 +84,20 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         var gx = Zeros([Batch, channels, size, size]);
         var gw = Zeros([channels, channels, 3, 3]);
         var backend = _device.Backend;
-        double forward = Timing.MedianSeconds(() =>
+        var forward = Timing.Summarize(() =>
         {
             backend.Conv2dForward(x.Storage, w.Storage, null, y.Storage, geometry);
             Timing.WaitFor(_device);
         }, Warmup, Repeats);
-        double both = Timing.MedianSeconds(() =>
+        var both = Timing.Summarize(() =>
         {
             backend.Conv2dForward(x.Storage, w.Storage, null, y.Storage, geometry);
             backend.Conv2dBackwardInput(gy.Storage, w.Storage, gx.Storage, geometry);
             backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, geometry);
             Timing.WaitFor(_device);
         }, Warmup, Repeats);
-        yield return new BenchResult($"{name}_fwd_ms", forward * 1e3, "ms");
-        yield return new BenchResult($"{name}_fwdbwd_ms", both * 1e3, "ms");
+        yield return BenchResult.FromTiming($"{name}_fwd_ms", forward, t => t * 1e3, "ms");
+        yield return BenchResult.FromTiming($"{name}_fwdbwd_ms", both, t => t * 1e3, "ms");
     }
 
     // One SGD step (Nesterov momentum, weight decay) on a random batch; images per second.
@@ -111,8 +111,8 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         var optimizer = new Sgd(net.Parameters(), 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
         var images = Random([Batch, 3, 32, 32], g);
         var labels = Tensor.FromArray(Enumerable.Range(0, Batch).Select(i => i % 10).ToArray(), [Batch], _device);
-        double seconds = Timing.MedianSeconds(() => Step(net, optimizer, images, labels), Warmup, ModelRepeats);
-        return new BenchResult($"{model}_train_img_s", Batch / seconds, "img/s");
+        var seconds = Timing.Summarize(() => Step(net, optimizer, images, labels), Warmup, ModelRepeats);
+        return BenchResult.FromTiming($"{model}_train_img_s", seconds, t => Batch / t, "img/s");
     }
 
     // Forward pass in evaluation mode without a graph; images per second.
@@ -124,8 +124,8 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         net.To(_device);
         net.Eval();
         var images = Random([Batch, 3, 32, 32], g);
-        double seconds = Timing.MedianSeconds(() => Forward(net, images), Warmup, ModelRepeats * 2);
-        return new BenchResult($"{model}_infer_img_s", Batch / seconds, "img/s");
+        var seconds = Timing.Summarize(() => Forward(net, images), Warmup, ModelRepeats * 2);
+        return BenchResult.FromTiming($"{model}_infer_img_s", seconds, t => Batch / t, "img/s");
     }
 
     // One inference forward; its temporaries are released at the end (as `cac eval` does per batch).

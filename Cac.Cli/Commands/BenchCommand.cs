@@ -103,7 +103,7 @@ internal static class BenchCommand
     private static void Print(List<BenchResult> results, bool json)
     {
         if (json) Console.WriteLine(JsonSerializer.Serialize(results));
-        else foreach (var r in results) Console.WriteLine($"{r.Name,-36} {r.Value,10:F3} {r.Unit}");
+        else foreach (var r in results) Console.WriteLine($"{r.Name,-36} {r.Value,10:F3} {r.Unit}{r.QuartileText("F3")}");
     }
 
     private static int Run(BenchSettings s)

@@ -1,0 +1,257 @@
+using FluentAssertions;
+using Xunit;
+using La = MathNet.Numerics.LinearAlgebra;
+
+namespace Cac.Tests.Core;
+
+/// <summary>
+/// The CPU backend's GEMM and convolution kernels against an independent double-precision oracle, MathNet.Numerics'
+/// dense matrices: GEMM against the matrix product, and a convolution as the dense matrix M of its unfolding (y = M x,
+/// dL/dx = M^T gy) and the matrix P of x's patches (y = P w, dL/dw = P^T gy). Every bound is a worst-case rounding
+/// bound (<see cref="Rounding"/>): the kernel's plus the oracle's own. Runs in <see cref="WinogradSwitchCollection"/>:
+/// one case sets the process-wide <see cref="CpuBackend.Winograd"/>.
+/// </summary>
+[Collection(nameof(WinogradSwitchCollection))]
+public class MathNetOracleTests
+{
+    private static readonly IBackend Cpu = Device.Cpu.Backend;
+    private static readonly La.MatrixBuilder<double> Build = La.Matrix<double>.Build;
+
+    public static TheoryData<bool, bool, bool, int, int, int> GemmCases()
+    {
+        var data = new TheoryData<bool, bool, bool, int, int, int>();
+        foreach (var isDouble in new[] { false, true })
+            foreach (var transA in new[] { false, true })
+                foreach (var transB in new[] { false, true })
+                    foreach (var (m, n, k) in new[] { (37, 53, 29), (151, 19, 263) })
+                        data.Add(transA, transB, isDouble, m, n, k);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(GemmCases))]
+    public void Gemm_matches_the_mathnet_product(bool transA, bool transB, bool isDouble, int m, int n, int k)
+    {
+        // alpha and beta are exact in float32, so both sides use the same scalars; the inputs are rounded to the dtype
+        // first. The buffers start at offsets 3, 5 and 7 after junk that must stay untouched.
+        const double alpha = -1.375, beta = 0.625;
+        const int aOff = 3, bOff = 5, cOff = 7;
+        var dtype = isDouble ? DType.Float64 : DType.Float32;
+        var rng = new Random(m * 1000 + n + (transA ? 7 : 0) + (transB ? 13 : 0));
+        var a = RandomValues(rng, aOff + m * k, dtype);
+        var b = RandomValues(rng, bOff + k * n, dtype);
+        var c = RandomValues(rng, cOff + m * n, dtype);
+
+        var aStored = Build.DenseOfRowMajor(transA ? k : m, transA ? m : k, a.Skip(aOff));
+        var bStored = Build.DenseOfRowMajor(transB ? n : k, transB ? k : n, b.Skip(bOff));
+        var opA = transA ? aStored.Transpose() : aStored;
+        var opB = transB ? bStored.Transpose() : bStored;
+        var c0 = Build.DenseOfRowMajor(m, n, c.Skip(cOff));
+        var expected = alpha * (opA * opB) + beta * c0;
+        var scale = Math.Abs(alpha) * (opA.PointwiseAbs() * opB.PointwiseAbs()) + Math.Abs(beta) * c0.PointwiseAbs();
+
+        var actual = RunGemm(transA, transB, m, n, k, alpha, a, aOff, b, bOff, beta, c, cOff, dtype);
+        actual.Take(cOff).Should().Equal(c.Take(cOff), "the values before C's offset must stay untouched");
+        // k products summed, the product with alpha, beta c and the final sum: gamma_(k+3), for the kernel in its dtype and
+        // for MathNet's double product.
+        double relative = Rounding.Gamma(k + 3, dtype) + Rounding.Gamma(k + 3, DType.Float64);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double got = actual[cOff + i * n + j], bound = relative * scale[i, j];
+                if (!(Math.Abs(got - expected[i, j]) <= bound))
+                    throw new Xunit.Sdk.XunitException(
+                        $"{dtype} {m}x{n}x{k} transA {transA} transB {transB}: C[{i}, {j}] = {got:R}, MathNet {expected[i, j]:R}, bound {bound:g3}");
+            }
+    }
+
+    // (N, Cin, H, W, Cout, KH, KW, strides, paddings, dilations, groups) and whether a bias is added.
+    private static readonly Dictionary<string, (ConvGeometry Geometry, bool Bias)> ConvShapes = new()
+    {
+        ["plain 3x3, padding 1, bias"] = (new ConvGeometry(2, 3, 5, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1), true),
+        ["stride 2"] = (new ConvGeometry(2, 3, 7, 7, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1), false),
+        ["dilation 2, padding 1"] = (new ConvGeometry(2, 2, 7, 6, 3, 3, 3, 1, 1, 1, 1, 2, 2, 1), true),
+        ["groups 2"] = (new ConvGeometry(2, 4, 6, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2), true),
+        ["stride 2, padding 1, dilation 2, groups 2"] = (new ConvGeometry(2, 4, 9, 8, 6, 3, 3, 2, 2, 1, 1, 2, 2, 2), true),
+        ["1x1"] = (new ConvGeometry(2, 5, 4, 3, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1), false),
+    };
+
+    public static TheoryData<string> ConvCases() => new(ConvShapes.Keys);
+
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    public void Conv_matches_its_mathnet_matrices(string name)
+    {
+        var (g, bias) = ConvShapes[name];
+        CheckConv(g, bias, winograd: false, seed: name.Length);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_winograd_shape_matches_its_mathnet_matrices_with_either_kernel(bool winograd)
+    {
+        // 3 x 3, stride 1, 8 and 9 channels: the forward, the input gradient (a forward of gy with the flipped weights,
+        // 9 -> 8 channels, see CpuConv<T>.BackwardInput) and the weight gradient run Winograd's kernels when the switch is
+        // on and the direct ones when it is off.
+        var g = new ConvGeometry(2, 8, 6, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        ConvWinograd<double>.Applies(g).Should().BeTrue();
+        ConvWinograd<double>.Applies(Transposed(g)).Should().BeTrue();
+        ConvWinograd<double>.AppliesToWeightGradient(g).Should().BeTrue();
+        bool before = CpuBackend.Winograd;
+        try
+        {
+            CpuBackend.Winograd = winograd;
+            CheckConv(g, bias: false, winograd, seed: winograd ? 1 : 2);
+        }
+        finally
+        {
+            CpuBackend.Winograd = before;
+        }
+    }
+
+    // Runs Conv2dForward, Conv2dBackwardInput and Conv2dBackwardWeight in float64 on outputs filled with NaN (each must be
+    // overwritten) and compares them with the matrices' products. Direct kernels: every result is a sum of at most `terms`
+    // products (plus the bias), within gamma_(terms + 1) of its sum of magnitudes, and so is MathNet's; with Winograd the
+    // kernel's part is Winograd's componentwise bound instead (WinogradErrorBound).
+    private static void CheckConv(ConvGeometry g, bool bias, bool winograd, int seed)
+    {
+        var x = TestUtil.RandD(10 + seed, g.N, g.Cin, g.H, g.W).ToDoubleArray();
+        var w = TestUtil.RandD(20 + seed, g.Cout, g.CinPerGroup, g.KH, g.KW).ToDoubleArray();
+        var b = bias ? TestUtil.RandD(30 + seed, g.Cout).ToDoubleArray() : null;
+        var gy = TestUtil.RandD(40 + seed, g.N, g.Cout, g.Ho, g.Wo).ToDoubleArray();
+        var (m, p) = Unfold(x, w, g);
+        var xv = La.Vector<double>.Build.DenseOfArray(x);
+        var gyv = La.Vector<double>.Build.DenseOfArray(gy);
+        double u = Rounding.Unit(DType.Float64);
+
+        var y = Run(g.N * g.Cout * g.Ho * g.Wo, out_ => Cpu.Conv2dForward(Up(x), Up(w), b is null ? null : Up(b), out_, g));
+        var expectedY = m * xv;
+        var scaleY = m.PointwiseAbs() * xv.PointwiseAbs();
+        if (b is not null)
+            for (int r = 0; r < expectedY.Count; r++)
+            {
+                double bc = b[r / (g.Ho * g.Wo) % g.Cout];
+                expectedY[r] += bc;
+                scaleY[r] += Math.Abs(bc);
+            }
+        int forwardTerms = g.PatchSize + 1;
+        Compare("y", y, expectedY, scaleY, forwardTerms, winograd ? WinogradErrorBound.Forward(x, w, g, u) : null);
+
+        var gx = Run(x.Length, out_ => Cpu.Conv2dBackwardInput(Up(gy), Up(w), out_, g));
+        int inputTerms = g.CoutPerGroup * g.KH * g.KW + 1;
+        var gt = Transposed(g);
+        Compare("dL/dx", gx, m.TransposeThisAndMultiply(gyv), m.PointwiseAbs().TransposeThisAndMultiply(gyv.PointwiseAbs()),
+            inputTerms, winograd ? WinogradErrorBound.Forward(gy, Flipped(w, g), gt, u) : null);
+
+        var gw = Run(w.Length, out_ => Cpu.Conv2dBackwardWeight(Up(x), Up(gy), out_, g));
+        int weightTerms = g.N * g.Ho * g.Wo + 1;
+        Compare("dL/dw", gw, p.TransposeThisAndMultiply(gyv), p.PointwiseAbs().TransposeThisAndMultiply(gyv.PointwiseAbs()),
+            weightTerms, winograd ? WinogradErrorBound.WeightGradient(x, gy, g, u) : null);
+    }
+
+    // M (rows: y's elements, columns: x's) with M[y index, x index] = the weight tap joining them, and P (rows: y's elements,
+    // columns: w's) with P[y index, w index] = the input value the tap reads (0 where it reads padding).
+    private static (La.Matrix<double> M, La.Matrix<double> P) Unfold(double[] x, double[] w, ConvGeometry g)
+    {
+        int rows = g.N * g.Cout * g.Ho * g.Wo;
+        var m = Build.Dense(rows, x.Length);
+        var p = Build.Dense(rows, w.Length);
+        int cinG = g.CinPerGroup;
+        for (int n = 0; n < g.N; n++)
+            for (int co = 0; co < g.Cout; co++)
+                for (int oh = 0; oh < g.Ho; oh++)
+                    for (int ow = 0; ow < g.Wo; ow++)
+                    {
+                        int row = ((n * g.Cout + co) * g.Ho + oh) * g.Wo + ow;
+                        int group = co / g.CoutPerGroup;
+                        for (int c = 0; c < cinG; c++)
+                            for (int i = 0; i < g.KH; i++)
+                                for (int j = 0; j < g.KW; j++)
+                                {
+                                    int ih = oh * g.StrideH - g.PadH + i * g.DilationH, iw = ow * g.StrideW - g.PadW + j * g.DilationW;
+                                    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                                    int xi = ((n * g.Cin + group * cinG + c) * g.H + ih) * g.W + iw;
+                                    int wi = ((co * cinG + c) * g.KH + i) * g.KW + j;
+                                    m[row, xi] += w[wi];
+                                    p[row, wi] = x[xi];
+                                }
+                    }
+        return (m, p);
+    }
+
+    private static void Compare(string what, double[] actual, La.Vector<double> expected, La.Vector<double> scale, int terms,
+        double[]? winogradBound)
+    {
+        actual.Length.Should().Be(expected.Count);
+        double oracle = Rounding.Gamma(terms, DType.Float64);
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double kernel = winogradBound is null ? oracle * scale[i] : winogradBound[i];
+            double bound = kernel + oracle * scale[i];
+            if (!(Math.Abs(actual[i] - expected[i]) <= bound))
+                throw new Xunit.Sdk.XunitException(
+                    $"{what} element {i}: got {actual[i]:R}, MathNet {expected[i]:R}, |error| {Math.Abs(actual[i] - expected[i]):g3} > bound {bound:g3}");
+        }
+    }
+
+    // The stride-1 input gradient's geometry: gy (N, Cout, Ho, Wo) convolved to (N, Cin, H, W), padding d (K - 1) - p.
+    private static ConvGeometry Transposed(ConvGeometry g) => new(g.N, g.Cout, g.Ho, g.Wo, g.Cin, g.KH, g.KW, 1, 1,
+        g.DilationH * (g.KH - 1) - g.PadH, g.DilationW * (g.KW - 1) - g.PadW, g.DilationH, g.DilationW, 1);
+
+    // w (Cout, Cin, KH, KW) -> (Cin, Cout, KH, KW) with both spatial axes reversed (one group).
+    private static double[] Flipped(double[] w, ConvGeometry g)
+    {
+        int k = g.KH * g.KW;
+        var flipped = new double[w.Length];
+        for (int co = 0; co < g.Cout; co++)
+            for (int ci = 0; ci < g.Cin; ci++)
+                for (int t = 0; t < k; t++) flipped[(ci * g.Cout + co) * k + k - 1 - t] = w[(co * g.Cin + ci) * k + t];
+        return flipped;
+    }
+
+    private static Storage Up(double[] values) => Cpu.Upload<double>(values);
+
+    // A float64 output of `length` elements filled with NaN, written by `kernel`, downloaded.
+    private static double[] Run(int length, Action<Storage> kernel)
+    {
+        var storage = Cpu.Allocate(DType.Float64, length);
+        Cpu.Fill(storage, double.NaN);
+        kernel(storage);
+        var result = new double[length];
+        Cpu.Download<double>(storage, result);
+        return result;
+    }
+
+    // Uniform in [-1, 1), rounded to the dtype.
+    private static double[] RandomValues(Random rng, int length, DType dtype)
+    {
+        var values = new double[length];
+        for (int i = 0; i < length; i++)
+        {
+            double v = rng.NextDouble() * 2 - 1;
+            values[i] = dtype == DType.Float32 ? (float)v : v;
+        }
+        return values;
+    }
+
+    // C = alpha op(A) op(B) + beta C by the backend in the dtype; the whole C buffer back as doubles.
+    private static double[] RunGemm(bool transA, bool transB, int m, int n, int k, double alpha, double[] a, int aOff,
+        double[] b, int bOff, double beta, double[] c, int cOff, DType dtype)
+    {
+        if (dtype == DType.Float64)
+        {
+            var cs = Cpu.Upload<double>(c);
+            Cpu.Gemm(transA, transB, m, n, k, alpha, Cpu.Upload<double>(a), aOff, Cpu.Upload<double>(b), bOff, beta, cs, cOff);
+            var result = new double[c.Length];
+            Cpu.Download<double>(cs, result);
+            return result;
+        }
+        static float[] F(double[] v) => v.Select(x => (float)x).ToArray();
+        var cf = Cpu.Upload<float>(F(c));
+        Cpu.Gemm(transA, transB, m, n, k, alpha, Cpu.Upload<float>(F(a)), aOff, Cpu.Upload<float>(F(b)), bOff, beta, cf, cOff);
+        var floats = new float[c.Length];
+        Cpu.Download<float>(cf, floats);
+        return floats.Select(v => (double)v).ToArray();
+    }
+}
