@@ -1,26 +1,14 @@
 using System.Numerics;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 // Batch norm kernels. x, y, gx, gy: (N, C, HW) contiguous; gamma, beta, statistics: (C).
 // One parallel work item per channel; per-channel statistics accumulate in double.
-public sealed partial class CpuBackend
+internal static class BatchNormKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <inheritdoc />
-    public void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
-        Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps, bool relu)
-    {
-        if (IsDouble(x))
-            BatchNormTrainForward(Data<double>(x), Data<double>(gamma), Data<double>(beta), Data<double>(y), Data<double>(saveMean),
-                Data<double>(saveInvStd), Data<double>(runningMean), Data<double>(runningVar), n, c, hw, momentum, eps, relu);
-        else
-            BatchNormTrainForward(Data<float>(x), Data<float>(gamma), Data<float>(beta), Data<float>(y), Data<float>(saveMean),
-                Data<float>(saveInvStd), Data<float>(runningMean), Data<float>(runningVar), n, c, hw, momentum, eps, relu);
-    }
-
     // relu: y = max(0, batch_norm(x)) in the same pass.
-    private static void BatchNormTrainForward<T>(T[] x, T[] gamma, T[] beta, T[] y, T[] saveMean, T[] saveInvStd,
-        T[] runningMean, T[] runningVar, int n, int c, int hw, double momentum, double eps, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void BatchNormTrainForward(T[] x, T[] gamma, T[] beta, T[] y, T[] saveMean, T[] saveInvStd,
+        T[] runningMean, T[] runningVar, int n, int c, int hw, double momentum, double eps, bool relu)
     {
         long m = (long)n * hw;
         CpuParallel.For(c, 1, (start, end) =>
@@ -51,18 +39,8 @@ public sealed partial class CpuBackend
         });
     }
 
-    /// <inheritdoc />
-    public void BatchNormEvalForward(Storage x, Storage gamma, Storage beta, Storage runningMean, Storage runningVar, Storage y,
-        int n, int c, int hw, double eps)
-    {
-        if (IsDouble(x))
-            BatchNormEvalForward(Data<double>(x), Data<double>(gamma), Data<double>(beta), Data<double>(runningMean), Data<double>(runningVar), Data<double>(y), n, c, hw, eps);
-        else
-            BatchNormEvalForward(Data<float>(x), Data<float>(gamma), Data<float>(beta), Data<float>(runningMean), Data<float>(runningVar), Data<float>(y), n, c, hw, eps);
-    }
-
-    private static void BatchNormEvalForward<T>(T[] x, T[] gamma, T[] beta, T[] runningMean, T[] runningVar, T[] y,
-        int n, int c, int hw, double eps) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void BatchNormEvalForward(T[] x, T[] gamma, T[] beta, T[] runningMean, T[] runningVar, T[] y,
+        int n, int c, int hw, double eps) =>
         CpuParallel.For(c, 1, (start, end) =>
         {
             for (int ch = (int)start; ch < end; ch++)
@@ -74,24 +52,12 @@ public sealed partial class CpuBackend
             }
         });
 
-    /// <inheritdoc />
-    public void BatchNormBackward(Storage x, Storage? reluOutput, Storage gy, Storage gamma, Storage mean, Storage invStd,
-        Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats)
-    {
-        if (IsDouble(x))
-            BatchNormBackward(Data<double>(x), reluOutput is null ? null : Data<double>(reluOutput), Data<double>(gy), Data<double>(gamma),
-                Data<double>(mean), Data<double>(invStd), Data<double>(gx), Data<double>(gGamma), Data<double>(gBeta), n, c, hw, batchStats);
-        else
-            BatchNormBackward(Data<float>(x), reluOutput is null ? null : Data<float>(reluOutput), Data<float>(gy), Data<float>(gamma),
-                Data<float>(mean), Data<float>(invStd), Data<float>(gx), Data<float>(gGamma), Data<float>(gBeta), n, c, hw, batchStats);
-    }
-
     // xhat = (x - mean) * invStd. gGamma = sum(gy * xhat), gBeta = sum(gy) over (N, HW).
     // Batch statistics: gx = gamma * invStd / m * (m * gy - sum(gy) - xhat * sum(gy * xhat)), m = N * HW.
     // Constant statistics: gx = gy * gamma * invStd.
     // With reluOutput, gy is read as 0 where reluOutput <= 0.
-    private static void BatchNormBackward<T>(T[] x, T[]? reluOutput, T[] gy, T[] gamma, T[] mean, T[] invStd,
-        T[] gx, T[] gGamma, T[] gBeta, int n, int c, int hw, bool batchStats) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void BatchNormBackward(T[] x, T[]? reluOutput, T[] gy, T[] gamma, T[] mean, T[] invStd,
+        T[] gx, T[] gGamma, T[] gBeta, int n, int c, int hw, bool batchStats)
     {
         long m = (long)n * hw;
         CpuParallel.For(c, 1, (start, end) =>
@@ -135,21 +101,21 @@ public sealed partial class CpuBackend
     }
 
     // The HW plane of sample i, channel ch in a (N, C, HW) buffer.
-    private static Span<T> Plane<T>(T[] data, int i, int ch, int c, int hw) => data.AsSpan((int)(((long)i * c + ch) * hw), hw);
+    private static Span<T> Plane(T[] data, int i, int ch, int c, int hw) => data.AsSpan((int)(((long)i * c + ch) * hw), hw);
 
     // The plane of a ReLU output that masks gy, or an empty span (no mask).
-    private static ReadOnlySpan<T> Mask<T>(T[]? reluOutput, int i, int ch, int c, int hw) =>
+    private static ReadOnlySpan<T> Mask(T[]? reluOutput, int i, int ch, int c, int hw) =>
         reluOutput is null ? ReadOnlySpan<T>.Empty : Plane(reluOutput, i, ch, c, hw);
 
     // g where the mask is positive (or everywhere when the mask is empty), else 0.
-    private static Vector<T> Masked<T>(Vector<T> g, ReadOnlySpan<T> mask, int i) where T : unmanaged, IFloatingPointIeee754<T> =>
+    private static Vector<T> Masked(Vector<T> g, ReadOnlySpan<T> mask, int i) =>
         mask.IsEmpty ? g : Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(mask[i..]), Vector<T>.Zero), g, Vector<T>.Zero);
 
-    private static T Masked<T>(T g, ReadOnlySpan<T> mask, int i) where T : unmanaged, IFloatingPointIeee754<T> =>
+    private static T Masked(T g, ReadOnlySpan<T> mask, int i) =>
         mask.IsEmpty || mask[i] > T.Zero ? g : T.Zero;
 
     // dst = (src - sub) * mul + add, then max(0, .) when relu; SIMD over the row.
-    private static void ScaleShift<T>(ReadOnlySpan<T> src, Span<T> dst, T sub, T mul, T add, bool relu) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ScaleShift(ReadOnlySpan<T> src, Span<T> dst, T sub, T mul, T add, bool relu)
     {
         int i = 0, w = Vector<T>.Count;
         var vs = new Vector<T>(sub);
@@ -166,7 +132,7 @@ public sealed partial class CpuBackend
     }
 
     // Sum of a plane: Vector<T> lanes, then double.
-    private static double Sum<T>(ReadOnlySpan<T> src) where T : unmanaged, IFloatingPointIeee754<T>
+    private static double Sum(ReadOnlySpan<T> src)
     {
         int i = 0, w = Vector<T>.Count;
         var acc = Vector<T>.Zero;
@@ -177,7 +143,7 @@ public sealed partial class CpuBackend
     }
 
     // Sum of (src - mean)^2 over a plane.
-    private static double SumSquaredDeviations<T>(ReadOnlySpan<T> src, T mean) where T : unmanaged, IFloatingPointIeee754<T>
+    private static double SumSquaredDeviations(ReadOnlySpan<T> src, T mean)
     {
         int i = 0, w = Vector<T>.Count;
         var acc = Vector<T>.Zero;
@@ -197,7 +163,7 @@ public sealed partial class CpuBackend
     }
 
     // (sum(g), sum(g * (x - mean))) over a plane, g masked (see Masked).
-    private static (double Sum, double Dot) SumAndDot<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> mask, ReadOnlySpan<T> x, T mean) where T : unmanaged, IFloatingPointIeee754<T>
+    private static (double Sum, double Dot) SumAndDot(ReadOnlySpan<T> g, ReadOnlySpan<T> mask, ReadOnlySpan<T> x, T mean)
     {
         int i = 0, w = Vector<T>.Count;
         Vector<T> accG = Vector<T>.Zero, accD = Vector<T>.Zero;
@@ -219,7 +185,7 @@ public sealed partial class CpuBackend
     }
 
     // dst = a * g + b * (x - mean) + c, g masked (see Masked), SIMD over the row.
-    private static void ScaleAdd<T>(ReadOnlySpan<T> g, ReadOnlySpan<T> mask, ReadOnlySpan<T> x, T mean, Span<T> dst, T a, T b, T c) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ScaleAdd(ReadOnlySpan<T> g, ReadOnlySpan<T> mask, ReadOnlySpan<T> x, T mean, Span<T> dst, T a, T b, T c)
     {
         int i = 0, w = Vector<T>.Count;
         var vm = new Vector<T>(mean);

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// CPU gather/scatter kernels of the sparse CAC path (contracts in IBackend.Cac.cs). Column blocks of a
@@ -8,7 +8,7 @@ namespace Cac;
 /// filled with a tight loop. Gathers split the list into column chunks; scatter-adds whose targets can
 /// overlap (windows) split it at sample boundaries, so threads never write the same pixel.
 /// </summary>
-internal static class CpuCacGather<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal static class CacGatherKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int Block = 256;
     private const long Grain = 512;

@@ -1,13 +1,13 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
-/// CPU kernels of the CAC score: Sobel score map, hard mask, sharp/smooth partition, and the
-/// straight-through score gradient. Contracts in IBackend.Cac.cs; samples run in parallel.
+/// CPU kernels of the CAC score: Sobel score map, hard mask and the straight-through score gradient.
+/// Contracts in IBackend.Cac.cs; samples run in parallel.
 /// </summary>
-internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal static class CacScoreKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private static readonly T Two = T.CreateTruncating(2);
 
@@ -193,28 +193,6 @@ internal static class CpuCacScore<T> where T : unmanaged, IFloatingPointIeee754<
         for (; i + vc <= xs.Length; i += vc)
             Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(xs[i..]), Vector<T>.Zero), Vector<T>.One, Vector<T>.Zero).CopyTo(ys[i..]);
         for (; i < xs.Length; i++) ys[i] = xs[i] > T.Zero ? T.One : T.Zero;
-    }
-
-    // order: sharp indices ascending, then smooth indices ascending. Returns the sharp count. Branch-free (a random
-    // mask would mispredict every other branch): the write slot and the cursor steps are selected arithmetically.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int Partition(T[] score, long count, int[] order)
-    {
-        int n = (int)count;
-        var s = score.AsSpan(0, n);
-        int sharp = 0;
-        for (int i = 0; i < s.Length; i++) sharp += s[i] > T.Zero ? 1 : 0;
-        var o = order.AsSpan(0, n);
-        int a = 0, f = sharp;
-        for (int i = 0; i < s.Length; i++)
-        {
-            int isSharp = s[i] > T.Zero ? 1 : 0;
-            int at = f + ((a - f) & -isSharp);
-            o[at] = i;
-            a += isSharp;
-            f += 1 - isSharp;
-        }
-        return sharp;
     }
 
     // gy, y: (N, C, P); score, gScore: (N, P).

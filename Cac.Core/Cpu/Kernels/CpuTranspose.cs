@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// Matrix transposes for the CPU kernels: between the channels-last staging buffers of the sparse CAC kernels and NCHW

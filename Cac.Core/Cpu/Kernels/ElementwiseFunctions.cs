@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>A binary function with a scalar and a SIMD form; structs so the JIT inlines them into the loops.</summary>
 internal interface IBinaryFunction<T> where T : unmanaged, IFloatingPointIeee754<T>

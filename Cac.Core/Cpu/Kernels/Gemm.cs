@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// A read view of a matrix in an array: element (i, j) is Data[Offset + RowOffset(i) + ColOffset(j)], where

@@ -1,14 +1,14 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// Unfolds convolution windows into a matrix and folds them back. For one sample and one group,
 /// x: (C, H, W) with C = Cin / groups, col: (C * KH * KW, Ho * Wo), row (c, kh, kw), column (oh, ow):
 /// col[(c, kh, kw), (oh, ow)] = x[c, oh * sh - ph + kh * dh, ow * sw - pw + kw * dw] (0 outside x).
 /// </summary>
-internal static class Im2Col<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal static class Im2ColKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Fills col from the C channels of x starting at <paramref name="xOffset"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

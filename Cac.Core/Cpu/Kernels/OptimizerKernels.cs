@@ -1,23 +1,15 @@
 using System.Numerics;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 // Optimizer steps: one fused pass over a parameter, its gradient and its state buffers, in place.
 // param, grad, buffers: same length and dtype. SIMD over Vector<T>, a scalar tail, split over cores.
-public sealed partial class CpuBackend
+internal static class OptimizerKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const long OptimGrain = 1 << 14;
 
-    /// <inheritdoc />
-    public void SgdStep(Storage param, Storage grad, Storage? momentumBuffer, double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool firstStep)
-    {
-        if (IsDouble(param)) SgdStep(Data<double>(param), Data<double>(grad), momentumBuffer is null ? null : Data<double>(momentumBuffer), lr, momentum, dampening, weightDecay, nesterov, firstStep);
-        else SgdStep(Data<float>(param), Data<float>(grad), momentumBuffer is null ? null : Data<float>(momentumBuffer), lr, momentum, dampening, weightDecay, nesterov, firstStep);
-    }
-
     // g = grad + wd * p; buf = first ? g : mom * buf + (1 - damp) * g; step = nesterov ? g + mom * buf : buf; p -= lr * step.
-    private static void SgdStep<T>(T[] p, T[] grad, T[]? buf, double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool firstStep)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public static void SgdStep(T[] p, T[] grad, T[]? buf, double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool firstStep)
     {
         T tLr = T.CreateChecked(lr), tMom = T.CreateChecked(momentum), tDamp = T.One - T.CreateChecked(dampening), tWd = T.CreateChecked(weightDecay);
         bool useBuf = buf is not null && momentum != 0;
@@ -53,19 +45,11 @@ public sealed partial class CpuBackend
         });
     }
 
-    /// <inheritdoc />
-    public void AdamStep(Storage param, Storage grad, Storage m, Storage v, double lr, double beta1, double beta2, double eps, double weightDecay, bool decoupledWeightDecay, long step)
-    {
-        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "Adam step numbers start at 1");
-        if (IsDouble(param)) AdamStep(Data<double>(param), Data<double>(grad), Data<double>(m), Data<double>(v), lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step);
-        else AdamStep(Data<float>(param), Data<float>(grad), Data<float>(m), Data<float>(v), lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step);
-    }
-
     // AdamW: p *= 1 - lr * wd. Adam: g += wd * p. Then m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
     // p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), bc_i = 1 - b_i^step (PyTorch's order of operations).
-    private static void AdamStep<T>(T[] p, T[] grad, T[] m, T[] v, double lr, double beta1, double beta2, double eps, double weightDecay, bool decoupled, long step)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AdamStep(T[] p, T[] grad, T[] m, T[] v, double lr, double beta1, double beta2, double eps, double weightDecay, bool decoupled, long step)
     {
+        if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), step, "Adam step numbers start at 1");
         double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
         T stepSize = T.CreateChecked(lr / bc1), invBc2Sqrt = T.CreateChecked(1 / Math.Sqrt(bc2)), tEps = T.CreateChecked(eps);
         T b1 = T.CreateChecked(beta1), b2 = T.CreateChecked(beta2), c1 = T.One - b1, c2 = T.One - b2;

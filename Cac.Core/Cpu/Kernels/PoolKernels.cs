@@ -1,28 +1,18 @@
 using System.Numerics;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 // Pooling kernels: max, average and adaptive average over (N*C) independent planes.
 // Every kernel runs one plane per work item (CpuParallel over planes), so backward scatter-adds
 // within a plane never race. Forward and backward of each pool are written side by side.
-public sealed partial class CpuBackend
+internal static class PoolKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // A plane costs about H*W work; parallelise once there are a few thousand elements per chunk.
-    private static long PlaneGrain(long planeSize) => Math.Max(1, 4096 / Math.Max(planeSize, 1));
-
-    /// <inheritdoc />
-    public void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry g)
-    {
-        if (IsDouble(x)) MaxPool2dForward(Data<double>(x), Data<double>(y), Data<int>(indices), g);
-        else MaxPool2dForward(Data<float>(x), Data<float>(y), Data<int>(indices), g);
-    }
-
     // x: (N*C, H, W) -> y, indices: (N*C, Ho, Wo). Padding acts as -inf: only in-bounds taps are read.
     // First maximum wins on ties; NaN propagates (as PyTorch).
-    private static void MaxPool2dForward<T>(T[] x, T[] y, int[] indices, PoolGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void MaxPool2dForward(T[] x, T[] y, int[] indices, PoolGeometry g)
     {
         int h = g.H, w = g.W, ho = g.Ho, wo = g.Wo;
-        CpuParallel.For((long)g.N * g.C, PlaneGrain((long)h * w), (p0, p1) =>
+        CpuParallel.For((long)g.N * g.C, CpuParallel.PlaneGrain((long)h * w), (p0, p1) =>
         {
             for (long p = p0; p < p1; p++)
             {
@@ -58,18 +48,11 @@ public sealed partial class CpuBackend
         });
     }
 
-    /// <inheritdoc />
-    public void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry g)
-    {
-        if (IsDouble(gy)) MaxPool2dBackward(Data<double>(gy), Data<int>(indices), Data<double>(gx), g);
-        else MaxPool2dBackward(Data<float>(gy), Data<int>(indices), Data<float>(gx), g);
-    }
-
     // gx[p, idx[p, o]] += gy[p, o]: overlapping windows that chose the same input accumulate.
-    private static void MaxPool2dBackward<T>(T[] gy, int[] indices, T[] gx, PoolGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void MaxPool2dBackward(T[] gy, int[] indices, T[] gx, PoolGeometry g)
     {
         long planeIn = (long)g.H * g.W, planeOut = (long)g.Ho * g.Wo;
-        CpuParallel.For((long)g.N * g.C, PlaneGrain(planeIn + planeOut), (p0, p1) =>
+        CpuParallel.For((long)g.N * g.C, CpuParallel.PlaneGrain(planeIn + planeOut), (p0, p1) =>
         {
             for (long p = p0; p < p1; p++)
             {
@@ -80,28 +63,14 @@ public sealed partial class CpuBackend
         });
     }
 
-    /// <inheritdoc />
-    public void AvgPool2dForward(Storage x, Storage y, PoolGeometry g, bool countIncludePad)
-    {
-        if (IsDouble(x)) AvgPool2d(Data<double>(x), Data<double>(y), g, countIncludePad, backward: false);
-        else AvgPool2d(Data<float>(x), Data<float>(y), g, countIncludePad, backward: false);
-    }
-
-    /// <inheritdoc />
-    public void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry g, bool countIncludePad)
-    {
-        if (IsDouble(gy)) AvgPool2d(Data<double>(gx), Data<double>(gy), g, countIncludePad, backward: true);
-        else AvgPool2d(Data<float>(gx), Data<float>(gy), g, countIncludePad, backward: true);
-    }
-
     // x: (N*C, H, W), y: (N*C, Ho, Wo). Forward: y = sum(window) / divisor. Backward (its adjoint):
     // x (here gx) += y (here gy) / divisor over the window. PyTorch's divisor: the window clipped to the
     // padded input [-pad, H + pad) when countIncludePad (always KH*KW in floor mode; kept for ceil mode),
     // else the in-bounds part of the window only.
-    private static void AvgPool2d<T>(T[] x, T[] y, PoolGeometry g, bool countIncludePad, bool backward) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AvgPool2d(T[] x, T[] y, PoolGeometry g, bool countIncludePad, bool backward)
     {
         int h = g.H, w = g.W, ho = g.Ho, wo = g.Wo;
-        CpuParallel.For((long)g.N * g.C, PlaneGrain((long)h * w), (p0, p1) =>
+        CpuParallel.For((long)g.N * g.C, CpuParallel.PlaneGrain((long)h * w), (p0, p1) =>
         {
             for (long p = p0; p < p1; p++)
             {
@@ -141,31 +110,17 @@ public sealed partial class CpuBackend
         });
     }
 
-    /// <inheritdoc />
-    public void AdaptiveAvgPool2dForward(Storage x, Storage y, int planes, int h, int w, int ho, int wo)
-    {
-        if (IsDouble(x)) AdaptiveAvgPool2d(Data<double>(x), Data<double>(y), planes, h, w, ho, wo, backward: false);
-        else AdaptiveAvgPool2d(Data<float>(x), Data<float>(y), planes, h, w, ho, wo, backward: false);
-    }
-
-    /// <inheritdoc />
-    public void AdaptiveAvgPool2dBackward(Storage gy, Storage gx, int planes, int h, int w, int ho, int wo)
-    {
-        if (IsDouble(gy)) AdaptiveAvgPool2d(Data<double>(gx), Data<double>(gy), planes, h, w, ho, wo, backward: true);
-        else AdaptiveAvgPool2d(Data<float>(gx), Data<float>(gy), planes, h, w, ho, wo, backward: true);
-    }
-
     /// <summary>PyTorch's adaptive bin [start, end) of output index i: floor(i*in/out), ceil((i+1)*in/out).</summary>
-    internal static (int Start, int End) AdaptiveBin(int i, int input, int output) =>
+    private static (int Start, int End) AdaptiveBin(int i, int input, int output) =>
         ((int)((long)i * input / output), (int)(((long)(i + 1) * input + output - 1) / output));
 
     // x: (planes, H, W), y: (planes, Ho, Wo). Forward: y = mean over the bin. Backward (adjoint):
     // x (here gx) += y (here gy) / bin size over the bin; bins overlap when the sizes do not divide.
-    private static void AdaptiveAvgPool2d<T>(T[] x, T[] y, int planes, int h, int w, int ho, int wo, bool backward) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AdaptiveAvgPool2d(T[] x, T[] y, int planes, int h, int w, int ho, int wo, bool backward)
     {
         var rows = Enumerable.Range(0, ho).Select(i => AdaptiveBin(i, h, ho)).ToArray();
         var cols = Enumerable.Range(0, wo).Select(i => AdaptiveBin(i, w, wo)).ToArray();
-        CpuParallel.For(planes, PlaneGrain((long)h * w), (p0, p1) =>
+        CpuParallel.For(planes, CpuParallel.PlaneGrain((long)h * w), (p0, p1) =>
         {
             for (long p = p0; p < p1; p++)
             {

@@ -1,31 +1,17 @@
 using System.Numerics;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 // Resizing kernels: nearest / bilinear upsampling and constant padding of (planes, H, W) stacks.
 // One plane per work item (CpuParallel over planes); each backward is the exact adjoint of its
 // forward (scatter-add of the forward's weights), so gradient checks hold for every size.
-public sealed partial class CpuBackend
+internal static class ResizeKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <inheritdoc />
-    public void Upsample2dForward(Storage x, Storage y, int planes, int h, int w, int ho, int wo, bool bilinear, bool alignCorners)
-    {
-        if (IsDouble(x)) Upsample2d(Data<double>(x), Data<double>(y), planes, h, w, ho, wo, bilinear, alignCorners, backward: false);
-        else Upsample2d(Data<float>(x), Data<float>(y), planes, h, w, ho, wo, bilinear, alignCorners, backward: false);
-    }
-
-    /// <inheritdoc />
-    public void Upsample2dBackward(Storage gy, Storage gx, int planes, int h, int w, int ho, int wo, bool bilinear, bool alignCorners)
-    {
-        if (IsDouble(gy)) Upsample2d(Data<double>(gx), Data<double>(gy), planes, h, w, ho, wo, bilinear, alignCorners, backward: true);
-        else Upsample2d(Data<float>(gx), Data<float>(gy), planes, h, w, ho, wo, bilinear, alignCorners, backward: true);
-    }
-
     /// <summary>
     /// PyTorch's 'nearest' source index: floor(dst * (float)in / out), clamped to in - 1
     /// (computed in float, as PyTorch does, so that non-integer scales pick the same pixels).
     /// </summary>
-    internal static int NearestSource(int dst, int input, int output)
+    private static int NearestSource(int dst, int input, int output)
     {
         float scale = (float)input / output;
         return Math.Min((int)MathF.Floor(dst * scale), input - 1);
@@ -35,7 +21,7 @@ public sealed partial class CpuBackend
     /// Linear-interpolation taps along one axis, PyTorch's rule: align corners: src = dst * (in-1)/(out-1);
     /// otherwise src = max((dst + 0.5) * in/out - 0.5, 0). Output dst reads l0 * x[i0] + l1 * x[i1].
     /// </summary>
-    private static (int[] I0, int[] I1, T[] L0, T[] L1) LinearTaps<T>(int input, int output, bool alignCorners) where T : unmanaged, IFloatingPointIeee754<T>
+    private static (int[] I0, int[] I1, T[] L0, T[] L1) LinearTaps(int input, int output, bool alignCorners)
     {
         T scale = alignCorners
             ? (output > 1 ? T.CreateTruncating(input - 1) / T.CreateTruncating(output - 1) : T.Zero)
@@ -60,15 +46,14 @@ public sealed partial class CpuBackend
 
     // x: (planes, H, W), y: (planes, Ho, Wo). Forward writes y from x; backward (backward = true) treats
     // x as gx and y as gy, zeroes gx and scatter-adds every gy element with the forward's weights.
-    private static void Upsample2d<T>(T[] x, T[] y, int planes, int h, int w, int ho, int wo, bool bilinear, bool alignCorners, bool backward)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Upsample2d(T[] x, T[] y, int planes, int h, int w, int ho, int wo, bool bilinear, bool alignCorners, bool backward)
     {
         int[] r0, r1, c0, c1;
         T[] rl0, rl1, cl0, cl1;
         if (bilinear)
         {
-            (r0, r1, rl0, rl1) = LinearTaps<T>(h, ho, alignCorners);
-            (c0, c1, cl0, cl1) = LinearTaps<T>(w, wo, alignCorners);
+            (r0, r1, rl0, rl1) = LinearTaps(h, ho, alignCorners);
+            (c0, c1, cl0, cl1) = LinearTaps(w, wo, alignCorners);
         }
         else
         {
@@ -76,7 +61,7 @@ public sealed partial class CpuBackend
             c0 = c1 = Enumerable.Range(0, wo).Select(d => NearestSource(d, w, wo)).ToArray();
             rl0 = cl0 = rl1 = cl1 = [];
         }
-        CpuParallel.For(planes, PlaneGrain((long)ho * wo), (p0, p1) =>
+        CpuParallel.For(planes, CpuParallel.PlaneGrain((long)ho * wo), (p0, p1) =>
         {
             for (long p = p0; p < p1; p++)
             {
@@ -114,32 +99,17 @@ public sealed partial class CpuBackend
         });
     }
 
-    /// <inheritdoc />
-    public void Pad2dForward(Storage x, Storage y, int planes, int h, int w, int top, int bottom, int left, int right, double value)
-    {
-        if (IsDouble(x)) Pad2d(Data<double>(x), Data<double>(y), planes, h, w, top, bottom, left, right, value, backward: false);
-        else Pad2d(Data<float>(x), Data<float>(y), planes, h, w, top, bottom, left, right, (float)value, backward: false);
-    }
-
-    /// <inheritdoc />
-    public void Pad2dBackward(Storage gy, Storage gx, int planes, int h, int w, int top, int bottom, int left, int right)
-    {
-        if (IsDouble(gy)) Pad2d(Data<double>(gx), Data<double>(gy), planes, h, w, top, bottom, left, right, 0.0, backward: true);
-        else Pad2d(Data<float>(gx), Data<float>(gy), planes, h, w, top, bottom, left, right, 0f, backward: true);
-    }
-
     // x: (planes, H, W), y: (planes, H + top + bottom, W + left + right); input (ih, iw) sits at output
     // (ih + top, iw + left). Forward: y = value outside the copied overlap. Backward (x = gx, y = gy):
     // gx = the overlap of gy, zero where the input was cropped away by negative pads.
-    private static void Pad2d<T>(T[] x, T[] y, int planes, int h, int w, int top, int bottom, int left, int right, T value, bool backward)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Pad2d(T[] x, T[] y, int planes, int h, int w, int top, int bottom, int left, int right, T value, bool backward)
     {
         int ho = h + top + bottom, wo = w + left + right;
         // Input columns [iw0, iw1) and rows [ih0, ih1) survive in the output.
         int iw0 = Math.Max(0, -left), iw1 = Math.Max(iw0, Math.Min(w, wo - left));
         int ih0 = Math.Max(0, -top), ih1 = Math.Max(ih0, Math.Min(h, ho - top));
         int span = iw1 - iw0;
-        CpuParallel.For(planes, PlaneGrain((long)ho * wo), (p0, p1) =>
+        CpuParallel.For(planes, CpuParallel.PlaneGrain((long)ho * wo), (p0, p1) =>
         {
             for (long p = p0; p < p1; p++)
             {

@@ -1,20 +1,13 @@
 using System.Numerics;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 // Softmax, log-softmax and fused softmax cross-entropy over rows: x, y, probs, gx: (rows, cols),
 // labels: Int32 (rows), losses: (rows). Every row subtracts its maximum before exponentiating;
 // row sums accumulate in double. Parallel over rows.
-public sealed partial class CpuBackend
+internal static class SoftmaxKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <inheritdoc />
-    public void Softmax(Storage x, Storage y, int rows, int cols, bool log)
-    {
-        if (IsDouble(x)) Softmax(Data<double>(x), Data<double>(y), rows, cols, log);
-        else Softmax(Data<float>(x), Data<float>(y), rows, cols, log);
-    }
-
-    private static void Softmax<T>(T[] x, T[] y, int rows, int cols, bool log) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void Softmax(T[] x, T[] y, int rows, int cols, bool log) =>
         ForRows(rows, cols, r =>
         {
             var xs = RowOf(x, r, cols);
@@ -32,15 +25,8 @@ public sealed partial class CpuBackend
             }
         });
 
-    /// <inheritdoc />
-    public void SoftmaxBackward(Storage y, Storage gy, Storage gx, int rows, int cols, bool log)
-    {
-        if (IsDouble(y)) SoftmaxBackward(Data<double>(y), Data<double>(gy), Data<double>(gx), rows, cols, log);
-        else SoftmaxBackward(Data<float>(y), Data<float>(gy), Data<float>(gx), rows, cols, log);
-    }
-
     // Softmax: gx = y * (gy - sum(gy * y)). Log-softmax: gx = gy - exp(y) * sum(gy).
-    private static void SoftmaxBackward<T>(T[] y, T[] gy, T[] gx, int rows, int cols, bool log) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void SoftmaxBackward(T[] y, T[] gy, T[] gx, int rows, int cols, bool log) =>
         ForRows(rows, cols, r =>
         {
             var ys = RowOf(y, r, cols);
@@ -55,15 +41,8 @@ public sealed partial class CpuBackend
                 for (int j = 0; j < cols; j++) outs[j] = ys[j] * (gs[j] - s);
         });
 
-    /// <inheritdoc />
-    public void SoftmaxCrossEntropy(Storage logits, Storage labels, Storage losses, Storage probs, int rows, int cols)
-    {
-        if (IsDouble(logits)) SoftmaxCrossEntropy(Data<double>(logits), Data<int>(labels), Data<double>(losses), Data<double>(probs), rows, cols);
-        else SoftmaxCrossEntropy(Data<float>(logits), Data<int>(labels), Data<float>(losses), Data<float>(probs), rows, cols);
-    }
-
     // loss[r] = logsumexp(x[r]) - x[r, label[r]]; probs[r] = exp(x[r] - logsumexp(x[r])).
-    private static void SoftmaxCrossEntropy<T>(T[] logits, int[] labels, T[] losses, T[] probs, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void SoftmaxCrossEntropy(T[] logits, int[] labels, T[] losses, T[] probs, int rows, int cols) =>
         ForRows(rows, cols, r =>
         {
             var xs = RowOf(logits, r, cols);
@@ -74,15 +53,8 @@ public sealed partial class CpuBackend
             losses[r] = T.CreateTruncating(logSum - double.CreateTruncating(xs[labels[r]] - max));
         });
 
-    /// <inheritdoc />
-    public void SoftmaxCrossEntropyBackward(Storage probs, Storage labels, Storage gLosses, Storage gx, int rows, int cols)
-    {
-        if (IsDouble(probs)) SoftmaxCrossEntropyBackward(Data<double>(probs), Data<int>(labels), Data<double>(gLosses), Data<double>(gx), rows, cols);
-        else SoftmaxCrossEntropyBackward(Data<float>(probs), Data<int>(labels), Data<float>(gLosses), Data<float>(gx), rows, cols);
-    }
-
     // gx[r, j] = gLoss[r] * (probs[r, j] - [j == label[r]]).
-    private static void SoftmaxCrossEntropyBackward<T>(T[] probs, int[] labels, T[] gLosses, T[] gx, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> =>
+    public static void SoftmaxCrossEntropyBackward(T[] probs, int[] labels, T[] gLosses, T[] gx, int rows, int cols) =>
         ForRows(rows, cols, r =>
         {
             var ps = RowOf(probs, r, cols);
@@ -93,7 +65,7 @@ public sealed partial class CpuBackend
         });
 
     // The maximum of a row and log(sum(exp(x - max))), the latter accumulated in double.
-    private static (T Max, double LogSum) LogSumExpParts<T>(ReadOnlySpan<T> xs) where T : unmanaged, IFloatingPointIeee754<T>
+    private static (T Max, double LogSum) LogSumExpParts(ReadOnlySpan<T> xs)
     {
         var max = T.NegativeInfinity;
         foreach (var v in xs) if (v > max) max = v;
@@ -102,10 +74,10 @@ public sealed partial class CpuBackend
         return (max, Math.Log(sum));
     }
 
-    private static Span<T> RowOf<T>(T[] data, int r, int cols) => data.AsSpan((int)((long)r * cols), cols);
+    private static Span<T> RowOf(T[] data, int r, int cols) => data.AsSpan((int)((long)r * cols), cols);
 
     private static void ForRows(int rows, int cols, Action<int> body) =>
-        CpuParallel.For(rows, Math.Max(1, ElementwiseGrain / Math.Max(cols, 1)), (start, end) =>
+        CpuParallel.For(rows, Math.Max(1, CpuParallel.ElementwiseGrain / Math.Max(cols, 1)), (start, end) =>
         {
             for (long r = start; r < end; r++) body((int)r);
         });

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// The register micro-kernel of the sparse CAC path: a gathered-operand GEMM tile. For MR = 6 rows i and NR = 2

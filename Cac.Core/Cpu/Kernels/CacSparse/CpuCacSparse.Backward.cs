@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 // The sparse CAC backward: input gradient (col2im of the sharp windows plus the sample pixels) and weight gradient (per-worker sums).
 internal static partial class CpuCacSparse<T>

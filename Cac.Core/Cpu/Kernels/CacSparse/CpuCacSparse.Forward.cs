@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 // The sparse CAC forward: the fused layer forward (score, partition and tiles per sample) and the forward at a given partition.
 internal static partial class CpuCacSparse<T>
@@ -28,7 +28,7 @@ internal static partial class CpuCacSparse<T>
 
     /// <summary>
     /// The fused layer forward (IBackend.CacLayerForward): per sample, the score map G (channel mean and Sobel, as
-    /// <see cref="CpuCacScore{T}.InputSobel"/>) into scoreMap (N, 1, Ho, Wo), the hard mask of gamma * G + beta
+    /// <see cref="CacScoreKernels{T}.InputSobel"/>) into scoreMap (N, 1, Ho, Wo), the hard mask of gamma * G + beta
     /// (the same float operations as Affine) into mask, the sample's sharp and smooth lists, and its output tiles, while
     /// the sample is still in cache. Returns the number of sharp positions.
     /// </summary>
@@ -41,7 +41,7 @@ internal static partial class CpuCacSparse<T>
         var sharpPerChunk = new int[Chunks(g)];
         ForChunks(g, (chunk, n0, n1) =>
         {
-            var scorer = new CpuCacScore<T>.SampleScorer(sg, g.Cin, smooth);
+            var scorer = new CacScoreKernels<T>.SampleScorer(sg, g.Cin, smooth);
             sharpPerChunk[chunk] = ForwardSamples(x, bias, y, l, wPanels, wLength, phiPanels, phiLength, n0, n1,
                 new Scoring(scorer, gamma, beta, scoreMap, mask));
         });
@@ -50,7 +50,7 @@ internal static partial class CpuCacSparse<T>
     }
 
     // What the fused forward needs to partition a sample itself.
-    private sealed record Scoring(CpuCacScore<T>.SampleScorer Scorer, T Gamma, T Beta, T[] ScoreMap, T[] Mask);
+    private sealed record Scoring(CacScoreKernels<T>.SampleScorer Scorer, T Gamma, T Beta, T[] ScoreMap, T[] Mask);
 
     // W_g^T and w_phi,g^T as (steps, NR) panels per channel tile and group (rented; give back with Return).
     private static (T[] W, int WLength, T[] Phi, int PhiLength) PackPanels(T[] w, T[] wPhi, ConvGeometry g)

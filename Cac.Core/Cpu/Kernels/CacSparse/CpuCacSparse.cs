@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// The sparse CAC convolution on the CPU. The batch is split over the workers; each worker copies one sample at a

@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// Convolution forward straight from the zero-padded, stride-phase-split image (<see cref="PhasedImage"/>) into y, with the

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// What a convolution does to its raw sums before storing them, per output channel co and pixel p:
@@ -16,6 +16,22 @@ internal readonly record struct ConvEpilogue<T>(T[]? Scale, T[]? Shift, T[]? Res
 
     /// <summary>The plain epilogue of a conv with an optional bias.</summary>
     public static ConvEpilogue<T> Bias(T[]? bias) => new(null, bias, null, false);
+
+    /// <summary>
+    /// The epilogue of a conv with a bias followed by a per-channel affine (an eval-mode batch norm), an optional residual
+    /// and an optional ReLU: the bias is folded into the shift, (s + b) * a + c = s * a + (b * a + c).
+    /// </summary>
+    public static ConvEpilogue<T> Fused(T[]? bias, T[]? scale, T[]? shift, T[]? residual, bool relu, int cout)
+    {
+        if (bias is not null)
+        {
+            var folded = new T[cout];
+            for (int co = 0; co < cout; co++)
+                folded[co] = (scale is null ? bias[co] : bias[co] * scale[co]) + (shift is null ? T.Zero : shift[co]);
+            shift = folded;
+        }
+        return new ConvEpilogue<T>(scale, shift, residual, relu);
+    }
 
     /// <summary>Applies the epilogue in place to dst[0..count), channel co, whose residual values start at resIndex.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// Weight gradient of a convolution (any stride, padding, dilation and groups) read straight from the zero-padded

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 // Lane shuffles of the Winograd convolution: image columns <-> tile phases. AVX for 256-bit vectors of float and
 // double, lane by lane otherwise.

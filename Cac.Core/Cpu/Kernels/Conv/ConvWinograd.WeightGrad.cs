@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// The weight gradient of the Winograd convolution. Since Y = A^T [ (G w G^T) ⊙ V ] A is linear in w,

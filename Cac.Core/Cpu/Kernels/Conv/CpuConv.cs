@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// 2-D convolution on the CPU. Stride-1 undilated ungrouped 3 x 3 convs with at least 8 channels each way run Winograd
@@ -11,7 +11,7 @@ namespace Cac;
 /// with col_g = im2col(x_g): (Cin/G * KH * KW, Ho * Wo). Three ways to get col_g:
 /// 1 x 1 stride-1 unpadded convs use x itself; the forward of the others runs <see cref="ConvDirect{T}"/> on the implicit
 /// im2col of <see cref="PhasedImage"/> (except stride-1 convs padded wider than their output); stride-1 input gradients run
-/// it on the flipped weights; the rest unfold an explicit col matrix (<see cref="Im2Col{T}"/>). Weight gradients
+/// it on the flipped weights; the rest unfold an explicit col matrix (<see cref="Im2ColKernels{T}"/>). Weight gradients
 /// other than 1 x 1 run <see cref="ConvWeightGrad{T}"/> straight from the padded image.
 /// Work is split over the batch (each worker owns its pooled buffers and runs single-threaded GEMMs);
 /// with fewer samples than cores the GEMMs themselves go parallel.
@@ -82,7 +82,7 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
                     }
                     else
                     {
-                        Im2Col<T>.Unfold(x, xOff, g, buffers[0]);
+                        Im2ColKernels<T>.Unfold(x, xOff, g, buffers[0]);
                         b = new StridedMatrix<T>(buffers[0], 0, plane, 1);
                     }
                     CpuGemm<T>.Multiply(coutG, plane, patch, T.One, wg, b, T.Zero, y, yOff, plane, gemmParallel);
@@ -137,7 +137,7 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
                     else
                     {
                         CpuGemm<T>.Multiply(patch, plane, coutG, T.One, wgT, gyg, T.Zero, buffers[0], 0, plane, gemmParallel);
-                        Im2Col<T>.FoldAdd(buffers[0], gx, gxOff, g);
+                        Im2ColKernels<T>.FoldAdd(buffers[0], gx, gxOff, g);
                     }
                 }
             }

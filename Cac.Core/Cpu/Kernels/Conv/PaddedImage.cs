@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// Implicit im2col for stride-1 convolutions. The input of one sample is copied, zero-padded, into

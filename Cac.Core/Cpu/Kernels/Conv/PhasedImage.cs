@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Cac;
+namespace Cac.Cpu.Kernels;
 
 /// <summary>
 /// The zero-padded input of one sample with its columns split by phase modulo the horizontal stride s, so that a
