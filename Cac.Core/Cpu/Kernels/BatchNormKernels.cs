@@ -4,6 +4,8 @@ namespace Cac.Cpu.Kernels;
 
 // Batch norm kernels. x, y, gx, gy: (N, C, HW) contiguous; gamma, beta, statistics: (C).
 // One parallel work item per channel; per-channel statistics accumulate in double.
+// GPU twin: Cac.Gpu/Kernels/BatchNormKernels.cs.
+// Checked against: Cac.Tests/Core/BatchNormTests.cs, Cac.Tests/PyTorch/BatchNormFixtureTests.cs.
 internal static class BatchNormKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // relu: y = max(0, batch_norm(x)) in the same pass.

@@ -3,10 +3,17 @@ using System.Numerics;
 namespace Cac.Cpu.Kernels;
 
 /// <summary>
-/// CPU gather/scatter kernels of the sparse CAC path (contracts in IBackend.Cac.cs). Column blocks of a
-/// position list are decoded once into small per-thread tables, then every row of the column matrix is
-/// filled with a tight loop. Gathers split the list into column chunks; scatter-adds whose targets can
-/// overlap (windows) split it at sample boundaries, so threads never write the same pixel.
+/// CPU gather/scatter kernels of the sparse CAC path (contracts in IBackend.Cac.cs). A position list idx holds flat
+/// output positions n*Ho*Wo + oh*Wo + ow; windows of x (N, Cin, H, W) are gathered into cols (Cin*KH*KW, count) and
+/// scattered back, sample pixels into points (Cin, count), columns of (N, channels, positions) tensors into
+/// (channels, count) and back. Column blocks of a position list are decoded once into small per-thread tables, then
+/// every row of the column matrix is filled with a tight loop. Gathers split the list into column chunks; scatter-adds
+/// whose targets can overlap (windows) split it at sample boundaries, so threads never write the same pixel.
+/// <para>
+/// GPU twin: Cac.Gpu/Kernels/CacGatherKernels.cs.
+/// Reference: Cac.Core/Cpu/Reference/CacLayerReference.cs.
+/// Checked against: Cac.Tests/ContentAware/CacConvTests.cs, Cac.Tests/ContentAware/CacSparseKernelTests.cs.
+/// </para>
 /// </summary>
 internal static class CacGatherKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

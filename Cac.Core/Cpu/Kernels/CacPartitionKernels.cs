@@ -4,6 +4,9 @@ using System.Runtime.CompilerServices;
 namespace Cac.Cpu.Kernels;
 
 // The stable sharp/smooth partition of CAC (IBackend.CacPartition): score (count) -> order (count), Int32.
+// GPU twin: Cac.Gpu/Kernels/CacPartitionKernels.cs.
+// Reference: Cac.Core/Cpu/Reference/CacLayerReference.cs.
+// Checked against: Cac.Tests/ContentAware/CacSparseKernelTests.cs.
 internal static class CacPartitionKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // order: sharp indices ascending, then smooth indices ascending. Returns the sharp count. Branch-free (a random

@@ -6,6 +6,11 @@ namespace Cac.Cpu.Kernels;
 /// <summary>
 /// CPU kernels of the CAC score: Sobel score map, hard mask and the straight-through score gradient.
 /// Contracts in IBackend.Cac.cs; samples run in parallel.
+/// <para>
+/// GPU twin: Cac.Gpu/Kernels/CacScoreKernels.cs.
+/// Reference: Cac.Core/Cpu/Reference/CacLayerReference.cs.
+/// Checked against: Cac.Tests/ContentAware/CacScoreMapTests.cs.
+/// </para>
 /// </summary>
 internal static class CacScoreKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -1,6 +1,8 @@
 namespace Cac.Cpu.Kernels;
 
 // Memory kernels of any element type (float, double, Int32): strided block copies (concat, narrow) and axis permutes.
+// GPU twin: Cac.Gpu/Kernels/CopyKernels.cs (the permute: ElementwiseKernels.Permute there).
+// Checked against: Cac.Tests/Core/ConcatTests.cs, Cac.Tests/Core/ReduceAndShapeGradTests.cs.
 internal static class CopyKernels
 {
     // For o in [0, outer): dst[dstOffset + o * dstStride ..][..block] = src[srcOffset + o * srcStride ..][..block].

@@ -2,7 +2,10 @@ using System.Numerics;
 
 namespace Cac.Cpu.Kernels;
 
-// Random kernels. Counter-based (see CounterRandom): element i depends only on (seed, i).
+// The dropout mask, mask: (n): mask[i] = 0 with probability p, else 1 / (1 - p). Counter-based (see CounterRandom):
+// element i depends only on (seed, i), so the mask does not depend on the split over cores.
+// GPU twin: Cac.Gpu/Kernels/DropoutKernel.cs.
+// Checked against: Cac.Tests/Core/DropoutTests.cs.
 internal static class DropoutKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // mask[i] = Uniform(seed, i) < p ? 0 : 1 / (1 - p).

@@ -2,6 +2,11 @@ using System.Numerics;
 
 namespace Cac.Cpu.Kernels;
 
+// The scalar functions of the elementwise kernels (ElementwiseKernels.cs): the binary ops a (op) b as structs with a
+// scalar and a Vector<T> form, and the unary functions f(x) with their derivatives f'(x, y), y = f(x).
+// GPU twin: Cac.Gpu/Kernels/ElementwiseKernels.cs (Forward, Derivative, Apply).
+// Checked against: Cac.Tests/Core/ElementwiseGradTests.cs.
+
 /// <summary>A binary function with a scalar and a SIMD form; structs so the JIT inlines them into the loops.</summary>
 internal interface IBinaryFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

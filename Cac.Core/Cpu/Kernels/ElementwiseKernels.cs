@@ -2,6 +2,12 @@ using System.Numerics;
 
 namespace Cac.Cpu.Kernels;
 
+// Elementwise kernels over flat buffers of one length n: unary functions y = f(x) and their backward
+// gx = gy * f'(x, y) (x, y, gy, gx: (n)); binary ops y = a (op) b with broadcasting (a and b read through strides over
+// yShape, y: yShape contiguous); affine y = scale * x + shift; axpy y += alpha * x; add-ReLU y = max(0, a + b).
+// SIMD over Vector<T> where the operands are contiguous, split over cores in chunks of CpuParallel.ElementwiseGrain.
+// GPU twin: Cac.Gpu/Kernels/ElementwiseKernels.cs.
+// Checked against: Cac.Tests/Core/ElementwiseGradTests.cs, Cac.Tests/Core/ScaleShiftTests.cs.
 internal static class ElementwiseKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static void Unary(UnaryOp op, T[] x, T[] y)

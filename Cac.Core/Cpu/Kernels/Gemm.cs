@@ -62,6 +62,10 @@ internal readonly record struct StridedMatrix<T>(T[] Data, long Offset, long Row
 /// ic over MC-row blocks (A block packed into MR-row panels), then jr/ir over the register tiles of
 /// <see cref="GemmKernel{T}"/>. Packing reads A and B through strides, so transposes cost nothing;
 /// edges are zero-padded in the packs and written back through a small tile.
+/// <para>
+/// GPU twin: Cac.Gpu/Kernels/GemmKernel.cs (and GridStrideGemmKernel.cs).
+/// Checked against: Cac.Tests/Core/GemmTests.cs, Cac.Tests/Core/MatMulGradTests.cs.
+/// </para>
 /// </summary>
 internal static class CpuGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

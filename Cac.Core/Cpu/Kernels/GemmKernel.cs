@@ -8,6 +8,10 @@ namespace Cac.Cpu.Kernels;
 /// <summary>
 /// The GEMM register micro-kernel: an MR x NR tile of C (MR = 6 rows, NR = 2 vectors) held in twelve
 /// Vector&lt;T&gt; accumulators while it walks kc steps of a packed A panel (kc, MR) and a packed B panel (kc, NR).
+/// <para>
+/// GPU twin: Cac.Gpu/Kernels/GemmKernel.cs (its per-thread register tile).
+/// Checked against: Cac.Tests/Core/GemmTests.cs.
+/// </para>
 /// </summary>
 internal static class GemmKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

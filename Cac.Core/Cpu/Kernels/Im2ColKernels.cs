@@ -7,6 +7,11 @@ namespace Cac.Cpu.Kernels;
 /// Unfolds convolution windows into a matrix and folds them back. For one sample and one group,
 /// x: (C, H, W) with C = Cin / groups, col: (C * KH * KW, Ho * Wo), row (c, kh, kw), column (oh, ow):
 /// col[(c, kh, kw), (oh, ow)] = x[c, oh * sh - ph + kh * dh, ow * sw - pw + kw * dw] (0 outside x).
+/// <para>
+/// GPU twin: Cac.Gpu/Kernels/Im2ColKernels.cs.
+/// Reference: Cac.Core/Cpu/Reference/ConvReference.cs.
+/// Checked against: Cac.Tests/Core/ConvTests.cs.
+/// </para>
 /// </summary>
 internal static class Im2ColKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

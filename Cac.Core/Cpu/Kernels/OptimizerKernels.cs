@@ -4,6 +4,8 @@ namespace Cac.Cpu.Kernels;
 
 // Optimizer steps: one fused pass over a parameter, its gradient and its state buffers, in place.
 // param, grad, buffers: same length and dtype. SIMD over Vector<T>, a scalar tail, split over cores.
+// GPU twin: Cac.Gpu/Kernels/OptimizerKernels.cs.
+// Checked against: Cac.Tests/Optim/OptimizerTests.cs, Cac.Tests/PyTorch/SgdFixtureTests.cs.
 internal static class OptimizerKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const long OptimGrain = 1 << 14;

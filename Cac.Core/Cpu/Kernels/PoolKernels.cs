@@ -5,6 +5,8 @@ namespace Cac.Cpu.Kernels;
 // Pooling kernels: max, average and adaptive average over (N*C) independent planes.
 // Every kernel runs one plane per work item (CpuParallel over planes), so backward scatter-adds
 // within a plane never race. Forward and backward of each pool are written side by side.
+// GPU twin: Cac.Gpu/Kernels/PoolKernels.cs.
+// Checked against: Cac.Tests/Core/PoolingTests.cs, Cac.Tests/PyTorch/PoolingFixtureTests.cs.
 internal static class PoolKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // x: (N*C, H, W) -> y, indices: (N*C, Ho, Wo). Padding acts as -inf: only in-bounds taps are read.

@@ -4,6 +4,8 @@ namespace Cac.Cpu.Kernels;
 
 // Sums over axes: x viewed as (outer, reduce, inner) -> y: (outer, inner), and the adjoint of broadcasting
 // (x of shape xShape summed down to yShape). Sums accumulate in double, r ascending; parallel over outputs.
+// GPU twin: Cac.Gpu/Kernels/ReduceKernels.cs.
+// Checked against: Cac.Tests/Core/ReduceAndShapeGradTests.cs.
 internal static class ReduceKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // Reduces each maximal run of axes that are all reduced (or all kept) at once, as (outer, reduce, inner) sums.

@@ -5,6 +5,8 @@ namespace Cac.Cpu.Kernels;
 // Resizing kernels: nearest / bilinear upsampling and constant padding of (planes, H, W) stacks.
 // One plane per work item (CpuParallel over planes); each backward is the exact adjoint of its
 // forward (scatter-add of the forward's weights), so gradient checks hold for every size.
+// GPU twin: Cac.Gpu/Kernels/ResizeKernels.cs.
+// Checked against: Cac.Tests/Core/ResizeTests.cs, Cac.Tests/Core/PadTests.cs.
 internal static class ResizeKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>

@@ -5,6 +5,9 @@ namespace Cac.Cpu.Kernels;
 // Softmax, log-softmax and fused softmax cross-entropy over rows: x, y, probs, gx: (rows, cols),
 // labels: Int32 (rows), losses: (rows). Every row subtracts its maximum before exponentiating;
 // row sums accumulate in double. Parallel over rows.
+// GPU twin: Cac.Gpu/Kernels/SoftmaxKernels.cs.
+// Checked against: Cac.Tests/Core/SoftmaxTests.cs, Cac.Tests/Core/CrossEntropyTests.cs,
+//    Cac.Tests/PyTorch/CrossEntropyFixtureTests.cs.
 internal static class SoftmaxKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static void Softmax(T[] x, T[] y, int rows, int cols, bool log) =>

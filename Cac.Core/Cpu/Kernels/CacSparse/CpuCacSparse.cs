@@ -14,6 +14,14 @@ namespace Cac.Cpu.Kernels;
 /// and for the column gradients W^T gy, which are added into a padded gradient buffer (col2im of the sharp
 /// windows). The weight gradient is summed per worker and the partial sums added in worker order, so results do
 /// not depend on scheduling. Contracts: IBackend.CacSparseForward / CacSparseBackward.
+/// <para>
+/// GPU twin: none as such, a different algorithm: the GPU composes the sparse convolution from
+///    Cac.Gpu/Kernels/CacGatherKernels.cs and GEMMs in Cac.Core/Backends/Composed/CacSparseComposed.cs (the layer
+///    forward in CacLayerComposed.cs), the CPU fuses it per sample in registers here.
+/// Reference: Cac.Core/Cpu/Reference/CacLayerReference.cs.
+/// Checked against: Cac.Tests/ContentAware/CacSparseKernelTests.cs, Cac.Tests/ContentAware/CacFusedForwardTests.cs,
+///    Cac.Tests/ContentAware/CacConvTests.cs, Cac.Tests/PyTorch/CacFixtureTests.cs.
+/// </para>
 /// </summary>
 internal static partial class CpuCacSparse<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

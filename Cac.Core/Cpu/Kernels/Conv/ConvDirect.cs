@@ -12,6 +12,11 @@ namespace Cac.Cpu.Kernels;
 /// (the last slot of a row may be partial), two slots per register tile, so no column is computed past Wo and no
 /// wide intermediate is copied back. Row (c, kh, kw) of col at slot (oh, ow) is the vector of the padded image at
 /// table[c, kh, kw] + oh * sh * Wq + ow. The weights are packed once per call into (patch, MR) panels.
+/// <para>
+/// GPU twin: none (a CPU algorithm; the GPU runs im2col + GEMM, Cac.Gpu/Kernels/Im2ColKernels.cs and GemmKernel.cs).
+/// Reference: Cac.Core/Cpu/Reference/ConvReference.cs.
+/// Checked against: Cac.Tests/Core/ConvFusionTests.cs, Cac.Tests/Core/ConvStridedDirectTests.cs.
+/// </para>
 /// </summary>
 internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -15,6 +15,11 @@ namespace Cac.Cpu.Kernels;
 /// L1 while the row tiles sweep it.
 /// Each worker sums a contiguous slice of the batch into its own gwT; the workers' sums are added in worker order and
 /// transposed into gw, so the result does not depend on scheduling.
+/// <para>
+/// GPU twin: none (a CPU algorithm; the GPU runs im2col + GEMM, Cac.Gpu/Kernels/Im2ColKernels.cs and GemmKernel.cs).
+/// Reference: Cac.Core/Cpu/Reference/ConvReference.cs.
+/// Checked against: Cac.Tests/Core/ConvWeightGradTests.cs.
+/// </para>
 /// </summary>
 internal static class ConvWeightGrad<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -25,6 +25,12 @@ namespace Cac.Cpu.Kernels;
 /// float) where the direct kernels give exactly 0. On dense data the errors are about those of the direct kernels. The
 /// tests check this bound against a double reference, with sparse inputs and padding up to 3.
 /// </para>
+/// <para>
+/// GPU twin: none (a CPU algorithm; the GPU runs im2col + GEMM, Cac.Gpu/Kernels/Im2ColKernels.cs and GemmKernel.cs).
+/// Reference: Cac.Core/Cpu/Reference/ConvReference.cs.
+/// Checked against: Cac.Tests/Core/ConvWinogradTests.cs, Cac.Tests/Core/WinogradLaneTests.cs,
+///    Cac.Tests/Core/WinogradSwitchTests.cs.
+/// </para>
 /// </summary>
 internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

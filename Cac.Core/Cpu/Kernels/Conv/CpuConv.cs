@@ -15,6 +15,15 @@ namespace Cac.Cpu.Kernels;
 /// other than 1 x 1 run <see cref="ConvWeightGrad{T}"/> straight from the padded image.
 /// Work is split over the batch (each worker owns its pooled buffers and runs single-threaded GEMMs);
 /// with fewer samples than cores the GEMMs themselves go parallel.
+/// <para>
+/// GPU twin: none as such, a different algorithm: the GPU runs every convolution as im2col + GEMM
+///    (Cac.Gpu/GpuBackend.Conv.cs with Cac.Gpu/Kernels/Im2ColKernels.cs and GemmKernel.cs), the CPU picks Winograd,
+///    direct or GEMM kernels here.
+/// Reference: Cac.Core/Cpu/Reference/ConvReference.cs.
+/// Checked against: Cac.Tests/Core/ConvTests.cs, Cac.Tests/Core/ConvStridedDirectTests.cs,
+///    Cac.Tests/Core/ConvFusionTests.cs, Cac.Tests/Core/WinogradSwitchTests.cs,
+///    Cac.Tests/PyTorch/Conv2dFixtureTests.cs.
+/// </para>
 /// </summary>
 internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
