@@ -6,8 +6,8 @@ namespace Cac.Cpu.Kernels;
 /// The floating-point kernels of the CPU backend behind one dtype dispatch: <see cref="CpuBackend"/> picks the instance
 /// for a storage's dtype once (CpuBackend.KernelsFor) and calls the entry point of the same name, whose
 /// <see cref="CpuKernels{T}"/> override unwraps the storages into T[] arrays and calls the kernel class of the family
-/// (the file of the same name in this folder; its GPU twin has that name in Cac.Gpu/Kernels). Arguments and
-/// contracts are those of <see cref="IBackend"/>.
+/// (in the file of this folder named above each group; its header names the GPU twin in Cac.Gpu/Kernels). Arguments
+/// and contracts are those of <see cref="IBackend"/>.
 /// </summary>
 internal abstract class CpuKernels
 {

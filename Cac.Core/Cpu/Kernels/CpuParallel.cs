@@ -6,7 +6,9 @@ internal static class CpuParallel
     /// <summary>Items per chunk of an elementwise loop: smaller loops run on one core.</summary>
     public const long ElementwiseGrain = 1 << 15;
 
-    /// <summary>Planes per chunk of a loop over (H, W) planes: a plane costs about H*W work, so a chunk holds a few thousand elements.</summary>
+    /// <summary>
+    /// Planes per chunk of a loop over (H, W) planes: a plane costs about H*W work, so a chunk holds a few thousand elements.
+    /// </summary>
     public static long PlaneGrain(long planeSize) => Math.Max(1, 4096 / Math.Max(planeSize, 1));
 
     /// <summary>Runs body(start, end) over [0, n) in chunks of at least <paramref name="grain"/> items.</summary>
