@@ -2,7 +2,7 @@ namespace Cac.Gpu;
 
 // The content-aware layer on the device: composed from the native CAC kernels (GpuBackend.CacScore.cs,
 // GpuBackend.CacGather.cs) and the device GEMM, one launch per step over the whole batch. The CPU twin fuses the same
-// steps per sample (Cac.Core/Cpu/CpuBackend.Cac.cs).
+// steps per sample (Cac.Core/Cpu/Kernels/CacSparse/CpuCacSparse.Forward.cs).
 public sealed partial class GpuBackend
 {
     /// <inheritdoc />

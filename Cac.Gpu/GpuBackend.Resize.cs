@@ -90,7 +90,7 @@ public sealed partial class GpuBackend
         {
             if (bilinear)
             {
-                // PyTorch's rule, as CpuBackend.LinearTaps: the half-pixel shift is evaluated in double, then rounded.
+                // PyTorch's rule, as ResizeKernels.LinearTaps on the CPU: the half-pixel shift is evaluated in double, then rounded.
                 float scale = alignCorners ? (output > 1 ? (float)(input - 1) / (output - 1) : 0f) : (float)input / output;
                 float src = alignCorners ? scale * d : (float)Math.Max(scale * (d + 0.5) - 0.5, 0.0);
                 int lo = Math.Min((int)src, input - 1);
@@ -101,7 +101,7 @@ public sealed partial class GpuBackend
             }
             else
             {
-                // PyTorch's 'nearest', as CpuBackend.NearestSource: floor(dst * (float)in / out), clamped.
+                // PyTorch's 'nearest', as ResizeKernels.NearestSource on the CPU: floor(dst * (float)in / out), clamped.
                 float scale = (float)input / output;
                 i0[d] = i1[d] = Math.Min((int)MathF.Floor(d * scale), input - 1);
                 l0[d] = 1f;

@@ -1,10 +1,14 @@
+using Cac.Cpu.Kernels;
+
 namespace Cac;
 
 /// <summary>
 /// The plain C# backend: managed arrays, SIMD through Vector&lt;T&gt;, multi-core through
-/// <see cref="CpuParallel"/>. Kernels are generic over float and double (double serves gradient checks);
-/// each public method dispatches on the storage dtype to one generic implementation.
-/// The kernels live in partial files by family (elementwise, GEMM, convolution, ...).
+/// <see cref="CpuParallel"/>. This file holds the backend itself: storage allocation, the buffer pool, copies, fill and
+/// cast. The floating-point kernels (CpuBackend.Kernels.cs, .Conv.cs, .Cac.cs) are one-line forwards to the entry points
+/// of <see cref="CpuKernels"/> for the storage dtype, picked in one place (<see cref="KernelsFor"/>); the kernels
+/// themselves are generic over float and double (double serves gradient checks) and live in Cpu/Kernels, which mirrors
+/// Cac.Gpu/Kernels.
 /// </summary>
 public sealed partial class CpuBackend(Device device) : IBackend
 {
@@ -23,7 +27,9 @@ public sealed partial class CpuBackend(Device device) : IBackend
 
     internal static T[] Data<T>(Storage s) where T : unmanaged => ((CpuStorage<T>)s).Data;
 
-    private static bool IsDouble(Storage s) => s.DType == DType.Float64;
+    // The one dtype dispatch of the floating-point kernels: float64 storages run the double kernels, all others the
+    // float kernels.
+    private static CpuKernels KernelsFor(Storage s) => s.DType == DType.Float64 ? CpuKernels<double>.Instance : CpuKernels<float>.Instance;
 
     // The arrays of disposed storages, for reuse by the next storage of the same length (see CpuBufferPool).
     private readonly CpuBufferPool _pool = new();
@@ -94,16 +100,21 @@ public sealed partial class CpuBackend(Device device) : IBackend
     {
         switch (src.DType)
         {
-            case DType.Float32: CopyBlocks(Data<float>(src), srcOffset, srcStride, Data<float>(dst), dstOffset, dstStride, outer, block); break;
-            case DType.Float64: CopyBlocks(Data<double>(src), srcOffset, srcStride, Data<double>(dst), dstOffset, dstStride, outer, block); break;
-            default: CopyBlocks(Data<int>(src), srcOffset, srcStride, Data<int>(dst), dstOffset, dstStride, outer, block); break;
+            case DType.Float32: CopyKernels.CopyBlocks(Data<float>(src), srcOffset, srcStride, Data<float>(dst), dstOffset, dstStride, outer, block); break;
+            case DType.Float64: CopyKernels.CopyBlocks(Data<double>(src), srcOffset, srcStride, Data<double>(dst), dstOffset, dstStride, outer, block); break;
+            default: CopyKernels.CopyBlocks(Data<int>(src), srcOffset, srcStride, Data<int>(dst), dstOffset, dstStride, outer, block); break;
         }
     }
 
-    private static void CopyBlocks<T>(T[] src, long srcOffset, long srcStride, T[] dst, long dstOffset, long dstStride, long outer, long block)
+    /// <inheritdoc />
+    public void Permute(Storage x, int[] xShape, int[] perm, Storage y)
     {
-        for (long o = 0; o < outer; o++)
-            Array.Copy(src, srcOffset + o * srcStride, dst, dstOffset + o * dstStride, block);
+        switch (x.DType)
+        {
+            case DType.Float32: CopyKernels.Permute(Data<float>(x), xShape, perm, Data<float>(y)); break;
+            case DType.Float64: CopyKernels.Permute(Data<double>(x), xShape, perm, Data<double>(y)); break;
+            default: CopyKernels.Permute(Data<int>(x), xShape, perm, Data<int>(y)); break;
+        }
     }
 
     /// <inheritdoc />

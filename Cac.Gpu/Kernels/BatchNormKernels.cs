@@ -3,10 +3,11 @@ using ILGPU.Algorithms;
 
 namespace Cac.Gpu.Kernels;
 
-// Batch norm over x, y, gx, gy: (N, C, HW); gamma, beta, statistics: (C); formulas as Cac.Core/Cpu/CpuBackend.Norm.cs.
+// Batch norm over x, y, gx, gy: (N, C, HW); gamma, beta, statistics: (C); formulas as the CPU twin's.
 // The training reductions run in three launches so that a few channels of many elements still fill the device:
 // each channel's m = N * HW elements are cut into `slices` slices, one thread group reduces one (channel, slice)
 // into `partials` (C, slices, 2); one thread per channel combines its slices; an elementwise kernel applies the result.
+// CPU twin: Cac.Core/Cpu/Kernels/BatchNormKernels.cs.
 internal static class BatchNormKernels
 {
     // Split the channels' elements until about this many groups per multiprocessor have work, keeping slices of at least MinSlice.

@@ -2,11 +2,14 @@ using ILGPU;
 
 namespace Cac.Gpu.Kernels;
 
-// Gather/scatter kernels of the sparse CAC path (contracts in Cac.Core/Backends/IBackend.Cac.cs, CPU twins in
-// Cac.Core/Cpu/CpuCacGather.cs). A position list idx (already offset to its first entry, `count` entries) holds flat
-// output positions s*Ho*Wo + oh*Wo + ow; column matrices are (rows, count) row-major, so consecutive threads read
-// consecutive list entries. Grid-stride loops over n items. Scatter-adds never race: a window scatter is written as
-// a gather over gx through a position -> column map (col2im style), and distinct positions sample distinct pixels.
+// Gather/scatter kernels of the sparse CAC path (contracts in Cac.Core/Backends/IBackend.Cac.cs). A position list idx
+// (already offset to its first entry, `count` entries) holds flat output positions s*Ho*Wo + oh*Wo + ow; column
+// matrices are (rows, count) row-major, so consecutive threads read consecutive list entries. Grid-stride loops over n
+// items. Scatter-adds never race: a window scatter is written as a gather over gx through a position -> column map
+// (col2im style), and distinct positions sample distinct pixels.
+// CPU twin: Cac.Core/Cpu/Kernels/CacGatherKernels.cs. The CPU backend's sparse convolution does not compose them with
+// GEMMs as the GPU does (Cac.Core/Backends/Composed/CacSparseComposed.cs): it fuses the gathers into a per-sample
+// register kernel (Cac.Core/Cpu/Kernels/CacSparse/CpuCacSparse.cs).
 internal static class CacGatherKernels
 {
     // cols[(c, kh, kw), j] = x[s, c, oh*st - p + kh*d, ow*st - p + kw*d] (0 in the padding) for position j = (s, oh, ow).

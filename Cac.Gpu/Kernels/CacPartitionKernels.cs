@@ -10,6 +10,7 @@ namespace Cac.Gpu.Kernels;
 //   3. Scatter: each thread re-counts its strip, scans across its group, and walks the strip writing index i to
 //               order[sharpBefore(i)] when sharp, else to order[total + i - sharpBefore(i)].
 // Both halves come out ascending because the tiles, the strips and each strip's walk all go in index order.
+// CPU twin: Cac.Core/Cpu/Kernels/CacPartitionKernels.cs (one sequential, branch-free pass).
 internal static class CacPartitionKernels
 {
     /// <summary>Fewest consecutive scores one thread handles in the count and scatter passes.</summary>

@@ -3,9 +3,10 @@ using ILGPU.Algorithms;
 
 namespace Cac.Gpu.Kernels;
 
-// CAC score kernels (contracts in Cac.Core/Backends/IBackend.Cac.cs, CPU twins in Cac.Core/Cpu/CpuCacScore.cs):
+// CAC score kernels (contracts in Cac.Core/Backends/IBackend.Cac.cs):
 // channel mean, Sobel score map with its m x m box, hard step, straight-through score gradient.
 // Grid-stride loops over n items, one output element per item.
+// CPU twin: Cac.Core/Cpu/Kernels/CacScoreKernels.cs.
 internal static class CacScoreKernels
 {
     // xbar[n, p] = (sum over c of x[n, c, p], in channel order) * inv. x: (N, channels, hw), xbar: (N, hw); n = N * hw items.

@@ -3,6 +3,7 @@ using ILGPU;
 namespace Cac.Gpu.Kernels;
 
 // Memory kernels: strided block copies (concat, narrow) and fills. Grid-stride loops over n elements.
+// CPU twin: Cac.Core/Cpu/Kernels/CopyKernels.cs (the fill: CpuBackend.Fill in Cac.Core/Cpu/CpuBackend.cs).
 internal static class CopyKernels
 {
     // For e in [0, outer * block): o = e / block, j = e % block; dst[o * dstStride + j] = src[o * srcStride + j].

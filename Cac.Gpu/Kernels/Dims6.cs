@@ -3,6 +3,7 @@ namespace Cac.Gpu.Kernels;
 /// <summary>
 /// Up to six extents or strides passed by value to a kernel (broadcasting, permutes). Shapes of lower rank
 /// are padded at the front with extent 1 and stride 0, so kernels always walk six axes, unrolled.
+/// CPU twin: none (the CPU kernels take shapes and strides as arrays).
 /// </summary>
 internal struct Dims6
 {

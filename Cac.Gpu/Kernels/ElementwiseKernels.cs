@@ -5,7 +5,8 @@ namespace Cac.Gpu.Kernels;
 
 // Elementwise kernels: unary functions and their derivatives, broadcasting binary ops, affine, axpy,
 // permute. Grid-stride loops over n elements; `op` is the UnaryOp / BinaryOp value (uniform branch).
-// The formulas match Cac.Core/Cpu/ElementwiseFunctions.cs.
+// The formulas match Cac.Core/Cpu/Kernels/ElementwiseFunctions.cs.
+// CPU twin: Cac.Core/Cpu/Kernels/ElementwiseKernels.cs (the permute: Cac.Core/Cpu/Kernels/CopyKernels.cs).
 internal static class ElementwiseKernels
 {
     public static float Forward(int op, float x) => (UnaryOp)op switch

@@ -33,6 +33,8 @@ internal struct Row4
 // held in registers. Each step stages a 64 x 16 slice of op(A) and a 16 x 64 slice of op(B) in shared
 // memory (zero-padded at the edges), k-major so that the inner loop reads one A column and one B row.
 // Groups walk the (K slice, tile) pairs in a grid-stride loop. A stored (M, K), or (K, M) when TransA; B (K, N) or (N, K).
+// CPU twin: Cac.Core/Cpu/Kernels/Gemm.cs (blocking and packing) with its register micro-kernel
+// Cac.Core/Cpu/Kernels/GemmKernel.cs.
 internal static class GemmKernel
 {
     public const int Tile = 64, TileK = 16, Threads = 128;

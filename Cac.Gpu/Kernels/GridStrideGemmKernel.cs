@@ -8,6 +8,7 @@ namespace Cac.Gpu.Kernels;
 // a grid-stride loop walks the ceil(M/4) * ceil(N/4) blocks. Rows and columns past the edges re-read the last
 // row / column (in bounds, no branches in the k-loop) and are not stored.
 // A stored (M, K), or (K, M) when TransA; B (K, N) or (N, K) when TransB.
+// CPU twin: Cac.Core/Cpu/Kernels/Gemm.cs.
 internal static class GridStrideGemmKernel
 {
     public const int Block = 4;

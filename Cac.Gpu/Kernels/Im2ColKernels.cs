@@ -17,6 +17,9 @@ internal struct ConvArgs
 // Convolution as GEMM over a chunk of `count` samples starting at sample n0.
 // col: (Cin * KH * KW, count * Ho * Wo), row (c, kh, kw), column (sample, oh, ow); group g's rows start at g * PatchSize.
 // Channel-major views: t: (C, count * Ho * Wo) against the NCHW tensor y: (N, C, Ho * Wo).
+// CPU twin: Cac.Core/Cpu/Kernels/Im2ColKernels.cs. The CPU convolution runs a different algorithm for most shapes:
+// Winograd or direct kernels on the padded image (Cac.Core/Cpu/Kernels/Conv/CpuConv.cs), im2col + GEMM only for the
+// rest.
 internal static class Im2ColKernels
 {
     // col[(c, kh, kw), (s, oh, ow)] = x[n0 + s, c, oh * stride - pad + kh * dilation, ...] or 0 outside x.

@@ -17,7 +17,8 @@ internal struct AdamArgs
 }
 
 // Optimizer steps: one fused elementwise pass over a parameter, its gradient and its state, in place.
-// Formulas as Cac.Core/Cpu/CpuBackend.Optim.cs (PyTorch's semantics and order of operations).
+// Formulas as the CPU twin's (PyTorch's semantics and order of operations).
+// CPU twin: Cac.Core/Cpu/Kernels/OptimizerKernels.cs.
 internal static class OptimizerKernels
 {
     // g = grad + wd p; buf = first ? g : mom buf + (1 - damp) g; step = nesterov ? g + mom buf : buf; p -= lr step.

@@ -17,7 +17,8 @@ internal struct PoolArgs
 
 // Pooling over (planes, H, W) -> (planes, Ho, Wo). Forward kernels run one thread per output; backward
 // kernels run one thread per input and gather from the windows that cover it (no atomics, deterministic).
-// Semantics as Cac.Core/Cpu/CpuBackend.Pool.cs.
+// Semantics as the CPU twin's.
+// CPU twin: Cac.Core/Cpu/Kernels/PoolKernels.cs.
 internal static class PoolKernels
 {
     // First output index o with o * stride - pad + k > i (the first window reaching input i), and the last with o * stride - pad <= i.

@@ -5,6 +5,7 @@ namespace Cac.Gpu.Kernels;
 // Sums over the middle axis of x viewed as (outer, reduce, inner) -> y: (outer, inner).
 // Two shapes of work: one thread per output when there are many outputs (compensated summation),
 // one thread group per output when there are few outputs and long sums (bias gradients).
+// CPU twin: Cac.Core/Cpu/Kernels/ReduceKernels.cs.
 internal static class ReduceKernels
 {
     // One thread per output oi = o * inner + i, Kahan-compensated running sum.

@@ -16,6 +16,7 @@ internal struct ResizeArgs
 
 // Resizing of (planes, H, W) stacks: nearest / bilinear upsampling through lookup tables, constant padding.
 // Forward kernels run one thread per output; backward kernels one thread per input (gathers, no atomics).
+// CPU twin: Cac.Core/Cpu/Kernels/ResizeKernels.cs.
 internal static class ResizeKernels
 {
     // Nearest: y = x[i0[oh], i0[ow]]. Bilinear: y = l0r (l0c x00 + l1c x01) + l1r (l0c x10 + l1c x11), as the CPU backend.

@@ -5,7 +5,8 @@ namespace Cac.Gpu.Kernels;
 
 // Softmax, log-softmax and fused softmax cross-entropy over rows: x, y, probs, gx: (rows, cols),
 // labels: Int32 (rows), losses: (rows). One thread per row (grid-stride); every row subtracts its
-// maximum before exponentiating. Formulas as Cac.Core/Cpu/CpuBackend.Softmax.cs.
+// maximum before exponentiating. Formulas as the CPU twin's.
+// CPU twin: Cac.Core/Cpu/Kernels/SoftmaxKernels.cs.
 internal static class SoftmaxKernels
 {
     private static float RowMax(ArrayView<float> x, int start, int cols)

@@ -1,3 +1,4 @@
+using Cac.Cpu.Kernels;
 using Cac.Testing;
 using FluentAssertions;
 using Xunit;

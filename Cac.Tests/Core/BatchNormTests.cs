@@ -174,7 +174,7 @@ public class BatchNormTests
         WithinBound(b32.Grad!.ToDoubleArray(), b64.Grad!.ToDoubleArray(), bound.Gb, "dL/dbias");
     }
 
-    // First-order bounds on |float32 - exact| of the batch-statistics backward (CpuBackend.Norm.cs) per element, for
+    // First-order bounds on |float32 - exact| of the batch-statistics backward (Cac.Core/Cpu/Kernels/BatchNormKernels.cs) per element, for
     // float32 inputs x, gy, gamma: per channel m = N HW values, per-plane float32 SIMD sums of HW values added in double,
     // u = 2^-24, xhat = (x - mu) inv, inv = 1 / sqrt(var + eps).
     //   mean:  |mu^ - mu| <= gamma_HW mean|x| + u |mu| = dmu (plane sums, then rounded to float32)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Cac.Cpu.Kernels;
 using FluentAssertions;
 using Xunit;
 

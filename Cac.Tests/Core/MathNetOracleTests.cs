@@ -1,3 +1,4 @@
+using Cac.Cpu.Kernels;
 using FluentAssertions;
 using Xunit;
 using La = MathNet.Numerics.LinearAlgebra;
