@@ -113,6 +113,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc />
     public void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y, ConvGeometry g, CacSamplePoint point)
     {
+        if (Kernels != CpuKernelChoice.Fast) { CacSparseForwardChosen(x, w, wPhi, bias, order, sharp, y, g, point); return; }
         if (IsDouble(x)) CpuCacSparse<double>.Forward(Data<double>(x), Data<double>(w), Data<double>(wPhi), bias is null ? null : Data<double>(bias), Data<int>(order), sharp, Data<double>(y), g, point);
         else CpuCacSparse<float>.Forward(Data<float>(x), Data<float>(w), Data<float>(wPhi), bias is null ? null : Data<float>(bias), Data<int>(order), sharp, Data<float>(y), g, point);
     }
@@ -120,6 +121,7 @@ public sealed partial class CpuBackend
     /// <inheritdoc />
     public void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw, ConvGeometry g, CacSamplePoint point)
     {
+        if (Kernels != CpuKernelChoice.Fast) { CacSparseBackwardChosen(x, w, wPhi, gy, order, sharp, gx, gw, g, point); return; }
         if (IsDouble(x)) CpuCacSparse<double>.Backward(Data<double>(x), Data<double>(w), Data<double>(wPhi), Data<double>(gy), Data<int>(order), sharp, gx is null ? null : Data<double>(gx), gw is null ? null : Data<double>(gw), g, point);
         else CpuCacSparse<float>.Backward(Data<float>(x), Data<float>(w), Data<float>(wPhi), Data<float>(gy), Data<int>(order), sharp, gx is null ? null : Data<float>(gx), gw is null ? null : Data<float>(gw), g, point);
     }
@@ -130,7 +132,9 @@ public sealed partial class CpuBackend
 {
     /// <inheritdoc />
     public int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage gamma, Storage beta, Storage scoreMap,
-        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth) => IsDouble(x)
+        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth) => Kernels != CpuKernelChoice.Fast
+        ? CacLayerForwardChosen(x, w, wPhi, bias, gamma, beta, scoreMap, mask, y, g, point, smooth)
+        : IsDouble(x)
         ? CpuCacSparse<double>.LayerForward(Data<double>(x), Data<double>(w), Data<double>(wPhi), bias is null ? null : Data<double>(bias),
             ScalarOf(gamma), ScalarOf(beta), Data<double>(scoreMap), Data<double>(mask), Data<double>(y), g, point, smooth)
         : CpuCacSparse<float>.LayerForward(Data<float>(x), Data<float>(w), Data<float>(wPhi), bias is null ? null : Data<float>(bias),
