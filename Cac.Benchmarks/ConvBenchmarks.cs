@@ -3,8 +3,8 @@ using BenchmarkDotNet.Attributes;
 namespace Cac.Benchmarks;
 
 /// <summary>
-/// 3 x 3, stride-1, pad-1 convolutions, forward and both gradients, with Winograd on and off
-/// (<see cref="CpuBackend.Winograd"/>): the ResNet-20 stage shapes and a DenseNet-like 48-channel layer at batch 128,
+/// 3 x 3, stride-1, pad-1 convolutions, forward and both gradients, with the fast kernels (Winograd) and with
+/// im2col + GEMM (<see cref="CpuBackend.Kernels"/>; the reference loops are too slow to time here): the ResNet-20 stage shapes and a DenseNet-like 48-channel layer at batch 128,
 /// wider ImageNet-stage layers at batch 16.
 /// </summary>
 [MemoryDiagnoser]
@@ -17,9 +17,9 @@ public class ConvBenchmarks
     [Params("16/32", "32/16", "64/8", "48/32", "128/16", "256/14", "512/7")]
     public string Shape { get; set; } = "16/32";
 
-    /// <summary>Whether the convs that Winograd covers use it (false: the direct kernels).</summary>
-    [Params(true, false)]
-    public bool Winograd { get; set; } = true;
+    /// <summary>Which kernels run the convs (Fast: Winograd; Gemm: im2col + GEMM).</summary>
+    [Params(CpuKernelChoice.Fast, CpuKernelChoice.Gemm)]
+    public CpuKernelChoice Kernels { get; set; } = CpuKernelChoice.Fast;
 
     /// <summary>Random input, weights and output gradient.</summary>
     [GlobalSetup]
@@ -27,7 +27,7 @@ public class ConvBenchmarks
     {
         int c = int.Parse(Shape.Split('/')[0]), hw = int.Parse(Shape.Split('/')[1]);
         int n = c <= 64 ? 128 : 16;
-        CpuBackend.Winograd = Winograd;
+        CpuBackend.Kernels = Kernels;
         _g = new ConvGeometry(n, c, hw, hw, c, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         var gen = new Generator(2);
         _x = Tensor.RandN([n, c, hw, hw], gen);

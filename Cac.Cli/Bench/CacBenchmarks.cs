@@ -9,9 +9,10 @@ namespace Cac.Cli.Bench;
 /// at batch 128. The ratio is forced by choosing beta from the score map of the actual input (gamma = 1). Each ratio
 /// times the CAC layer interleaved with the dense conv (one run of each per round), so load changes hit both alike.
 /// Runs on <paramref name="device"/> (the CPU backend by default); on an ILGPU device every timed run ends with a
-/// synchronisation. On the CPU the dense conv is the fastest one (Winograd F(4x4, 3x3)); the rows marked "direct"
-/// time it with <see cref="CpuBackend.Winograd"/> off as well: the direct kernel does the same arithmetic per window as
-/// the CAC layer's sharp windows, so that ratio isolates what skipping windows gains.
+/// synchronisation. On the CPU with the fast kernels the dense conv is the fastest one (Winograd F(4x4, 3x3)); the rows
+/// marked "gemm" time it with <see cref="CpuBackend.Kernels"/> = <see cref="CpuKernelChoice.Gemm"/> as well: im2col +
+/// GEMM does the full k x k arithmetic at every window, as the CAC layer does at its sharp windows, so that ratio
+/// isolates what skipping windows gains.
 /// </summary>
 internal sealed class CacBenchmarks(bool quick, Action<string> progress, Device? device = null)
 {
@@ -26,7 +27,7 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress, Device?
         var results = new List<BenchResult>();
         var fwdSpeedups = new List<double>();
         var bothSpeedups = new List<double>();
-        var directSpeedups = new List<double>();
+        var gemmSpeedups = new List<double>();
         foreach (var (c, size) in Shapes)
         {
             var generator = new Generator(c);
@@ -44,7 +45,7 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress, Device?
             {
                 layer.Beta.CopyFrom(Tensor.FromArray([(float)BetaForRatio(x, rho)], [1]).To(_device));
                 string tag = $"cac_{shape}_rho{rho * 100:F0}";
-                var (denseFwd, sparseFwd, directFwd) = Time(() => Ops.Conv2d(x, weight, null, 1, 1), () => layer.Forward(x));
+                var (denseFwd, sparseFwd, gemmFwd) = Time(() => Ops.Conv2d(x, weight, null, 1, 1), () => layer.Forward(x));
                 double measured = layer.LastSharpRatio;
                 var (denseBoth, sparseBoth) = TimeWithBackward(() => Ops.Conv2d(x, layer.Weight, null, 1, 1), () => layer.Forward(x), x, gy, layer);
                 denseFwds.Add(denseFwd);
@@ -55,17 +56,17 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress, Device?
                 results.Add(new BenchResult($"{tag}_fwd_ms", sparseFwd * 1e3, "ms"));
                 results.Add(new BenchResult($"{tag}_fwdbwd_ms", sparseBoth * 1e3, "ms"));
                 results.Add(new BenchResult($"{tag}_fwd_speedup", denseFwd / sparseFwd, "x"));
-                if (directFwd is { } direct)
+                if (gemmFwd is { } gemm)
                 {
-                    results.Add(new BenchResult($"{tag}_dense_direct_fwd_ms", direct * 1e3, "ms"));
-                    results.Add(new BenchResult($"{tag}_fwd_speedup_vs_direct", direct / sparseFwd, "x"));
+                    results.Add(new BenchResult($"{tag}_dense_gemm_fwd_ms", gemm * 1e3, "ms"));
+                    results.Add(new BenchResult($"{tag}_fwd_speedup_vs_gemm", gemm / sparseFwd, "x"));
                 }
                 results.Add(new BenchResult($"{tag}_fwdbwd_speedup", denseBoth / sparseBoth, "x"));
                 progress($"  {tag}: rho {measured:F3}, forward {denseFwd * 1e3:F1} -> {sparseFwd * 1e3:F1} ms ({denseFwd / sparseFwd:F2}x), " +
                          $"forward+backward {denseBoth * 1e3:F1} -> {sparseBoth * 1e3:F1} ms ({denseBoth / sparseBoth:F2}x)");
                 if (rho == 0.5)
                 {
-                    if (directFwd is { } direct50) directSpeedups.Add(direct50 / sparseFwd);
+                    if (gemmFwd is { } gemm50) gemmSpeedups.Add(gemm50 / sparseFwd);
                     fwdSpeedups.Add(denseFwd / sparseFwd);
                     bothSpeedups.Add(denseBoth / sparseBoth);
                 }
@@ -75,8 +76,8 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress, Device?
         }
         results.Add(new BenchResult("cac_fwd_speedup_rho50_geomean", GeoMean(fwdSpeedups), "x"));
         results.Add(new BenchResult("cac_fwdbwd_speedup_rho50_geomean", GeoMean(bothSpeedups), "x"));
-        if (directSpeedups.Count > 0)
-            results.Add(new BenchResult("cac_fwd_speedup_vs_direct_rho50_geomean", GeoMean(directSpeedups), "x"));
+        if (gemmSpeedups.Count > 0)
+            results.Add(new BenchResult("cac_fwd_speedup_vs_gemm_rho50_geomean", GeoMean(gemmSpeedups), "x"));
         return results;
     }
 
@@ -87,23 +88,23 @@ internal sealed class CacBenchmarks(bool quick, Action<string> progress, Device?
         return -CacThresholdCalibration.Threshold(Ops.CacScoreMap(x, 3, 1, 1).ToDoubleArray(), rho);
     }
 
-    // Forward of the dense conv and of the CAC layer, interleaved (on the CPU also the dense conv's direct kernel); median
+    // Forward of the dense conv and of the CAC layer, interleaved (on the CPU also the dense conv by im2col + GEMM); median
     // seconds of each.
-    private (double Dense, double Sparse, double? Direct) Time(Func<Tensor> dense, Func<Tensor> sparse)
+    private (double Dense, double Sparse, double? Gemm) Time(Func<Tensor> dense, Func<Tensor> sparse)
     {
         using var _ = Autograd.NoGrad();
         List<Action> runs = [() => { dense(); Timing.WaitFor(_device); }, () => { sparse(); Timing.WaitFor(_device); }];
-        if (_device.Backend is CpuBackend) runs.Add(() => WithoutWinograd(dense));
+        if (_device.Backend is CpuBackend) runs.Add(() => WithGemm(dense));
         var t = Timing.MedianSeconds(runs, quick ? 1 : 3, quick ? 3 : 9);
         return (t[0], t[1], _device.Backend is CpuBackend ? t[2] : null);
     }
 
-    private static void WithoutWinograd(Func<Tensor> run)
+    private static void WithGemm(Func<Tensor> run)
     {
-        bool before = CpuBackend.Winograd;
-        CpuBackend.Winograd = false;
+        var before = CpuBackend.Kernels;
+        CpuBackend.Kernels = CpuKernelChoice.Gemm;
         try { run(); }
-        finally { CpuBackend.Winograd = before; }
+        finally { CpuBackend.Kernels = before; }
     }
 
     // Forward + backward (gradients of x and the layer's parameters) of both, interleaved.

@@ -26,9 +26,10 @@ internal static class BenchCommand
         var script = new Option<string?>("--pytorch-script") { Description = "Path of pytorch_reference.py (default: found from the working directory)" };
         var filter = new Option<string?>("--filter") { Description = "Run only the benchmarks whose group name contains this text (e.g. gemm, conv3x3_16ch, resnet20)" };
         var device = CreateDeviceOption();
+        var cpuKernels = CpuKernelsOption.Create();
         var command = new Command("bench", "Benchmarks: SGEMM, 3x3 convolutions, ResNet-20/56 training and inference (float32, batch 128), on the CPU or a GPU (--device)")
         {
-            json, quick, compare, python, script, filter, device,
+            json, quick, compare, python, script, filter, device, cpuKernels,
         };
         foreach (var sub in Subcommands) command.Subcommands.Add(sub());
         foreach (var sub in extra) command.Subcommands.Add(sub);
@@ -36,8 +37,9 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>The options of `cac bench`: output, repetitions, the PyTorch comparison (interpreter, script), a benchmark filter and the device.</summary>
-    internal sealed record BenchSettings(bool Json, bool Quick, bool ComparePyTorch, string Python, string? PyTorchScript, string? Filter, string Device);
+    /// <summary>The options of `cac bench`: output, repetitions, the PyTorch comparison (interpreter, script), a benchmark filter, the device and the CPU kernels.</summary>
+    internal sealed record BenchSettings(bool Json, bool Quick, bool ComparePyTorch, string Python, string? PyTorchScript, string? Filter, string Device,
+        string CpuKernels = "fast");
 
     /// <summary>The settings of a parsed `cac bench` command line (options left out take their defaults).</summary>
     internal static BenchSettings SettingsFrom(ParseResult parse) => new(
@@ -47,7 +49,8 @@ internal static class BenchCommand
         Python: parse.GetValue<string>("--python")!,
         PyTorchScript: parse.GetValue<string?>("--pytorch-script"),
         Filter: parse.GetValue<string?>("--filter"),
-        Device: parse.GetValue<string>("--device")!);
+        Device: parse.GetValue<string>("--device")!,
+        CpuKernels: parse.GetValue<string>(CpuKernelsOption.Name)!);
 
     /// <summary>`cac bench cac`: sparse CAC against the dense standard conv (see <see cref="CacBenchmarks"/>).</summary>
     private static Command CreateCac()
@@ -109,6 +112,7 @@ internal static class BenchCommand
     private static int Run(BenchSettings s)
     {
         static void Progress(string line) => Console.Error.WriteLine(line);
+        using var kernels = CpuKernelsOption.Use(s.CpuKernels);
         var device = DeviceSelection.Open(s.Device);
         if (s.ComparePyTorch && device.Kind is not (DeviceKind.Cpu or DeviceKind.Cuda))
         {
@@ -118,7 +122,7 @@ internal static class BenchCommand
         string torchDevice = device.Kind == DeviceKind.Cuda ? "cuda" : "cpu";
         var results = OnDevice(device, opened =>
         {
-            Progress($"cac bench: {Describe(opened)}");
+            Progress($"cac bench: {Describe(opened)}" + (opened.Kind == DeviceKind.Cpu ? $", cpu kernels {s.CpuKernels}" : ""));
             return new CoreBenchmarks(s.Quick, Progress, s.Filter, opened).Run();
         });
         if (s.ComparePyTorch)

@@ -31,10 +31,11 @@ internal static class EvalCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Images per forward pass", DefaultValueFactory = _ => 250 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables" };
         var device = DeviceSelection.CreateOption();
+        var cpuKernels = CpuKernelsOption.Create();
 
         var command = new Command("eval", "Evaluate a trained model on a dataset's test split: accuracy, loss, per-class accuracy, MAdds")
         {
-            model, weights, dataset, data, limit, batchSize, json, device,
+            model, weights, dataset, data, limit, batchSize, json, device, cpuKernels,
         };
         command.SetAction(parse => Run(SettingsFrom(parse), Console.Out));
         return command;
@@ -49,10 +50,11 @@ internal static class EvalCommand
         Limit: parse.GetValue<int?>("--limit"),
         BatchSize: parse.GetValue<int>("--batch-size"),
         Json: parse.GetValue<bool>("--json"),
-        Device: parse.GetValue<string>("--device")!);
+        Device: parse.GetValue<string>("--device")!,
+        CpuKernels: parse.GetValue<string>(CpuKernelsOption.Name)!);
 
     internal sealed record EvalSettings(string Model, string Weights, string Dataset, string? DataDir = null, int? Limit = null,
-        int BatchSize = 250, bool Json = false, string Device = "cpu")
+        int BatchSize = 250, bool Json = false, string Device = "cpu", string CpuKernels = "fast")
     {
         public void Validate()
         {
@@ -60,6 +62,7 @@ internal static class EvalCommand
             DatasetCatalog.Info(Dataset); // likewise an unknown dataset
             if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
             if (Limit is < 1) throw new ArgumentException($"--limit must be at least 1, got {Limit}");
+            CpuKernelsOption.Parse(CpuKernels);
         }
     }
 
@@ -88,6 +91,7 @@ internal static class EvalCommand
     internal static int Run(EvalSettings s, TextWriter output)
     {
         s.Validate();
+        using var kernels = CpuKernelsOption.Use(s.CpuKernels);
         var info = DatasetCatalog.Info(s.Dataset);
         var test = DatasetCatalog.Load(info.Name, s.DataDir, train: false);
         var loaded = StrictWeights.Load(s.Model, s.Weights, test.ImageShape.Channels, test.ClassCount);

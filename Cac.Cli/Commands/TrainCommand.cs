@@ -39,6 +39,7 @@ internal static class TrainCommand
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and test images (quick runs)" };
         var seed = new Option<int>("--seed") { Description = "Random seed (initialisation, shuffling)", DefaultValueFactory = _ => 0 };
         var device = DeviceSelection.CreateOption();
+        var cpuKernels = CpuKernelsOption.Create();
         var output = new Option<string?>("--out") { Description = "Output directory for metrics.json and the checkpoint (default: runs/<model>-<dataset>)" };
         var lambda = new Option<double>("--lambda")
         {
@@ -72,7 +73,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, init, device, resume,
+            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, init, device, cpuKernels, resume,
         };
         command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Run(SettingsFrom(parse)));
         return command;
@@ -97,7 +98,8 @@ internal static class TrainCommand
         Device: parse.GetValue<string>("--device")!,
         ThresholdLrScale: parse.GetValue<double>("--threshold-lr-scale"),
         CalibrateSharpRatio: parse.GetValue<double?>("--calibrate-sharp-ratio"),
-        CalibrateMadds: parse.GetValue<double?>("--calibrate-madds"));
+        CalibrateMadds: parse.GetValue<double?>("--calibrate-madds"),
+        CpuKernels: parse.GetValue<string>(CpuKernelsOption.Name)!);
 
     /// <summary>
     /// The options typed on a parsed `cac train --resume` command line, --resume aside, by name ("--epochs") with their values:
@@ -111,7 +113,7 @@ internal static class TrainCommand
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
         double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1,
-        double? CalibrateSharpRatio = null, double? CalibrateMadds = null)
+        double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string CpuKernels = "fast")
     {
         public void Validate()
         {
@@ -130,6 +132,7 @@ internal static class TrainCommand
                 throw new ArgumentException($"--calibrate-sharp-ratio must lie in [0, 1], got {r}");
             if (CalibrateMadds is { } f && !(f > 0 && f <= 1))
                 throw new ArgumentException($"--calibrate-madds must lie in (0, 1], got {f}");
+            CpuKernelsOption.Parse(CpuKernels);
             if (CalibrateSharpRatio is not null && CalibrateMadds is not null)
                 throw new ArgumentException($"--calibrate-sharp-ratio {CalibrateSharpRatio} and --calibrate-madds {CalibrateMadds} exclude each other (choose one)");
         }
@@ -159,6 +162,7 @@ internal static class TrainCommand
     internal static int Run(TrainSettings s, TrainingState? resumeFrom = null, Action<int>? afterEpoch = null)
     {
         s.Validate();
+        using var kernels = CpuKernelsOption.Use(s.CpuKernels);
         var train = DatasetCatalog.Load(s.Dataset, s.DataDir, train: true);
         var test = DatasetCatalog.Load(s.Dataset, s.DataDir, train: false);
         Generator.ManualSeed(s.Seed);
@@ -190,7 +194,8 @@ internal static class TrainCommand
         var reportContext = RunReportContext.Measure(s, net, s.Model, [1, trainLoader.OutputShape.Channels, trainLoader.OutputShape.Height, trainLoader.OutputShape.Width], train.ClassCount);
 
         AnsiConsole.MarkupLine($"[bold]cac train[/] {s.Model} on {s.Dataset}: {trainLoader.SampleCount} train / {testLoader.SampleCount} test images, " +
-                               $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr} ({s.Schedule}), device {device}");
+                               $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr} ({s.Schedule}), device {device}" +
+                               (device.Kind == DeviceKind.Cpu ? $", cpu kernels {s.CpuKernels}" : ""));
         if (cost is not null)
             AnsiConsole.MarkupLine($"content-aware: {cost.Layers.Count} CAC layer(s), objective loss * (MAdds / {cost.BaselineMadds / 1e6:F2}M)^{cost.Lambda}" +
                                    (cost.Lambda == 0 ? " (disabled: plain cross-entropy)" : "") +

@@ -7,8 +7,8 @@ namespace Cac.Cli.Training;
 /// The settings of a resumed run (`cac train --resume DIR`): the saved run's settings, with the options given on the
 /// command line checked against them. Options that define the run (model, dataset, batch size, lr, schedule, momentum,
 /// weight decay, limit, seed, lambda, threshold lr scale, calibration targets) must be left out or equal the saved value, else an error names the option and both
-/// values. --epochs may be raised (the schedule is then computed for the new total); --data and --device may change
-/// (where the files are, what runs the kernels); --out must be DIR itself; --init is refused (the weights come from the state).
+/// values. --epochs may be raised (the schedule is then computed for the new total); --data, --device and --cpu-kernels may
+/// change (where the files are, what runs the kernels); --out must be DIR itself; --init is refused (the weights come from the state).
 /// </summary>
 internal static class TrainingStateSettings
 {
@@ -48,6 +48,7 @@ internal static class TrainingStateSettings
                     break;
                 case "--data": s = s with { DataDir = (string?)value }; break;
                 case "--device": s = s with { Device = (string)value! }; break;
+                case "--cpu-kernels": s = s with { CpuKernels = (string)value! }; break;
                 case "--out":
                     if (value is string o && Path.GetFullPath(o).TrimEnd(Path.DirectorySeparatorChar) != Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar))
                         throw new ArgumentException($"--resume {dir}: --out {o} differs from the resumed directory; a resumed run writes to {dir} (leave --out out)");

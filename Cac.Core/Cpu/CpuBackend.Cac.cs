@@ -62,15 +62,22 @@ public sealed partial class CpuBackend
         KernelsFor(gy).CacSamplePointsBackward(gy, gx, g, point);
 
     /// <inheritdoc />
-    public void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y, ConvGeometry g, CacSamplePoint point) =>
-        KernelsFor(x).CacSparseForward(x, w, wPhi, bias, order, sharp, y, g, point);
+    public void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y, ConvGeometry g, CacSamplePoint point)
+    {
+        if (Kernels == CpuKernelChoice.Gemm) CacSparseComposed.Forward(this, x, w, wPhi, bias, order, sharp, y, g, point);
+        else KernelsFor(x).CacSparseForward(x, w, wPhi, bias, order, sharp, y, g, point);
+    }
 
     /// <inheritdoc />
-    public void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw, ConvGeometry g, CacSamplePoint point) =>
-        KernelsFor(x).CacSparseBackward(x, w, wPhi, gy, order, sharp, gx, gw, g, point);
+    public void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw, ConvGeometry g, CacSamplePoint point)
+    {
+        if (Kernels == CpuKernelChoice.Gemm) CacSparseComposed.Backward(this, x, w, wPhi, gy, order, sharp, gx, gw, g, point);
+        else KernelsFor(x).CacSparseBackward(x, w, wPhi, gy, order, sharp, gx, gw, g, point);
+    }
 
     /// <inheritdoc />
     public int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage gamma, Storage beta, Storage scoreMap,
-        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth) =>
-        KernelsFor(x).CacLayerForward(x, w, wPhi, bias, gamma, beta, scoreMap, mask, y, g, point, smooth);
+        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth) => Kernels == CpuKernelChoice.Gemm
+        ? CacLayerComposed.Forward(this, x, w, wPhi, bias, gamma, beta, scoreMap, mask, y, g, point, smooth)
+        : KernelsFor(x).CacLayerForward(x, w, wPhi, bias, gamma, beta, scoreMap, mask, y, g, point, smooth);
 }

@@ -16,14 +16,14 @@ public sealed partial class CpuBackend(Device device) : IBackend
     public Device Device { get; } = device;
 
     /// <summary>
-    /// Whether stride-1, undilated, ungrouped 3 x 3 convolutions with at least 8 channels each way run Winograd
-    /// F(4x4, 3x3) (the default: about 1.3-2.8x faster than the direct kernels here) instead of the direct kernels.
-    /// They round differently: Winograd's error is bounded through the 6 x 6 input window of each 4 x 4 output tile, so
-    /// an output whose own 3 x 3 window is zero is a rounding-size value instead of exactly 0 (see ConvWinograd). Like
-    /// torch.backends.mkldnn.enabled, a process-wide switch read at every call: set it before work starts, for
-    /// benchmarks against the direct kernels or to reproduce results computed with them.
+    /// Which kernels run convolutions and the CAC layer (see <see cref="CpuKernelChoice"/>): the plain reference loops,
+    /// im2col + GEMM everywhere (the GPU's algorithm), or the fast kernels (the default: Winograd F(4x4, 3x3) where it
+    /// applies, about 1.3-2.8x faster than the direct kernels here, the direct kernels, the fused CAC kernel). They round
+    /// differently: Winograd's error is bounded through the 6 x 6 input window of each 4 x 4 output tile, so an output
+    /// whose own 3 x 3 window is zero is a rounding-size value instead of exactly 0 (see ConvWinograd). Like
+    /// torch.backends.mkldnn.enabled, a process-wide setting read at every call: set it before work starts.
     /// </summary>
-    public static bool Winograd { get; set; } = true;
+    public static CpuKernelChoice Kernels { get; set; } = CpuKernelChoice.Fast;
 
     internal static T[] Data<T>(Storage s) where T : unmanaged => ((CpuStorage<T>)s).Data;
 

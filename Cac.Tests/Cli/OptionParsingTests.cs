@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Cac.Cli;
 using Cac.Cli.Commands;
+using Cac.Cli.Devices;
 using Cac.Nn;
 using FluentAssertions;
 using Xunit;
@@ -19,7 +20,7 @@ public class OptionParsingTests
         "train", "--model", "cac-resnet56", "--dataset", "mnist", "--data", "/d/train", "--epochs", "7", "--batch-size", "33",
         "--lr", "0.123", "--schedule", "multistep", "--momentum", "0.91", "--weight-decay", "0.00037", "--limit", "444", "--seed", "55",
         "--out", "/o/train", "--lambda", "0.066", "--threshold-lr-scale", "2.5", "--calibrate-sharp-ratio", "0.37", "--calibrate-madds", "0.61",
-        "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--resume", "/r/train",
+        "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--cpu-kernels", "reference", "--resume", "/r/train",
     ];
 
     private static readonly string[] Madds =
@@ -37,7 +38,7 @@ public class OptionParsingTests
     private static readonly string[] Eval =
     [
         "eval", "--model", "resnet44", "--weights", "/w/eval.safetensors", "--dataset", "cifar100", "--data", "/d/eval", "--limit", "88",
-        "--batch-size", "17", "--json", "--device", "cuda",
+        "--batch-size", "17", "--json", "--device", "cuda", "--cpu-kernels", "gemm",
     ];
 
     private static readonly string[] Predict =
@@ -53,7 +54,7 @@ public class OptionParsingTests
     private static readonly string[] Bench =
     [
         "bench", "--json", "--quick", "--compare-pytorch", "--python", "/p/python3.12", "--pytorch-script", "/s/reference.py",
-        "--filter", "conv3x3", "--device", "opencl",
+        "--filter", "conv3x3", "--device", "opencl", "--cpu-kernels", "reference",
     ];
 
     private static readonly string[] BenchCac = ["bench", "cac", "--json", "--quick", "--device", "cuda"];
@@ -85,7 +86,7 @@ public class OptionParsingTests
         TrainCommand.SettingsFrom(Parse(Train)).Should().Be(new TrainCommand.TrainSettings(
             Model: "cac-resnet56", Dataset: "mnist", DataDir: "/d/train", Epochs: 7, BatchSize: 33, Lr: 0.123, Schedule: "multistep",
             Momentum: 0.91, WeightDecay: 0.00037, Limit: 444, Seed: 55, OutDir: "/o/train", Lambda: 0.066, Init: "/i/init.safetensors",
-            Device: "ilgpu-cpu", ThresholdLrScale: 2.5, CalibrateSharpRatio: 0.37, CalibrateMadds: 0.61));
+            Device: "ilgpu-cpu", ThresholdLrScale: 2.5, CalibrateSharpRatio: 0.37, CalibrateMadds: 0.61, CpuKernels: "reference"));
     }
 
     [Fact]
@@ -94,7 +95,25 @@ public class OptionParsingTests
         TrainCommand.SettingsFrom(Parse("train")).Should().Be(new TrainCommand.TrainSettings(
             Model: "cac-resnet20", Dataset: "fashion-mnist", DataDir: null, Epochs: 1, BatchSize: 128, Lr: 0.1, Schedule: "cosine",
             Momentum: 0.9, WeightDecay: 1e-4, Limit: null, Seed: 0, OutDir: null, Lambda: CostAwareObjective.DefaultLambda, Init: null,
-            Device: "auto", ThresholdLrScale: 1, CalibrateSharpRatio: null, CalibrateMadds: null));
+            Device: "auto", ThresholdLrScale: 1, CalibrateSharpRatio: null, CalibrateMadds: null, CpuKernels: "fast"));
+    }
+
+    [Theory]
+    [InlineData("reference", CpuKernelChoice.Reference)]
+    [InlineData("gemm", CpuKernelChoice.Gemm)]
+    [InlineData("fast", CpuKernelChoice.Fast)]
+    public void Cpu_kernels_name_the_three_choices(string value, CpuKernelChoice choice)
+    {
+        CpuKernelsOption.Parse(TrainCommand.SettingsFrom(Parse("train", "--cpu-kernels", value)).CpuKernels).Should().Be(choice);
+        CpuKernelsOption.Parse(EvalCommand.SettingsFrom(Parse("eval", "--model", "resnet20", "--weights", "w", "--dataset", "mnist",
+            "--cpu-kernels", value)).CpuKernels).Should().Be(choice);
+        CpuKernelsOption.Parse(BenchCommand.SettingsFrom(Parse("bench", "--cpu-kernels", value)).CpuKernels).Should().Be(choice);
+    }
+
+    [Fact]
+    public void Cpu_kernels_reject_other_names()
+    {
+        Program.BuildRoot().Parse(["train", "--cpu-kernels", "winograd"]).Errors.Should().NotBeEmpty();
     }
 
     [Fact]
@@ -147,7 +166,7 @@ public class OptionParsingTests
     {
         EvalCommand.SettingsFrom(Parse(Eval)).Should().Be(new EvalCommand.EvalSettings(
             Model: "resnet44", Weights: "/w/eval.safetensors", Dataset: "cifar100", DataDir: "/d/eval", Limit: 88, BatchSize: 17, Json: true,
-            Device: "cuda"));
+            Device: "cuda", CpuKernels: "gemm"));
     }
 
     [Fact]
@@ -155,7 +174,7 @@ public class OptionParsingTests
     {
         EvalCommand.SettingsFrom(Parse("eval", "--model", "resnet20", "--weights", "w.safetensors", "--dataset", "fashion-mnist"))
             .Should().Be(new EvalCommand.EvalSettings(
-                Model: "resnet20", Weights: "w.safetensors", Dataset: "fashion-mnist", DataDir: null, Limit: null, BatchSize: 250, Json: false, Device: "auto"));
+                Model: "resnet20", Weights: "w.safetensors", Dataset: "fashion-mnist", DataDir: null, Limit: null, BatchSize: 250, Json: false, Device: "auto", CpuKernels: "fast"));
     }
 
     [Fact]
@@ -203,9 +222,9 @@ public class OptionParsingTests
     public void Bench_maps_every_option_and_defaults()
     {
         BenchCommand.SettingsFrom(Parse(Bench)).Should().Be(new BenchCommand.BenchSettings(
-            Json: true, Quick: true, ComparePyTorch: true, Python: "/p/python3.12", PyTorchScript: "/s/reference.py", Filter: "conv3x3", Device: "opencl"));
+            Json: true, Quick: true, ComparePyTorch: true, Python: "/p/python3.12", PyTorchScript: "/s/reference.py", Filter: "conv3x3", Device: "opencl", CpuKernels: "reference"));
         BenchCommand.SettingsFrom(Parse("bench")).Should().Be(new BenchCommand.BenchSettings(
-            Json: false, Quick: false, ComparePyTorch: false, Python: "/usr/bin/python3", PyTorchScript: null, Filter: null, Device: "cpu"));
+            Json: false, Quick: false, ComparePyTorch: false, Python: "/usr/bin/python3", PyTorchScript: null, Filter: null, Device: "cpu", CpuKernels: "fast"));
     }
 
     [Theory]

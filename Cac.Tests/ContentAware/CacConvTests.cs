@@ -145,8 +145,8 @@ public class CacConvTests
         var d = x.Dims;
         int cout = w.Dims[0], cinG = w.Dims[1], k2 = c.K * c.K;
         var geometry = new ConvGeometry(d[0], d[1], d[2], d[3], cout, c.K, c.K, c.Stride, c.Stride, c.Pad, c.Pad, c.Dilation, c.Dilation, c.Groups);
-        bool winograd = CpuBackend.Winograd && ConvWinograd<float>.Applies(geometry);
-        bool winogradWeight = CpuBackend.Winograd && ConvWinograd<float>.AppliesToWeightGradient(geometry);
+        bool winograd = CpuBackend.Kernels == CpuKernelChoice.Fast && ConvWinograd<float>.Applies(geometry);
+        bool winogradWeight = CpuBackend.Kernels == CpuKernelChoice.Fast && ConvWinograd<float>.AppliesToWeightGradient(geometry);
         int positions = geometry.N * geometry.Ho * geometry.Wo;
         double u = Rounding.Unit(dtype);
         double[] Bound(Tensor magnitude, int terms, bool denseWinograd)

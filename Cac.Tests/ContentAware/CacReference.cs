@@ -5,19 +5,15 @@ internal static class CacReference
 {
     private static readonly double[,] SobelX = { { 1, 0, -1 }, { 2, 0, -2 }, { 1, 0, -1 } };
 
-    /// <summary>Channel mean of x (N, C, H, W) as [n, h, w].</summary>
-    public static double[,,] ChannelMean(double[] x, int n, int c, int h, int w)
+    /// <summary>Channel mean of x (N, C, H, W) as [n, h, w] (<see cref="CacLayerReference.ChannelMean{T}"/>).</summary>
+    public static double[,,] ChannelMean(double[] x, int n, int c, int h, int w) => ToGrid(CacLayerReference.ChannelMean(x, n, c, h, w), n, h, w);
+
+    /// <summary>A flat (n, h, w) array as [n, h, w].</summary>
+    public static double[,,] ToGrid(double[] flat, int n, int h, int w)
     {
-        var m = new double[n, h, w];
-        for (int s = 0; s < n; s++)
-            for (int i = 0; i < h; i++)
-                for (int j = 0; j < w; j++)
-                {
-                    double sum = 0;
-                    for (int ch = 0; ch < c; ch++) sum += x[((s * c + ch) * h + i) * w + j];
-                    m[s, i, j] = sum / c;
-                }
-        return m;
+        var grid = new double[n, h, w];
+        Buffer.BlockCopy(flat, 0, grid, 0, flat.Length * sizeof(double));
+        return grid;
     }
 
     /// <summary>
@@ -58,30 +54,23 @@ internal static class CacReference
         return p;
     }
 
-    /// <summary>y[n, o, oh, ow] = bias[o] + sum over c in o's group of wPhi[o, c] * x[n, c, oh*s - p + off, ow*s - p + off].</summary>
+    /// <summary>
+    /// y[n, o, oh, ow] = bias[o] + sum over c in o's group of wPhi[o, c] * x[n, c, oh*s - p + off, ow*s - p + off], w_phi the
+    /// sum of w's taps: <see cref="CacLayerReference.SparseForward{T}"/> with every window smooth. off is the sample point's
+    /// offset (0: top-left, d * (k / 2): centre).
+    /// </summary>
     public static double[] SmoothConv(double[] x, double[] w, double[]? bias, int n, int cin, int h, int wd, int cout, int k,
         int stride, int pad, int dilation, int groups, int offset)
     {
-        int ho = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, wo = (wd + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
-        int cg = cin / groups, og = cout / groups;
-        var y = new double[n * cout * ho * wo];
-        for (int s = 0; s < n; s++)
-            for (int o = 0; o < cout; o++)
-                for (int i = 0; i < ho; i++)
-                    for (int j = 0; j < wo; j++)
-                    {
-                        double sum = bias?[o] ?? 0;
-                        int r = i * stride - pad + offset, c = j * stride - pad + offset;
-                        for (int cl = 0; cl < cg; cl++)
-                        {
-                            double wphi = 0;
-                            for (int t = 0; t < k * k; t++) wphi += w[(o * cg + cl) * k * k + t];
-                            int ch = o / og * cg + cl;
-                            double v = r >= 0 && r < h && c >= 0 && c < wd ? x[((s * cin + ch) * h + r) * wd + c] : 0;
-                            sum += wphi * v;
-                        }
-                        y[((s * cout + o) * ho + i) * wo + j] = sum;
-                    }
+        var g = new ConvGeometry(n, cin, h, wd, cout, k, k, stride, stride, pad, pad, dilation, dilation, groups);
+        var point = offset == 0 ? CacSamplePoint.TopLeft
+            : offset == dilation * (k / 2) ? CacSamplePoint.Centre
+            : throw new ArgumentException($"offset {offset} is neither sample point's");
+        var wPhi = new double[cout * g.CinPerGroup];
+        for (int r = 0; r < wPhi.Length; r++)
+            for (int t = 0; t < k * k; t++) wPhi[r] += w[r * k * k + t];
+        var y = new double[n * cout * g.Ho * g.Wo];
+        CacLayerReference.SparseForward(x, w, wPhi, bias, [.. Enumerable.Range(0, y.Length / cout)], 0, y, g, point);
         return y;
     }
 
@@ -110,41 +99,19 @@ internal static class CacReference
 /// <summary>The documented score-map rule evaluated point by point (docs/design.md 2.2 and Ops.CacScoreMap's remarks).</summary>
 internal static class CacScoreRule
 {
-    /// <summary>Sobel magnitude of xbar[s] centred at (r, c), taps d apart, zero outside.</summary>
-    public static double SobelAt(double[,,] xbar, int s, int r, int c, int d)
-    {
-        int h = xbar.GetLength(1), w = xbar.GetLength(2);
-        double V(int i, int j) => i >= 0 && i < h && j >= 0 && j < w ? xbar[s, i, j] : 0;
-        double gx = 0, gy = 0;
-        int[] wts = [1, 2, 1];
-        for (int t = -1; t <= 1; t++)
-        {
-            gx += wts[t + 1] * (V(r + t * d, c - d) - V(r + t * d, c + d));
-            gy += wts[t + 1] * (V(r - d, c + t * d) - V(r + d, c + t * d));
-        }
-        return Math.Sqrt(gx * gx + gy * gy);
-    }
-
     /// <summary>
     /// Score map [n, oh, ow] of a k x k conv: the mean over a, b in [0, m) of the Sobel centred at row (oh + a)*s - p + d,
-    /// column (ow + b)*s - p + d, m = d*(k-3)//s + 1 for k &gt; 3, else 1 (Sobel evaluated also past the image, zero there).
+    /// column (ow + b)*s - p + d, m = d*(k-3)//s + 1 for k &gt; 3, else 1 (Sobel evaluated also past the image, zero there):
+    /// <see cref="CacLayerReference.ScoreMap{T}"/> on xbar as a one-channel input.
     /// </summary>
     public static double[,,] Score(double[,,] xbar, int k, int stride, int pad, int dilation)
     {
         int n = xbar.GetLength(0), h = xbar.GetLength(1), w = xbar.GetLength(2);
-        int ho = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, wo = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
-        int m = k > 3 ? dilation * (k - 3) / stride + 1 : 1;
-        var g = new double[n, ho, wo];
-        for (int s = 0; s < n; s++)
-            for (int i = 0; i < ho; i++)
-                for (int j = 0; j < wo; j++)
-                {
-                    double sum = 0;
-                    for (int a = 0; a < m; a++)
-                        for (int b = 0; b < m; b++)
-                            sum += SobelAt(xbar, s, (i + a) * stride - pad + dilation, (j + b) * stride - pad + dilation, dilation);
-                    g[s, i, j] = sum / (m * m);
-                }
-        return g;
+        var g = new ConvGeometry(n, 1, h, w, 1, k, k, stride, stride, pad, pad, dilation, dilation, 1);
+        var flat = new double[xbar.Length];
+        Buffer.BlockCopy(xbar, 0, flat, 0, flat.Length * sizeof(double));
+        var score = new double[n * g.Ho * g.Wo];
+        CacLayerReference.ScoreMap(flat, 1, score, g, CacGeometry.SmoothSize(k, stride, dilation));
+        return CacReference.ToGrid(score, n, g.Ho, g.Wo);
     }
 }

@@ -135,45 +135,26 @@ public class ConvFusionTests
         }
     }
 
-    // act((conv(x, w) + bias) * scale + shift + residual) in double; also the sum of the absolute values of all terms
-    // (the scale of the rounding error).
+    // act((conv(x, w) + bias) * scale + shift + residual) in double (ConvReference, then the epilogue); also the sum of the
+    // absolute values of all terms (the scale of the rounding error).
     private static (double[] Y, double[] Magnitude) Naive(Tensor xt, Tensor wt, Tensor? bt, Tensor? st, Tensor? sht, Tensor? rt, bool relu,
         int stride, int padding, int dilation, int groups)
     {
-        var x = xt.ToDoubleArray();
-        var w = wt.ToDoubleArray();
-        var b = bt?.ToDoubleArray();
+        var g = ConvReferenceResults.Geometry(xt.Shape, wt.Shape, stride, padding, dilation, groups);
+        var (conv, abs) = ConvReferenceResults.Forward(xt.ToDoubleArray(), wt.ToDoubleArray(), bt?.ToDoubleArray(), g);
         var sc = st?.ToDoubleArray();
         var sh = sht?.ToDoubleArray();
         var r = rt?.ToDoubleArray();
-        int n = xt.Dims[0], cin = xt.Dims[1], h = xt.Dims[2], wd = xt.Dims[3];
-        int cout = wt.Dims[0], cinG = cin / groups, coutG = cout / groups, k = wt.Dims[2];
-        int ho = (h + 2 * padding - dilation * (k - 1) - 1) / stride + 1, wo = (wd + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
-        var y = new double[n * cout * ho * wo];
+        var y = new double[conv.Length];
         var mag = new double[y.Length];
-        for (int s = 0; s < n; s++)
-            for (int co = 0; co < cout; co++)
-                for (int oh = 0; oh < ho; oh++)
-                    for (int ow = 0; ow < wo; ow++)
-                    {
-                        double sum = b?[co] ?? 0, abs = Math.Abs(b?[co] ?? 0);
-                        int gi = co / coutG;
-                        for (int ci = 0; ci < cinG; ci++)
-                            for (int kh = 0; kh < k; kh++)
-                                for (int kw = 0; kw < k; kw++)
-                                {
-                                    int ih = oh * stride - padding + kh * dilation, iw = ow * stride - padding + kw * dilation;
-                                    if (ih < 0 || ih >= h || iw < 0 || iw >= wd) continue;
-                                    double t = x[((s * cin + gi * cinG + ci) * h + ih) * wd + iw] * w[((co * cinG + ci) * k + kh) * k + kw];
-                                    sum += t;
-                                    abs += Math.Abs(t);
-                                }
-                        double a = sc?[co] ?? 1, c = sh?[co] ?? 0;
-                        int i = ((s * cout + co) * ho + oh) * wo + ow;
-                        double v = sum * a + c + (r?[i] ?? 0);
-                        y[i] = relu ? Math.Max(v, 0) : v;
-                        mag[i] = abs * Math.Abs(a) + Math.Abs(c) + Math.Abs(r?[i] ?? 0) + Math.Abs(sum * a);
-                    }
+        for (int i = 0; i < y.Length; i++)
+        {
+            int co = i / (g.Ho * g.Wo) % g.Cout;
+            double a = sc?[co] ?? 1, c = sh?[co] ?? 0;
+            double v = conv[i] * a + c + (r?[i] ?? 0);
+            y[i] = relu ? Math.Max(v, 0) : v;
+            mag[i] = abs[i] * Math.Abs(a) + Math.Abs(c) + Math.Abs(r?[i] ?? 0) + Math.Abs(conv[i] * a);
+        }
         return (y, mag);
     }
 }

@@ -37,7 +37,7 @@ public class ConvStridedDirectTests
         var bias = RandF(3, cout);
         var y = Tensor.Zeros([n, cout, g.Ho, g.Wo]);
         Device.Cpu.Backend.Conv2dForward(x.Storage, weight.Storage, bias.Storage, y.Storage, g);
-        var (expected, scale) = Naive(x.ToDoubleArray(), weight.ToDoubleArray(), bias.ToDoubleArray(), g);
+        var (expected, scale) = ConvReferenceResults.Forward(x.ToDoubleArray(), weight.ToDoubleArray(), bias.ToDoubleArray(), g);
         Compare(y.ToDoubleArray(), expected, scale, g, residual: null, channelScale: null, channelShift: null, relu: false);
     }
 
@@ -55,7 +55,7 @@ public class ConvStridedDirectTests
         var y = Tensor.Zeros([n, cout, g.Ho, g.Wo]);
         ((CpuBackend)Device.Cpu.Backend).Conv2dForwardFused(x.Storage, weight.Storage, null, scale.Storage, shift.Storage, residual.Storage,
             true, y.Storage, g);
-        var (expected, magnitude) = Naive(x.ToDoubleArray(), weight.ToDoubleArray(), null, g);
+        var (expected, magnitude) = ConvReferenceResults.Forward(x.ToDoubleArray(), weight.ToDoubleArray(), null, g);
         Compare(y.ToDoubleArray(), expected, magnitude, g, residual.ToDoubleArray(), scale.ToDoubleArray(), shift.ToDoubleArray(), relu: true);
     }
 
@@ -75,36 +75,5 @@ public class ConvStridedDirectTests
             if (Math.Abs(actual[i] - v) > tol)
                 throw new Xunit.Sdk.XunitException($"element {i} of {g}: got {actual[i]:R}, expected {v:R}");
         }
-    }
-
-    // y[n, co, oh, ow] = bias[co] + sum of w[co, ci, kh, kw] * x[n, g cinG + ci, oh sh - p + kh d, ow sw - p + kw d]; also the
-    // sum of the terms' magnitudes.
-    private static (double[] Y, double[] Magnitude) Naive(double[] x, double[] w, double[]? bias, ConvGeometry g)
-    {
-        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup;
-        var y = new double[g.N * g.Cout * g.Ho * g.Wo];
-        var magnitude = new double[y.Length];
-        for (int n = 0; n < g.N; n++)
-            for (int co = 0; co < g.Cout; co++)
-                for (int oh = 0; oh < g.Ho; oh++)
-                    for (int ow = 0; ow < g.Wo; ow++)
-                    {
-                        double sum = bias?[co] ?? 0, abs = Math.Abs(sum);
-                        for (int ci = 0; ci < cinG; ci++)
-                            for (int kh = 0; kh < g.KH; kh++)
-                                for (int kw = 0; kw < g.KW; kw++)
-                                {
-                                    int ih = oh * g.StrideH - g.PadH + kh * g.DilationH, iw = ow * g.StrideW - g.PadW + kw * g.DilationW;
-                                    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-                                    int c = co / coutG * cinG + ci;
-                                    double term = w[((co * cinG + ci) * g.KH + kh) * g.KW + kw] * x[((n * g.Cin + c) * g.H + ih) * g.W + iw];
-                                    sum += term;
-                                    abs += Math.Abs(term);
-                                }
-                        int index = ((n * g.Cout + co) * g.Ho + oh) * g.Wo + ow;
-                        y[index] = sum;
-                        magnitude[index] = abs;
-                    }
-        return (y, magnitude);
     }
 }

@@ -41,7 +41,7 @@ public class ConvTests
         var bias = withBias ? RandF(3, cout) : null;
         var y = Ops.Conv2d(x, weight, bias, stride, padding, dilation, groups);
 
-        var (expected, scale, shape) = NaiveConv(x.ToDoubleArray(), x.Shape, weight.ToDoubleArray(), weight.Shape,
+        var (expected, scale, shape) = ConvReferenceResults.Forward(x.ToDoubleArray(), x.Shape, weight.ToDoubleArray(), weight.Shape,
             bias?.ToDoubleArray(), stride, padding, dilation, groups);
         y.Shape.Should().Equal(shape);
         var actual = y.ToDoubleArray();
@@ -99,8 +99,8 @@ public class ConvTests
             var y = Ops.Conv2d(x, weight, null, stride, padding, dilation, groups);
             var gy = RandF(4, y.Shape).To(dtype);
             y.Backward(gy);
-            var (expected, scale) = NaiveInputGradient(gy.ToDoubleArray(), weight.ToDoubleArray(), x.Shape, weight.Shape, y.Shape,
-                stride, padding, dilation, groups);
+            var (expected, scale) = ConvReferenceResults.BackwardInput(gy.ToDoubleArray(), weight.ToDoubleArray(),
+                ConvReferenceResults.Geometry(x.Shape, weight.Shape, stride, padding, dilation, groups));
             var actual = x.Grad!.ToDoubleArray();
             int terms = cout / groups * kh * kw;
             double relative = 4 * (terms + 3) * Rounding.Unit(dtype) + 4 * (terms + 3) * Math.Pow(2, -53);
@@ -109,43 +109,6 @@ public class ConvTests
                     throw new Xunit.Sdk.XunitException(
                         $"{dtype} dL/dx element {i} of {Shape.Format(x.Shape)}: got {actual[i]:R}, expected {expected[i]:R}, bound {relative * scale[i]:g3}");
         }
-    }
-
-    // gx[b, c, ih, iw] = sum over the output channels co of c's group and the taps (i, j) with ih = oh s - p + i d and
-    // iw = ow s - p + j d for some output pixel (oh, ow) of gy[b, co, oh, ow] * w[co, c - group * cinG, i, j]; also the sum of
-    // the terms' magnitudes.
-    private static (double[] Gx, double[] Scale) NaiveInputGradient(double[] gy, double[] w, int[] xs, int[] ws, int[] ys,
-        int stride, int padding, int dilation, int groups)
-    {
-        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3];
-        int cout = ws[0], cinG = ws[1], kh = ws[2], kw = ws[3], ho = ys[2], wo = ys[3];
-        int coutG = cout / groups;
-        var gx = new double[n * cin * h * wd];
-        var scale = new double[gx.Length];
-        for (int b = 0; b < n; b++)
-            for (int c = 0; c < cin; c++)
-                for (int ih = 0; ih < h; ih++)
-                    for (int iw = 0; iw < wd; iw++)
-                    {
-                        int group = c / cinG;
-                        double sum = 0, abs = 0;
-                        for (int co = group * coutG; co < (group + 1) * coutG; co++)
-                            for (int i = 0; i < kh; i++)
-                                for (int j = 0; j < kw; j++)
-                                {
-                                    int rh = ih + padding - i * dilation, rw = iw + padding - j * dilation;
-                                    if (rh < 0 || rw < 0 || rh % stride != 0 || rw % stride != 0) continue;
-                                    int oh = rh / stride, ow = rw / stride;
-                                    if (oh >= ho || ow >= wo) continue;
-                                    double term = gy[((b * cout + co) * ho + oh) * wo + ow] * w[((co * cinG + c % cinG) * kh + i) * kw + j];
-                                    sum += term;
-                                    abs += Math.Abs(term);
-                                }
-                        int index = ((b * cin + c) * h + ih) * wd + iw;
-                        gx[index] = sum;
-                        scale[index] = abs;
-                    }
-        return (gx, scale);
     }
 
     public static TheoryData<string, int[], int[], int, int, int, int> GradCases() => new()
@@ -214,40 +177,5 @@ public class ConvTests
     {
         var act = () => Ops.Conv2d(Tensor.Zeros([1, 2, 4, 4]), Tensor.Zeros([3, 2, 3, 3]), Tensor.Zeros([2]));
         act.Should().Throw<ArgumentException>().Where(e => e.Message.Contains("bias (2)") && e.Message.Contains("(3, 2, 3, 3)"));
-    }
-
-    // Direct convolution in double. Returns y, the per-element scale |bias| + sum |x * w| and y's shape.
-    internal static (double[] Y, double[] Scale, int[] Shape) NaiveConv(double[] x, int[] xs, double[] w, int[] ws, double[]? bias,
-        int stride, int padding, int dilation, int groups)
-    {
-        int n = xs[0], cin = xs[1], h = xs[2], wd = xs[3];
-        int cout = ws[0], cinG = ws[1], kh = ws[2], kw = ws[3];
-        int ho = (h + 2 * padding - dilation * (kh - 1) - 1) / stride + 1;
-        int wo = (wd + 2 * padding - dilation * (kw - 1) - 1) / stride + 1;
-        int coutG = cout / groups;
-        var y = new double[n * cout * ho * wo];
-        var scale = new double[y.Length];
-        for (int b = 0; b < n; b++)
-            for (int co = 0; co < cout; co++)
-                for (int oh = 0; oh < ho; oh++)
-                    for (int ow = 0; ow < wo; ow++)
-                    {
-                        double sum = bias?[co] ?? 0, abs = Math.Abs(bias?[co] ?? 0);
-                        int group = co / coutG;
-                        for (int ci = 0; ci < cinG; ci++)
-                            for (int i = 0; i < kh; i++)
-                                for (int j = 0; j < kw; j++)
-                                {
-                                    int ih = oh * stride - padding + i * dilation, iw = ow * stride - padding + j * dilation;
-                                    if (ih < 0 || ih >= h || iw < 0 || iw >= wd) continue;
-                                    double term = x[((b * cin + group * cinG + ci) * h + ih) * wd + iw] * w[((co * cinG + ci) * kh + i) * kw + j];
-                                    sum += term;
-                                    abs += Math.Abs(term);
-                                }
-                        int idx = ((b * cout + co) * ho + oh) * wo + ow;
-                        y[idx] = sum;
-                        scale[idx] = abs;
-                    }
-        return (y, scale, [n, cout, ho, wo]);
     }
 }

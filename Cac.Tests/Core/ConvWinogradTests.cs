@@ -77,7 +77,7 @@ public class ConvWinogradTests
         var y = new double[residual.Length];
         ConvWinograd<double>.Forward(x, weight, y, g, new ConvEpilogue<double>(scale, shift, residual, Relu: true));
 
-        var (expected, _, _) = ConvTests.NaiveConv(x, [n, cin, h, w], weight, [cout, cin, 3, 3], null, 1, 1, 1, 1);
+        var (expected, _, _) = ConvReferenceResults.Forward(x, [n, cin, h, w], weight, [cout, cin, 3, 3], null, 1, 1, 1, 1);
         for (int i = 0; i < y.Length; i++)
         {
             int co = i / (h * w) % cout;
@@ -119,7 +119,7 @@ public class ConvWinogradTests
         y.AsSpan().Fill(T.NaN); // every element must be written
         ConvWinograd<T>.Forward(Cast<T>(x), Cast<T>(weight), y, g, ConvEpilogue<T>.Bias(null));
 
-        var (expected, scale, shape) = ConvTests.NaiveConv(x, [n, cin, h, w], weight, [cout, cin, 3, 3], null, 1, padding, 1, 1);
+        var (expected, scale, shape) = ConvReferenceResults.Forward(x, [n, cin, h, w], weight, [cout, cin, 3, 3], null, 1, padding, 1, 1);
         shape.Should().Equal(n, cout, g.Ho, g.Wo);
         double bound = 4 * (cin * 9 + 3) * unitRoundoff;
         for (int i = 0; i < y.Length; i++)
@@ -177,7 +177,7 @@ public class ConvWinogradTests
     private static void CheckForwardBound<T>(double[] x, double[] weight, T[] y, ConvGeometry g, double unitRoundoff)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (expected, scale, shape) = ConvTests.NaiveConv(x, [g.N, g.Cin, g.H, g.W], weight, [g.Cout, g.Cin, 3, 3], null, 1, g.PadH, 1, 1);
+        var (expected, scale, shape) = ConvReferenceResults.Forward(x, [g.N, g.Cin, g.H, g.W], weight, [g.Cout, g.Cin, 3, 3], null, 1, g.PadH, 1, 1);
         var bound = WinogradErrorBound.Forward(x, weight, g, unitRoundoff);
         double reference = 4 * (g.Cin * 9 + 3) * Math.Pow(2, -53);
         for (int i = 0; i < y.Length; i++)

@@ -9,10 +9,10 @@ namespace Cac.Tests.Core;
 /// The CPU backend's GEMM and convolution kernels against an independent double-precision oracle, MathNet.Numerics'
 /// dense matrices: GEMM against the matrix product, and a convolution as the dense matrix M of its unfolding (y = M x,
 /// dL/dx = M^T gy) and the matrix P of x's patches (y = P w, dL/dw = P^T gy). Every bound is a worst-case rounding
-/// bound (<see cref="Rounding"/>): the kernel's plus the oracle's own. Runs in <see cref="WinogradSwitchCollection"/>:
-/// one case sets the process-wide <see cref="CpuBackend.Winograd"/>.
+/// bound (<see cref="Rounding"/>): the kernel's plus the oracle's own. Runs in <see cref="CpuKernelsCollection"/>:
+/// one case sets the process-wide <see cref="CpuBackend.Kernels"/>.
 /// </summary>
-[Collection(nameof(WinogradSwitchCollection))]
+[Collection(nameof(CpuKernelsCollection))]
 public class MathNetOracleTests
 {
     private static readonly IBackend Cpu = Device.Cpu.Backend;
@@ -88,27 +88,18 @@ public class MathNetOracleTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void A_winograd_shape_matches_its_mathnet_matrices_with_either_kernel(bool winograd)
+    [MemberData(nameof(KernelChoice.All), MemberType = typeof(KernelChoice))]
+    public void A_winograd_shape_matches_its_mathnet_matrices_with_each_kernel_choice(CpuKernelChoice choice)
     {
         // 3 x 3, stride 1, 8 and 9 channels: the forward, the input gradient (a forward of gy with the flipped weights,
-        // 9 -> 8 channels, see CpuConv<T>.BackwardInput) and the weight gradient run Winograd's kernels when the switch is
-        // on and the direct ones when it is off.
+        // 9 -> 8 channels, see CpuConv<T>.BackwardInput) and the weight gradient run Winograd's kernels under Fast,
+        // im2col + GEMM under Gemm and the plain loops under Reference.
         var g = new ConvGeometry(2, 8, 6, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         ConvWinograd<double>.Applies(g).Should().BeTrue();
         ConvWinograd<double>.Applies(Transposed(g)).Should().BeTrue();
         ConvWinograd<double>.AppliesToWeightGradient(g).Should().BeTrue();
-        bool before = CpuBackend.Winograd;
-        try
-        {
-            CpuBackend.Winograd = winograd;
-            CheckConv(g, bias: false, winograd, seed: winograd ? 1 : 2);
-        }
-        finally
-        {
-            CpuBackend.Winograd = before;
-        }
+        bool winograd = choice == CpuKernelChoice.Fast;
+        KernelChoice.With(choice, () => { CheckConv(g, bias: false, winograd, seed: (int)choice + 1); return 0; });
     }
 
     // Runs Conv2dForward, Conv2dBackwardInput and Conv2dBackwardWeight in float64 on outputs filled with NaN (each must be

@@ -31,7 +31,10 @@ public class CacFixtureTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Layer_matches_the_pytorch_reference(string caseName, CacPath path, DType dtype)
+    public void Layer_matches_the_pytorch_reference(string caseName, CacPath path, DType dtype) => Check(caseName, path, dtype);
+
+    /// <summary>The checks of <see cref="Layer_matches_the_pytorch_reference"/> (also run under other CPU kernel choices).</summary>
+    internal static void Check(string caseName, CacPath path, DType dtype)
     {
         var fx = FixtureFile.LoadPrecise(caseName);
         string ctx = $" ({path}, {dtype.Name()})";

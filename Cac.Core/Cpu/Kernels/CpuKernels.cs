@@ -274,16 +274,26 @@ internal sealed class CpuKernels<T> : CpuKernels where T : unmanaged, IFloatingP
         CacGatherKernels<T>.SamplePoints(Data(gx), Data(gy), g, point, backward: true);
 
     public override void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y,
-        ConvGeometry g, CacSamplePoint point) =>
-        CpuCacSparse<T>.Forward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Indices(order), sharp, Data(y), g, point);
+        ConvGeometry g, CacSamplePoint point)
+    {
+        if (CpuBackend.Kernels == CpuKernelChoice.Reference)
+            CacLayerReference.SparseForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Indices(order), sharp, Data(y), g, point);
+        else CpuCacSparse<T>.Forward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Indices(order), sharp, Data(y), g, point);
+    }
 
     public override void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw,
-        ConvGeometry g, CacSamplePoint point) =>
-        CpuCacSparse<T>.Backward(Data(x), Data(w), Data(wPhi), Data(gy), Indices(order), sharp, DataOrNull(gx), DataOrNull(gw), g, point);
+        ConvGeometry g, CacSamplePoint point)
+    {
+        if (CpuBackend.Kernels == CpuKernelChoice.Reference)
+            CacLayerReference.SparseBackward(Data(x), Data(w), Data(wPhi), Data(gy), Indices(order), sharp, DataOrNull(gx), DataOrNull(gw), g, point);
+        else CpuCacSparse<T>.Backward(Data(x), Data(w), Data(wPhi), Data(gy), Indices(order), sharp, DataOrNull(gx), DataOrNull(gw), g, point);
+    }
 
     // gamma and beta are one-element storages, read here on the host.
     public override int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage gamma, Storage beta, Storage scoreMap,
-        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth) =>
-        CpuCacSparse<T>.LayerForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Data(gamma)[0], Data(beta)[0], Data(scoreMap),
+        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth) => CpuBackend.Kernels == CpuKernelChoice.Reference
+        ? CacLayerReference.LayerForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Data(gamma)[0], Data(beta)[0], Data(scoreMap),
+            Data(mask), Data(y), g, point, smooth)
+        : CpuCacSparse<T>.LayerForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Data(gamma)[0], Data(beta)[0], Data(scoreMap),
             Data(mask), Data(y), g, point, smooth);
 }

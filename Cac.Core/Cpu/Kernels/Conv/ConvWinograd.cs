@@ -29,7 +29,7 @@ namespace Cac.Cpu.Kernels;
 /// GPU twin: none (a CPU algorithm; the GPU runs im2col + GEMM, Cac.Gpu/Kernels/Im2ColKernels.cs and GemmKernel.cs).
 /// Reference: Cac.Core/Cpu/Reference/ConvReference.cs.
 /// Checked against: Cac.Tests/Core/ConvWinogradTests.cs, Cac.Tests/Core/WinogradLaneTests.cs,
-///    Cac.Tests/Core/WinogradSwitchTests.cs.
+///    Cac.Tests/Core/CpuKernelChoiceTests.cs.
 /// </para>
 /// </summary>
 internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPointIeee754<T>

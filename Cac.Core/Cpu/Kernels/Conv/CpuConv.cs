@@ -7,12 +7,14 @@ namespace Cac.Cpu.Kernels;
 /// <summary>
 /// 2-D convolution on the CPU. Stride-1 undilated ungrouped 3 x 3 convs with at least 8 channels each way run Winograd
 /// F(4x4, 3x3) (<see cref="ConvWinograd{T}"/>: forward, input gradient through the flipped weights, and weight gradient
-/// up to Cin x Cout = 128 x 128) unless <see cref="CpuBackend.Winograd"/> is off. The rest are GEMMs, per sample and group g: y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g,
+/// up to Cin x Cout = 128 x 128) when <see cref="CpuBackend.Kernels"/> is <see cref="CpuKernelChoice.Fast"/>. The rest are GEMMs, per sample and group g: y_g (Cout/G, Ho * Wo) = W_g (Cout/G, Cin/G * KH * KW) @ col_g,
 /// with col_g = im2col(x_g): (Cin/G * KH * KW, Ho * Wo). Three ways to get col_g:
 /// 1 x 1 stride-1 unpadded convs use x itself; the forward of the others runs <see cref="ConvDirect{T}"/> on the implicit
 /// im2col of <see cref="PhasedImage"/> (except stride-1 convs padded wider than their output); stride-1 input gradients run
 /// it on the flipped weights; the rest unfold an explicit col matrix (<see cref="Im2ColKernels{T}"/>). Weight gradients
 /// other than 1 x 1 run <see cref="ConvWeightGrad{T}"/> straight from the padded image.
+/// <see cref="CpuKernelChoice.Gemm"/> unfolds an explicit col matrix for every conv, forward and both gradients (the GPU's
+/// algorithm); <see cref="CpuKernelChoice.Reference"/> runs <see cref="ConvReference"/> instead of all of this.
 /// Work is split over the batch (each worker owns its pooled buffers and runs single-threaded GEMMs);
 /// with fewer samples than cores the GEMMs themselves go parallel.
 /// <para>
@@ -21,7 +23,7 @@ namespace Cac.Cpu.Kernels;
 ///    direct or GEMM kernels here.
 /// Reference: Cac.Core/Cpu/Reference/ConvReference.cs.
 /// Checked against: Cac.Tests/Core/ConvTests.cs, Cac.Tests/Core/ConvStridedDirectTests.cs,
-///    Cac.Tests/Core/ConvFusionTests.cs, Cac.Tests/Core/WinogradSwitchTests.cs,
+///    Cac.Tests/Core/ConvFusionTests.cs, Cac.Tests/Core/CpuKernelChoiceTests.cs,
 ///    Cac.Tests/PyTorch/Conv2dFixtureTests.cs.
 /// </para>
 /// </summary>
@@ -29,8 +31,12 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private enum Path { Pointwise, Padded, Unfold }
 
+    // Winograd, the direct kernels and the shortcuts run only with CpuKernelChoice.Fast; Gemm unfolds every conv.
+    private static bool Fast => CpuBackend.Kernels == CpuKernelChoice.Fast;
+
     private static Path PathOf(ConvGeometry g) =>
-        g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 ? Path.Pointwise
+        !Fast ? Path.Unfold
+        : g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 ? Path.Pointwise
         : PaddedImage.Applies(g) ? Path.Padded
         : Path.Unfold;
 
@@ -60,12 +66,17 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
     {
-        if (CpuBackend.Winograd && ConvWinograd<T>.Applies(g))
+        if (CpuBackend.Kernels == CpuKernelChoice.Reference)
+        {
+            ConvReference.ForwardAffine(x, w, null, epilogue.Scale, epilogue.Shift, epilogue.Residual, epilogue.Relu, y, g);
+            return;
+        }
+        if (Fast && ConvWinograd<T>.Applies(g))
         {
             ConvWinograd<T>.Forward(x, w, y, g, epilogue);
             return;
         }
-        if (PathOf(g) != Path.Pointwise && ConvDirect<T>.Applies(g))
+        if (Fast && PathOf(g) != Path.Pointwise && ConvDirect<T>.Applies(g))
         {
             ConvDirect<T>.Forward(x, w, y, g, epilogue);
             return;
@@ -110,9 +121,14 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>gx = dL/dx. gy: (N, Cout, Ho, Wo), w: (Cout, Cin/G, KH, KW), gx: (N, Cin, H, W), overwritten.</summary>
     public static void BackwardInput(T[] gy, T[] w, T[] gx, ConvGeometry g)
     {
+        if (CpuBackend.Kernels == CpuKernelChoice.Reference)
+        {
+            ConvReference.BackwardInput(gy, w, gx, g);
+            return;
+        }
         var path = PathOf(g);
         int padH = g.DilationH * (g.KH - 1) - g.PadH, padW = g.DilationW * (g.KW - 1) - g.PadW;
-        if (path != Path.Pointwise && g.StrideH == 1 && g.StrideW == 1 && padH >= 0 && padW >= 0)
+        if (Fast && path != Path.Pointwise && g.StrideH == 1 && g.StrideW == 1 && padH >= 0 && padW >= 0)
         {
             // Stride 1: dL/dx is a convolution of gy with the flipped, channel-transposed weights, padded by d (K - 1) - p.
             var gt = new ConvGeometry(g.N, g.Cout, g.Ho, g.Wo, g.Cin, g.KH, g.KW, 1, 1, padH, padW, g.DilationH, g.DilationW, g.Groups);
@@ -173,18 +189,25 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// gw = dL/dw = sum over the batch of gy_g @ col_g^T. x: (N, Cin, H, W), gy: (N, Cout, Ho, Wo), gw: (Cout, Cin/G, KH, KW),
     /// overwritten. Winograd's convs (<see cref="ConvWinograd{T}.AppliesToWeightGradient"/>) run its weight gradient,
-    /// 1 x 1 stride-1 unpadded convs GEMMs on x itself, the rest <see cref="ConvWeightGrad{T}"/>.
+    /// 1 x 1 stride-1 unpadded convs GEMMs on x itself, the rest <see cref="ConvWeightGrad{T}"/>; with
+    /// <see cref="CpuKernelChoice.Gemm"/> every conv runs GEMMs on its unfolded col matrix.
     /// Each worker sums a contiguous slice of the batch into its own buffer (worker 0 into gw); the buffers are then
     /// added in worker order, so the result does not depend on scheduling.
     /// </summary>
     public static void BackwardWeight(T[] x, T[] gy, T[] gw, ConvGeometry g)
     {
-        if (CpuBackend.Winograd && ConvWinograd<T>.AppliesToWeightGradient(g))
+        if (CpuBackend.Kernels == CpuKernelChoice.Reference)
+        {
+            ConvReference.BackwardWeight(x, gy, gw, g);
+            return;
+        }
+        if (Fast && ConvWinograd<T>.AppliesToWeightGradient(g))
         {
             ConvWinograd<T>.WeightGradient(x, gy, gw, g);
             return;
         }
-        if (PathOf(g) != Path.Pointwise)
+        var path = PathOf(g);
+        if (path == Path.Padded || (Fast && path == Path.Unfold))
         {
             ConvWeightGrad<T>.Compute(x, gy, gw, g);
             return;
@@ -205,6 +228,7 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             int start = (int)((long)g.N * worker / workers), end = (int)((long)g.N * (worker + 1) / workers);
             var target = worker == 0 ? gw : partials[worker] = ArrayPool<T>.Shared.Rent(gwLength);
+            var col = path == Path.Pointwise ? null : ArrayPool<T>.Shared.Rent(patch * plane);
             for (int n = start; n < end; n++)
             {
                 // The worker's first sample overwrites its buffer; later ones accumulate.
@@ -213,11 +237,18 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
                 {
                     long gyOff = ((long)n * g.Cout + gi * coutG) * plane;
                     long xOff = ((long)n * g.Cin + gi * cinG) * hw;
-                    // col^T: (plane, patch); for 1 x 1 convs col is x_g itself.
+                    // col^T: (plane, patch); for 1 x 1 convs col is x_g itself, else the unfolded (patch, plane) matrix.
+                    var colT = new StridedMatrix<T>(x, xOff, 1, hw);
+                    if (col is not null)
+                    {
+                        Im2ColKernels<T>.Unfold(x, xOff, g, col);
+                        colT = new StridedMatrix<T>(col, 0, 1, plane);
+                    }
                     CpuGemm<T>.Multiply(coutG, patch, plane, T.One, new StridedMatrix<T>(gy, gyOff, plane, 1),
-                        new StridedMatrix<T>(x, xOff, 1, hw), beta, target, (long)gi * coutG * patch, patch, !batchParallel);
+                        colT, beta, target, (long)gi * coutG * patch, patch, !batchParallel);
                 }
             }
+            if (col is not null) ArrayPool<T>.Shared.Return(col);
         }
 
         if (workers == 1) Worker(0);
