@@ -24,9 +24,8 @@ public static partial class Ops
         RequireCompatible(op, x, weight, bias, gamma, beta);
         if (gamma.Numel != 1 || beta.Numel != 1)
             throw new ArgumentException($"{op}: gamma and beta must have one element each, got {Shape.Format(gamma.Dims)} and {Shape.Format(beta.Dims)}");
-        // The score map's shape for the validation (an impossible geometry is reported by CacConvGeometry itself).
-        var scoreMap = Empty(x, ScoreShape(x, weight, stride, padding, dilation));
-        var g = CacConvGeometry(op, x, weight, bias, scoreMap, stride, padding, dilation, groups);
+        var g = CacConvGeometry(op, x, weight, bias, null, stride, padding, dilation, groups);
+        var scoreMap = Empty(x, g.N, 1, g.Ho, g.Wo);
         var be = x.Backend;
         var mask = Empty(x, g.N, 1, g.Ho, g.Wo);
         var wPhi = Empty(x, g.Cout, g.CinPerGroup);                                       // (Cout, Cin/g)
@@ -65,15 +64,5 @@ public static partial class Ops
                 beta.RequiresGrad ? Sum(gScore).Reshape(beta.Shape) : null,
             ];
         });
-    }
-
-    // (N, 1, Ho, Wo) of a k x k conv of x, or (N, 1, 1, 1) where that is not a valid shape (CacConvGeometry then rejects it).
-    private static int[] ScoreShape(Tensor x, Tensor weight, int stride, int padding, int dilation)
-    {
-        if (x.Rank != 4 || weight.Rank != 4 || stride < 1 || padding < 0 || dilation < 1) return [x.Rank > 0 ? x.Dims[0] : 1, 1, 1, 1];
-        int k = weight.Dims[2];
-        int ho = (x.Dims[2] + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
-        int wo = (x.Dims[3] + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
-        return [x.Dims[0], 1, Math.Max(ho, 1), Math.Max(wo, 1)];
     }
 }
