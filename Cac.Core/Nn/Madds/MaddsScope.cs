@@ -70,7 +70,7 @@ public sealed class MaddsScope : IDisposable, IForwardHook
     private void Add(Module layer, double madds)
     {
         if (!(madds >= 0) || double.IsInfinity(madds))
-            throw new ArgumentException($"MaddsScope: {layer.GetType().Name} reported an invalid cost {madds}");
+            throw new ArgumentException($"MaddsScope: {layer.GetType().Name} gave an invalid cost {madds}");
         var owner = _group ?? layer;
         if (_costs.TryGetValue(owner, out var sum)) _costs[owner] = sum + madds;
         else
