@@ -4,5 +4,5 @@ namespace Cac.Nn;
 public sealed class ReLU : Module
 {
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => Ops.Relu(x);
+    protected override Tensor ForwardCore(Tensor x) => Ops.Relu(x);
 }

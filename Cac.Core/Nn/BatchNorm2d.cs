@@ -53,7 +53,7 @@ public sealed class BatchNorm2d : Module
     public Tensor NumBatchesTracked { get; }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => Normalize(x, relu: false);
+    protected override Tensor ForwardCore(Tensor x) => Normalize(x, relu: false);
 
     /// <summary>max(0, Forward(x)): the batch norm and the ReLU after it as one fused op (one pass fewer each way in training).</summary>
     public Tensor ForwardRelu(Tensor x) => Normalize(x, relu: true);

@@ -24,13 +24,13 @@ namespace Cac.Nn;
 /// <see cref="SharpRatio"/>), accumulated over a pass (<see cref="AccumulatedSharpRatio"/>, <see cref="ResetSharpRatio"/>),
 /// and the last batch's mask is kept for visualisation (<see cref="LastMask"/>).
 /// <para>
-/// MAdds: inside an open <see cref="MaddsScope"/> each forward reports (rho + (1 - rho)/k^2) * Omega_conv + 13 * Ho * Wo
-/// per sample with the rho measured in that call (<see cref="MaddsFormulas.ContentAware"/>). A counting pass updates
+/// MAdds: an open <see cref="MaddsScope"/> counts each forward as (rho + (1 - rho)/k^2) * Omega_conv + 13 * Ho * Wo
+/// per sample with the rho measured in that call (<see cref="Madds"/>). A counting pass updates
 /// <see cref="LastMask"/>, <see cref="LastSharpRatio"/> and <see cref="SharpRatio"/> (they describe the last call) but not the
 /// accumulated sharp ratio: counting MAdds on a side batch never mixes into a pass being measured.
 /// </para>
 /// </summary>
-public sealed class ContentAwareConv2d : ConvolutionModule
+public sealed class ContentAwareConv2d : ConvolutionModule, IMaddsCounted
 {
     private Tensor? _sharpRatio;
     private long _sharpCount;
@@ -114,7 +114,7 @@ public sealed class ContentAwareConv2d : ConvolutionModule
         model.NamedModules().Select(m => m.Module).OfType<ContentAwareConv2d>().SelectMany(l => new[] { l.Gamma, l.Beta });
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         Tensor y, mask;
         long sharp;
@@ -139,19 +139,24 @@ public sealed class ContentAwareConv2d : ConvolutionModule
         }
         LastMask = mask;
         LastSharpRatio = (double)sharp / mask.Numel;
-        if (MaddsScope.IsRecording)
-        {
-            int ho = y.Dims[2], wo = y.Dims[3];
-            long omega = MaddsFormulas.Conv2d(InChannels, OutChannels, KernelSize, ho, wo, Groups);
-            MaddsScope.Report(this, MaddsFormulas.ContentAware(omega, LastSharpRatio, KernelSize, ho, wo));
-        }
-        else
+        if (!MaddsScope.IsRecording)
         {
             // Atomic, so that inference from several threads on one model counts every window.
             Interlocked.Add(ref _sharpCount, sharp);
             Interlocked.Add(ref _positionCount, mask.Numel);
         }
         return y;
+    }
+
+    /// <summary>
+    /// (rho + (1 - rho)/k^2) * Omega_conv + 13 * Ho * Wo per sample (<see cref="MaddsFormulas.ContentAware"/>), with the rho the
+    /// call that computed <paramref name="output"/> (N, Cout, Ho, Wo) measured (<see cref="LastSharpRatio"/>).
+    /// </summary>
+    public double Madds(Tensor input, Tensor output)
+    {
+        int ho = output.Dims[2], wo = output.Dims[3];
+        long omega = MaddsFormulas.Conv2d(InChannels, OutChannels, KernelSize, ho, wo, Groups);
+        return MaddsFormulas.ContentAware(omega, LastSharpRatio, KernelSize, ho, wo);
     }
 
     /// <summary>

@@ -4,19 +4,20 @@ namespace Cac.Nn;
 /// Inference-time fusion of conv -> eval-mode batch norm [-> + residual] [-> ReLU] into one
 /// <see cref="Ops.Conv2dAffine"/> pass: the batch norm becomes a per-channel scale and shift applied to the
 /// convolution's sums before they are stored, so its output, the residual sum and the ReLU are never
-/// materialised as separate tensors. Used by model blocks when nothing needs a graph.
+/// materialised as separate tensors. Model blocks use it in their fused inference plans (<see cref="IFusedInference"/>).
 /// </summary>
 public static class ConvBnFusion
 {
     /// <summary>
     /// Whether <paramref name="conv"/> followed by <paramref name="bn"/> may run fused: a standard <see cref="Conv2d"/>, both
-    /// in evaluation mode, no autograd graph being recorded and no MAdds count being taken (which the layers report themselves).
+    /// in evaluation mode, no autograd graph being recorded and no forward hook installed (<see cref="ForwardHooks"/>: a MAdds
+    /// count sees the layers one by one).
     /// </summary>
     public static bool CanFuse(Module conv, BatchNorm2d bn)
     {
         ArgumentNullException.ThrowIfNull(conv);
         ArgumentNullException.ThrowIfNull(bn);
-        return conv is Conv2d && !conv.Training && !bn.Training && !Autograd.IsEnabled && !Madds.MaddsScope.IsRecording;
+        return conv is Conv2d && !conv.Training && !bn.Training && !Autograd.IsEnabled && !ForwardHooks.AnyInstalled;
     }
 
     /// <summary>
@@ -26,7 +27,7 @@ public static class ConvBnFusion
     public static Tensor Forward(Module conv, BatchNorm2d bn, Tensor x, Tensor? residual, bool relu)
     {
         if (!CanFuse(conv, bn))
-            throw new ArgumentException($"ConvBnFusion: {conv.GetType().Name} + BatchNorm2d cannot be fused here (needs a Conv2d, both in eval mode, no autograd graph, no MAdds scope)");
+            throw new ArgumentException($"ConvBnFusion: {conv.GetType().Name} + BatchNorm2d cannot be fused here (needs a Conv2d, both in eval mode, no autograd graph, no forward hook)");
         var c = (Conv2d)conv;
         if (bn.NumFeatures != c.OutChannels)
             throw new ArgumentException($"ConvBnFusion: the batch norm has {bn.NumFeatures} channels, the conv produces {c.OutChannels}");

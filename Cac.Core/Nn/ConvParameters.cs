@@ -1,17 +1,8 @@
 namespace Cac.Nn;
 
-/// <summary>Shared hyper-parameter validation and PyTorch default initialisation of <see cref="Conv2d"/> and <see cref="ContentAwareConv2d"/>.</summary>
+/// <summary>The PyTorch default initialisation of the parameters of <see cref="Conv2d"/> and <see cref="ContentAwareConv2d"/> (their hyper-parameters are checked by <see cref="ConvArguments.CheckLayer"/>).</summary>
 internal static class ConvParameters
 {
-    /// <summary>Throws ArgumentException naming <paramref name="layer"/> unless the hyper-parameters describe a valid convolution.</summary>
-    public static void Validate(string layer, int inChannels, int outChannels, int kernelSize, int stride, int padding, int dilation, int groups)
-    {
-        if (inChannels <= 0 || outChannels <= 0 || kernelSize <= 0 || stride <= 0 || padding < 0 || dilation <= 0 || groups <= 0)
-            throw new ArgumentException($"{layer}: invalid hyper-parameters in={inChannels} out={outChannels} kernel={kernelSize} stride={stride} padding={padding} dilation={dilation} groups={groups}");
-        if (inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException($"{layer}: in_channels {inChannels} and out_channels {outChannels} must both be divisible by groups {groups}");
-    }
-
     /// <summary>
     /// Registers (through <paramref name="register"/>) <c>weight</c> (outChannels, inChannels/groups, k, k) and, when
     /// <paramref name="bias"/>, <c>bias</c> (outChannels), initialised as PyTorch does: weight and bias

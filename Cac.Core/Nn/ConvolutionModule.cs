@@ -11,7 +11,7 @@ public abstract class ConvolutionModule : Module
     protected ConvolutionModule(string layer, int inChannels, int outChannels, int kernelSize, int stride, int padding, int dilation,
         int groups, bool bias, Generator? generator)
     {
-        ConvParameters.Validate(layer, inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
+        ConvArguments.CheckLayer(layer, inChannels, outChannels, kernelSize, stride, padding, dilation, groups);
         InChannels = inChannels;
         OutChannels = outChannels;
         KernelSize = kernelSize;

@@ -21,7 +21,7 @@ public sealed class Dropout : Module
     public double P { get; }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => Ops.Dropout(x, P, Training, _generator ?? Generator.Default);
+    protected override Tensor ForwardCore(Tensor x) => Ops.Dropout(x, P, Training, _generator ?? Generator.Default);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"p={Repr.Float(P)}, inplace=False";

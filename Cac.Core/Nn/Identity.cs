@@ -4,7 +4,7 @@ namespace Cac.Nn;
 public sealed class Identity : Module
 {
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => x;
+    protected override Tensor ForwardCore(Tensor x) => x;
 }
 
 /// <summary>Flattens the dimensions from <see cref="StartAxis"/> on: (N, C, H, W) -> (N, C*H*W) by default.</summary>
@@ -14,7 +14,7 @@ public sealed class Flatten(int startAxis = 1) : Module
     public int StartAxis { get; } = startAxis;
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => Ops.Flatten(x, StartAxis);
+    protected override Tensor ForwardCore(Tensor x) => Ops.Flatten(x, StartAxis);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"start_dim={StartAxis}, end_dim=-1";

@@ -4,7 +4,7 @@ namespace Cac.Nn;
 /// Fully connected layer, as torch.nn.Linear: y = x @ Weight^T + Bias. x: (N, InFeatures) -> (N, OutFeatures).
 /// Initialised like PyTorch: weight and bias U(-1/sqrt(in), 1/sqrt(in)).
 /// </summary>
-public sealed class Linear : Module
+public sealed class Linear : Module, Madds.IMaddsCounted
 {
     /// <summary>Creates the layer; parameters are drawn from <paramref name="generator"/> (or <see cref="Generator.Default"/>).</summary>
     public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null)
@@ -35,14 +35,11 @@ public sealed class Linear : Module
     /// <summary>Bias: (OutFeatures), or null when created with bias: false.</summary>
     public Tensor? Bias { get; }
 
-    /// <summary>x: (N, InFeatures) -> (N, OutFeatures). Reports in * out MAdds per sample to an open <see cref="Madds.MaddsScope"/>.</summary>
-    public override Tensor Forward(Tensor x)
-    {
-        var y = Ops.Linear(x, Weight, Bias);
-        if (Madds.MaddsScope.IsRecording)
-            Madds.MaddsScope.Report(this, Madds.MaddsFormulas.Linear(InFeatures, OutFeatures));
-        return y;
-    }
+    /// <summary>x: (N, InFeatures) -> (N, OutFeatures).</summary>
+    protected override Tensor ForwardCore(Tensor x) => Ops.Linear(x, Weight, Bias);
+
+    /// <summary>in * out per sample.</summary>
+    public double Madds(Tensor input, Tensor output) => Cac.Madds.MaddsFormulas.Linear(InFeatures, OutFeatures);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"in_features={InFeatures}, out_features={OutFeatures}, bias={Repr.Bool(Bias is not null)}";

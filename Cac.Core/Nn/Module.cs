@@ -17,10 +17,23 @@ public abstract class Module
     /// <summary>Whether the module is in training mode (the default) or evaluation mode.</summary>
     public bool Training { get; private set; } = true;
 
-    /// <summary>Computes the module's output.</summary>
-    public abstract Tensor Forward(Tensor x);
+    /// <summary>
+    /// Computes the module's output: the entry every caller uses, as PyTorch's <c>module(x)</c>. It runs
+    /// <see cref="ForwardCore"/> (the module's own forward), observed by the forward hooks installed on this thread
+    /// (<see cref="ForwardHooks"/>, such as an open <see cref="Madds.MaddsScope"/>); with no hook, no autograd graph and a
+    /// module whose fused inference plan can run (<see cref="IFusedInference"/>), it runs that plan instead.
+    /// </summary>
+    public Tensor Forward(Tensor x)
+    {
+        if (ForwardHooks.Installed is { } hooks) return ForwardHooks.Observe(hooks, this, x, ForwardCore);
+        if (this is IFusedInference fused && !Autograd.IsEnabled && fused.CanFuse) return fused.FusedForward(x);
+        return ForwardCore(x);
+    }
 
-    /// <summary>Calls <see cref="Forward"/>: <c>model.Call(x)</c> reads like PyTorch's <c>model(x)</c>.</summary>
+    /// <summary>The module's own computation, layer by layer (PyTorch's <c>forward</c>); called by <see cref="Forward(Tensor)"/>.</summary>
+    protected abstract Tensor ForwardCore(Tensor x);
+
+    /// <summary>Calls <see cref="Forward(Tensor)"/>: <c>model.Call(x)</c> reads like PyTorch's <c>model(x)</c>.</summary>
     public Tensor Call(Tensor x) => Forward(x);
 
     /// <summary>Registers a child module under <paramref name="name"/> and returns it.</summary>

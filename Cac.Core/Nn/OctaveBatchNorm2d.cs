@@ -28,7 +28,7 @@ public sealed class OctaveBatchNorm2d : OctaveModule
     public BatchNorm2d? Low { get; }
 
     /// <inheritdoc />
-    public override OctaveTensor Forward(OctaveTensor x)
+    protected override OctaveTensor ForwardCore(OctaveTensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
         if ((x.Low is null) != (Low is null))

@@ -18,9 +18,9 @@ namespace Cac.Nn;
 /// Y_L (N, C_low_out, H/(2s), W/(2s)). Paths whose input or output part has no channels are absent (alpha_in = 0:
 /// no l2h, l2l; alpha_out = 0: no h2l, l2l). When a low part exists the convolutions must preserve size
 /// (2 * padding = kernel - 1) and H, W must be even, so that the branches line up.
-/// <para>MAdds: the four path convolutions report at their own resolutions; the total is credited to this layer.</para>
+/// <para>MAdds: the four path convolutions are counted at their own resolutions; the total is credited to this layer (<see cref="IMaddsGroup"/>).</para>
 /// </summary>
-public sealed class OctaveConv2d : OctaveModule
+public sealed class OctaveConv2d : OctaveModule, IMaddsGroup
 {
     /// <summary>Creates the layer with standard <see cref="Conv2d"/> paths (no bias by default, as the reference).</summary>
     public OctaveConv2d(int inChannels, int outChannels, int kernelSize, double alphaIn = 0.5, double alphaOut = 0.5,
@@ -103,11 +103,10 @@ public sealed class OctaveConv2d : OctaveModule
     public Module? L2L { get; }
 
     /// <summary>x.High: (N, InHigh, H, W), x.Low: (N, InLow, H/2, W/2) or null -> Y_H (N, OutHigh, H/s, W/s), Y_L (N, OutLow, H/2s, W/2s) or null.</summary>
-    public override OctaveTensor Forward(OctaveTensor x)
+    protected override OctaveTensor ForwardCore(OctaveTensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
         Validate(x);
-        using var credit = MaddsScope.AttributeTo(this);
         var xh = Stride == 2 ? Pool(x.High) : x.High;
         var yh = H2H.Forward(xh);
         Tensor? yl = H2L?.Forward(Pool(xh));

@@ -4,7 +4,7 @@ namespace Cac.Nn;
 public sealed class OctaveReLU : OctaveModule
 {
     /// <inheritdoc />
-    public override OctaveTensor Forward(OctaveTensor x)
+    protected override OctaveTensor ForwardCore(OctaveTensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
         return x.Map(Ops.Relu);

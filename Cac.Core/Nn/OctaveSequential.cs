@@ -28,7 +28,7 @@ public sealed class OctaveSequential : OctaveModule, IEnumerable<OctaveModule>
     }
 
     /// <inheritdoc />
-    public override OctaveTensor Forward(OctaveTensor x)
+    protected override OctaveTensor ForwardCore(OctaveTensor x)
     {
         foreach (var m in _modules) x = m.Forward(x);
         return x;

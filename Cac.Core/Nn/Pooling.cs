@@ -13,7 +13,7 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 
     public int Padding { get; } = padding;
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => Ops.MaxPool2d(x, KernelSize, Stride, Padding);
+    protected override Tensor ForwardCore(Tensor x) => Ops.MaxPool2d(x, KernelSize, Stride, Padding);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}, dilation=1, ceil_mode=False";
@@ -35,7 +35,7 @@ public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 
     public bool CountIncludePad { get; } = countIncludePad;
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => Ops.AvgPool2d(x, KernelSize, Stride, Padding, CountIncludePad);
+    protected override Tensor ForwardCore(Tensor x) => Ops.AvgPool2d(x, KernelSize, Stride, Padding, CountIncludePad);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, stride={Stride}, padding={Padding}";
@@ -64,7 +64,7 @@ public sealed class AdaptiveAvgPool2d : Module
     public int OutW { get; }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x) => Ops.AdaptiveAvgPool2d(x, OutH, OutW);
+    protected override Tensor ForwardCore(Tensor x) => Ops.AdaptiveAvgPool2d(x, OutH, OutW);
 
     /// <inheritdoc />
     protected override string ExtraRepr() => $"output_size={Repr.Pair(OutH, OutW)}";

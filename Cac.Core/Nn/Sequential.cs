@@ -31,7 +31,7 @@ public sealed class Sequential : Module, IEnumerable<Module>
     }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         foreach (var m in _modules) x = m.Forward(x);
         return x;

@@ -37,7 +37,7 @@ public sealed class Upsample : Module
     public bool AlignCorners { get; }
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         if (x.Rank != 4) throw new ArgumentException($"Upsample expects a 4-D input (N, C, H, W), got shape {Shape.Format(x.Dims)}");
         var (h, w) = Size ?? ((int)Math.Floor(x.Dims[2] * ScaleFactor!.Value), (int)Math.Floor(x.Dims[3] * ScaleFactor!.Value));

@@ -14,7 +14,7 @@ public static partial class Ops
         int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
     {
         const string op = "conv2d_affine";
-        var g = ConvGeometryOf(x, weight, bias, stride, padding, dilation, groups);
+        var g = ConvArguments.Check(op, x, weight, bias, stride, padding, dilation, groups);
         RequireCompatible(op, x, scale, shift, residual);
         foreach (var (t, name) in new[] { (scale, "scale"), (shift, "shift") })
             if (t.Rank != 1 || t.Dims[0] != g.Cout)

@@ -24,7 +24,7 @@ public sealed class DenseBlock : Module
     public int OutChannels { get; }
 
     /// <summary>x: (N, inChannels, H, W) -> (N, OutChannels, H, W).</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         var features = x;
         foreach (var layer in _layers)

@@ -26,7 +26,7 @@ public sealed class DenseLayer : Module
     }
 
     /// <summary>x: (N, inChannels, H, W), the block's features so far -> (N, growthRate, H, W), the new features.</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         var h = _conv1.Forward(_norm1.ForwardRelu(x));
         return _conv2.Forward(_norm2.ForwardRelu(h));

@@ -73,7 +73,7 @@ public sealed class DenseNetBC : Module
     public bool CifarStem { get; }
 
     /// <summary>x: (N, inChannels, H, W) -> logits (N, numClasses).</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         var h = Ops.Relu(_features.Forward(x));
         h = Ops.AdaptiveAvgPool2d(h, 1, 1);

@@ -23,5 +23,5 @@ public sealed class Transition : Module
     }
 
     /// <summary>x: (N, inChannels, H, W) -> (N, outChannels, H/2, W/2).</summary>
-    public override Tensor Forward(Tensor x) => _pool.Forward(_conv.Forward(_norm.ForwardRelu(x)));
+    protected override Tensor ForwardCore(Tensor x) => _pool.Forward(_conv.Forward(_norm.ForwardRelu(x)));
 }

@@ -37,7 +37,7 @@ public sealed class Bottleneck : Module
     }
 
     /// <summary>x: (N, inChannels, H, W) -> (N, 4 * planes, H/stride, W/stride).</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         var h = _bn1.ForwardRelu(_conv1.Forward(x));
         h = _bn2.ForwardRelu(_conv2.Forward(h));

@@ -7,9 +7,9 @@ namespace Cac.Models.ResNet;
 /// basic blocks with 16, 32 and 64 channels (the 2nd and 3rd halve the resolution), global average
 /// pooling and a linear classifier. ResNet-20 has n = 3. The input channel count comes from the data.
 /// Every 3x3 convolution, the stem included, is of the given non-octave <see cref="ConvType"/>; for octave
-/// types see <see cref="OctaveCifarResNet"/>.
+/// types see <see cref="OctaveCifarResNet"/>. Inference without a graph runs the fused stem of CifarResNet.Fused.cs instead.
 /// </summary>
-public sealed class CifarResNet : Module
+public sealed partial class CifarResNet : Module
 {
     private readonly Module _conv1;
     private readonly BatchNorm2d _bn1;
@@ -48,11 +48,11 @@ public sealed class CifarResNet : Module
     }
 
     /// <summary>x: (N, inChannels, H, W) -> logits (N, numClasses).</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x) => StagesAndClassifier(_bn1.ForwardRelu(_conv1.Forward(x)));
+
+    // The stem's output (N, 16, H, W) -> three stages (N, 64, H/4, W/4) -> global average pool (N, 64, 1, 1) -> fc: logits (N, numClasses).
+    private Tensor StagesAndClassifier(Tensor h)
     {
-        var h = ConvBnFusion.CanFuse(_conv1, _bn1)
-            ? ConvBnFusion.Forward(_conv1, _bn1, x, null, relu: true)
-            : _bn1.ForwardRelu(_conv1.Forward(x));
         h = _layer3.Forward(_layer2.Forward(_layer1.Forward(h)));
         h = Ops.AdaptiveAvgPool2d(h, 1, 1);
         return _fc.Forward(Ops.Flatten(h));

@@ -75,7 +75,7 @@ public sealed class ImageNetResNet : Module
     }
 
     /// <summary>x: (N, inChannels, H, W) -> logits (N, numClasses); 224 x 224 gives 7 x 7 maps in layer4.</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         var h = _maxpool.Forward(_bn1.ForwardRelu(_conv1.Forward(x)));
         h = _layer4.Forward(_layer3.Forward(_layer2.Forward(_layer1.Forward(h))));

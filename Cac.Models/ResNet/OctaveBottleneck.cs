@@ -34,7 +34,7 @@ public sealed class OctaveBottleneck : OctaveModule
     }
 
     /// <inheritdoc />
-    public override OctaveTensor Forward(OctaveTensor x)
+    protected override OctaveTensor ForwardCore(OctaveTensor x)
     {
         var h = _bn1.Forward(_conv1.Forward(x)).Map(Ops.Relu);
         h = _bn2.Forward(_conv2.Forward(h)).Map(Ops.Relu);

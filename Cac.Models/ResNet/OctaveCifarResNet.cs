@@ -51,7 +51,7 @@ public sealed class OctaveCifarResNet : Module
     }
 
     /// <summary>x: (N, inChannels, H, W) with H, W divisible by 8 -> logits (N, numClasses).</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         var h = _bn1.ForwardRelu(_conv1.Forward(x));
         var y = _layer3.Forward(_layer2.Forward(_layer1.Forward(new OctaveTensor(h))));

@@ -78,7 +78,7 @@ public sealed class OctaveImageNetResNet : Module
     }
 
     /// <summary>x: (N, inChannels, H, W) with H, W divisible by 32 -> logits (N, numClasses).</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         var h = _maxpool.Forward(_bn1.ForwardRelu(_conv1.Forward(x)));
         var y = _layer4.Forward(_layer3.Forward(_layer2.Forward(_layer1.Forward(new OctaveTensor(h)))));

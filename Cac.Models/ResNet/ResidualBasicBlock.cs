@@ -6,8 +6,9 @@ namespace Cac.Models.ResNet;
 /// The shared body of the two-layer residual blocks (<see cref="BasicBlock"/>, <see cref="ImageNetBasicBlock"/>):
 /// conv3x3(stride) -> BN -> ReLU -> conv3x3 -> BN, plus the shortcut (identity, or a 1x1 conv(stride) + BN projection
 /// when the shape changes), then ReLU. Parameter names: conv1, bn1, conv2, bn2, {shortcut}.0 (conv), {shortcut}.1 (BN).
+/// Inference without a graph runs the fused plan in ResidualBasicBlock.Fused.cs instead.
 /// </summary>
-public abstract class ResidualBasicBlock : Module
+public abstract partial class ResidualBasicBlock : Module
 {
     private readonly Module _conv1, _conv2;
     private readonly BatchNorm2d _bn1, _bn2;
@@ -33,24 +34,11 @@ public abstract class ResidualBasicBlock : Module
     }
 
     /// <summary>x: (N, inChannels, H, W) -> (N, outChannels, H/stride, W/stride).</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
-        if (CanFuse()) return FusedForward(x);
-        var h = _bn1.ForwardRelu(_conv1.Forward(x));
-        h = _bn2.Forward(_conv2.Forward(h));
-        var skip = _shortcut is null ? x : _shortcut.Forward(x);
-        return Ops.AddRelu(h, skip);
-    }
-
-    // Inference without a graph: each conv runs with its batch norm, the residual sum and the ReLUs folded in.
-    private bool CanFuse() =>
-        ConvBnFusion.CanFuse(_conv1, _bn1) && ConvBnFusion.CanFuse(_conv2, _bn2)
-        && (_shortcut is null || (_shortcut.Count == 2 && _shortcut[1] is BatchNorm2d sbn && ConvBnFusion.CanFuse(_shortcut[0], sbn)));
-
-    private Tensor FusedForward(Tensor x)
-    {
-        var h = ConvBnFusion.Forward(_conv1, _bn1, x, null, relu: true);
-        var skip = _shortcut is null ? x : ConvBnFusion.Forward(_shortcut[0], (BatchNorm2d)_shortcut[1], x, null, relu: false);
-        return ConvBnFusion.Forward(_conv2, _bn2, h, skip, relu: true);
+        var h = _bn1.ForwardRelu(_conv1.Forward(x));            // relu(bn1(conv1(x))): (N, outChannels, H/stride, W/stride)
+        h = _bn2.Forward(_conv2.Forward(h));                     // bn2(conv2(h)): same shape
+        var skip = _shortcut is null ? x : _shortcut.Forward(x); // x, or bn(conv1x1(x)): same shape
+        return Ops.AddRelu(h, skip);                             // relu(h + skip)
     }
 }

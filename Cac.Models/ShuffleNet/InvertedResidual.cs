@@ -49,7 +49,7 @@ public sealed class InvertedResidual : Module
     public int Stride { get; }
 
     /// <summary>x: (N, inChannels, H, W) -> (N, outChannels, H/stride, W/stride).</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         Tensor y;
         if (_branch1 is null)

@@ -69,7 +69,7 @@ public sealed class ShuffleNetV2 : Module
     }
 
     /// <summary>x: (N, inChannels, H, W) -> logits (N, numClasses).</summary>
-    public override Tensor Forward(Tensor x)
+    protected override Tensor ForwardCore(Tensor x)
     {
         var h = _conv1.Forward(x);
         if (_maxpool is not null) h = _maxpool.Forward(h);

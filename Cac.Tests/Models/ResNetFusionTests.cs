@@ -48,6 +48,47 @@ public class ResNetFusionTests
         act.Should().Throw<ArgumentException>().WithMessage("*cannot be fused*");
     }
 
+    // A hook that observes nothing: installed, it makes the network run its layers one by one.
+    private sealed class NoOpHook : IForwardHook
+    {
+        public void Enter(Module module)
+        {
+        }
+
+        public void Exit(Module module, object input, object? output)
+        {
+        }
+    }
+
+    [Fact]
+    public void Eval_forward_without_a_graph_runs_the_fused_plans()
+    {
+        var net = ModelRegistry.Create("resnet20", 3, 10, new Generator(7));
+        Randomise(net, DType.Float32);
+        net.Eval();
+        var x = RandF(8, 2, 3, 12, 12);
+        using var _ = Autograd.NoGrad();
+        float[] layered;
+        using (ForwardHooks.Install(new NoOpHook())) layered = net.Forward(x).ToFloatArray();
+        var fused = ((IFusedInference)net).FusedForward(x).ToFloatArray();
+        fused.Should().NotEqual(layered, "folding the batch norms rounds differently, so the test can tell the paths apart");
+        net.Forward(x).ToFloatArray().Should().Equal(fused);
+        var plans = net.NamedModules().Select(m => m.Module).OfType<IFusedInference>().ToList();
+        plans.Should().HaveCount(1 + 9, "the network and its nine blocks");
+        plans.Should().OnlyContain(m => m.CanFuse);
+    }
+
+    [Fact]
+    public void Content_aware_blocks_have_nothing_to_fuse()
+    {
+        var net = ModelRegistry.Create("cac-resnet20", 3, 10, new Generator(7));
+        net.Eval();
+        using var _ = Autograd.NoGrad();
+        var plans = net.NamedModules().Select(m => m.Module).OfType<IFusedInference>().ToList();
+        plans.Should().HaveCount(1 + 9);
+        plans.Should().OnlyContain(m => !m.CanFuse);
+    }
+
     // Batch norm weight, bias, running mean and (positive) running variance drawn at random, so folding them matters.
     private static void Randomise(Module net, DType dtype)
     {

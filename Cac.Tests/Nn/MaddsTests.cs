@@ -118,25 +118,22 @@ public class MaddsTests
         report.Layers.Should().Equal(new LayerMadds("0", "Conv2d", 2 * 2L * 2 * 9 * 25));
     }
 
-    // A layer that reports like a content-aware conv: a measured sharp ratio applied to Omega_conv.
-    private sealed class FakeContentAware(double rho) : Module
+    // A layer costed like a content-aware conv: a measured sharp ratio applied to Omega_conv.
+    private sealed class FakeContentAware(double rho) : Module, IMaddsCounted
     {
         private readonly Conv2d _conv = new(2, 3, 3, padding: 1);
 
-        public override Tensor Forward(Tensor x)
+        protected override Tensor ForwardCore(Tensor x) => Ops.Conv2d(x, _conv.Weight, null, 1, 1);
+
+        public double Madds(Tensor input, Tensor output)
         {
-            var y = Ops.Conv2d(x, _conv.Weight, null, 1, 1);
-            if (MaddsScope.IsRecording)
-            {
-                long omega = MaddsFormulas.Conv2d(2, 3, 3, y.Dims[2], y.Dims[3]);
-                MaddsScope.Report(this, MaddsFormulas.ContentAware(omega, rho, 3, y.Dims[2], y.Dims[3]));
-            }
-            return y;
+            long omega = MaddsFormulas.Conv2d(2, 3, 3, output.Dims[2], output.Dims[3]);
+            return MaddsFormulas.ContentAware(omega, rho, 3, output.Dims[2], output.Dims[3]);
         }
     }
 
     [Fact]
-    public void Adaptive_layers_plug_in_by_reporting_their_own_cost()
+    public void Adaptive_layers_plug_in_by_giving_their_own_cost()
     {
         var net = new Sequential();
         net.Add("cac", new FakeContentAware(0.25));

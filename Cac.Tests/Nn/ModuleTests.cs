@@ -20,7 +20,7 @@ public class ModuleTests
 
         public BatchNorm2d Bn1 { get; }
 
-        public override Tensor Forward(Tensor x) => Bn1.Forward(Conv1.Forward(x));
+        protected override Tensor ForwardCore(Tensor x) => Bn1.Forward(Conv1.Forward(x));
     }
 
     // Own parameter and buffer before children: checks the per-module ordering (params, buffers, children).
@@ -34,7 +34,7 @@ public class ModuleTests
             RegisterModule("body", new Sequential(new Linear(4, 2, generator: g)));
         }
 
-        public override Tensor Forward(Tensor x) => x;
+        protected override Tensor ForwardCore(Tensor x) => x;
     }
 
     private static Sequential Net(int seed = 0)

@@ -3,7 +3,7 @@ using Cac.Nn;
 namespace Cac.Madds;
 
 /// <summary>
-/// Counts a model's multiply-adds with a real forward pass: the layers report their per-sample cost into a
+/// Counts a model's multiply-adds with a real forward pass: the layers give their per-sample cost (<see cref="IMaddsCounted"/>) to a
 /// <see cref="MaddsScope"/>, and the counter names them by their dotted module names. The pass runs without
 /// gradients and in evaluation mode (so batch-norm statistics are left alone); each module's training flag is
 /// restored afterwards.

@@ -3,31 +3,31 @@ using Cac.Nn;
 namespace Cac.Madds;
 
 /// <summary>
-/// An ambient recording of multiply-adds (MAdds). While a scope is open on the current thread, layers report
-/// the cost of each forward pass with <see cref="Report"/>; outside a scope reporting costs one null check.
-/// <para>
-/// Protocol for a layer (how <see cref="Conv2d"/>, <see cref="Linear"/> and a content-aware conv plug in): at the
-/// end of Forward, <c>if (MaddsScope.IsRecording) MaddsScope.Report(this, cost)</c>, where cost is the
-/// per-sample MAdds of that call computed from its own shapes (and, for an adaptive layer, from what it
-/// measured in that call, such as a sharp ratio); see <see cref="MaddsFormulas"/>. A composite layer that should
-/// appear as one row (an octave conv made of four path convs) wraps its Forward in
-/// <c>using var _ = MaddsScope.AttributeTo(this);</c>: every report made inside is credited to it.
-/// </para>
+/// An ambient recording of multiply-adds (MAdds): while a scope is open on the current thread it is installed as a forward
+/// hook (<see cref="ForwardHooks"/>), so every module call is seen, layer by layer. After each call of a layer that
+/// implements <see cref="IMaddsCounted"/> it records that call's per-sample cost, computed by the layer from its own shapes
+/// (and, for an adaptive layer, from what it measured in that call, such as a sharp ratio). While a layer that implements
+/// <see cref="IMaddsGroup"/> runs, the costs of the layers it calls are credited to it.
 /// Scopes nest (the innermost one records); a scope belongs to the thread that opened it.
 /// </summary>
-public sealed class MaddsScope : IDisposable
+public sealed class MaddsScope : IDisposable, IForwardHook
 {
     [ThreadStatic] private static MaddsScope? t_current;
 
     private readonly MaddsScope? _outer;
+    private readonly IDisposable _hook;
     private readonly Dictionary<Module, double> _costs = new(ReferenceEqualityComparer.Instance);
     private readonly List<Module> _order = [];
-    private Module? _owner;
+    private Module? _group;
     private bool _disposed;
 
-    private MaddsScope(MaddsScope? outer) => _outer = outer;
+    private MaddsScope(MaddsScope? outer)
+    {
+        _outer = outer;
+        _hook = ForwardHooks.Install(this);
+    }
 
-    /// <summary>Whether a scope is open on this thread (layers skip computing their cost otherwise).</summary>
+    /// <summary>Whether a scope is open on this thread.</summary>
     public static bool IsRecording => t_current is not null;
 
     /// <summary>Opens a scope on this thread; dispose it to stop recording.</summary>
@@ -38,65 +38,45 @@ public sealed class MaddsScope : IDisposable
         return scope;
     }
 
-    /// <summary>
-    /// Records <paramref name="madds"/> per-sample multiply-adds for one forward call of <paramref name="layer"/>
-    /// (credited to the attribution owner if one is active). Calls add up. No-op outside a scope.
-    /// </summary>
-    public static void Report(Module layer, double madds)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        var scope = t_current;
-        if (scope is null) return;
-        if (!(madds >= 0) || double.IsInfinity(madds))
-            throw new ArgumentException($"MaddsScope.Report: {layer.GetType().Name} reported an invalid cost {madds}");
-        scope.Add(scope._owner ?? layer, madds);
-    }
-
-    /// <summary>
-    /// Credits every report made until the returned handle is disposed to <paramref name="layer"/>. The outermost
-    /// attribution wins (an octave conv inside another composite is credited to the outer one). No-op outside a scope.
-    /// </summary>
-    public static Attribution AttributeTo(Module layer)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        var scope = t_current;
-        if (scope is null || scope._owner is not null) return default;
-        scope._owner = layer;
-        return new Attribution(scope);
-    }
-
-    /// <summary>The layers that reported (or were credited), in first-report order, with their summed per-sample MAdds.</summary>
+    /// <summary>The layers that were counted (or credited), in first-count order, with their summed per-sample MAdds.</summary>
     public IReadOnlyList<(Module Layer, double Madds)> Entries => _order.Select(m => (m, _costs[m])).ToList();
+
+    /// <inheritdoc />
+    void IForwardHook.Enter(Module module)
+    {
+        if (IsInnermost && module is IMaddsGroup && _group is null) _group = module;
+    }
+
+    /// <inheritdoc />
+    void IForwardHook.Exit(Module module, object input, object? output)
+    {
+        if (!IsInnermost) return;
+        if (ReferenceEquals(_group, module)) _group = null;
+        else if (module is IMaddsCounted layer && input is Tensor x && output is Tensor y) Add(module, layer.Madds(x, y));
+    }
 
     /// <summary>Stops recording; the enclosing scope, if any, becomes current again.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
+        _hook.Dispose();
         if (ReferenceEquals(t_current, this)) t_current = _outer;
     }
 
+    private bool IsInnermost => ReferenceEquals(t_current, this);
+
+    // Calls add up; a cost made inside a group is credited to the group.
     private void Add(Module layer, double madds)
     {
-        if (_costs.TryGetValue(layer, out var sum)) _costs[layer] = sum + madds;
+        if (!(madds >= 0) || double.IsInfinity(madds))
+            throw new ArgumentException($"MaddsScope: {layer.GetType().Name} gave an invalid cost {madds}");
+        var owner = _group ?? layer;
+        if (_costs.TryGetValue(owner, out var sum)) _costs[owner] = sum + madds;
         else
         {
-            _costs[layer] = madds;
-            _order.Add(layer);
-        }
-    }
-
-    /// <summary>Ends an <see cref="AttributeTo"/> region when disposed.</summary>
-    public readonly struct Attribution : IDisposable
-    {
-        private readonly MaddsScope? _scope;
-
-        internal Attribution(MaddsScope scope) => _scope = scope;
-
-        /// <summary>Ends the region: later reports are credited to their own layers again.</summary>
-        public void Dispose()
-        {
-            if (_scope is not null) _scope._owner = null;
+            _costs[owner] = madds;
+            _order.Add(owner);
         }
     }
 }

@@ -33,31 +33,20 @@ public static partial class Ops
         return Add(Mul(CacSharpGate(score), ySharp), Mul(CacSmoothGate(score), ySmooth));         // mask (N, 1, Ho, Wo) broadcast
     }
 
-    // Validates a CAC call and returns its geometry.
-    private static ConvGeometry CacConvGeometry(string op, Tensor x, Tensor weight, Tensor? bias, Tensor score,
+    // Validates a CAC call (ConvArguments, then what is particular to CAC: a square k x k kernel with k >= 2 and, when given,
+    // the score (N, 1, Ho, Wo)) and returns its geometry.
+    private static ConvGeometry CacConvGeometry(string op, Tensor x, Tensor weight, Tensor? bias, Tensor? score,
         int stride, int padding, int dilation, int groups)
     {
-        RequireCompatible(op, x, weight, bias, score);
-        RequireFloat(x, op);
-        RequireRank(x, 4, op, "(N, Cin, H, W)");
-        if (weight.Rank != 4 || weight.Dims[2] != weight.Dims[3])
+        var g = ConvArguments.Check(op, x, weight, bias, stride, padding, dilation, groups);
+        if (g.KH != g.KW)
             throw new ArgumentException($"{op}: weight must be (Cout, Cin/groups, k, k), got {Shape.Format(weight.Dims)}");
-        int k = weight.Dims[2];
-        if (k < 2)
+        if (g.KH < 2)
             throw new ArgumentException($"{op}: 1 x 1 convolutions are never content-aware (weight {Shape.Format(weight.Dims)}); use a plain conv2d");
-        if (stride < 1 || padding < 0 || dilation < 1 || groups < 1)
-            throw new ArgumentException($"{op}: invalid stride={stride} padding={padding} dilation={dilation} groups={groups}");
-        var d = x.Dims;
-        int cout = weight.Dims[0];
-        if (d[1] % groups != 0 || cout % groups != 0 || weight.Dims[1] * groups != d[1])
-            throw new ArgumentException($"{op}: input {Shape.Format(d)} and weight {Shape.Format(weight.Dims)} do not match groups={groups} (expected weight (Cout, {d[1] / groups}, k, k) with Cout divisible by groups)");
-        if (bias is not null && (bias.Rank != 1 || bias.Dims[0] != cout))
-            throw new ArgumentException($"{op}: bias must be ({cout}), got {Shape.Format(bias.Dims)}");
-        var g = new ConvGeometry(d[0], d[1], d[2], d[3], cout, k, k, stride, stride, padding, padding, dilation, dilation, groups);
-        if (g.Ho <= 0 || g.Wo <= 0)
-            throw new ArgumentException($"{op}: input {Shape.Format(d)} is too small for kernel {k}, padding {padding}, dilation {dilation}");
+        if (score is null) return g;
+        RequireCompatible(op, x, score);
         if (score.Rank != 4 || score.Dims[0] != g.N || score.Dims[1] != 1 || score.Dims[2] != g.Ho || score.Dims[3] != g.Wo)
-            throw new ArgumentException($"{op}: score must be ({g.N}, 1, {g.Ho}, {g.Wo}) for input {Shape.Format(d)}, got {Shape.Format(score.Dims)}");
+            throw new ArgumentException($"{op}: score must be ({g.N}, 1, {g.Ho}, {g.Wo}) for input {Shape.Format(x.Dims)}, got {Shape.Format(score.Dims)}");
         return g;
     }
 }

@@ -24,49 +24,26 @@ public static partial class Ops
         RequireCompatible(op, x, weight, bias, gamma, beta);
         if (gamma.Numel != 1 || beta.Numel != 1)
             throw new ArgumentException($"{op}: gamma and beta must have one element each, got {Shape.Format(gamma.Dims)} and {Shape.Format(beta.Dims)}");
-        // The score map's shape for the validation (an impossible geometry is reported by CacConvGeometry itself).
-        var scoreMap = Empty(x, ScoreShape(x, weight, stride, padding, dilation));
-        var g = CacConvGeometry(op, x, weight, bias, scoreMap, stride, padding, dilation, groups);
+        var g = CacConvGeometry(op, x, weight, bias, null, stride, padding, dilation, groups);
+        var scoreMap = Empty(x, g.N, 1, g.Ho, g.Wo);
         var be = x.Backend;
-        int positions = g.Ho * g.Wo;
-        long total = (long)g.N * positions;
         var mask = Empty(x, g.N, 1, g.Ho, g.Wo);
         var wPhi = Empty(x, g.Cout, g.CinPerGroup);                                       // (Cout, Cin/g)
         be.CacSumTaps(weight.Storage, wPhi.Storage, g.Cout * g.CinPerGroup, g.KH * g.KW);
         var y = Empty(x, g.N, g.Cout, g.Ho, g.Wo);
         int sharp = be.CacLayerForward(x.Storage, weight.Storage, wPhi.Storage, bias?.Storage, gamma.Storage, beta.Storage, scoreMap.Storage, mask.Storage,
             y.Storage, g, point, CacGeometry.SmoothSize(g.KH, stride, dilation));
-        bool allSharp = sharp == total;
         stats = new CacForwardStats(scoreMap, mask, sharp, SharpRatioOf(mask, scoreMap, gamma, beta, sharp));
 
         Tensor[] inputs = bias is null ? [x, weight, gamma, beta] : [x, weight, gamma, beta, bias];
         return Autograd.Record(op, y, inputs, gy =>
         {
-            var gx = x.RequiresGrad ? Empty(x, x.Shape) : null;
-            var gw = weight.RequiresGrad ? Empty(weight, weight.Shape) : null;
-            if (allSharp)
-            {
-                if (gx is not null) be.Conv2dBackwardInput(gy.Storage, weight.Storage, gx.Storage, g);
-                if (gw is not null) be.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
-            }
-            else if (gx is not null || gw is not null)
-            {
-                // The partition again, from the mask (mask > 0 exactly where the score is).
-                var order = Tensor.Zeros([checked((int)total)], DType.Int32, x.Device);
-                be.CacPartition(mask.Storage, total, order.Storage);
-                be.CacSparseBackward(x.Storage, weight.Storage, wPhi.Storage, gy.Storage, order.Storage, sharp, gx?.Storage, gw?.Storage, g, point);
-            }
-            Tensor? gGamma = null, gBeta = null, gBias = null;
-            if (gamma.RequiresGrad || beta.RequiresGrad)
-            {
-                // Straight-through score gradient, then through s = gamma * G + beta.
-                var gScore = Empty(x, g.N, 1, g.Ho, g.Wo);
-                be.CacScoreGrad(gy.Storage, y.Storage, mask.Storage, gScore.Storage, g.N, g.Cout, positions);
-                if (gamma.RequiresGrad) gGamma = Sum(Mul(gScore, scoreMap)).Reshape(gamma.Shape);
-                if (beta.RequiresGrad) gBeta = Sum(gScore).Reshape(beta.Shape);
-            }
-            if (bias is { RequiresGrad: true })
-                gBias = SumTo(gy, [1, g.Cout, 1, 1]).Reshape(g.Cout);
+            // The mask stands for the score (mask > 0 exactly where the score is); the partition is made again from it.
+            var (gx, gw, gScore, gBias) = CacSparseGradients(gy, x, weight, bias, wPhi, y, mask, null, sharp, g, point,
+                gamma.RequiresGrad || beta.RequiresGrad);
+            // Through s = gamma * G + beta.
+            var gGamma = gamma.RequiresGrad ? Sum(Mul(gScore!, scoreMap)).Reshape(gamma.Shape) : null;
+            var gBeta = beta.RequiresGrad ? Sum(gScore!).Reshape(beta.Shape) : null;
             return bias is null ? [gx, gw, gGamma, gBeta] : [gx, gw, gGamma, gBeta, gBias];
         });
     }
@@ -87,15 +64,5 @@ public static partial class Ops
                 beta.RequiresGrad ? Sum(gScore).Reshape(beta.Shape) : null,
             ];
         });
-    }
-
-    // (N, 1, Ho, Wo) of a k x k conv of x, or (N, 1, 1, 1) where that is not a valid shape (CacConvGeometry then rejects it).
-    private static int[] ScoreShape(Tensor x, Tensor weight, int stride, int padding, int dilation)
-    {
-        if (x.Rank != 4 || weight.Rank != 4 || stride < 1 || padding < 0 || dilation < 1) return [x.Rank > 0 ? x.Dims[0] : 1, 1, 1, 1];
-        int k = weight.Dims[2];
-        int ho = (x.Dims[2] + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
-        int wo = (x.Dims[3] + 2 * padding - dilation * (k - 1) - 1) / stride + 1;
-        return [x.Dims[0], 1, Math.Max(ho, 1), Math.Max(wo, 1)];
     }
 }

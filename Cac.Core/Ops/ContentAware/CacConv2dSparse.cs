@@ -21,36 +21,17 @@ public static partial class Ops
         int total = checked(g.N * positions);
         var order = Tensor.Zeros([total], DType.Int32, x.Device);                      // sharp positions, then smooth
         int sharp = be.CacPartition(score.Storage, total, order.Storage);
-        bool allSharp = sharp == total;
         var wPhi = Empty(x, g.Cout, g.CinPerGroup);                                       // (Cout, Cin/g)
         be.CacSumTaps(weight.Storage, wPhi.Storage, g.Cout * g.CinPerGroup, g.KH * g.KW);
 
         var y = Empty(x, g.N, g.Cout, g.Ho, g.Wo);
-        if (allSharp) be.Conv2dForward(x.Storage, weight.Storage, bias?.Storage, y.Storage, g);
+        if (sharp == total) be.Conv2dForward(x.Storage, weight.Storage, bias?.Storage, y.Storage, g);
         else be.CacSparseForward(x.Storage, weight.Storage, wPhi.Storage, bias?.Storage, order.Storage, sharp, y.Storage, g, point);
 
         Tensor[] inputs = bias is null ? [x, weight, score] : [x, weight, score, bias];
         return Autograd.Record(op, y, inputs, gy =>
         {
-            var gx = x.RequiresGrad ? Empty(x, x.Shape) : null;
-            var gw = weight.RequiresGrad ? Empty(weight, weight.Shape) : null;
-            if (allSharp)
-            {
-                if (gx is not null) be.Conv2dBackwardInput(gy.Storage, weight.Storage, gx.Storage, g);
-                if (gw is not null) be.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
-            }
-            else if (gx is not null || gw is not null)
-            {
-                be.CacSparseBackward(x.Storage, weight.Storage, wPhi.Storage, gy.Storage, order.Storage, sharp, gx?.Storage, gw?.Storage, g, point);
-            }
-            Tensor? gScore = null, gBias = null;
-            if (score.RequiresGrad)
-            {
-                gScore = Empty(score, score.Shape);
-                be.CacScoreGrad(gy.Storage, y.Storage, score.Storage, gScore.Storage, g.N, g.Cout, positions);
-            }
-            if (bias is { RequiresGrad: true })
-                gBias = SumTo(gy, [1, g.Cout, 1, 1]).Reshape(g.Cout);
+            var (gx, gw, gScore, gBias) = CacSparseGradients(gy, x, weight, bias, wPhi, y, score, order, sharp, g, point, score.RequiresGrad);
             return bias is null ? [gx, gw, gScore] : [gx, gw, gScore, gBias];
         });
     }
