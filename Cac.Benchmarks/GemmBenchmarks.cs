@@ -20,9 +20,9 @@ public class GemmBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var g = new Generator(1);
-        _a = Tensor.RandN([M, K], g);
-        _b = Tensor.RandN([K, N], g);
+        var generator = new Generator(1);
+        _a = Tensor.RandN([M, K], generator);
+        _b = Tensor.RandN([K, N], generator);
         _c = Tensor.Zeros([M, N]);
     }
 

@@ -21,45 +21,45 @@ public sealed partial class GpuBackend
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ConvArgs, int, int, int, int>? _cacSamplePointsBackward;
 
     /// <inheritdoc />
-    public void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry g)
+    public void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry geometry)
     {
-        int n = Int((long)g.Cin * g.KH * g.KW * count);
+        int n = Int((long)geometry.Cin * geometry.KH * geometry.KW * count);
         if (n == 0) return;
         _cacGatherWindows ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvArgs, int, int, int>(CacGatherKernels.GatherWindows));
-        _cacGatherWindows(Threads(n), F(x), I(idx).SubView(idxOffset, count), F(cols), ConvArgs.From(g), count, n, Threads(n));
+        _cacGatherWindows(Threads(n), Floats(x), Ints(idx).SubView(idxOffset, count), Floats(cols), ConvArgs.From(geometry), count, n, Threads(n));
     }
 
     /// <inheritdoc />
-    public void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g)
+    public void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry geometry)
     {
-        int n = Int((long)g.N * g.Cin * g.H * g.W), positions = Int((long)g.N * g.Ho * g.Wo);
-        Int((long)g.Cin * g.KH * g.KW * count);
+        int n = Int((long)geometry.N * geometry.Cin * geometry.H * geometry.W), positions = Int((long)geometry.N * geometry.Ho * geometry.Wo);
+        Int((long)geometry.Cin * geometry.KH * geometry.KW * count);
         if (n == 0 || count == 0) return;
         // map: (N*Ho*Wo), the column of each listed position, -1 for the others; then col2im over gx through it.
         using var map = Rent(DType.Int32, positions);
         Fill(map, -1);
         _cacMapPositions ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, int, int>(CacGatherKernels.MapPositions));
-        _cacMapPositions(Threads(count), I(idx).SubView(idxOffset, count), I(map), count, Threads(count));
+        _cacMapPositions(Threads(count), Ints(idx).SubView(idxOffset, count), Ints(map), count, Threads(count));
         _cacScatterWindows ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvArgs, int, int, int>(CacGatherKernels.ScatterWindows));
-        _cacScatterWindows(Threads(n), F(cols), I(map), F(gx), ConvArgs.From(g), count, n, Threads(n));
+        _cacScatterWindows(Threads(n), Floats(cols), Ints(map), Floats(gx), ConvArgs.From(geometry), count, n, Threads(n));
     }
 
     /// <inheritdoc />
-    public void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry g, CacSamplePoint point) =>
-        Points(x, idx, idxOffset, count, points, g, point, scatter: false);
+    public void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry geometry, CacSamplePoint point) =>
+        Points(x, idx, idxOffset, count, points, geometry, point, scatter: false);
 
     /// <inheritdoc />
-    public void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g, CacSamplePoint point) =>
-        Points(gx, idx, idxOffset, count, points, g, point, scatter: true);
+    public void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry geometry, CacSamplePoint point) =>
+        Points(gx, idx, idxOffset, count, points, geometry, point, scatter: true);
 
     // Gather: points (Cin, count) = x at the sample pixels. Scatter: x (then gx) += points there.
-    private void Points(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry g, CacSamplePoint point, bool scatter)
+    private void Points(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry geometry, CacSamplePoint point, bool scatter)
     {
-        int n = Int((long)g.Cin * count);
+        int n = Int((long)geometry.Cin * count);
         if (n == 0) return;
-        var (offH, offW) = CacGeometry.SampleOffset(g, point);
+        var (offH, offW) = CacGeometry.SampleOffset(geometry, point);
         _cacPoints ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ConvArgs, int, int, int, int, int, int>(CacGatherKernels.Points));
-        _cacPoints(Threads(n), F(x), I(idx).SubView(idxOffset, count), F(points), ConvArgs.From(g), offH, offW, scatter ? 1 : 0, count, n, Threads(n));
+        _cacPoints(Threads(n), Floats(x), Ints(idx).SubView(idxOffset, count), Floats(points), ConvArgs.From(geometry), offH, offW, scatter ? 1 : 0, count, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -68,7 +68,7 @@ public sealed partial class GpuBackend
         int n = Int((long)channels * count);
         if (n == 0) return;
         _cacScatterColumns ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, ArrayView<int>, ArrayView<float>, int, int, int, int, int>(CacGatherKernels.ScatterColumns));
-        _cacScatterColumns(Threads(n), F(cols), bias is null ? F(cols) : F(bias), bias is null ? 0 : 1, I(idx).SubView(idxOffset, count), F(y),
+        _cacScatterColumns(Threads(n), Floats(cols), bias is null ? Floats(cols) : Floats(bias), bias is null ? 0 : 1, Ints(idx).SubView(idxOffset, count), Floats(y),
             channels, positions, count, n, Threads(n));
     }
 
@@ -78,7 +78,7 @@ public sealed partial class GpuBackend
         int n = Int((long)channels * count);
         if (n == 0) return;
         _cacGatherColumns ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int, int, int, int>(CacGatherKernels.GatherColumns));
-        _cacGatherColumns(Threads(n), F(src), I(idx).SubView(idxOffset, count), F(cols), channels, positions, count, n, Threads(n));
+        _cacGatherColumns(Threads(n), Floats(src), Ints(idx).SubView(idxOffset, count), Floats(cols), channels, positions, count, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -87,7 +87,7 @@ public sealed partial class GpuBackend
         Int((long)rows * taps);
         if (rows == 0) return;
         _cacSumTaps ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(CacGatherKernels.SumTaps));
-        _cacSumTaps(Threads(rows), F(w), F(wPhi), taps, rows, Threads(rows));
+        _cacSumTaps(Threads(rows), Floats(w), Floats(wPhi), taps, rows, Threads(rows));
     }
 
     /// <inheritdoc />
@@ -96,26 +96,26 @@ public sealed partial class GpuBackend
         int n = Int((long)rows * taps);
         if (n == 0) return;
         _cacSpreadTaps ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(CacGatherKernels.SpreadTaps));
-        _cacSpreadTaps(Threads(n), F(gwPhi), F(gw), taps, n, Threads(n));
+        _cacSpreadTaps(Threads(n), Floats(gwPhi), Floats(gw), taps, n, Threads(n));
     }
 
     /// <inheritdoc />
-    public void CacSamplePoints(Storage x, Storage y, ConvGeometry g, CacSamplePoint point)
+    public void CacSamplePoints(Storage x, Storage y, ConvGeometry geometry, CacSamplePoint point)
     {
-        int n = Int((long)g.N * g.Cin * g.Ho * g.Wo);
+        int n = Int((long)geometry.N * geometry.Cin * geometry.Ho * geometry.Wo);
         if (n == 0) return;
-        var (offH, offW) = CacGeometry.SampleOffset(g, point);
+        var (offH, offW) = CacGeometry.SampleOffset(geometry, point);
         _cacSamplePoints ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvArgs, int, int, int, int>(CacGatherKernels.SamplePoints));
-        _cacSamplePoints(Threads(n), F(x), F(y), ConvArgs.From(g), offH, offW, n, Threads(n));
+        _cacSamplePoints(Threads(n), Floats(x), Floats(y), ConvArgs.From(geometry), offH, offW, n, Threads(n));
     }
 
     /// <inheritdoc />
-    public void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry g, CacSamplePoint point)
+    public void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry geometry, CacSamplePoint point)
     {
-        int n = Int((long)g.N * g.Cin * g.H * g.W);
+        int n = Int((long)geometry.N * geometry.Cin * geometry.H * geometry.W);
         if (n == 0) return;
-        var (offH, offW) = CacGeometry.SampleOffset(g, point);
+        var (offH, offW) = CacGeometry.SampleOffset(geometry, point);
         _cacSamplePointsBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvArgs, int, int, int, int>(CacGatherKernels.SamplePointsBackward));
-        _cacSamplePointsBackward(Threads(n), F(gy), F(gx), ConvArgs.From(g), offH, offW, n, Threads(n));
+        _cacSamplePointsBackward(Threads(n), Floats(gy), Floats(gx), ConvArgs.From(geometry), offH, offW, n, Threads(n));
     }
 }

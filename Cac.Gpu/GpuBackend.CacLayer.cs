@@ -7,16 +7,16 @@ public sealed partial class GpuBackend
 {
     /// <inheritdoc />
     public void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y,
-        ConvGeometry g, CacSamplePoint point) =>
-        CacSparseComposed.Forward(this, x, w, wPhi, bias, order, sharp, y, g, point);
+        ConvGeometry geometry, CacSamplePoint point) =>
+        CacSparseComposed.Forward(this, x, w, wPhi, bias, order, sharp, y, geometry, point);
 
     /// <inheritdoc />
     public void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw,
-        ConvGeometry g, CacSamplePoint point) =>
-        CacSparseComposed.Backward(this, x, w, wPhi, gy, order, sharp, gx, gw, g, point);
+        ConvGeometry geometry, CacSamplePoint point) =>
+        CacSparseComposed.Backward(this, x, w, wPhi, gy, order, sharp, gx, gw, geometry, point);
 
     /// <inheritdoc />
     public int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage gamma, Storage beta, Storage scoreMap,
-        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth) =>
-        CacLayerComposed.Forward(this, x, w, wPhi, bias, gamma, beta, scoreMap, mask, y, g, point, smooth);
+        Storage mask, Storage y, ConvGeometry geometry, CacSamplePoint point, int smooth) =>
+        CacLayerComposed.Forward(this, x, w, wPhi, bias, gamma, beta, scoreMap, mask, y, geometry, point, smooth);
 }

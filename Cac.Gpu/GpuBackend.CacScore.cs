@@ -17,12 +17,12 @@ public sealed partial class GpuBackend
     private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, int, int, int>? _cacPartitionScatter;
 
     /// <inheritdoc />
-    public void CacSobelScore(Storage xbar, Storage score, ConvGeometry g, int smooth) => Sobel(F(xbar), F(score), g, smooth);
+    public void CacSobelScore(Storage xbar, Storage score, ConvGeometry geometry, int smooth) => Sobel(Floats(xbar), Floats(score), geometry, smooth);
 
     /// <inheritdoc />
-    public void CacInputScore(Storage x, int channels, Storage score, ConvGeometry g, int smooth)
+    public void CacInputScore(Storage x, int channels, Storage score, ConvGeometry geometry, int smooth)
     {
-        int pixels = Int((long)g.N * g.H * g.W);
+        int pixels = Int((long)geometry.N * geometry.H * geometry.W);
         Int((long)pixels * channels);
         // x: (N, channels, H, W) -> xbar: (N, 1, H, W) -> score: (N, 1, Ho, Wo).
         using var xbar = Rent(DType.Float32, pixels);
@@ -30,17 +30,17 @@ public sealed partial class GpuBackend
         {
             if (channels < 1) throw new ArgumentException($"CacInputScore: channels must be positive, got {channels}");
             _cacChannelMean ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int, int>(CacScoreKernels.ChannelMean));
-            _cacChannelMean(Threads(pixels), F(x), F(xbar), channels, g.H * g.W, (float)(1.0 / channels), pixels, Threads(pixels));
+            _cacChannelMean(Threads(pixels), Floats(x), Floats(xbar), channels, geometry.H * geometry.W, (float)(1.0 / channels), pixels, Threads(pixels));
         }
-        Sobel(F(xbar), F(score), g, smooth);
+        Sobel(Floats(xbar), Floats(score), geometry, smooth);
     }
 
-    private void Sobel(ArrayView<float> xbar, ArrayView<float> score, ConvGeometry g, int smooth)
+    private void Sobel(ArrayView<float> xbar, ArrayView<float> score, ConvGeometry geometry, int smooth)
     {
-        int n = Int((long)g.N * g.Ho * g.Wo);
+        int n = Int((long)geometry.N * geometry.Ho * geometry.Wo);
         if (n == 0) return;
         _cacSobel ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvArgs, int, int, int>(CacScoreKernels.Sobel));
-        _cacSobel(Threads(n), xbar, score, ConvArgs.From(g), smooth, n, Threads(n));
+        _cacSobel(Threads(n), xbar, score, ConvArgs.From(geometry), smooth, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -49,7 +49,7 @@ public sealed partial class GpuBackend
         int n = Int(x.Length);
         if (n == 0) return;
         _cacStep ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(CacScoreKernels.Step));
-        _cacStep(Threads(n), F(x), F(y), n, Threads(n));
+        _cacStep(Threads(n), Floats(x), Floats(y), n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -73,11 +73,11 @@ public sealed partial class GpuBackend
         _cacPartitionCount ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int, int>(CacPartitionKernels.Count));
         _cacPartitionScan ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<int>, int>(CacPartitionKernels.Scan));
         _cacPartitionScatter ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, int, int, int>(CacPartitionKernels.Scatter));
-        _cacPartitionCount(GroupConfig(tiles), F(score), I(counts), n, per, tiles);
-        _cacPartitionScan(new KernelConfig(1, group), I(counts), tiles);
-        _cacPartitionScatter(GroupConfig(tiles), F(score), I(counts), I(order), n, per, tiles);
+        _cacPartitionCount(GroupConfig(tiles), Floats(score), Ints(counts), n, per, tiles);
+        _cacPartitionScan(new KernelConfig(1, group), Ints(counts), tiles);
+        _cacPartitionScatter(GroupConfig(tiles), Floats(score), Ints(counts), Ints(order), n, per, tiles);
         Span<int> sharp = stackalloc int[1];
-        HostCopy.Download(I(counts).SubView(tiles, 1), sharp);
+        HostCopy.Download(Ints(counts).SubView(tiles, 1), sharp);
         return sharp[0];
     }
 
@@ -88,6 +88,6 @@ public sealed partial class GpuBackend
         Int((long)items * channels);
         if (items == 0) return;
         _cacScoreGrad ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(CacScoreKernels.ScoreGrad));
-        _cacScoreGrad(Threads(items), F(gy), F(y), F(score), F(gScore), channels, positions, items, Threads(items));
+        _cacScoreGrad(Threads(items), Floats(gy), Floats(y), Floats(score), Floats(gScore), channels, positions, items, Threads(items));
     }
 }

@@ -20,77 +20,77 @@ public sealed partial class GpuBackend
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>? _toNchw;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>? _fromNchw;
 
-    private static int ChunkOf(ConvGeometry g) =>
-        (int)Math.Clamp(MaxColumnElements / Math.Max(1L, (long)g.Cin * g.KH * g.KW * g.Ho * g.Wo), 1, Math.Max(g.N, 1));
+    private static int ChunkOf(ConvGeometry geometry) =>
+        (int)Math.Clamp(MaxColumnElements / Math.Max(1L, (long)geometry.Cin * geometry.KH * geometry.KW * geometry.Ho * geometry.Wo), 1, Math.Max(geometry.N, 1));
 
     /// <inheritdoc />
-    public void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry g)
+    public void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry geometry)
     {
-        int hw = g.Ho * g.Wo, chunk = ChunkOf(g), patch = g.PatchSize, coutG = g.CoutPerGroup;
-        if (g.N == 0 || hw == 0) return;
-        var args = ConvArgs.From(g);
-        using var col = Rent(DType.Float32, (long)g.Cin * g.KH * g.KW * chunk * hw);
-        using var t = Rent(DType.Float32, (long)g.Cout * chunk * hw);
-        var biasView = bias is null ? F(t) : F(bias);
-        for (int n0 = 0; n0 < g.N; n0 += chunk)
+        int hw = geometry.Ho * geometry.Wo, chunk = ChunkOf(geometry), patch = geometry.PatchSize, coutG = geometry.CoutPerGroup;
+        if (geometry.N == 0 || hw == 0) return;
+        var args = ConvArgs.From(geometry);
+        using var col = Rent(DType.Float32, (long)geometry.Cin * geometry.KH * geometry.KW * chunk * hw);
+        using var t = Rent(DType.Float32, (long)geometry.Cout * chunk * hw);
+        var biasView = bias is null ? Floats(t) : Floats(bias);
+        for (int n0 = 0; n0 < geometry.N; n0 += chunk)
         {
-            int count = Math.Min(chunk, g.N - n0), cols = count * hw;
-            Im2Col(F(x), F(col), args, n0, count);
-            for (int grp = 0; grp < g.Groups; grp++)
-                Gemm(false, false, coutG, cols, patch, 1f, F(w).SubView((long)grp * coutG * patch),
-                    F(col).SubView((long)grp * patch * cols), 0f, F(t).SubView((long)grp * coutG * cols));
-            int n = Int((long)count * g.Cout * hw);
+            int count = Math.Min(chunk, geometry.N - n0), cols = count * hw;
+            Im2Col(Floats(x), Floats(col), args, n0, count);
+            for (int grp = 0; grp < geometry.Groups; grp++)
+                Gemm(false, false, coutG, cols, patch, 1f, Floats(w).SubView((long)grp * coutG * patch),
+                    Floats(col).SubView((long)grp * patch * cols), 0f, Floats(t).SubView((long)grp * coutG * cols));
+            int n = Int((long)count * geometry.Cout * hw);
             _toNchw ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int>(Im2ColKernels.ToNchw));
-            _toNchw(Threads(n), F(t), F(y), biasView, bias is null ? 0 : 1, g.Cout, hw, n0, count, n, Threads(n));
+            _toNchw(Threads(n), Floats(t), Floats(y), biasView, bias is null ? 0 : 1, geometry.Cout, hw, n0, count, n, Threads(n));
         }
     }
 
     /// <inheritdoc />
-    public void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry g)
+    public void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry geometry)
     {
-        int hw = g.Ho * g.Wo, chunk = ChunkOf(g), patch = g.PatchSize, coutG = g.CoutPerGroup;
-        if (g.N == 0) return;
+        int hw = geometry.Ho * geometry.Wo, chunk = ChunkOf(geometry), patch = geometry.PatchSize, coutG = geometry.CoutPerGroup;
+        if (geometry.N == 0) return;
         if (hw == 0)
         {
-            F(gx).MemSetToZero();
+            Floats(gx).MemSetToZero();
             return;
         }
-        var args = ConvArgs.From(g);
-        using var col = Rent(DType.Float32, (long)g.Cin * g.KH * g.KW * chunk * hw);
-        using var t = Rent(DType.Float32, (long)g.Cout * chunk * hw);
-        for (int n0 = 0; n0 < g.N; n0 += chunk)
+        var args = ConvArgs.From(geometry);
+        using var col = Rent(DType.Float32, (long)geometry.Cin * geometry.KH * geometry.KW * chunk * hw);
+        using var t = Rent(DType.Float32, (long)geometry.Cout * chunk * hw);
+        for (int n0 = 0; n0 < geometry.N; n0 += chunk)
         {
-            int count = Math.Min(chunk, g.N - n0), cols = count * hw;
-            FromNchw(F(gy), F(t), g.Cout, hw, n0, count);
-            for (int grp = 0; grp < g.Groups; grp++)
-                Gemm(true, false, patch, cols, coutG, 1f, F(w).SubView((long)grp * coutG * patch),
-                    F(t).SubView((long)grp * coutG * cols), 0f, F(col).SubView((long)grp * patch * cols));
-            int n = Int((long)count * g.Cin * g.H * g.W);
+            int count = Math.Min(chunk, geometry.N - n0), cols = count * hw;
+            FromNchw(Floats(gy), Floats(t), geometry.Cout, hw, n0, count);
+            for (int grp = 0; grp < geometry.Groups; grp++)
+                Gemm(true, false, patch, cols, coutG, 1f, Floats(w).SubView((long)grp * coutG * patch),
+                    Floats(t).SubView((long)grp * coutG * cols), 0f, Floats(col).SubView((long)grp * patch * cols));
+            int n = Int((long)count * geometry.Cin * geometry.H * geometry.W);
             _col2im ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvArgs, int, int, int, int>(Im2ColKernels.Col2Im));
-            _col2im(Threads(n), F(col), F(gx), args, n0, count, n, Threads(n));
+            _col2im(Threads(n), Floats(col), Floats(gx), args, n0, count, n, Threads(n));
         }
     }
 
     /// <inheritdoc />
-    public void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry g)
+    public void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry geometry)
     {
-        int hw = g.Ho * g.Wo, chunk = ChunkOf(g), patch = g.PatchSize, coutG = g.CoutPerGroup;
-        if (g.N == 0 || hw == 0)
+        int hw = geometry.Ho * geometry.Wo, chunk = ChunkOf(geometry), patch = geometry.PatchSize, coutG = geometry.CoutPerGroup;
+        if (geometry.N == 0 || hw == 0)
         {
-            if (gw.Length > 0) F(gw).MemSetToZero();
+            if (gw.Length > 0) Floats(gw).MemSetToZero();
             return;
         }
-        var args = ConvArgs.From(g);
-        using var col = Rent(DType.Float32, (long)g.Cin * g.KH * g.KW * chunk * hw);
-        using var t = Rent(DType.Float32, (long)g.Cout * chunk * hw);
-        for (int n0 = 0; n0 < g.N; n0 += chunk)
+        var args = ConvArgs.From(geometry);
+        using var col = Rent(DType.Float32, (long)geometry.Cin * geometry.KH * geometry.KW * chunk * hw);
+        using var t = Rent(DType.Float32, (long)geometry.Cout * chunk * hw);
+        for (int n0 = 0; n0 < geometry.N; n0 += chunk)
         {
-            int count = Math.Min(chunk, g.N - n0), cols = count * hw;
-            Im2Col(F(x), F(col), args, n0, count);
-            FromNchw(F(gy), F(t), g.Cout, hw, n0, count);
-            for (int grp = 0; grp < g.Groups; grp++)
-                Gemm(false, true, coutG, patch, cols, 1f, F(t).SubView((long)grp * coutG * cols),
-                    F(col).SubView((long)grp * patch * cols), n0 == 0 ? 0f : 1f, F(gw).SubView((long)grp * coutG * patch));
+            int count = Math.Min(chunk, geometry.N - n0), cols = count * hw;
+            Im2Col(Floats(x), Floats(col), args, n0, count);
+            FromNchw(Floats(gy), Floats(t), geometry.Cout, hw, n0, count);
+            for (int grp = 0; grp < geometry.Groups; grp++)
+                Gemm(false, true, coutG, patch, cols, 1f, Floats(t).SubView((long)grp * coutG * cols),
+                    Floats(col).SubView((long)grp * patch * cols), n0 == 0 ? 0f : 1f, Floats(gw).SubView((long)grp * coutG * patch));
         }
     }
 

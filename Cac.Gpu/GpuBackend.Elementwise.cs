@@ -24,7 +24,7 @@ public sealed partial class GpuBackend
         int n = Int(x.Length);
         if (n == 0) return;
         _unary ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.Unary));
-        _unary(Threads(n), F(x), F(y), (int)op, n, Threads(n));
+        _unary(Threads(n), Floats(x), Floats(y), (int)op, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -33,7 +33,7 @@ public sealed partial class GpuBackend
         int n = Int(x.Length);
         if (n == 0) return;
         _unaryBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.UnaryBackward));
-        _unaryBackward(Threads(n), F(x), F(y), F(gy), F(gx), (int)op, n, Threads(n));
+        _unaryBackward(Threads(n), Floats(x), Floats(y), Floats(gy), Floats(gx), (int)op, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -45,11 +45,11 @@ public sealed partial class GpuBackend
         if (shape.Count <= 1 && (shape.Count == 0 || (sa[0] == 1 && sb[0] == 1)) && a.Length == n && b.Length == n)
         {
             _binarySame ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.BinarySame));
-            _binarySame(Threads(n), F(a), F(b), F(y), (int)op, n, Threads(n));
+            _binarySame(Threads(n), Floats(a), Floats(b), Floats(y), (int)op, n, Threads(n));
             return;
         }
         _binary ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, Dims6, Dims6, Dims6, int, int, int>(ElementwiseKernels.Binary));
-        _binary(Threads(n), F(a), F(b), F(y), Dims6.From(shape.ToArray(), 1), Dims6.From(sa.ToArray(), 0), Dims6.From(sb.ToArray(), 0), (int)op, n, Threads(n));
+        _binary(Threads(n), Floats(a), Floats(b), Floats(y), Dims6.From(shape.ToArray(), 1), Dims6.From(sa.ToArray(), 0), Dims6.From(sb.ToArray(), 0), (int)op, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -58,7 +58,7 @@ public sealed partial class GpuBackend
         int n = Int(y.Length);
         if (n == 0) return;
         _addRelu ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(ElementwiseKernels.AddRelu));
-        _addRelu(Threads(n), F(a), F(b), F(y), n, Threads(n));
+        _addRelu(Threads(n), Floats(a), Floats(b), Floats(y), n, Threads(n));
     }
 
     /// <summary>
@@ -94,7 +94,7 @@ public sealed partial class GpuBackend
         int n = Int(x.Length);
         if (n == 0) return;
         _affine ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, float, int, int>(ElementwiseKernels.Affine));
-        _affine(Threads(n), F(x), F(y), (float)scale, (float)shift, n, Threads(n));
+        _affine(Threads(n), Floats(x), Floats(y), (float)scale, (float)shift, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -104,7 +104,7 @@ public sealed partial class GpuBackend
         if (n == 0) return;
         _scaleShift ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.ScaleShift));
         // Without a shift the kernel reads the scale again and adds nothing (hasShift = 0).
-        _scaleShift(Threads(n), F(x), F(y), F(scale), shift is null ? F(scale) : F(shift), shift is null ? 0 : 1, n, Threads(n));
+        _scaleShift(Threads(n), Floats(x), Floats(y), Floats(scale), shift is null ? Floats(scale) : Floats(shift), shift is null ? 0 : 1, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -113,7 +113,7 @@ public sealed partial class GpuBackend
         int n = Int(x.Length);
         if (n == 0) return;
         _axpy ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, float, ArrayView<float>, ArrayView<float>, int, int>(ElementwiseKernels.Axpy));
-        _axpy(Threads(n), (float)alpha, F(x), F(y), n, Threads(n));
+        _axpy(Threads(n), (float)alpha, Floats(x), Floats(y), n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -131,12 +131,12 @@ public sealed partial class GpuBackend
         if (x.DType == DType.Int32)
         {
             _permuteI ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, Dims6, Dims6, int, int>(ElementwiseKernels.Permute));
-            _permuteI(Threads(n), I(x), I(y), dShape, dStrides, n, Threads(n));
+            _permuteI(Threads(n), Ints(x), Ints(y), dShape, dStrides, n, Threads(n));
         }
         else
         {
             _permuteF ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, Dims6, Dims6, int, int>(ElementwiseKernels.Permute));
-            _permuteF(Threads(n), F(x), F(y), dShape, dStrides, n, Threads(n));
+            _permuteF(Threads(n), Floats(x), Floats(y), dShape, dStrides, n, Threads(n));
         }
     }
 }

@@ -14,7 +14,7 @@ public sealed partial class GpuBackend
 
     /// <inheritdoc />
     public void Gemm(bool transA, bool transB, int m, int n, int k, double alpha, Storage a, long aOffset, Storage b, long bOffset, double beta, Storage c, long cOffset) =>
-        Gemm(transA, transB, m, n, k, (float)alpha, F(a).SubView(aOffset), F(b).SubView(bOffset), (float)beta, F(c).SubView(cOffset));
+        Gemm(transA, transB, m, n, k, (float)alpha, Floats(a).SubView(aOffset), Floats(b).SubView(bOffset), (float)beta, Floats(c).SubView(cOffset));
 
     /// <summary>GEMM on views that start at the matrices' first elements.</summary>
     private void Gemm(bool transA, bool transB, int m, int n, int k, float alpha, ArrayView<float> a, ArrayView<float> b, float beta, ArrayView<float> c)
@@ -44,8 +44,8 @@ public sealed partial class GpuBackend
         splits = (int)(((long)k + sliceK - 1) / sliceK);
         int elements = m * n;
         using var partial = Rent(DType.Float32, (long)splits * elements);
-        _gemm(new KernelConfig(Groups(tiles * splits), GemmKernel.Threads), args with { Splits = splits, KPerSplit = sliceK, Beta = 0f }, a, b, F(partial));
+        _gemm(new KernelConfig(Groups(tiles * splits), GemmKernel.Threads), args with { Splits = splits, KPerSplit = sliceK, Beta = 0f }, a, b, Floats(partial));
         _gemmSumSplits ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, int>(GemmKernel.SumSplits));
-        _gemmSumSplits(Threads(elements), F(partial), c, elements, splits, beta, Threads(elements));
+        _gemmSumSplits(Threads(elements), Floats(partial), c, elements, splits, beta, Threads(elements));
     }
 }

@@ -16,8 +16,8 @@ public sealed partial class GpuBackend
     public void Copy(Storage src, long srcOffset, Storage dst, long dstOffset, long count)
     {
         if (count == 0) return;
-        if (src.DType == DType.Int32) I(src).SubView(srcOffset, count).CopyTo(I(dst).SubView(dstOffset, count));
-        else F(src).SubView(srcOffset, count).CopyTo(F(dst).SubView(dstOffset, count));
+        if (src.DType == DType.Int32) Ints(src).SubView(srcOffset, count).CopyTo(Ints(dst).SubView(dstOffset, count));
+        else Floats(src).SubView(srcOffset, count).CopyTo(Floats(dst).SubView(dstOffset, count));
     }
 
     /// <inheritdoc />
@@ -33,12 +33,12 @@ public sealed partial class GpuBackend
         if (src.DType == DType.Int32)
         {
             _copyBlocksI ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int, ArrayView<int>, int, int, int, int>(CopyKernels.CopyBlocks));
-            _copyBlocksI(Threads(n), I(src).SubView(srcOffset), Int(srcStride), I(dst).SubView(dstOffset), Int(dstStride), Int(block), n, Threads(n));
+            _copyBlocksI(Threads(n), Ints(src).SubView(srcOffset), Int(srcStride), Ints(dst).SubView(dstOffset), Int(dstStride), Int(block), n, Threads(n));
         }
         else
         {
             _copyBlocksF ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int, int, int, int>(CopyKernels.CopyBlocks));
-            _copyBlocksF(Threads(n), F(src).SubView(srcOffset), Int(srcStride), F(dst).SubView(dstOffset), Int(dstStride), Int(block), n, Threads(n));
+            _copyBlocksF(Threads(n), Floats(src).SubView(srcOffset), Int(srcStride), Floats(dst).SubView(dstOffset), Int(dstStride), Int(block), n, Threads(n));
         }
     }
 
@@ -50,12 +50,12 @@ public sealed partial class GpuBackend
         if (dst.DType == DType.Int32)
         {
             _fillI ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int, int, int>(CopyKernels.Fill));
-            _fillI(Threads(n), I(dst), checked((int)value), n, Threads(n));
+            _fillI(Threads(n), Ints(dst), checked((int)value), n, Threads(n));
         }
         else
         {
             _fillF ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float, int, int>(CopyKernels.Fill));
-            _fillF(Threads(n), F(dst), (float)value, n, Threads(n));
+            _fillF(Threads(n), Floats(dst), (float)value, n, Threads(n));
         }
     }
 

@@ -29,10 +29,10 @@ public sealed partial class GpuBackend
         int slices = BatchNormKernels.SlicesFor(c, m, _accelerator.NumMultiprocessors), length = BatchNormKernels.SliceLength(m, slices);
         using var partials = Rent(DType.Float32, 2L * c * slices);
         _bnSliceMoments ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int, int>(BatchNormKernels.SliceMoments));
-        _bnSliceMoments(GroupConfig((long)c * slices), F(x), F(partials), c, hw, m, slices, length);
+        _bnSliceMoments(GroupConfig((long)c * slices), Floats(x), Floats(partials), c, hw, m, slices, length);
         _bnFinishMoments ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             int, int, int, int, float, float, int>(BatchNormKernels.FinishMoments));
-        _bnFinishMoments(Threads(c), F(partials), F(saveMean), F(saveInvStd), F(runningMean), F(runningVar), c, m, slices, length, (float)momentum, (float)eps, Threads(c));
+        _bnFinishMoments(Threads(c), Floats(partials), Floats(saveMean), Floats(saveInvStd), Floats(runningMean), Floats(runningVar), c, m, slices, length, (float)momentum, (float)eps, Threads(c));
         Normalize(x, gamma, beta, saveMean, saveInvStd, y, c, hw, eps, fromVariance: false, relu, total);
     }
 
@@ -48,7 +48,7 @@ public sealed partial class GpuBackend
         if (total == 0) return;
         _bnNormalize ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             int, int, float, int, int, int, int>(BatchNormKernels.Normalize));
-        _bnNormalize(Threads(total), F(x), F(gamma), F(beta), F(mean), F(scaleSource), F(y), c, hw, (float)eps, fromVariance ? 1 : 0, relu ? 1 : 0, total, Threads(total));
+        _bnNormalize(Threads(total), Floats(x), Floats(gamma), Floats(beta), Floats(mean), Floats(scaleSource), Floats(y), c, hw, (float)eps, fromVariance ? 1 : 0, relu ? 1 : 0, total, Threads(total));
     }
 
     /// <inheritdoc />
@@ -60,18 +60,18 @@ public sealed partial class GpuBackend
         int slices = BatchNormKernels.SlicesFor(c, m, _accelerator.NumMultiprocessors), length = BatchNormKernels.SliceLength(m, slices);
         using var partials = Rent(DType.Float32, 2L * c * slices);
         // Without a ReLU the mask view is never read: gy stands in for it.
-        var mask = F(reluOutput ?? gy);
+        var mask = Floats(reluOutput ?? gy);
         int relu = reluOutput is null ? 0 : 1;
         _bnSliceGradientSums ??= Profiled(_accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, int, int, int, int, int, int>(BatchNormKernels.SliceGradientSums));
-        _bnSliceGradientSums(GroupConfig((long)c * slices), F(x), F(gy), mask, F(mean), F(invStd), F(partials), c, hw, m, slices, length, relu);
+        _bnSliceGradientSums(GroupConfig((long)c * slices), Floats(x), Floats(gy), mask, Floats(mean), Floats(invStd), Floats(partials), c, hw, m, slices, length, relu);
         _bnFinishGradientSums ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(
             BatchNormKernels.FinishGradientSums));
-        _bnFinishGradientSums(Threads(c), F(partials), F(gGamma), F(gBeta), c, slices, Threads(c));
+        _bnFinishGradientSums(Threads(c), Floats(partials), Floats(gGamma), Floats(gBeta), c, slices, Threads(c));
         if (total == 0) return;
         _bnInputGradient ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, int>(BatchNormKernels.InputGradient));
         int flags = (batchStats ? BatchNormKernels.BatchStats : 0) | (relu != 0 ? BatchNormKernels.Relu : 0);
-        _bnInputGradient(Threads(total), F(x), F(gy), mask, F(gamma), F(mean), F(invStd), F(gGamma), F(gBeta), F(gx), c, hw, flags, total, Threads(total));
+        _bnInputGradient(Threads(total), Floats(x), Floats(gy), mask, Floats(gamma), Floats(mean), Floats(invStd), Floats(gGamma), Floats(gBeta), Floats(gx), c, hw, flags, total, Threads(total));
     }
 }

@@ -20,7 +20,7 @@ public sealed partial class GpuBackend
         double scaled = Math.Ceiling(p * (1UL << 53));
         ulong threshold = scaled <= 0 ? 0UL : scaled >= 1UL << 53 ? 1UL << 53 : (ulong)scaled;
         _dropout ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ulong, ulong, float, int, int>(DropoutKernel.Mask));
-        _dropout(Threads(n), F(mask), seed, threshold, (float)(1.0 / (1.0 - p)), n, Threads(n));
+        _dropout(Threads(n), Floats(mask), seed, threshold, (float)(1.0 / (1.0 - p)), n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -36,7 +36,7 @@ public sealed partial class GpuBackend
         };
         _sgd ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, SgdArgs, int, int>(OptimizerKernels.Sgd));
         // Without a buffer the kernel never touches its third view: pass the gradient as a stand-in.
-        _sgd(Threads(n), F(param), F(grad), useBuffer ? F(momentumBuffer!) : F(grad), args, n, Threads(n));
+        _sgd(Threads(n), Floats(param), Floats(grad), useBuffer ? Floats(momentumBuffer!) : Floats(grad), args, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -55,6 +55,6 @@ public sealed partial class GpuBackend
             CoupledWeightDecay = decoupledWeightDecay ? 0f : (float)weightDecay,
         };
         _adam ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamArgs, int, int>(OptimizerKernels.Adam));
-        _adam(Threads(n), F(param), F(grad), F(m), F(v), args, n, Threads(n));
+        _adam(Threads(n), Floats(param), Floats(grad), Floats(m), Floats(v), args, n, Threads(n));
     }
 }

@@ -15,39 +15,39 @@ public sealed partial class GpuBackend
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>? _adaptivePoolBackward;
 
     /// <inheritdoc />
-    public void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry g)
+    public void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry geometry)
     {
         int n = Int(y.Length);
         if (n == 0) return;
         _maxPool ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, PoolArgs, int, int>(PoolKernels.MaxForward));
-        _maxPool(Threads(n), F(x), F(y), I(indices), PoolArgs.From(g, false), n, Threads(n));
+        _maxPool(Threads(n), Floats(x), Floats(y), Ints(indices), PoolArgs.From(geometry, false), n, Threads(n));
     }
 
     /// <inheritdoc />
-    public void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry g)
+    public void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry geometry)
     {
         int n = Int(gx.Length);
         if (n == 0) return;
         _maxPoolBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.MaxBackward));
-        _maxPoolBackward(Threads(n), F(gy), I(indices), F(gx), PoolArgs.From(g, false), n, Threads(n));
+        _maxPoolBackward(Threads(n), Floats(gy), Ints(indices), Floats(gx), PoolArgs.From(geometry, false), n, Threads(n));
     }
 
     /// <inheritdoc />
-    public void AvgPool2dForward(Storage x, Storage y, PoolGeometry g, bool countIncludePad)
+    public void AvgPool2dForward(Storage x, Storage y, PoolGeometry geometry, bool countIncludePad)
     {
         int n = Int(y.Length);
         if (n == 0) return;
         _avgPool ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.AvgForward));
-        _avgPool(Threads(n), F(x), F(y), PoolArgs.From(g, countIncludePad), n, Threads(n));
+        _avgPool(Threads(n), Floats(x), Floats(y), PoolArgs.From(geometry, countIncludePad), n, Threads(n));
     }
 
     /// <inheritdoc />
-    public void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry g, bool countIncludePad)
+    public void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry geometry, bool countIncludePad)
     {
         int n = Int(gx.Length);
         if (n == 0) return;
         _avgPoolBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolArgs, int, int>(PoolKernels.AvgBackward));
-        _avgPoolBackward(Threads(n), F(gy), F(gx), PoolArgs.From(g, countIncludePad), n, Threads(n));
+        _avgPoolBackward(Threads(n), Floats(gy), Floats(gx), PoolArgs.From(geometry, countIncludePad), n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -56,7 +56,7 @@ public sealed partial class GpuBackend
         int n = Int(y.Length);
         if (n == 0) return;
         _adaptivePool ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(PoolKernels.AdaptiveForward));
-        _adaptivePool(Threads(n), F(x), F(y), h, w, ho, wo, n, Threads(n));
+        _adaptivePool(Threads(n), Floats(x), Floats(y), h, w, ho, wo, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -65,6 +65,6 @@ public sealed partial class GpuBackend
         int n = Int(gx.Length);
         if (n == 0) return;
         _adaptivePoolBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(PoolKernels.AdaptiveBackward));
-        _adaptivePoolBackward(Threads(n), F(gy), F(gx), h, w, ho, wo, n, Threads(n));
+        _adaptivePoolBackward(Threads(n), Floats(gy), Floats(gx), h, w, ho, wo, n, Threads(n));
     }
 }

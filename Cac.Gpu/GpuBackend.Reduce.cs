@@ -11,7 +11,7 @@ public sealed partial class GpuBackend
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int>? _reducePerGroup;
 
     /// <inheritdoc />
-    public void ReduceSum(Storage x, Storage y, int outer, int reduce, int inner) => ReduceSum(F(x), F(y), outer, reduce, inner);
+    public void ReduceSum(Storage x, Storage y, int outer, int reduce, int inner) => ReduceSum(Floats(x), Floats(y), outer, reduce, inner);
 
     private void ReduceSum(ArrayView<float> x, ArrayView<float> y, int outer, int reduce, int inner)
     {
@@ -58,7 +58,7 @@ public sealed partial class GpuBackend
             var (outer, reduce, inner) = runs[r];
             bool last = r == runs.Count - 1;
             var next = last ? y : Rent(DType.Float32, (long)outer * inner);
-            ReduceSum(current is null ? F(x) : F(current), F(next), outer, reduce, inner);
+            ReduceSum(current is null ? Floats(x) : Floats(current), Floats(next), outer, reduce, inner);
             current?.Dispose();
             current = last ? null : next;
         }

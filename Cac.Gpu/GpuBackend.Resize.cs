@@ -25,7 +25,7 @@ public sealed partial class GpuBackend
         if (n == 0) return;
         var table = TableOf(h, w, ho, wo, bilinear, alignCorners);
         _upsample ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ResizeArgs, int, int>(ResizeKernels.UpsampleForward));
-        _upsample(Threads(n), F(x), F(y), table.Ints.View, table.Floats.View, table.Args, n, Threads(n));
+        _upsample(Threads(n), Floats(x), Floats(y), table.Ints.View, table.Floats.View, table.Args, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -35,7 +35,7 @@ public sealed partial class GpuBackend
         if (n == 0) return;
         var table = TableOf(h, w, ho, wo, bilinear, alignCorners);
         _upsampleBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ResizeArgs, int, int>(ResizeKernels.UpsampleBackward));
-        _upsampleBackward(Threads(n), F(gy), F(gx), table.Ints.View, table.Floats.View, table.Args, n, Threads(n));
+        _upsampleBackward(Threads(n), Floats(gy), Floats(gx), table.Ints.View, table.Floats.View, table.Args, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -44,7 +44,7 @@ public sealed partial class GpuBackend
         int n = Int(y.Length);
         if (n == 0) return;
         _pad ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, float, int, int>(ResizeKernels.PadForward));
-        _pad(Threads(n), F(x), F(y), h, w, top, left, h + top + bottom, w + left + right, (float)value, n, Threads(n));
+        _pad(Threads(n), Floats(x), Floats(y), h, w, top, left, h + top + bottom, w + left + right, (float)value, n, Threads(n));
     }
 
     /// <inheritdoc />
@@ -53,7 +53,7 @@ public sealed partial class GpuBackend
         int n = Int(gx.Length);
         if (n == 0) return;
         _padBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int, int, int>(ResizeKernels.PadBackward));
-        _padBackward(Threads(n), F(gy), F(gx), h, w, top, left, h + top + bottom, w + left + right, n, Threads(n));
+        _padBackward(Threads(n), Floats(gy), Floats(gx), h, w, top, left, h + top + bottom, w + left + right, n, Threads(n));
     }
 
     private ResizeTable TableOf(int h, int w, int ho, int wo, bool bilinear, bool alignCorners)

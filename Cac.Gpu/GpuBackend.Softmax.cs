@@ -18,7 +18,7 @@ public sealed partial class GpuBackend
         if (rows == 0 || cols == 0) return;
         Int((long)rows * cols);
         _softmax ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, int>(SoftmaxKernels.Forward));
-        _softmax(Threads(rows), F(x), F(y), rows, cols, log ? 1 : 0, Threads(rows));
+        _softmax(Threads(rows), Floats(x), Floats(y), rows, cols, log ? 1 : 0, Threads(rows));
     }
 
     /// <inheritdoc />
@@ -27,7 +27,7 @@ public sealed partial class GpuBackend
         if (rows == 0 || cols == 0) return;
         Int((long)rows * cols);
         _softmaxBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(SoftmaxKernels.Backward));
-        _softmaxBackward(Threads(rows), F(y), F(gy), F(gx), rows, cols, log ? 1 : 0, Threads(rows));
+        _softmaxBackward(Threads(rows), Floats(y), Floats(gy), Floats(gx), rows, cols, log ? 1 : 0, Threads(rows));
     }
 
     /// <inheritdoc />
@@ -36,7 +36,7 @@ public sealed partial class GpuBackend
         if (rows == 0 || cols == 0) return;
         Int((long)rows * cols);
         _crossEntropy ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxKernels.CrossEntropy));
-        _crossEntropy(Threads(rows), F(logits), I(labels), F(losses), F(probs), rows, cols, Threads(rows));
+        _crossEntropy(Threads(rows), Floats(logits), Ints(labels), Floats(losses), Floats(probs), rows, cols, Threads(rows));
     }
 
     /// <inheritdoc />
@@ -45,6 +45,6 @@ public sealed partial class GpuBackend
         int n = Int((long)rows * cols);
         if (n == 0) return;
         _crossEntropyBackward ??= Profiled(_accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(SoftmaxKernels.CrossEntropyBackward));
-        _crossEntropyBackward(Threads(n), F(probs), I(labels), F(gLosses), F(gx), cols, n, Threads(n));
+        _crossEntropyBackward(Threads(n), Floats(probs), Ints(labels), Floats(gLosses), Floats(gx), cols, n, Threads(n));
     }
 }

@@ -73,17 +73,17 @@ public static partial class ModelRegistry
 
             foreach (var (depth, n) in new[] { (20, 3), (32, 5), (56, 9), (110, 18) })
                 Add($"resnet{depth}", "resnet", Cifar, octave
-                    ? (c, k, g) => new OctaveCifarResNet(n, c, k, g, type)
-                    : (c, k, g) => new CifarResNet(n, c, k, g, type));
+                    ? (c, k, generator) => new OctaveCifarResNet(n, c, k, generator, type)
+                    : (c, k, generator) => new CifarResNet(n, c, k, generator, type));
             foreach (var depth in new[] { 18, 50 })
                 Add($"resnet{depth}", "resnet", ImageNet, octave
-                    ? (c, k, g) => new OctaveImageNetResNet(depth, c, k, g, type)
-                    : (c, k, g) => new ImageNetResNet(depth, c, k, g, type));
+                    ? (c, k, generator) => new OctaveImageNetResNet(depth, c, k, generator, type)
+                    : (c, k, generator) => new ImageNetResNet(depth, c, k, generator, type));
             if (octave) continue;
-            Add("densenet121", "densenet", ImageNet, (c, k, g) => DenseNetBC.DenseNet121(cifarStem: false, c, k, g, type));
-            Add("densenet121-cifar", "densenet", Cifar, (c, k, g) => DenseNetBC.DenseNet121(cifarStem: true, c, k, g, type));
-            Add("shufflenetv2", "shufflenetv2", ImageNet, (c, k, g) => ShuffleNetV2.X1_0(cifarStem: false, c, k, g, type));
-            Add("shufflenetv2-cifar", "shufflenetv2", Cifar, (c, k, g) => ShuffleNetV2.X1_0(cifarStem: true, c, k, g, type));
+            Add("densenet121", "densenet", ImageNet, (c, k, generator) => DenseNetBC.DenseNet121(cifarStem: false, c, k, generator, type));
+            Add("densenet121-cifar", "densenet", Cifar, (c, k, generator) => DenseNetBC.DenseNet121(cifarStem: true, c, k, generator, type));
+            Add("shufflenetv2", "shufflenetv2", ImageNet, (c, k, generator) => ShuffleNetV2.X1_0(cifarStem: false, c, k, generator, type));
+            Add("shufflenetv2-cifar", "shufflenetv2", Cifar, (c, k, generator) => ShuffleNetV2.X1_0(cifarStem: true, c, k, generator, type));
         }
         return entries;
     }

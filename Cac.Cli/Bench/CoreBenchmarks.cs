@@ -49,7 +49,7 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         return results;
     }
 
-    private Tensor Random(int[] shape, Generator g) => Tensor.RandN(shape, g).To(_device);
+    private Tensor Random(int[] shape, Generator generator) => Tensor.RandN(shape, generator).To(_device);
 
     private Tensor Zeros(int[] shape) => Tensor.Zeros(shape, DType.Float32, _device);
 
@@ -57,9 +57,9 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
     private BenchResult Gemm(string name, int m, int n, int k)
     {
         progress($"{name} ...");
-        var g = new Generator(1);
-        var a = Random([m, k], g);
-        var b = Random([k, n], g);
+        var generator = new Generator(1);
+        var a = Random([m, k], generator);
+        var b = Random([k, n], generator);
         var c = Zeros([m, n]);
         var backend = _device.Backend;
         var seconds = Timing.Summarize(() =>
@@ -75,12 +75,12 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
     {
         string name = $"conv3x3_{channels}ch_{size}x{size}";
         progress($"{name} ...");
-        var g = new Generator(2);
+        var generator = new Generator(2);
         var geometry = new ConvGeometry(Batch, channels, size, size, channels, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        var x = Random([Batch, channels, size, size], g);
-        var w = Random([channels, channels, 3, 3], g);
+        var x = Random([Batch, channels, size, size], generator);
+        var w = Random([channels, channels, 3, 3], generator);
         var y = Zeros([Batch, channels, size, size]);
-        var gy = Random([Batch, channels, size, size], g);
+        var gy = Random([Batch, channels, size, size], generator);
         var gx = Zeros([Batch, channels, size, size]);
         var gw = Zeros([channels, channels, 3, 3]);
         var backend = _device.Backend;
@@ -104,12 +104,12 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
     private BenchResult Train(string model)
     {
         progress($"{model} training ...");
-        var g = new Generator(3);
-        var net = ModelRegistry.Create(model, 3, 10, g);
+        var generator = new Generator(3);
+        var net = ModelRegistry.Create(model, 3, 10, generator);
         net.To(_device);
         net.Train();
         var optimizer = new Sgd(net.Parameters(), 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
-        var images = Random([Batch, 3, 32, 32], g);
+        var images = Random([Batch, 3, 32, 32], generator);
         var labels = Tensor.FromArray(Enumerable.Range(0, Batch).Select(i => i % 10).ToArray(), [Batch], _device);
         var seconds = Timing.Summarize(() => Step(net, optimizer, images, labels), Warmup, ModelRepeats);
         return BenchResult.FromTiming($"{model}_train_img_s", seconds, t => Batch / t, "img/s");
@@ -119,11 +119,11 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
     private BenchResult Infer(string model)
     {
         progress($"{model} inference ...");
-        var g = new Generator(4);
-        var net = ModelRegistry.Create(model, 3, 10, g);
+        var generator = new Generator(4);
+        var net = ModelRegistry.Create(model, 3, 10, generator);
         net.To(_device);
         net.Eval();
-        var images = Random([Batch, 3, 32, 32], g);
+        var images = Random([Batch, 3, 32, 32], generator);
         var seconds = Timing.Summarize(() => Forward(net, images), Warmup, ModelRepeats * 2);
         return BenchResult.FromTiming($"{model}_infer_img_s", seconds, t => Batch / t, "img/s");
     }

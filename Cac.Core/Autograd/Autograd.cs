@@ -59,14 +59,14 @@ public static class Autograd
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [root] = gradOutput };
         foreach (var t in TopologicalOrder(root))
         {
-            if (!grads.Remove(t, out var g)) continue;
+            if (!grads.Remove(t, out var grad)) continue;
             if (t.GradFn is null)
             {
-                AccumulateLeaf(t, g);
+                AccumulateLeaf(t, grad);
                 continue;
             }
             var node = t.GradFn;
-            var inputGrads = node.Backward(g);
+            var inputGrads = node.Backward(grad);
             for (int i = 0; i < node.Inputs.Length; i++)
             {
                 var input = node.Inputs[i];
@@ -79,18 +79,18 @@ public static class Autograd
         }
     }
 
-    private static void AccumulateLeaf(Tensor leaf, Tensor g)
+    private static void AccumulateLeaf(Tensor leaf, Tensor grad)
     {
         if (leaf.Grad is null)
         {
-            // A fresh copy (g may share storage with other gradients of this pass) with the leaf's lifetime.
+            // A fresh copy (grad may share storage with other gradients of this pass) with the leaf's lifetime.
             var copy = Tensor.ZerosLike(leaf);
-            copy.CopyFrom(g.DType == leaf.DType ? g : g.To(leaf.DType));
+            copy.CopyFrom(grad.DType == leaf.DType ? grad : grad.To(leaf.DType));
             leaf.SetOwnedGrad(copy);
         }
         else
         {
-            leaf.Backend.Axpy(1.0, g.Storage, leaf.Grad.Storage);
+            leaf.Backend.Axpy(1.0, grad.Storage, leaf.Grad.Storage);
         }
     }
 

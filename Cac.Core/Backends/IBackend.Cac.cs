@@ -2,7 +2,7 @@ namespace Cac;
 
 /// <summary>
 /// Kernels of the content-aware convolution (CAC, docs/design.md section 2). Shapes use the CAC conv's
-/// <see cref="ConvGeometry"/> g: x (N, Cin, H, W), w (Cout, Cin/G, KH, KW), y (N, Cout, Ho, Wo).
+/// <see cref="ConvGeometry"/> geometry: x (N, Cin, H, W), w (Cout, Cin/G, KH, KW), y (N, Cout, Ho, Wo).
 /// A "position list" is an Int32 storage of flat output positions n*Ho*Wo + oh*Wo + ow, read from
 /// <c>idxOffset</c> for <c>count</c> entries, strictly ascending (so each sample's entries are contiguous).
 /// Column matrices put the list's entries along their last axis: (rows, count), row-major.
@@ -14,18 +14,18 @@ public partial interface IBackend
     /// <summary>
     /// Score map. xbar: (N, 1, H, W), the channel mean of x; score: (N, 1, Ho, Wo). Virtual position (vh, vw), vh, vw &gt;= 0,
     /// holds S = sqrt(Gx^2 + Gy^2) of the unnormalised Sobel pair Gx = [[1,0,-1],[2,0,-2],[1,0,-1]], Gy = Gx^T, dilated by
-    /// g's dilation d and centred at row vh*s - p + d, column vw*s - p + d (xbar zero outside the image): the 3 x 3 Sobel
+    /// geometry's dilation d and centred at row vh*s - p + d, column vw*s - p + d (xbar zero outside the image): the 3 x 3 Sobel
     /// conv with the conv's stride, padding and dilation. score[oh, ow] = mean of S over the m x m virtual positions
     /// (oh + a, ow + b), a, b in [0, m), m = <paramref name="smooth"/> (1: S itself), S evaluated by the same rule also
     /// beyond the Sobel conv's own grid (never zero-filled). Overwrites score. See <see cref="Ops.CacScoreMap"/>.
     /// </summary>
-    void CacSobelScore(Storage xbar, Storage score, ConvGeometry g, int smooth);
+    void CacSobelScore(Storage xbar, Storage score, ConvGeometry geometry, int smooth);
 
     /// <summary>
     /// Score map straight from the conv input x (N, channels, H, W): the channel mean Xbar (sum over channels times
     /// 1/channels) followed by <see cref="CacSobelScore"/>, fused: one read of x, no Xbar tensor.
     /// </summary>
-    void CacInputScore(Storage x, int channels, Storage score, ConvGeometry g, int smooth);
+    void CacInputScore(Storage x, int channels, Storage score, ConvGeometry geometry, int smooth);
 
     /// <summary>y = x &gt; 0 ? 1 : 0 elementwise (the hard mask of a score; strict).</summary>
     void CacStep(Storage x, Storage y);
@@ -41,19 +41,19 @@ public partial interface IBackend
     /// x[n, c, oh*s - p + d*i, ow*s - p + d*j] (zero in the padding) for each listed (n, oh, ow).
     /// Group gr owns rows [gr*PatchSize, (gr+1)*PatchSize). Overwrites cols.
     /// </summary>
-    void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry g);
+    void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry geometry);
 
     /// <summary>Adjoint of <see cref="CacGatherWindows"/> (col2im at the listed positions): gx (N, Cin, H, W) += scatter of cols. Accumulates.</summary>
-    void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g);
+    void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry geometry);
 
     /// <summary>
     /// Sample pixels of a position list: points (Cin, count) with points[c, j] = x[n, c, oh*s - p + offH, ow*s - p + offW]
     /// (zero in the padding), offsets from <see cref="CacGeometry.SampleOffset"/>. Overwrites points.
     /// </summary>
-    void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry g, CacSamplePoint point);
+    void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry geometry, CacSamplePoint point);
 
     /// <summary>Adjoint of <see cref="CacGatherPoints"/>: gx (N, Cin, H, W) += scatter of points (Cin, count). Accumulates.</summary>
-    void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g, CacSamplePoint point);
+    void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry geometry, CacSamplePoint point);
 
     /// <summary>
     /// Writes columns back by position: y[n, c, q] = cols[c, j] + bias[c] (bias (channels) or null) for the j-th
@@ -81,10 +81,10 @@ public partial interface IBackend
     /// Sample pixels of every output position (the dense path's 1 x 1 input): y (N, Cin, Ho, Wo) with
     /// y[n, c, oh, ow] = x[n, c, oh*s - p + offH, ow*s - p + offW] (zero in the padding). Overwrites y.
     /// </summary>
-    void CacSamplePoints(Storage x, Storage y, ConvGeometry g, CacSamplePoint point);
+    void CacSamplePoints(Storage x, Storage y, ConvGeometry geometry, CacSamplePoint point);
 
     /// <summary>Adjoint of <see cref="CacSamplePoints"/>: gx (N, Cin, H, W) from gy (N, Cin, Ho, Wo). Overwrites gx.</summary>
-    void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry g, CacSamplePoint point);
+    void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry geometry, CacSamplePoint point);
 }
 
 public partial interface IBackend
@@ -96,14 +96,14 @@ public partial interface IBackend
     /// composes it from the gather/scatter kernels above and <see cref="Gemm"/> over the whole batch; a backend may fuse it.
     /// </summary>
     void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y,
-        ConvGeometry g, CacSamplePoint point);
+        ConvGeometry geometry, CacSamplePoint point);
 
     /// <summary>
     /// Backward of <see cref="CacSparseForward"/> from gy (N, Cout, Ho, Wo): gx (N, Cin, H, W) and gw (Cout, Cin/G, KH, KW),
     /// each overwritten, or skipped when null; gw includes the gradient of w_phi spread to every tap.
     /// </summary>
     void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw,
-        ConvGeometry g, CacSamplePoint point);
+        ConvGeometry geometry, CacSamplePoint point);
 
     /// <summary>
     /// The whole forward of a content-aware layer in one call: scoreMap (N, 1, Ho, Wo) = the score map G of x as
@@ -111,9 +111,9 @@ public partial interface IBackend
     /// gamma[0] * G + beta[0] &gt; 0 (computed as <see cref="ScaleShift"/> computes it; gamma and beta are one-element
     /// storages, so no host read is needed), else 0; y (N, Cout, Ho, Wo) as
     /// <see cref="CacSparseForward"/> at that partition (the standard convolution when every window is sharp). Returns
-    /// the number of sharp windows. g is the conv's geometry. Overwrites scoreMap, mask and y.
+    /// the number of sharp windows. geometry is the conv's. Overwrites scoreMap, mask and y.
     /// <see cref="CacLayerComposed"/> composes it from the kernels above; the CPU backend fuses it per sample.
     /// </summary>
     int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage gamma, Storage beta, Storage scoreMap,
-        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth);
+        Storage mask, Storage y, ConvGeometry geometry, CacSamplePoint point, int smooth);
 }

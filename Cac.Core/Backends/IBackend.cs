@@ -92,13 +92,13 @@ public partial interface IBackend
     // ---- convolution ----
 
     /// <summary>y = conv2d(x, w) + bias. x: (N, Cin, H, W), w: (Cout, Cin/g, KH, KW), bias: (Cout) or null, y: (N, Cout, Ho, Wo).</summary>
-    void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry g);
+    void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry geometry);
 
     /// <summary>gx = dL/dx from gy: (N, Cout, Ho, Wo) and w. Overwrites gx.</summary>
-    void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry g);
+    void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry geometry);
 
     /// <summary>gw = dL/dw from x and gy. Overwrites gw.</summary>
-    void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry g);
+    void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry geometry);
 
     // ---- normalisation ----
 
@@ -126,16 +126,16 @@ public partial interface IBackend
     // ---- pooling and resizing ----
 
     /// <summary>Max pool; indices (Int32, same size as y) record the argmax within each (n, c) plane (-inf padding).</summary>
-    void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry g);
+    void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry geometry);
 
     /// <summary>gx = scatter-add of gy at the saved argmax positions. Overwrites gx.</summary>
-    void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry g);
+    void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry geometry);
 
     /// <summary>Average pool; zero padding counted in the divisor when countIncludePad (PyTorch's default).</summary>
-    void AvgPool2dForward(Storage x, Storage y, PoolGeometry g, bool countIncludePad);
+    void AvgPool2dForward(Storage x, Storage y, PoolGeometry geometry, bool countIncludePad);
 
     /// <summary>Adjoint of <see cref="AvgPool2dForward"/>. Overwrites gx.</summary>
-    void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry g, bool countIncludePad);
+    void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry geometry, bool countIncludePad);
 
     /// <summary>Adaptive average pool of planes (planes, H, W) to (planes, Ho, Wo) with PyTorch's bin edges.</summary>
     void AdaptiveAvgPool2dForward(Storage x, Storage y, int planes, int h, int w, int ho, int wo);

@@ -8,11 +8,11 @@ namespace Cac;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public void CacSobelScore(Storage xbar, Storage score, ConvGeometry g, int smooth) => KernelsFor(xbar).CacSobelScore(xbar, score, g, smooth);
+    public void CacSobelScore(Storage xbar, Storage score, ConvGeometry geometry, int smooth) => KernelsFor(xbar).CacSobelScore(xbar, score, geometry, smooth);
 
     /// <inheritdoc />
-    public void CacInputScore(Storage x, int channels, Storage score, ConvGeometry g, int smooth) =>
-        KernelsFor(x).CacInputScore(x, channels, score, g, smooth);
+    public void CacInputScore(Storage x, int channels, Storage score, ConvGeometry geometry, int smooth) =>
+        KernelsFor(x).CacInputScore(x, channels, score, geometry, smooth);
 
     /// <inheritdoc />
     public void CacStep(Storage x, Storage y) => KernelsFor(x).CacStep(x, y);
@@ -25,20 +25,20 @@ public sealed partial class CpuBackend
         KernelsFor(gy).CacScoreGrad(gy, y, score, gScore, n, channels, positions);
 
     /// <inheritdoc />
-    public void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry g) =>
-        KernelsFor(x).CacGatherWindows(x, idx, idxOffset, count, cols, g);
+    public void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry geometry) =>
+        KernelsFor(x).CacGatherWindows(x, idx, idxOffset, count, cols, geometry);
 
     /// <inheritdoc />
-    public void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g) =>
-        KernelsFor(cols).CacScatterWindows(cols, idx, idxOffset, count, gx, g);
+    public void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry geometry) =>
+        KernelsFor(cols).CacScatterWindows(cols, idx, idxOffset, count, gx, geometry);
 
     /// <inheritdoc />
-    public void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry g, CacSamplePoint point) =>
-        KernelsFor(x).CacGatherPoints(x, idx, idxOffset, count, points, g, point);
+    public void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry geometry, CacSamplePoint point) =>
+        KernelsFor(x).CacGatherPoints(x, idx, idxOffset, count, points, geometry, point);
 
     /// <inheritdoc />
-    public void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g, CacSamplePoint point) =>
-        KernelsFor(points).CacScatterPoints(points, idx, idxOffset, count, gx, g, point);
+    public void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry geometry, CacSamplePoint point) =>
+        KernelsFor(points).CacScatterPoints(points, idx, idxOffset, count, gx, geometry, point);
 
     /// <inheritdoc />
     public void CacScatterColumns(Storage cols, Storage? bias, Storage idx, long idxOffset, int count, Storage y, int channels, int positions) =>
@@ -55,29 +55,29 @@ public sealed partial class CpuBackend
     public void CacSpreadTaps(Storage gwPhi, Storage gw, int rows, int taps) => KernelsFor(gw).CacSpreadTaps(gwPhi, gw, rows, taps);
 
     /// <inheritdoc />
-    public void CacSamplePoints(Storage x, Storage y, ConvGeometry g, CacSamplePoint point) => KernelsFor(x).CacSamplePoints(x, y, g, point);
+    public void CacSamplePoints(Storage x, Storage y, ConvGeometry geometry, CacSamplePoint point) => KernelsFor(x).CacSamplePoints(x, y, geometry, point);
 
     /// <inheritdoc />
-    public void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry g, CacSamplePoint point) =>
-        KernelsFor(gy).CacSamplePointsBackward(gy, gx, g, point);
+    public void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry geometry, CacSamplePoint point) =>
+        KernelsFor(gy).CacSamplePointsBackward(gy, gx, geometry, point);
 
     /// <inheritdoc />
-    public void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y, ConvGeometry g, CacSamplePoint point)
+    public void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y, ConvGeometry geometry, CacSamplePoint point)
     {
-        if (Kernels == CpuKernelChoice.Gemm) CacSparseComposed.Forward(this, x, w, wPhi, bias, order, sharp, y, g, point);
-        else KernelsFor(x).CacSparseForward(x, w, wPhi, bias, order, sharp, y, g, point);
+        if (Kernels == CpuKernelChoice.Gemm) CacSparseComposed.Forward(this, x, w, wPhi, bias, order, sharp, y, geometry, point);
+        else KernelsFor(x).CacSparseForward(x, w, wPhi, bias, order, sharp, y, geometry, point);
     }
 
     /// <inheritdoc />
-    public void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw, ConvGeometry g, CacSamplePoint point)
+    public void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw, ConvGeometry geometry, CacSamplePoint point)
     {
-        if (Kernels == CpuKernelChoice.Gemm) CacSparseComposed.Backward(this, x, w, wPhi, gy, order, sharp, gx, gw, g, point);
-        else KernelsFor(x).CacSparseBackward(x, w, wPhi, gy, order, sharp, gx, gw, g, point);
+        if (Kernels == CpuKernelChoice.Gemm) CacSparseComposed.Backward(this, x, w, wPhi, gy, order, sharp, gx, gw, geometry, point);
+        else KernelsFor(x).CacSparseBackward(x, w, wPhi, gy, order, sharp, gx, gw, geometry, point);
     }
 
     /// <inheritdoc />
     public int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage gamma, Storage beta, Storage scoreMap,
-        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth) => Kernels == CpuKernelChoice.Gemm
-        ? CacLayerComposed.Forward(this, x, w, wPhi, bias, gamma, beta, scoreMap, mask, y, g, point, smooth)
-        : KernelsFor(x).CacLayerForward(x, w, wPhi, bias, gamma, beta, scoreMap, mask, y, g, point, smooth);
+        Storage mask, Storage y, ConvGeometry geometry, CacSamplePoint point, int smooth) => Kernels == CpuKernelChoice.Gemm
+        ? CacLayerComposed.Forward(this, x, w, wPhi, bias, gamma, beta, scoreMap, mask, y, geometry, point, smooth)
+        : KernelsFor(x).CacLayerForward(x, w, wPhi, bias, gamma, beta, scoreMap, mask, y, geometry, point, smooth);
 }

@@ -6,13 +6,13 @@ namespace Cac;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry g) => KernelsFor(x).Conv2dForward(x, w, bias, y, g);
+    public void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry geometry) => KernelsFor(x).Conv2dForward(x, w, bias, y, geometry);
 
     /// <inheritdoc />
-    public void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry g) => KernelsFor(gy).Conv2dBackwardInput(gy, w, gx, g);
+    public void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry geometry) => KernelsFor(gy).Conv2dBackwardInput(gy, w, gx, geometry);
 
     /// <inheritdoc />
-    public void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry g) => KernelsFor(x).Conv2dBackwardWeight(x, gy, gw, g);
+    public void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry geometry) => KernelsFor(x).Conv2dBackwardWeight(x, gy, gw, geometry);
 
     /// <summary>
     /// y = act((conv(x, w) + bias) * scale + shift + residual), one pass: the convolution with a per-channel affine epilogue
@@ -21,6 +21,6 @@ public sealed partial class CpuBackend
     /// (N, Cout, Ho, Wo) or null; y: (N, Cout, Ho, Wo), overwritten. Not differentiable: see <see cref="Ops.Conv2dAffine"/>.
     /// </summary>
     public void Conv2dForwardFused(Storage x, Storage w, Storage? bias, Storage? scale, Storage? shift, Storage? residual, bool relu,
-        Storage y, ConvGeometry g) =>
-        KernelsFor(x).Conv2dForwardFused(x, w, bias, scale, shift, residual, relu, y, g);
+        Storage y, ConvGeometry geometry) =>
+        KernelsFor(x).Conv2dForwardFused(x, w, bias, scale, shift, residual, relu, y, geometry);
 }

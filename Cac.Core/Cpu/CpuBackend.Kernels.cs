@@ -64,18 +64,18 @@ public sealed partial class CpuBackend
     // ---- pooling (Kernels/PoolKernels.cs) ----
 
     /// <inheritdoc />
-    public void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry g) => KernelsFor(x).MaxPool2dForward(x, y, indices, g);
+    public void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry geometry) => KernelsFor(x).MaxPool2dForward(x, y, indices, geometry);
 
     /// <inheritdoc />
-    public void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry g) => KernelsFor(gy).MaxPool2dBackward(gy, indices, gx, g);
+    public void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry geometry) => KernelsFor(gy).MaxPool2dBackward(gy, indices, gx, geometry);
 
     /// <inheritdoc />
-    public void AvgPool2dForward(Storage x, Storage y, PoolGeometry g, bool countIncludePad) =>
-        KernelsFor(x).AvgPool2dForward(x, y, g, countIncludePad);
+    public void AvgPool2dForward(Storage x, Storage y, PoolGeometry geometry, bool countIncludePad) =>
+        KernelsFor(x).AvgPool2dForward(x, y, geometry, countIncludePad);
 
     /// <inheritdoc />
-    public void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry g, bool countIncludePad) =>
-        KernelsFor(gy).AvgPool2dBackward(gy, gx, g, countIncludePad);
+    public void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry geometry, bool countIncludePad) =>
+        KernelsFor(gy).AvgPool2dBackward(gy, gx, geometry, countIncludePad);
 
     /// <inheritdoc />
     public void AdaptiveAvgPool2dForward(Storage x, Storage y, int planes, int h, int w, int ho, int wo) =>

@@ -128,9 +128,9 @@ public sealed class ContentAwareConv2d : ConvolutionModule, IMaddsCounted
         }
         else
         {
-            var g = Ops.CacScoreMap(x, KernelSize, Stride, Padding, Dilation);    // (N, 1, Ho, Wo), no gradient
-            if (CalibrationTarget is { } target) CalibrateBeta(g, target);
-            var score = Ops.ScaleShift(g, Gamma, Beta);                             // gamma * G + beta
+            var scoreMap = Ops.CacScoreMap(x, KernelSize, Stride, Padding, Dilation);    // (N, 1, Ho, Wo), no gradient
+            if (CalibrationTarget is { } target) CalibrateBeta(scoreMap, target);
+            var score = Ops.ScaleShift(scoreMap, Gamma, Beta);                             // gamma * G + beta
             y = Ops.ContentAwareConv2d(x, Weight, Bias, score, Stride, Padding, Dilation, Groups, SamplePoint, Path);
             var gate = Ops.CacSharpGate(score);
             _sharpRatio = Ops.Mean(gate);
@@ -165,12 +165,12 @@ public sealed class ContentAwareConv2d : ConvolutionModule, IMaddsCounted
     /// </summary>
     internal double? CalibrationTarget { get; set; }
 
-    private void CalibrateBeta(Tensor g, double sharpRatio)
+    private void CalibrateBeta(Tensor scoreMap, double sharpRatio)
     {
         double gamma = Gamma.Item();
         if (!(gamma > 0))
             throw new ArgumentException($"ContentAwareConv2d: calibrating the threshold needs gamma > 0, got {gamma}");
-        double t = CacThresholdCalibration.Threshold(g.ToDoubleArray(), sharpRatio);
+        double t = CacThresholdCalibration.Threshold(scoreMap.ToDoubleArray(), sharpRatio);
         Beta.CopyFrom(Tensor.FromArray(new[] { -gamma * t }, [1]).To(Beta.DType));
     }
 

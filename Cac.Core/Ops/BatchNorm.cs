@@ -46,12 +46,12 @@ public static partial class Ops
             invStd = Div(Tensor.Ones([c], x.DType, x.Device), Sqrt(Affine(runningVar.Detach(), 1, eps)));
         }
 
-        return Autograd.Record(op, y, [x, weight, bias], g =>
+        return Autograd.Record(op, y, [x, weight, bias], grad =>
         {
             var gx = Empty(x, x.Shape);
             var gWeight = Empty(x, c);
             var gBias = Empty(x, c);
-            x.Backend.BatchNormBackward(x.Storage, relu ? y.Storage : null, g.Storage, weight.Storage, mean.Storage, invStd.Storage,
+            x.Backend.BatchNormBackward(x.Storage, relu ? y.Storage : null, grad.Storage, weight.Storage, mean.Storage, invStd.Storage,
                 gx.Storage, gWeight.Storage, gBias.Storage, n, c, hw, batchStats: training);
             return [gx, gWeight, gBias];
         });

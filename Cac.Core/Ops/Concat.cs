@@ -35,8 +35,8 @@ public static partial class Ops
             offset += t.Dims[a];
         }
         var inputs = xs.ToArray();
-        return Autograd.Record("concat", y, inputs, g =>
-            inputs.Select((t, i) => t.RequiresGrad ? Narrow(g, a, offsets[i], t.Dims[a]) : null).ToArray());
+        return Autograd.Record("concat", y, inputs, grad =>
+            inputs.Select((t, i) => t.RequiresGrad ? Narrow(grad, a, offsets[i], t.Dims[a]) : null).ToArray());
     }
 
     /// <summary>
@@ -57,11 +57,11 @@ public static partial class Ops
         var y = Empty(x, shape);
         x.Backend.CopyBlocks(x.Storage, s * inner, extent * inner, y.Storage, 0, length * inner, outer, length * inner);
         var xShape = x.Shape;
-        return Autograd.Record("narrow", y, [x], g =>
+        return Autograd.Record("narrow", y, [x], grad =>
         {
             // The slice's gradient placed back into zeros of x's shape.
             var gx = Tensor.Zeros(xShape, x.DType, x.Device);
-            x.Backend.CopyBlocks(g.Storage, 0, length * inner, gx.Storage, s * inner, extent * inner, outer, length * inner);
+            x.Backend.CopyBlocks(grad.Storage, 0, length * inner, gx.Storage, s * inner, extent * inner, outer, length * inner);
             return [gx];
         });
     }

@@ -14,12 +14,12 @@ public static partial class Ops
         int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
     {
         const string op = "conv2d_affine";
-        var g = ConvArguments.Check(op, x, weight, bias, stride, padding, dilation, groups);
+        var geometry = ConvArguments.Check(op, x, weight, bias, stride, padding, dilation, groups);
         RequireCompatible(op, x, scale, shift, residual);
         foreach (var (t, name) in new[] { (scale, "scale"), (shift, "shift") })
-            if (t.Rank != 1 || t.Dims[0] != g.Cout)
-                throw new ArgumentException($"{op}: {name} must have shape ({g.Cout}) for weight {Shape.Format(weight.Dims)}, got {Shape.Format(t.Dims)}");
-        int[] yShape = [g.N, g.Cout, g.Ho, g.Wo];
+            if (t.Rank != 1 || t.Dims[0] != geometry.Cout)
+                throw new ArgumentException($"{op}: {name} must have shape ({geometry.Cout}) for weight {Shape.Format(weight.Dims)}, got {Shape.Format(t.Dims)}");
+        int[] yShape = [geometry.N, geometry.Cout, geometry.Ho, geometry.Wo];
         if (residual is not null && !residual.Dims.SequenceEqual(yShape))
             throw new ArgumentException($"{op}: residual must have the output's shape {Shape.Format(yShape)}, got {Shape.Format(residual.Dims)}");
 
@@ -27,10 +27,10 @@ public static partial class Ops
         if (!needsGraph && x.Backend is CpuBackend cpu)
         {
             var y = Empty(x, yShape);
-            cpu.Conv2dForwardFused(x.Storage, weight.Storage, bias?.Storage, scale.Storage, shift.Storage, residual?.Storage, relu, y.Storage, g);
+            cpu.Conv2dForwardFused(x.Storage, weight.Storage, bias?.Storage, scale.Storage, shift.Storage, residual?.Storage, relu, y.Storage, geometry);
             return y;
         }
-        var h = Add(Mul(Conv2d(x, weight, bias, stride, padding, dilation, groups), Reshape(scale, 1, g.Cout, 1, 1)), Reshape(shift, 1, g.Cout, 1, 1));
+        var h = Add(Mul(Conv2d(x, weight, bias, stride, padding, dilation, groups), Reshape(scale, 1, geometry.Cout, 1, 1)), Reshape(shift, 1, geometry.Cout, 1, 1));
         if (residual is not null) h = Add(h, residual);
         return relu ? Relu(h) : h;
     }

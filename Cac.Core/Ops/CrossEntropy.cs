@@ -32,10 +32,10 @@ public static partial class Ops
         logits.Backend.ReduceSum(losses.Storage, sum.Storage, 1, n, 1);
         var loss = Empty(logits);
         logits.Backend.Affine(sum.Storage, loss.Storage, 1.0 / n, 0);
-        return Autograd.Record(op, loss, [logits], g =>
+        return Autograd.Record(op, loss, [logits], grad =>
         {
-            // Each row's loss receives g / N.
-            var gLosses = Affine(BroadcastTo(new Tensor(g.Storage, [1]), [n]), 1.0 / n, 0);
+            // Each row's loss receives grad / N.
+            var gLosses = Affine(BroadcastTo(new Tensor(grad.Storage, [1]), [n]), 1.0 / n, 0);
             var gx = Empty(logits, n, classes);
             logits.Backend.SoftmaxCrossEntropyBackward(probs.Storage, labels.Storage, gLosses.Storage, gx.Storage, n, classes);
             return [gx];

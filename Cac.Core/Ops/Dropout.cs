@@ -18,6 +18,6 @@ public static partial class Ops
         var y = Empty(x, x.Shape);
         var strides = Shape.Strides(x.Dims);
         x.Backend.Binary(BinaryOp.Mul, x.Storage, strides, mask.Storage, strides, y.Storage, x.Shape);
-        return Autograd.Record("dropout", y, [x], g => [Mul(g, mask)]);
+        return Autograd.Record("dropout", y, [x], grad => [Mul(grad, mask)]);
     }
 }

@@ -4,7 +4,7 @@ public static partial class Ops
 {
     /// <summary>a + b with broadcasting.</summary>
     public static Tensor Add(Tensor a, Tensor b) => Broadcasting(BinaryOp.Add, a, b, "add",
-        (g, _, _) => (g, g));
+        (grad, _, _) => (grad, grad));
 
     /// <summary>
     /// max(0, a + b): the end of a residual block as one op. Tensors of one shape take one fused pass each way (the
@@ -16,25 +16,25 @@ public static partial class Ops
         RequireCompatible("add_relu", a, b);
         var y = Empty(a, a.Shape);
         a.Backend.AddRelu(a.Storage, b.Storage, y.Storage);
-        return Autograd.Record("add_relu", y, [a, b], g =>
+        return Autograd.Record("add_relu", y, [a, b], grad =>
         {
             var masked = Empty(a, a.Shape);
-            a.Backend.UnaryBackward(UnaryOp.Relu, y.Storage, y.Storage, g.Storage, masked.Storage);
+            a.Backend.UnaryBackward(UnaryOp.Relu, y.Storage, y.Storage, grad.Storage, masked.Storage);
             return [masked, masked];
         });
     }
 
     /// <summary>a - b with broadcasting.</summary>
     public static Tensor Sub(Tensor a, Tensor b) => Broadcasting(BinaryOp.Sub, a, b, "sub",
-        (g, _, _) => (g, Neg(g)));
+        (grad, _, _) => (grad, Neg(grad)));
 
     /// <summary>a * b (elementwise) with broadcasting.</summary>
     public static Tensor Mul(Tensor a, Tensor b) => Broadcasting(BinaryOp.Mul, a, b, "mul",
-        (g, x, y) => (Mul(g, y), Mul(g, x)));
+        (grad, x, y) => (Mul(grad, y), Mul(grad, x)));
 
     /// <summary>a / b (elementwise) with broadcasting.</summary>
     public static Tensor Div(Tensor a, Tensor b) => Broadcasting(BinaryOp.Div, a, b, "div",
-        (g, x, y) => (Div(g, y), Neg(Div(Mul(g, x), Mul(y, y)))));
+        (grad, x, y) => (Div(grad, y), Neg(Div(Mul(grad, x), Mul(y, y)))));
 
     // a, b: any broadcast-compatible shapes; y: their broadcast shape.
     private static Tensor Broadcasting(BinaryOp op, Tensor a, Tensor b, string name,
@@ -47,9 +47,9 @@ public static partial class Ops
         a.Backend.Binary(op, a.Storage, Shape.BroadcastStrides(a.Dims, shape), b.Storage, Shape.BroadcastStrides(b.Dims, shape), y.Storage, shape);
         var aShape = a.Shape;
         var bShape = b.Shape;
-        return Autograd.Record(name, y, [a, b], g =>
+        return Autograd.Record(name, y, [a, b], grad =>
         {
-            var (ga, gb) = backward(g, a, b);
+            var (ga, gb) = backward(grad, a, b);
             return [a.RequiresGrad ? SumTo(ga, aShape) : null, b.RequiresGrad ? SumTo(gb, bShape) : null];
         });
     }
@@ -60,7 +60,7 @@ public static partial class Ops
         RequireFloat(x, "affine");
         var y = Empty(x, x.Shape);
         x.Backend.Affine(x.Storage, y.Storage, scale, shift);
-        return Autograd.Record("affine", y, [x], g => [Affine(g, scale, 0)]);
+        return Autograd.Record("affine", y, [x], grad => [Affine(grad, scale, 0)]);
     }
 
     /// <summary>-x.</summary>
@@ -94,10 +94,10 @@ public static partial class Ops
         RequireFloat(x, name);
         var y = Empty(x, x.Shape);
         x.Backend.Unary(op, x.Storage, y.Storage);
-        return Autograd.Record(name, y, [x], g =>
+        return Autograd.Record(name, y, [x], grad =>
         {
             var gx = Empty(x, x.Shape);
-            x.Backend.UnaryBackward(op, x.Storage, y.Storage, g.Storage, gx.Storage);
+            x.Backend.UnaryBackward(op, x.Storage, y.Storage, grad.Storage, gx.Storage);
             return [gx];
         });
     }
@@ -111,6 +111,6 @@ public static partial class Ops
         var y = Tensor.Zeros(x.Shape, dtype, x.Device);
         x.Backend.Cast(x.Storage, y.Storage);
         var from = x.DType;
-        return Autograd.Record("cast", y, [x], g => [Cast(g, from)]);
+        return Autograd.Record("cast", y, [x], grad => [Cast(grad, from)]);
     }
 }

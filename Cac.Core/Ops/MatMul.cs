@@ -21,12 +21,12 @@ public static partial class Ops
             throw new ArgumentException($"matmul: inner dimensions differ: {Shape.Format(a.Dims)}{(transA ? "^T" : "")} @ {Shape.Format(b.Dims)}{(transB ? "^T" : "")} ({k} vs {kb})");
         var y = Empty(a, m, n);
         a.Backend.Gemm(transA, transB, m, n, k, 1.0, a.Storage, 0, b.Storage, 0, 0.0, y.Storage, 0);
-        return Autograd.Record("matmul", y, [a, b], g =>
+        return Autograd.Record("matmul", y, [a, b], grad =>
         [
-            // dA = g @ op(b)^T (transposed back when A was stored transposed)
-            a.RequiresGrad ? (transA ? Gemm(b, transB, g, true) : Gemm(g, false, b, !transB)) : null,
-            // dB = op(a)^T @ g (transposed back when B was stored transposed)
-            b.RequiresGrad ? (transB ? Gemm(g, true, a, transA) : Gemm(a, !transA, g, false)) : null,
+            // dA = grad @ op(b)^T (transposed back when A was stored transposed)
+            a.RequiresGrad ? (transA ? Gemm(b, transB, grad, true) : Gemm(grad, false, b, !transB)) : null,
+            // dB = op(a)^T @ grad (transposed back when B was stored transposed)
+            b.RequiresGrad ? (transB ? Gemm(grad, true, a, transA) : Gemm(a, !transA, grad, false)) : null,
         ]);
     }
 

@@ -43,15 +43,15 @@ public static partial class Ops
     }
 
     /// <summary>Sums a broadcast gradient back to the shape of the input it came from.</summary>
-    internal static Tensor SumTo(Tensor g, ReadOnlySpan<int> shape)
+    internal static Tensor SumTo(Tensor grad, ReadOnlySpan<int> shape)
     {
-        if (Shape.SameAs(g.Dims, shape)) return g;
-        // Pad the target shape with leading 1s to g's rank, reduce, then drop the padding.
-        var padded = new int[g.Rank];
-        int lead = g.Rank - shape.Length;
-        for (int i = 0; i < g.Rank; i++) padded[i] = i < lead ? 1 : shape[i - lead];
-        var y = Empty(g, padded);
-        g.Backend.SumToShape(g.Storage, g.Shape, y.Storage, padded);
+        if (Shape.SameAs(grad.Dims, shape)) return grad;
+        // Pad the target shape with leading 1s to grad's rank, reduce, then drop the padding.
+        var padded = new int[grad.Rank];
+        int lead = grad.Rank - shape.Length;
+        for (int i = 0; i < grad.Rank; i++) padded[i] = i < lead ? 1 : shape[i - lead];
+        var y = Empty(grad, padded);
+        grad.Backend.SumToShape(grad.Storage, grad.Shape, y.Storage, padded);
         return new Tensor(y.Storage, shape.ToArray());
     }
 }

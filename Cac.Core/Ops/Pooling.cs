@@ -5,15 +5,15 @@ public static partial class Ops
     /// <summary>Max pool. x: (N, C, H, W). Stride defaults to the kernel size; padding is -inf.</summary>
     public static Tensor MaxPool2d(Tensor x, int kernel, int? stride = null, int padding = 0)
     {
-        var g = PoolGeometryOf(x, kernel, stride ?? kernel, padding, "max_pool2d");
+        var geometry = PoolGeometryOf(x, kernel, stride ?? kernel, padding, "max_pool2d");
         // y, indices: (N, C, Ho, Wo); indices hold the argmax's flat position within its (H, W) plane.
-        var y = Empty(x, g.N, g.C, g.Ho, g.Wo);
+        var y = Empty(x, geometry.N, geometry.C, geometry.Ho, geometry.Wo);
         var indices = x.Backend.Allocate(DType.Int32, y.Numel);
-        x.Backend.MaxPool2dForward(x.Storage, y.Storage, indices, g);
+        x.Backend.MaxPool2dForward(x.Storage, y.Storage, indices, geometry);
         return Autograd.Record("max_pool2d", y, [x], gy =>
         {
             var gx = Empty(x, x.Shape);
-            x.Backend.MaxPool2dBackward(gy.Storage, indices, gx.Storage, g);
+            x.Backend.MaxPool2dBackward(gy.Storage, indices, gx.Storage, geometry);
             return [gx];
         });
     }
@@ -21,14 +21,14 @@ public static partial class Ops
     /// <summary>Average pool. x: (N, C, H, W). Stride defaults to the kernel size; zero padding counted when <paramref name="countIncludePad"/>.</summary>
     public static Tensor AvgPool2d(Tensor x, int kernel, int? stride = null, int padding = 0, bool countIncludePad = true)
     {
-        var g = PoolGeometryOf(x, kernel, stride ?? kernel, padding, "avg_pool2d");
+        var geometry = PoolGeometryOf(x, kernel, stride ?? kernel, padding, "avg_pool2d");
         // y: (N, C, Ho, Wo)
-        var y = Empty(x, g.N, g.C, g.Ho, g.Wo);
-        x.Backend.AvgPool2dForward(x.Storage, y.Storage, g, countIncludePad);
+        var y = Empty(x, geometry.N, geometry.C, geometry.Ho, geometry.Wo);
+        x.Backend.AvgPool2dForward(x.Storage, y.Storage, geometry, countIncludePad);
         return Autograd.Record("avg_pool2d", y, [x], gy =>
         {
             var gx = Empty(x, x.Shape);
-            x.Backend.AvgPool2dBackward(gy.Storage, gx.Storage, g, countIncludePad);
+            x.Backend.AvgPool2dBackward(gy.Storage, gx.Storage, geometry, countIncludePad);
             return [gx];
         });
     }
@@ -65,9 +65,9 @@ public static partial class Ops
             throw new ArgumentException($"{op}: kernel ({kernel}) and stride ({stride}) must be positive (input shape {Shape.Format(x.Dims)})");
         if (padding < 0 || padding > kernel / 2)
             throw new ArgumentException($"{op}: padding {padding} must be between 0 and half the kernel size {kernel} (input shape {Shape.Format(x.Dims)})");
-        var g = new PoolGeometry(x.Dims[0], x.Dims[1], x.Dims[2], x.Dims[3], kernel, kernel, stride, stride, padding, padding);
-        if (g.H + 2 * padding < kernel || g.W + 2 * padding < kernel)
+        var geometry = new PoolGeometry(x.Dims[0], x.Dims[1], x.Dims[2], x.Dims[3], kernel, kernel, stride, stride, padding, padding);
+        if (geometry.H + 2 * padding < kernel || geometry.W + 2 * padding < kernel)
             throw new ArgumentException($"{op}: kernel {kernel} with padding {padding} does not fit the input of shape {Shape.Format(x.Dims)}");
-        return g;
+        return geometry;
     }
 }

@@ -20,8 +20,8 @@ public static partial class Ops
         x.Backend.SumToShape(x.Storage, xShape, y.Storage, kept);
         var outShape = keepDim ? kept : xShape.Where((_, i) => !reduce[i]).ToArray();
         var result = new Tensor(y.Storage, outShape);
-        // Backward: broadcast g (viewed with the kept 1s) back over x's shape.
-        return Autograd.Record("sum", result, [x], g => [BroadcastTo(new Tensor(g.Storage, kept), xShape)]);
+        // Backward: broadcast grad (viewed with the kept 1s) back over x's shape.
+        return Autograd.Record("sum", result, [x], grad => [BroadcastTo(new Tensor(grad.Storage, kept), xShape)]);
     }
 
     /// <summary>Mean over the given axes.</summary>
@@ -50,6 +50,6 @@ public static partial class Ops
         var zero = Tensor.Zeros([], x.DType, x.Device);
         x.Backend.Binary(Cac.BinaryOp.Add, x.Storage, Shape.BroadcastStrides(x.Dims, shape), zero.Storage, new long[shape.Length], y.Storage, shape);
         var xShape = x.Shape;
-        return Autograd.Record("broadcast_to", y, [x], g => [SumTo(g, xShape)]);
+        return Autograd.Record("broadcast_to", y, [x], grad => [SumTo(grad, xShape)]);
     }
 }

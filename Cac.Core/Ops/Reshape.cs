@@ -8,7 +8,7 @@ public static partial class Ops
         var resolved = ResolveShape(x, shape);
         var y = new Tensor(x.Storage, resolved);
         var xShape = x.Shape;
-        return Autograd.Record("reshape", y, [x], g => [new Tensor(g.Storage, xShape)]);
+        return Autograd.Record("reshape", y, [x], grad => [new Tensor(grad.Storage, xShape)]);
     }
 
     /// <summary>Flattens dimensions from <paramref name="startAxis"/> on into one: (N, C, H, W) -> (N, C*H*W).</summary>
@@ -48,7 +48,7 @@ public static partial class Ops
         x.Backend.Permute(x.Storage, xShape, perm, y.Storage);
         var inverse = new int[perm.Length];
         for (int i = 0; i < perm.Length; i++) inverse[perm[i]] = i;
-        return Autograd.Record("permute", y, [x], g => [Permute(g, inverse)]);
+        return Autograd.Record("permute", y, [x], grad => [Permute(grad, inverse)]);
     }
 
     /// <summary>Swaps the last two axes of a matrix (a contiguous copy).</summary>

@@ -16,19 +16,19 @@ public static partial class Ops
             throw new ArgumentException($"{op}: scale and shift must have one element each, got {Shape.Format(scale.Dims)} and {Shape.Format(shift.Dims)}");
         var y = Empty(x, x.Shape);
         x.Backend.ScaleShift(x.Storage, y.Storage, scale.Storage, shift.Storage);
-        return Autograd.Record(op, y, [x, scale, shift], g =>
+        return Autograd.Record(op, y, [x, scale, shift], grad =>
         [
-            x.RequiresGrad ? ScaledBy(g, scale) : null,
-            scale.RequiresGrad ? Sum(Mul(g, x)).Reshape(scale.Shape) : null,
-            shift.RequiresGrad ? Sum(g).Reshape(shift.Shape) : null,
+            x.RequiresGrad ? ScaledBy(grad, scale) : null,
+            scale.RequiresGrad ? Sum(Mul(grad, x)).Reshape(scale.Shape) : null,
+            shift.RequiresGrad ? Sum(grad).Reshape(shift.Shape) : null,
         ]);
     }
 
-    // g * scale[0] (no gradient recorded: only the backward of ScaleShift uses it).
-    private static Tensor ScaledBy(Tensor g, Tensor scale)
+    // grad * scale[0] (no gradient recorded: only the backward of ScaleShift uses it).
+    private static Tensor ScaledBy(Tensor grad, Tensor scale)
     {
-        var y = Empty(g, g.Shape);
-        g.Backend.ScaleShift(g.Storage, y.Storage, scale.Storage, null);
+        var y = Empty(grad, grad.Shape);
+        grad.Backend.ScaleShift(grad.Storage, y.Storage, scale.Storage, null);
         return y;
     }
 }

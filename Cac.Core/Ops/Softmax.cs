@@ -18,10 +18,10 @@ public static partial class Ops
         int rows = cols == 0 ? 0 : (int)(x.Numel / cols);
         var y = Empty(x, x.Shape);
         x.Backend.Softmax(x.Storage, y.Storage, rows, cols, log);
-        return Autograd.Record(name, y, [x], g =>
+        return Autograd.Record(name, y, [x], grad =>
         {
             var gx = Empty(x, x.Shape);
-            x.Backend.SoftmaxBackward(y.Storage, g.Storage, gx.Storage, rows, cols, log);
+            x.Backend.SoftmaxBackward(y.Storage, grad.Storage, gx.Storage, rows, cols, log);
             return [gx];
         });
     }

@@ -118,9 +118,9 @@ internal static class BatchNormKernels
             for (int j = begin + Group.IdxX; j < end; j += Group.DimX)
             {
                 int i = At(j, ch, c, hw);
-                float g = Masked(gy, reluOutput, relu, i);
-                partialGy += g;
-                partialGyXhat += g * (x[i] - mu) * inv;
+                float grad = Masked(gy, reluOutput, relu, i);
+                partialGy += grad;
+                partialGyXhat += grad * (x[i] - mu) * inv;
             }
             float sumGy = GroupReduce.Sum(scratch, partialGy);
             float sumGyXhat = GroupReduce.Sum(scratch, partialGyXhat);
@@ -160,14 +160,14 @@ internal static class BatchNormKernels
         for (int i = index; i < total; i += stride)
         {
             int ch = i / hw % c;
-            float inv = invStd[ch], k = gamma[ch] * inv, g = Masked(gy, reluOutput, relu, i);
+            float inv = invStd[ch], k = gamma[ch] * inv, grad = Masked(gy, reluOutput, relu, i);
             if (batchStats == 0)
             {
-                gx[i] = k * g;
+                gx[i] = k * grad;
                 continue;
             }
             float meanGy = gBeta[ch] / m, meanGyXhat = gGamma[ch] / m;
-            gx[i] = k * (g - meanGy - (x[i] - mean[ch]) * inv * meanGyXhat);
+            gx[i] = k * (grad - meanGy - (x[i] - mean[ch]) * inv * meanGyXhat);
         }
     }
 }

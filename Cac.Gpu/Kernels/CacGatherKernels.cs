@@ -14,17 +14,17 @@ internal static class CacGatherKernels
 {
     // cols[(c, kh, kw), j] = x[s, c, oh*st - p + kh*d, ow*st - p + kw*d] (0 in the padding) for position j = (s, oh, ow).
     // x: (N, Cin, H, W), cols: (Cin*KH*KW, count); n = Cin*KH*KW*count items.
-    public static void GatherWindows(Index1D index, ArrayView<float> x, ArrayView<int> idx, ArrayView<float> cols, ConvArgs g,
+    public static void GatherWindows(Index1D index, ArrayView<float> x, ArrayView<int> idx, ArrayView<float> cols, ConvArgs geometry,
         int count, int n, int stride)
     {
-        int kk = g.KH * g.KW, howo = g.Ho * g.Wo;
+        int kk = geometry.KH * geometry.KW, howo = geometry.Ho * geometry.Wo;
         for (int e = index; e < n; e += stride)
         {
             int row = e / count, j = e - row * count;
-            int c = row / kk, k = row - c * kk, kh = k / g.KW, kw = k - kh * g.KW;
-            int p = idx[j], s = p / howo, r = p - s * howo, oh = r / g.Wo, ow = r - oh * g.Wo;
-            int ih = oh * g.StrideH - g.PadH + kh * g.DilationH, iw = ow * g.StrideW - g.PadW + kw * g.DilationW;
-            cols[e] = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? x[((s * g.Cin + c) * g.H + ih) * g.W + iw] : 0f;
+            int c = row / kk, k = row - c * kk, kh = k / geometry.KW, kw = k - kh * geometry.KW;
+            int p = idx[j], s = p / howo, r = p - s * howo, oh = r / geometry.Wo, ow = r - oh * geometry.Wo;
+            int ih = oh * geometry.StrideH - geometry.PadH + kh * geometry.DilationH, iw = ow * geometry.StrideW - geometry.PadW + kw * geometry.DilationW;
+            cols[e] = ih >= 0 && ih < geometry.H && iw >= 0 && iw < geometry.W ? x[((s * geometry.Cin + c) * geometry.H + ih) * geometry.W + iw] : 0f;
         }
     }
 
@@ -36,27 +36,27 @@ internal static class CacGatherKernels
 
     // gx[s, c, ih, iw] += sum of cols[(c, kh, kw), map[s, oh, ow]] over the taps whose listed window reads (ih, iw).
     // cols: (Cin*KH*KW, count), gx: (N, Cin, H, W); n = N*Cin*H*W items.
-    public static void ScatterWindows(Index1D index, ArrayView<float> cols, ArrayView<int> map, ArrayView<float> gx, ConvArgs g,
+    public static void ScatterWindows(Index1D index, ArrayView<float> cols, ArrayView<int> map, ArrayView<float> gx, ConvArgs geometry,
         int count, int n, int stride)
     {
         for (int e = index; e < n; e += stride)
         {
-            int iw = e % g.W, rest = e / g.W, ih = rest % g.H;
-            rest /= g.H;
-            int c = rest % g.Cin, s = rest / g.Cin;
+            int iw = e % geometry.W, rest = e / geometry.W, ih = rest % geometry.H;
+            rest /= geometry.H;
+            int c = rest % geometry.Cin, s = rest / geometry.Cin;
             float sum = 0f;
             bool hit = false;
-            for (int kh = 0; kh < g.KH; kh++)
+            for (int kh = 0; kh < geometry.KH; kh++)
             {
-                int oh = Im2ColKernels.WindowReading(ih, kh * g.DilationH, g.PadH, g.StrideH, g.Ho);
+                int oh = Im2ColKernels.WindowReading(ih, kh * geometry.DilationH, geometry.PadH, geometry.StrideH, geometry.Ho);
                 if (oh < 0) continue;
-                for (int kw = 0; kw < g.KW; kw++)
+                for (int kw = 0; kw < geometry.KW; kw++)
                 {
-                    int ow = Im2ColKernels.WindowReading(iw, kw * g.DilationW, g.PadW, g.StrideW, g.Wo);
+                    int ow = Im2ColKernels.WindowReading(iw, kw * geometry.DilationW, geometry.PadW, geometry.StrideW, geometry.Wo);
                     if (ow < 0) continue;
-                    int j = map[(s * g.Ho + oh) * g.Wo + ow];
+                    int j = map[(s * geometry.Ho + oh) * geometry.Wo + ow];
                     if (j < 0) continue;
-                    sum += cols[((c * g.KH + kh) * g.KW + kw) * count + j];
+                    sum += cols[((c * geometry.KH + kh) * geometry.KW + kw) * count + j];
                     hit = true;
                 }
             }
@@ -67,17 +67,17 @@ internal static class CacGatherKernels
     // Gather (scatter == 0): points[c, j] = x[s, c, oh*st - p + offH, ow*st - p + offW] (0 in the padding).
     // Scatter (scatter != 0): x[...] += points[c, j] where the pixel is inside (x is then gx).
     // x: (N, Cin, H, W), points: (Cin, count); n = Cin*count items.
-    public static void Points(Index1D index, ArrayView<float> x, ArrayView<int> idx, ArrayView<float> points, ConvArgs g,
+    public static void Points(Index1D index, ArrayView<float> x, ArrayView<int> idx, ArrayView<float> points, ConvArgs geometry,
         int offH, int offW, int scatter, int count, int n, int stride)
     {
-        int howo = g.Ho * g.Wo;
+        int howo = geometry.Ho * geometry.Wo;
         for (int e = index; e < n; e += stride)
         {
             int c = e / count, j = e - c * count;
-            int p = idx[j], s = p / howo, r = p - s * howo, oh = r / g.Wo, ow = r - oh * g.Wo;
-            int ih = oh * g.StrideH - g.PadH + offH, iw = ow * g.StrideW - g.PadW + offW;
-            bool inside = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
-            int at = ((s * g.Cin + c) * g.H + ih) * g.W + iw;
+            int p = idx[j], s = p / howo, r = p - s * howo, oh = r / geometry.Wo, ow = r - oh * geometry.Wo;
+            int ih = oh * geometry.StrideH - geometry.PadH + offH, iw = ow * geometry.StrideW - geometry.PadW + offW;
+            bool inside = ih >= 0 && ih < geometry.H && iw >= 0 && iw < geometry.W;
+            int at = ((s * geometry.Cin + c) * geometry.H + ih) * geometry.W + iw;
             if (scatter != 0)
             {
                 if (inside) x[at] += points[e];
@@ -131,26 +131,26 @@ internal static class CacGatherKernels
 
     // y[s, c, oh, ow] = x[s, c, oh*st - p + offH, ow*st - p + offW] (0 in the padding). x: (N, Cin, H, W),
     // y: (N, Cin, Ho, Wo); n = N*Cin*Ho*Wo items.
-    public static void SamplePoints(Index1D index, ArrayView<float> x, ArrayView<float> y, ConvArgs g, int offH, int offW, int n, int stride)
+    public static void SamplePoints(Index1D index, ArrayView<float> x, ArrayView<float> y, ConvArgs geometry, int offH, int offW, int n, int stride)
     {
         for (int e = index; e < n; e += stride)
         {
-            int ow = e % g.Wo, rest = e / g.Wo, oh = rest % g.Ho, plane = rest / g.Ho;
-            int ih = oh * g.StrideH - g.PadH + offH, iw = ow * g.StrideW - g.PadW + offW;
-            y[e] = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? x[(plane * g.H + ih) * g.W + iw] : 0f;
+            int ow = e % geometry.Wo, rest = e / geometry.Wo, oh = rest % geometry.Ho, plane = rest / geometry.Ho;
+            int ih = oh * geometry.StrideH - geometry.PadH + offH, iw = ow * geometry.StrideW - geometry.PadW + offW;
+            y[e] = ih >= 0 && ih < geometry.H && iw >= 0 && iw < geometry.W ? x[(plane * geometry.H + ih) * geometry.W + iw] : 0f;
         }
     }
 
     // The adjoint of SamplePoints as a gather: gx[s, c, ih, iw] = gy at the one output sampling (ih, iw), or 0.
     // gy: (N, Cin, Ho, Wo), gx: (N, Cin, H, W); n = N*Cin*H*W items.
-    public static void SamplePointsBackward(Index1D index, ArrayView<float> gy, ArrayView<float> gx, ConvArgs g, int offH, int offW, int n, int stride)
+    public static void SamplePointsBackward(Index1D index, ArrayView<float> gy, ArrayView<float> gx, ConvArgs geometry, int offH, int offW, int n, int stride)
     {
         for (int e = index; e < n; e += stride)
         {
-            int iw = e % g.W, rest = e / g.W, ih = rest % g.H, plane = rest / g.H;
-            int oh = Im2ColKernels.WindowReading(ih, offH, g.PadH, g.StrideH, g.Ho);
-            int ow = Im2ColKernels.WindowReading(iw, offW, g.PadW, g.StrideW, g.Wo);
-            gx[e] = oh >= 0 && ow >= 0 ? gy[(plane * g.Ho + oh) * g.Wo + ow] : 0f;
+            int iw = e % geometry.W, rest = e / geometry.W, ih = rest % geometry.H, plane = rest / geometry.H;
+            int oh = Im2ColKernels.WindowReading(ih, offH, geometry.PadH, geometry.StrideH, geometry.Ho);
+            int ow = Im2ColKernels.WindowReading(iw, offW, geometry.PadW, geometry.StrideW, geometry.Wo);
+            gx[e] = oh >= 0 && ow >= 0 ? gy[(plane * geometry.Ho + oh) * geometry.Wo + ow] : 0f;
         }
     }
 }

@@ -23,42 +23,42 @@ internal static class CacScoreKernels
 
     // score[n, oh, ow] = mean over a, b in [0, m) of the Sobel magnitude at virtual position (oh + a, ow + b).
     // xbar: (N, H, W), score: (N, Ho, Wo); n = N * Ho * Wo items.
-    public static void Sobel(Index1D index, ArrayView<float> xbar, ArrayView<float> score, ConvArgs g, int m, int n, int stride)
+    public static void Sobel(Index1D index, ArrayView<float> xbar, ArrayView<float> score, ConvArgs geometry, int m, int n, int stride)
     {
         float inv = 1f / (m * m);
         for (int e = index; e < n; e += stride)
         {
-            int ow = e % g.Wo, rest = e / g.Wo, oh = rest % g.Ho, plane = rest / g.Ho * g.H * g.W;
+            int ow = e % geometry.Wo, rest = e / geometry.Wo, oh = rest % geometry.Ho, plane = rest / geometry.Ho * geometry.H * geometry.W;
             if (m == 1)
             {
-                score[e] = Magnitude(xbar, plane, g, oh, ow);
+                score[e] = Magnitude(xbar, plane, geometry, oh, ow);
                 continue;
             }
             float sum = 0f;
             for (int a = 0; a < m; a++)
                 for (int b = 0; b < m; b++)
-                    sum += Magnitude(xbar, plane, g, oh + a, ow + b);
+                    sum += Magnitude(xbar, plane, geometry, oh + a, ow + b);
             score[e] = sum * inv;
         }
     }
 
     // Sobel magnitude of virtual position (vh, vw): centred at row vh*s - p + d, column vw*s - p + d, taps d apart,
     // xbar zero outside the image.
-    private static float Magnitude(ArrayView<float> x, int plane, ConvArgs g, int vh, int vw)
+    private static float Magnitude(ArrayView<float> x, int plane, ConvArgs geometry, int vh, int vw)
     {
-        int ch = vh * g.StrideH - g.PadH + g.DilationH, cw = vw * g.StrideW - g.PadW + g.DilationW;
-        int dh = g.DilationH, dw = g.DilationW;
-        float tl = At(x, plane, g, ch - dh, cw - dw), tc = At(x, plane, g, ch - dh, cw), tr = At(x, plane, g, ch - dh, cw + dw);
-        float ml = At(x, plane, g, ch, cw - dw), mr = At(x, plane, g, ch, cw + dw);
-        float bl = At(x, plane, g, ch + dh, cw - dw), bc = At(x, plane, g, ch + dh, cw), br = At(x, plane, g, ch + dh, cw + dw);
+        int ch = vh * geometry.StrideH - geometry.PadH + geometry.DilationH, cw = vw * geometry.StrideW - geometry.PadW + geometry.DilationW;
+        int dh = geometry.DilationH, dw = geometry.DilationW;
+        float tl = At(x, plane, geometry, ch - dh, cw - dw), tc = At(x, plane, geometry, ch - dh, cw), tr = At(x, plane, geometry, ch - dh, cw + dw);
+        float ml = At(x, plane, geometry, ch, cw - dw), mr = At(x, plane, geometry, ch, cw + dw);
+        float bl = At(x, plane, geometry, ch + dh, cw - dw), bc = At(x, plane, geometry, ch + dh, cw), br = At(x, plane, geometry, ch + dh, cw + dw);
         // Cross-correlation with [[1,0,-1],[2,0,-2],[1,0,-1]] and its transpose.
         float gx = (tl - tr) + 2f * (ml - mr) + (bl - br);
         float gy = (tl - bl) + 2f * (tc - bc) + (tr - br);
         return XMath.Sqrt(gx * gx + gy * gy);
     }
 
-    private static float At(ArrayView<float> x, int plane, ConvArgs g, int r, int c) =>
-        r >= 0 && r < g.H && c >= 0 && c < g.W ? x[plane + r * g.W + c] : 0f;
+    private static float At(ArrayView<float> x, int plane, ConvArgs geometry, int r, int c) =>
+        r >= 0 && r < geometry.H && c >= 0 && c < geometry.W ? x[plane + r * geometry.W + c] : 0f;
 
     // y = x > 0 ? 1 : 0.
     public static void Step(Index1D index, ArrayView<float> x, ArrayView<float> y, int n, int stride)

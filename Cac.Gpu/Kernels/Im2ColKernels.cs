@@ -7,10 +7,10 @@ internal struct ConvArgs
 {
     public int Cin, H, W, Cout, KH, KW, StrideH, StrideW, PadH, PadW, DilationH, DilationW, Ho, Wo;
 
-    public static ConvArgs From(ConvGeometry g) => new()
+    public static ConvArgs From(ConvGeometry geometry) => new()
     {
-        Cin = g.Cin, H = g.H, W = g.W, Cout = g.Cout, KH = g.KH, KW = g.KW, StrideH = g.StrideH, StrideW = g.StrideW,
-        PadH = g.PadH, PadW = g.PadW, DilationH = g.DilationH, DilationW = g.DilationW, Ho = g.Ho, Wo = g.Wo,
+        Cin = geometry.Cin, H = geometry.H, W = geometry.W, Cout = geometry.Cout, KH = geometry.KH, KW = geometry.KW, StrideH = geometry.StrideH, StrideW = geometry.StrideW,
+        PadH = geometry.PadH, PadW = geometry.PadW, DilationH = geometry.DilationH, DilationW = geometry.DilationW, Ho = geometry.Ho, Wo = geometry.Wo,
     };
 }
 
@@ -23,16 +23,16 @@ internal struct ConvArgs
 internal static class Im2ColKernels
 {
     // col[(c, kh, kw), (s, oh, ow)] = x[n0 + s, c, oh * stride - pad + kh * dilation, ...] or 0 outside x.
-    public static void Im2Col(Index1D index, ArrayView<float> x, ArrayView<float> col, ConvArgs g, int n0, int count, int n, int stride)
+    public static void Im2Col(Index1D index, ArrayView<float> x, ArrayView<float> col, ConvArgs geometry, int n0, int count, int n, int stride)
     {
-        int hw = g.Ho * g.Wo, cols = count * hw, kk = g.KH * g.KW;
+        int hw = geometry.Ho * geometry.Wo, cols = count * hw, kk = geometry.KH * geometry.KW;
         for (int e = index; e < n; e += stride)
         {
             int row = e / cols, column = e - row * cols;
-            int c = row / kk, k = row - c * kk, kh = k / g.KW, kw = k - kh * g.KW;
-            int s = column / hw, pixel = column - s * hw, oh = pixel / g.Wo, ow = pixel - oh * g.Wo;
-            int ih = oh * g.StrideH - g.PadH + kh * g.DilationH, iw = ow * g.StrideW - g.PadW + kw * g.DilationW;
-            col[e] = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? x[(((n0 + s) * g.Cin + c) * g.H + ih) * g.W + iw] : 0f;
+            int c = row / kk, k = row - c * kk, kh = k / geometry.KW, kw = k - kh * geometry.KW;
+            int s = column / hw, pixel = column - s * hw, oh = pixel / geometry.Wo, ow = pixel - oh * geometry.Wo;
+            int ih = oh * geometry.StrideH - geometry.PadH + kh * geometry.DilationH, iw = ow * geometry.StrideW - geometry.PadW + kw * geometry.DilationW;
+            col[e] = ih >= 0 && ih < geometry.H && iw >= 0 && iw < geometry.W ? x[(((n0 + s) * geometry.Cin + c) * geometry.H + ih) * geometry.W + iw] : 0f;
         }
     }
 
@@ -48,27 +48,27 @@ internal static class Im2ColKernels
     }
 
     // The adjoint of Im2Col as a gather (no atomics): gx[n0 + s, c, ih, iw] = sum of the col entries that read it.
-    public static void Col2Im(Index1D index, ArrayView<float> col, ArrayView<float> gx, ConvArgs g, int n0, int count, int n, int stride)
+    public static void Col2Im(Index1D index, ArrayView<float> col, ArrayView<float> gx, ConvArgs geometry, int n0, int count, int n, int stride)
     {
-        int hw = g.Ho * g.Wo, cols = count * hw;
+        int hw = geometry.Ho * geometry.Wo, cols = count * hw;
         for (int e = index; e < n; e += stride)
         {
-            int iw = e % g.W, rest = e / g.W, ih = rest % g.H;
-            rest /= g.H;
-            int c = rest % g.Cin, s = rest / g.Cin;
+            int iw = e % geometry.W, rest = e / geometry.W, ih = rest % geometry.H;
+            rest /= geometry.H;
+            int c = rest % geometry.Cin, s = rest / geometry.Cin;
             float sum = 0f;
-            for (int kh = 0; kh < g.KH; kh++)
+            for (int kh = 0; kh < geometry.KH; kh++)
             {
-                int oh = WindowReading(ih, kh * g.DilationH, g.PadH, g.StrideH, g.Ho);
+                int oh = WindowReading(ih, kh * geometry.DilationH, geometry.PadH, geometry.StrideH, geometry.Ho);
                 if (oh < 0) continue;
-                for (int kw = 0; kw < g.KW; kw++)
+                for (int kw = 0; kw < geometry.KW; kw++)
                 {
-                    int ow = WindowReading(iw, kw * g.DilationW, g.PadW, g.StrideW, g.Wo);
+                    int ow = WindowReading(iw, kw * geometry.DilationW, geometry.PadW, geometry.StrideW, geometry.Wo);
                     if (ow < 0) continue;
-                    sum += col[((c * g.KH + kh) * g.KW + kw) * cols + s * hw + oh * g.Wo + ow];
+                    sum += col[((c * geometry.KH + kh) * geometry.KW + kw) * cols + s * hw + oh * geometry.Wo + ow];
                 }
             }
-            gx[n0 * g.Cin * g.H * g.W + e] = sum;
+            gx[n0 * geometry.Cin * geometry.H * geometry.W + e] = sum;
         }
     }
 

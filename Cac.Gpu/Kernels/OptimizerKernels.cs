@@ -26,13 +26,13 @@ internal static class OptimizerKernels
     {
         for (int i = index; i < n; i += stride)
         {
-            float g = grad[i] + a.WeightDecay * p[i];
-            float step = g;
+            float gradient = grad[i] + a.WeightDecay * p[i];
+            float step = gradient;
             if (a.UseBuffer != 0)
             {
-                float b = a.FirstStep != 0 ? g : a.Momentum * buf[i] + a.OneMinusDampening * g;
+                float b = a.FirstStep != 0 ? gradient : a.Momentum * buf[i] + a.OneMinusDampening * gradient;
                 buf[i] = b;
-                step = a.Nesterov != 0 ? g + a.Momentum * b : b;
+                step = a.Nesterov != 0 ? gradient + a.Momentum * b : b;
             }
             p[i] -= a.Lr * step;
         }
@@ -44,9 +44,9 @@ internal static class OptimizerKernels
         for (int i = index; i < n; i += stride)
         {
             float pi = p[i] * a.Decay;
-            float g = grad[i] + a.CoupledWeightDecay * pi;
-            float mi = a.Beta1 * m[i] + a.OneMinusBeta1 * g;
-            float vi = a.Beta2 * v[i] + a.OneMinusBeta2 * g * g;
+            float gradient = grad[i] + a.CoupledWeightDecay * pi;
+            float mi = a.Beta1 * m[i] + a.OneMinusBeta1 * gradient;
+            float vi = a.Beta2 * v[i] + a.OneMinusBeta2 * gradient * gradient;
             m[i] = mi;
             v[i] = vi;
             p[i] = pi - a.StepSize * mi / (XMath.Sqrt(vi) * a.InvBc2Sqrt + a.Eps);

@@ -8,10 +8,10 @@ internal struct PoolArgs
 {
     public int Planes, H, W, Ho, Wo, KH, KW, StrideH, StrideW, PadH, PadW, CountIncludePad;
 
-    public static PoolArgs From(PoolGeometry g, bool countIncludePad) => new()
+    public static PoolArgs From(PoolGeometry geometry, bool countIncludePad) => new()
     {
-        Planes = g.N * g.C, H = g.H, W = g.W, Ho = g.Ho, Wo = g.Wo, KH = g.KH, KW = g.KW,
-        StrideH = g.StrideH, StrideW = g.StrideW, PadH = g.PadH, PadW = g.PadW, CountIncludePad = countIncludePad ? 1 : 0,
+        Planes = geometry.N * geometry.C, H = geometry.H, W = geometry.W, Ho = geometry.Ho, Wo = geometry.Wo, KH = geometry.KH, KW = geometry.KW,
+        StrideH = geometry.StrideH, StrideW = geometry.StrideW, PadH = geometry.PadH, PadW = geometry.PadW, CountIncludePad = countIncludePad ? 1 : 0,
     };
 }
 
@@ -35,24 +35,24 @@ internal static class PoolKernels
     private static int XMax(int a, int b) => a > b ? a : b;
 
     // Max over the in-bounds taps (padding acts as -inf); first maximum wins; NaN propagates. index = ih * W + iw.
-    public static void MaxForward(Index1D index, ArrayView<float> x, ArrayView<float> y, ArrayView<int> indices, PoolArgs g, int n, int stride)
+    public static void MaxForward(Index1D index, ArrayView<float> x, ArrayView<float> y, ArrayView<int> indices, PoolArgs geometry, int n, int stride)
     {
         for (int o = index; o < n; o += stride)
         {
-            int ow = o % g.Wo, rest = o / g.Wo, oh = rest % g.Ho, p = rest / g.Ho;
-            int hs = oh * g.StrideH - g.PadH, ws = ow * g.StrideW - g.PadW;
-            int ih0 = XMax(hs, 0), ih1 = XMin(hs + g.KH, g.H), iw0 = XMax(ws, 0), iw1 = XMin(ws + g.KW, g.W);
-            int xBase = p * g.H * g.W;
+            int ow = o % geometry.Wo, rest = o / geometry.Wo, oh = rest % geometry.Ho, p = rest / geometry.Ho;
+            int hs = oh * geometry.StrideH - geometry.PadH, ws = ow * geometry.StrideW - geometry.PadW;
+            int ih0 = XMax(hs, 0), ih1 = XMin(hs + geometry.KH, geometry.H), iw0 = XMax(ws, 0), iw1 = XMin(ws + geometry.KW, geometry.W);
+            int xBase = p * geometry.H * geometry.W;
             float best = float.NegativeInfinity;
-            int bestIndex = ih0 * g.W + iw0;
+            int bestIndex = ih0 * geometry.W + iw0;
             for (int ih = ih0; ih < ih1; ih++)
                 for (int iw = iw0; iw < iw1; iw++)
                 {
-                    float v = x[xBase + ih * g.W + iw];
+                    float v = x[xBase + ih * geometry.W + iw];
                     if (v > best || XMath.IsNaN(v))
                     {
                         best = v;
-                        bestIndex = ih * g.W + iw;
+                        bestIndex = ih * geometry.W + iw;
                     }
                 }
             y[o] = best;
@@ -61,19 +61,19 @@ internal static class PoolKernels
     }
 
     // gx[p, i] = sum of gy[p, o] over the windows o covering i whose saved argmax is i.
-    public static void MaxBackward(Index1D index, ArrayView<float> gy, ArrayView<int> indices, ArrayView<float> gx, PoolArgs g, int n, int stride)
+    public static void MaxBackward(Index1D index, ArrayView<float> gy, ArrayView<int> indices, ArrayView<float> gx, PoolArgs geometry, int n, int stride)
     {
         for (int e = index; e < n; e += stride)
         {
-            int iw = e % g.W, rest = e / g.W, ih = rest % g.H, p = rest / g.H;
-            int pos = ih * g.W + iw, yBase = p * g.Ho * g.Wo;
-            int oh0 = FirstWindow(ih, g.PadH, g.KH, g.StrideH), oh1 = LastWindow(ih, g.PadH, g.StrideH, g.Ho);
-            int ow0 = FirstWindow(iw, g.PadW, g.KW, g.StrideW), ow1 = LastWindow(iw, g.PadW, g.StrideW, g.Wo);
+            int iw = e % geometry.W, rest = e / geometry.W, ih = rest % geometry.H, p = rest / geometry.H;
+            int pos = ih * geometry.W + iw, yBase = p * geometry.Ho * geometry.Wo;
+            int oh0 = FirstWindow(ih, geometry.PadH, geometry.KH, geometry.StrideH), oh1 = LastWindow(ih, geometry.PadH, geometry.StrideH, geometry.Ho);
+            int ow0 = FirstWindow(iw, geometry.PadW, geometry.KW, geometry.StrideW), ow1 = LastWindow(iw, geometry.PadW, geometry.StrideW, geometry.Wo);
             float sum = 0f;
             for (int oh = oh0; oh <= oh1; oh++)
                 for (int ow = ow0; ow <= ow1; ow++)
                 {
-                    int o = yBase + oh * g.Wo + ow;
+                    int o = yBase + oh * geometry.Wo + ow;
                     if (indices[o] == pos) sum += gy[o];
                 }
             gx[e] = sum;
@@ -81,48 +81,48 @@ internal static class PoolKernels
     }
 
     // PyTorch's divisor of window (oh, ow): the window clipped to the padded input when CountIncludePad, else its in-bounds part.
-    private static int Divisor(PoolArgs g, int oh, int ow)
+    private static int Divisor(PoolArgs geometry, int oh, int ow)
     {
-        int hs = oh * g.StrideH - g.PadH, he = XMin(hs + g.KH, g.H + g.PadH);
-        int ws = ow * g.StrideW - g.PadW, we = XMin(ws + g.KW, g.W + g.PadW);
-        return g.CountIncludePad != 0
+        int hs = oh * geometry.StrideH - geometry.PadH, he = XMin(hs + geometry.KH, geometry.H + geometry.PadH);
+        int ws = ow * geometry.StrideW - geometry.PadW, we = XMin(ws + geometry.KW, geometry.W + geometry.PadW);
+        return geometry.CountIncludePad != 0
             ? (he - hs) * (we - ws)
-            : (XMin(he, g.H) - XMax(hs, 0)) * (XMin(we, g.W) - XMax(ws, 0));
+            : (XMin(he, geometry.H) - XMax(hs, 0)) * (XMin(we, geometry.W) - XMax(ws, 0));
     }
 
     // y = sum(window) / divisor (0 for an empty window).
-    public static void AvgForward(Index1D index, ArrayView<float> x, ArrayView<float> y, PoolArgs g, int n, int stride)
+    public static void AvgForward(Index1D index, ArrayView<float> x, ArrayView<float> y, PoolArgs geometry, int n, int stride)
     {
         for (int o = index; o < n; o += stride)
         {
-            int ow = o % g.Wo, rest = o / g.Wo, oh = rest % g.Ho, p = rest / g.Ho;
-            int hs = oh * g.StrideH - g.PadH, ws = ow * g.StrideW - g.PadW;
-            int ih0 = XMax(hs, 0), ih1 = XMin(XMin(hs + g.KH, g.H + g.PadH), g.H);
-            int iw0 = XMax(ws, 0), iw1 = XMin(XMin(ws + g.KW, g.W + g.PadW), g.W);
-            int divisor = Divisor(g, oh, ow);
-            int xBase = p * g.H * g.W;
+            int ow = o % geometry.Wo, rest = o / geometry.Wo, oh = rest % geometry.Ho, p = rest / geometry.Ho;
+            int hs = oh * geometry.StrideH - geometry.PadH, ws = ow * geometry.StrideW - geometry.PadW;
+            int ih0 = XMax(hs, 0), ih1 = XMin(XMin(hs + geometry.KH, geometry.H + geometry.PadH), geometry.H);
+            int iw0 = XMax(ws, 0), iw1 = XMin(XMin(ws + geometry.KW, geometry.W + geometry.PadW), geometry.W);
+            int divisor = Divisor(geometry, oh, ow);
+            int xBase = p * geometry.H * geometry.W;
             float sum = 0f;
             for (int ih = ih0; ih < ih1; ih++)
-                for (int iw = iw0; iw < iw1; iw++) sum += x[xBase + ih * g.W + iw];
+                for (int iw = iw0; iw < iw1; iw++) sum += x[xBase + ih * geometry.W + iw];
             y[o] = divisor <= 0 ? 0f : sum / divisor;
         }
     }
 
     // gx[p, i] = sum of gy[p, o] / divisor(o) over the windows o covering i.
-    public static void AvgBackward(Index1D index, ArrayView<float> gy, ArrayView<float> gx, PoolArgs g, int n, int stride)
+    public static void AvgBackward(Index1D index, ArrayView<float> gy, ArrayView<float> gx, PoolArgs geometry, int n, int stride)
     {
         for (int e = index; e < n; e += stride)
         {
-            int iw = e % g.W, rest = e / g.W, ih = rest % g.H, p = rest / g.H;
-            int yBase = p * g.Ho * g.Wo;
-            int oh0 = FirstWindow(ih, g.PadH, g.KH, g.StrideH), oh1 = LastWindow(ih, g.PadH, g.StrideH, g.Ho);
-            int ow0 = FirstWindow(iw, g.PadW, g.KW, g.StrideW), ow1 = LastWindow(iw, g.PadW, g.StrideW, g.Wo);
+            int iw = e % geometry.W, rest = e / geometry.W, ih = rest % geometry.H, p = rest / geometry.H;
+            int yBase = p * geometry.Ho * geometry.Wo;
+            int oh0 = FirstWindow(ih, geometry.PadH, geometry.KH, geometry.StrideH), oh1 = LastWindow(ih, geometry.PadH, geometry.StrideH, geometry.Ho);
+            int ow0 = FirstWindow(iw, geometry.PadW, geometry.KW, geometry.StrideW), ow1 = LastWindow(iw, geometry.PadW, geometry.StrideW, geometry.Wo);
             float sum = 0f;
             for (int oh = oh0; oh <= oh1; oh++)
                 for (int ow = ow0; ow <= ow1; ow++)
                 {
-                    int divisor = Divisor(g, oh, ow);
-                    if (divisor > 0) sum += gy[yBase + oh * g.Wo + ow] / divisor;
+                    int divisor = Divisor(geometry, oh, ow);
+                    if (divisor > 0) sum += gy[yBase + oh * geometry.Wo + ow] / divisor;
                 }
             gx[e] = sum;
         }

@@ -82,9 +82,9 @@ internal static class SoftmaxKernels
         for (int e = index; e < n; e += stride)
         {
             int r = e / cols, j = e - r * cols;
-            float g = gLosses[r];
-            float v = g * probs[e];
-            gx[e] = j == labels[r] ? v - g : v;
+            float grad = gLosses[r];
+            float v = grad * probs[e];
+            gx[e] = j == labels[r] ? v - grad : v;
         }
     }
 }

@@ -19,8 +19,8 @@ public sealed class OctaveCifarResNet : Module
     public OctaveCifarResNet(int blocksPerStage, int inChannels = 3, int numClasses = 10, Generator? generator = null, ConvType convType = ConvType.Octave)
     {
         if (blocksPerStage < 1) throw new ArgumentOutOfRangeException(nameof(blocksPerStage), blocksPerStage, "a ResNet needs at least one block per stage");
-        var g = generator ?? Generator.Default;
-        var convs = new ConvFactory(convType, g);
+        var rng = generator ?? Generator.Default;
+        var convs = new ConvFactory(convType, rng);
         if (!convs.IsOctave) throw new ArgumentException($"OctaveCifarResNet: {convType} convolutions need a CifarResNet");
         BlocksPerStage = blocksPerStage;
         ConvType = convType;
@@ -29,7 +29,7 @@ public sealed class OctaveCifarResNet : Module
         _layer1 = RegisterModule("layer1", Stage(16, 16, 1, first: true, last: false, convs));
         _layer2 = RegisterModule("layer2", Stage(16, 32, 2, first: false, last: false, convs));
         _layer3 = RegisterModule("layer3", Stage(32, 64, 2, first: false, last: true, convs));
-        _fc = RegisterModule("fc", new Linear(64, numClasses, generator: g));
+        _fc = RegisterModule("fc", new Linear(64, numClasses, generator: rng));
     }
 
     /// <summary>Basic blocks per stage (n); the depth is 6n + 2.</summary>

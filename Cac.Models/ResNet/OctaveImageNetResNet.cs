@@ -25,8 +25,8 @@ public sealed class OctaveImageNetResNet : Module
     public OctaveImageNetResNet(int depth, int inChannels = 3, int numClasses = 1000, Generator? generator = null, ConvType convType = ConvType.Octave)
     {
         (Bottlenecks, BlocksPerStage) = ImageNetResNet.Layout(depth);
-        var g = generator ?? Generator.Default;
-        var convs = new ConvFactory(convType, g);
+        var rng = generator ?? Generator.Default;
+        var convs = new ConvFactory(convType, rng);
         if (!convs.IsOctave) throw new ArgumentException($"OctaveImageNetResNet: {convType} convolutions need an ImageNetResNet");
         Depth = depth;
         ConvType = convType;
@@ -38,7 +38,7 @@ public sealed class OctaveImageNetResNet : Module
         _layer2 = RegisterModule("layer2", Stage(ref channels, 128, BlocksPerStage[1], 2, StagePosition.Middle, convs));
         _layer3 = RegisterModule("layer3", Stage(ref channels, 256, BlocksPerStage[2], 2, StagePosition.Middle, convs));
         _layer4 = RegisterModule("layer4", Stage(ref channels, 512, BlocksPerStage[3], 2, StagePosition.Last, convs));
-        _fc = RegisterModule("fc", new Linear(channels, numClasses, generator: g));
+        _fc = RegisterModule("fc", new Linear(channels, numClasses, generator: rng));
     }
 
     private enum StagePosition { First, Middle, Last }

@@ -50,7 +50,7 @@ public class TrainResumeTests
     }
 
     private static void Resume(string dir, params (string Option, object? Value)[] given) =>
-        Quiet(() => TrainCommand.Resume(dir, given.ToDictionary(g => g.Option, g => g.Value)));
+        Quiet(() => TrainCommand.Resume(dir, given.ToDictionary(grad => grad.Option, grad => grad.Value)));
 
     private static JsonElement StateDocument(string dir)
     {

@@ -20,9 +20,9 @@ internal static class LearningTask
     // Class 0: horizontal stripes, 1: vertical stripes, 2: a bright square; each at a random phase or place, in noise.
     private static InMemoryImageDataset Images(int count, int seed)
     {
-        var g = new Generator(seed);
-        var noise = Tensor.RandN([count, Size * Size], g).ToFloatArray();
-        var offsets = Tensor.Uniform([count, 2], g, 0, 4).ToFloatArray();
+        var generator = new Generator(seed);
+        var noise = Tensor.RandN([count, Size * Size], generator).ToFloatArray();
+        var offsets = Tensor.Uniform([count, 2], generator, 0, 4).ToFloatArray();
         var images = new float[count * Size * Size];
         var labels = new int[count];
         for (int n = 0; n < count; n++)
@@ -45,14 +45,14 @@ internal static class LearningTask
 
     private static Module Net(bool contentAware)
     {
-        var g = new Generator(11);
+        var rng = new Generator(11);
         Module Conv(int cin, int cout, int stride) => contentAware
-            ? new ContentAwareConv2d(cin, cout, 3, stride, padding: 1, bias: false, generator: g)
-            : new Conv2d(cin, cout, 3, stride, padding: 1, bias: false, generator: g);
+            ? new ContentAwareConv2d(cin, cout, 3, stride, padding: 1, bias: false, generator: rng)
+            : new Conv2d(cin, cout, 3, stride, padding: 1, bias: false, generator: rng);
         return new Sequential(
             Conv(1, 8, 1), new BatchNorm2d(8), new ReLU(),
             Conv(8, 8, 2), new BatchNorm2d(8), new ReLU(),
-            new AdaptiveAvgPool2d(1), new Flatten(), new Linear(8, Classes, generator: g));
+            new AdaptiveAvgPool2d(1), new Flatten(), new Linear(8, Classes, generator: rng));
     }
 
     /// <summary>Trains for three epochs on <paramref name="device"/>; returns the epochs' losses and the held-out accuracy.</summary>

@@ -33,8 +33,8 @@ public class CacConvTests
         var b = b0 is null ? null : Leaf(b0, dtype);
         var gamma = Leaf(Tensor.Full([1], gamma0, DType.Float64), dtype);
         var beta = Leaf(Tensor.Full([1], beta0, DType.Float64), dtype);
-        var g = Ops.CacScoreMap(x, c.K, c.Stride, c.Pad, c.Dilation);
-        var score = g * gamma + beta;
+        var scoreMap = Ops.CacScoreMap(x, c.K, c.Stride, c.Pad, c.Dilation);
+        var score = scoreMap * gamma + beta;
         var y = Ops.ContentAwareConv2d(x, w, b, score, c.Stride, c.Pad, c.Dilation, c.Groups, point, path);
         y.Backward(gy0.Detach().To(dtype));
         double rho;
@@ -56,8 +56,8 @@ public class CacConvTests
     // beta such that about `ratio` of the windows are sharp (gamma * G > -beta).
     private static double BetaFor(Tensor x, Config c, double gamma, double ratio)
     {
-        var g = Ops.CacScoreMap(x, c.K, c.Stride, c.Pad, c.Dilation).ToDoubleArray().Select(v => gamma * v).ToArray();
-        return -CacReference.Quantile(g, 1 - ratio);
+        var scoreMap = Ops.CacScoreMap(x, c.K, c.Stride, c.Pad, c.Dilation).ToDoubleArray().Select(v => gamma * v).ToArray();
+        return -CacReference.Quantile(scoreMap, 1 - ratio);
     }
 
     public static TheoryData<Config, double> SparseDenseCases()
@@ -135,8 +135,8 @@ public class CacConvTests
         Tensor AsRounded(Tensor t) => t.Detach().To(dtype).To(DType.Float64);
         Tensor Abs(Tensor t) => Leaf(Ops.Abs(AsRounded(t)), DType.Float64);
         // The score exactly as Run computes it, in dtype, so that the mask is the runs' mask.
-        var g = Ops.CacScoreMap(x0.Detach().To(dtype), c.K, c.Stride, c.Pad, c.Dilation);
-        var score = (g * Tensor.Full([1], gamma0, DType.Float64).To(dtype) + Tensor.Full([1], beta0, DType.Float64).To(dtype)).To(DType.Float64);
+        var scoreMap = Ops.CacScoreMap(x0.Detach().To(dtype), c.K, c.Stride, c.Pad, c.Dilation);
+        var score = (scoreMap * Tensor.Full([1], gamma0, DType.Float64).To(dtype) + Tensor.Full([1], beta0, DType.Float64).To(dtype)).To(DType.Float64);
         var (x, w, b) = (Abs(x0), Abs(w0), b0 is null ? null : Abs(b0));
         var gyAbs = Ops.Abs(AsRounded(gy0));
         var y = Ops.ContentAwareConv2d(x, w, b, score, c.Stride, c.Pad, c.Dilation, c.Groups, CacSamplePoint.Centre, CacPath.Dense);
@@ -160,7 +160,7 @@ public class CacConvTests
         var gwBound = Bound(w.Grad!, positions + 1, winogradWeight);
         var gbBound = b is null ? null : Bound(b.Grad!, positions, false);
 
-        double[] yMag = y.ToDoubleArray(), gv = g.ToDoubleArray(), gyv = gyAbs.ToDoubleArray();
+        double[] yMag = y.ToDoubleArray(), gv = scoreMap.ToDoubleArray(), gyv = gyAbs.ToDoubleArray();
         int plane = geometry.Ho * geometry.Wo;
         double gBeta = 0, gGamma = 0, sumMag = 0, sumMagG = 0;
         for (int i = 0; i < yMag.Length; i++)
@@ -244,14 +244,14 @@ public class CacConvTests
         // Independent: Y_sharp from Ops.Conv2d, Y_smooth from the naive 1 x 1 on centre pixels, mask from the score.
         var ySharp = Ops.Conv2d(x, w, b, stride, pad).ToDoubleArray();
         var ySmooth = CacReference.SmoothConv(x.ToDoubleArray(), w.ToDoubleArray(), b?.ToDoubleArray(), 2, 3, 8, 8, 4, k, stride, pad, 1, 1, k / 2);
-        var g = Ops.CacScoreMap(x, k, stride, pad, 1).ToDoubleArray();
+        var scoreMap = Ops.CacScoreMap(x, k, stride, pad, 1).ToDoubleArray();
         var gyv = gy.ToDoubleArray();
-        int positions = g.Length / 2;
+        int positions = scoreMap.Length / 2;
         double gBeta = 0, gGamma = 0;
         for (int n = 0; n < 2; n++)
             for (int q = 0; q < positions; q++)
             {
-                double gi = g[n * positions + q];
+                double gi = scoreMap[n * positions + q];
                 bool sharp = gamma * gi + beta > 0;
                 double term = 0;
                 for (int o = 0; o < 4; o++)
@@ -269,7 +269,7 @@ public class CacConvTests
         for (int i = 0; i < expectedY.Length; i++)
         {
             int n = i / (4 * positions), q = i % positions;
-            expectedY[i] = gamma * g[n * positions + q] + beta > 0 ? ySharp[i] : ySmooth[i];
+            expectedY[i] = gamma * scoreMap[n * positions + q] + beta > 0 ? ySharp[i] : ySmooth[i];
         }
         CacReference.RelativeError(r.Y, expectedY).Should().BeLessThan(1e-12);
     }

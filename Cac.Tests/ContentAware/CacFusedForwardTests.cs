@@ -18,23 +18,23 @@ public class CacFusedForwardTests
     // The composed layer: what ContentAwareConv2d.Forward computed before the fused call.
     private static (Tensor Y, Tensor Mask, Tensor Ratio, Tensor Score) Composed(ContentAwareConv2d m, Tensor x)
     {
-        var g = Ops.CacScoreMap(x, m.KernelSize, m.Stride, m.Padding, m.Dilation);
-        var score = Ops.ScaleShift(g, m.Gamma, m.Beta);
+        var scoreMap = Ops.CacScoreMap(x, m.KernelSize, m.Stride, m.Padding, m.Dilation);
+        var score = Ops.ScaleShift(scoreMap, m.Gamma, m.Beta);
         var y = Ops.ContentAwareConv2dSparse(x, m.Weight, m.Bias, score, m.Stride, m.Padding, m.Dilation, m.Groups, m.SamplePoint);
         var mask = Ops.CacSharpGate(score);
-        return (y, mask, Ops.Mean(mask), g);
+        return (y, mask, Ops.Mean(mask), scoreMap);
     }
 
     // beta for a partition at gamma = 0.75: at the median score (mixed), above every window (all sharp, G >= 0) or below every window.
     private static double BetaFor(ContentAwareConv2d m, Tensor x, Partition partition)
     {
         using var _ = Autograd.NoGrad();
-        var g = Ops.CacScoreMap(x, m.KernelSize, m.Stride, m.Padding, m.Dilation).ToDoubleArray();
+        var scoreMap = Ops.CacScoreMap(x, m.KernelSize, m.Stride, m.Padding, m.Dilation).ToDoubleArray();
         return partition switch
         {
-            Partition.Mixed => -0.75 * CacReference.Quantile(g, 0.5),
+            Partition.Mixed => -0.75 * CacReference.Quantile(scoreMap, 0.5),
             Partition.AllSharp => 1.0,
-            _ => -g.Max() - 1.0,
+            _ => -scoreMap.Max() - 1.0,
         };
     }
 
@@ -130,10 +130,10 @@ public class CacFusedForwardTests
         var x = RandD(32, 1, 3, 5, 6);
         // Threshold halfway between the two middle score values, so that no window sits at it: the central differences
         // (x +- 1e-6) then keep the partition.
-        double[] g;
-        using (Autograd.NoGrad()) g = Ops.CacScoreMap(x, 3, 1, 1).ToDoubleArray();
-        Array.Sort(g);
-        m.Beta.CopyFrom(Tensor.Full([1], -(g[g.Length / 2] + g[g.Length / 2 + 1]) / 2, DType.Float64));
+        double[] grad;
+        using (Autograd.NoGrad()) grad = Ops.CacScoreMap(x, 3, 1, 1).ToDoubleArray();
+        Array.Sort(grad);
+        m.Beta.CopyFrom(Tensor.Full([1], -(grad[grad.Length / 2] + grad[grad.Length / 2 + 1]) / 2, DType.Float64));
         var result = GradCheck.Check(() => m.Forward(x), [x, m.Weight, m.Bias!]);
         result.Passed.Should().BeTrue(result.Report);
         m.LastSharpRatio.Should().BeInRange(0.3, 0.7);

@@ -47,11 +47,11 @@ public class CacLayerReferenceTests
     public void Sparse_forward_and_backward_match_the_reference(int[] dims, bool bias, CacSamplePoint point, Partition partition,
         CpuKernelChoice choice)
     {
-        var g = Geometry(dims);
-        var be = Device.Cpu.Backend;
-        var (x, w, wPhi, b) = Inputs(g, bias);
-        var gy = RandD(4, g.N, g.Cout, g.Ho, g.Wo).Detach();
-        int total = g.N * g.Ho * g.Wo;
+        var geometry = Geometry(dims);
+        var backend = Device.Cpu.Backend;
+        var (x, w, wPhi, b) = Inputs(geometry, bias);
+        var gy = RandD(4, geometry.N, geometry.Cout, geometry.Ho, geometry.Wo).Detach();
+        int total = geometry.N * geometry.Ho * geometry.Wo;
         var score = partition switch
         {
             Partition.AllSharp => Tensor.Full([total], 1.0, DType.Float64),
@@ -63,13 +63,13 @@ public class CacLayerReferenceTests
         if (partition == Partition.Mixed) sharp.Should().BeInRange(1, total - 1);
         var orderTensor = Tensor.FromArray(order, [total]);
 
-        var y = Tensor.Full([g.N, g.Cout, g.Ho, g.Wo], 7.0, DType.Float64);
+        var y = Tensor.Full([geometry.N, geometry.Cout, geometry.Ho, geometry.Wo], 7.0, DType.Float64);
         var gx = Tensor.Full(x.Shape, 7.0, DType.Float64);
         var gw = Tensor.Full(w.Shape, 7.0, DType.Float64);
         KernelChoice.With(choice, () =>
         {
-            be.CacSparseForward(x.Storage, w.Storage, wPhi.Storage, b?.Storage, orderTensor.Storage, sharp, y.Storage, g, point);
-            be.CacSparseBackward(x.Storage, w.Storage, wPhi.Storage, gy.Storage, orderTensor.Storage, sharp, gx.Storage, gw.Storage, g, point);
+            backend.CacSparseForward(x.Storage, w.Storage, wPhi.Storage, b?.Storage, orderTensor.Storage, sharp, y.Storage, geometry, point);
+            backend.CacSparseBackward(x.Storage, w.Storage, wPhi.Storage, gy.Storage, orderTensor.Storage, sharp, gx.Storage, gw.Storage, geometry, point);
             return 0;
         });
 
@@ -81,8 +81,8 @@ public class CacLayerReferenceTests
         var yRef = new double[y.Numel];
         var gxRef = new double[x.Numel];
         var gwRef = new double[w.Numel];
-        CacLayerReference.SparseForward(xs, ws, phis, bs, order, sharp, yRef, g, point);
-        CacLayerReference.SparseBackward(xs, ws, phis, gys, order, sharp, gxRef, gwRef, g, point);
+        CacLayerReference.SparseForward(xs, ws, phis, bs, order, sharp, yRef, geometry, point);
+        CacLayerReference.SparseBackward(xs, ws, phis, gys, order, sharp, gxRef, gwRef, geometry, point);
         if (choice == CpuKernelChoice.Reference)
         {
             y.ToDoubleArray().Should().Equal(yRef);
@@ -93,12 +93,12 @@ public class CacLayerReferenceTests
         var yMagnitude = new double[y.Numel];
         var gxMagnitude = new double[x.Numel];
         var gwMagnitude = new double[w.Numel];
-        CacLayerReference.SparseForward(Abs(xs), Abs(ws), Abs(phis), bs is null ? null : Abs(bs), order, sharp, yMagnitude, g, point);
-        CacLayerReference.SparseBackward(Abs(xs), Abs(ws), Abs(phis), Abs(gys), order, sharp, gxMagnitude, gwMagnitude, g, point);
+        CacLayerReference.SparseForward(Abs(xs), Abs(ws), Abs(phis), bs is null ? null : Abs(bs), order, sharp, yMagnitude, geometry, point);
+        CacLayerReference.SparseBackward(Abs(xs), Abs(ws), Abs(phis), Abs(gys), order, sharp, gxMagnitude, gwMagnitude, geometry, point);
         // Longest sums: y a window's Cin/G k^2 products and the bias; a pixel of gx at most k^2 sharp windows and one sampled
         // smooth window per output channel of its group; gw one product per position, then w_phi's gradient added.
-        ConvReferenceTests.Compare(y.ToDoubleArray(), yRef, yMagnitude, g.PatchSize + 1, $"{choice} y");
-        ConvReferenceTests.Compare(gx.ToDoubleArray(), gxRef, gxMagnitude, g.CoutPerGroup * (g.KH * g.KW + 1), $"{choice} gx");
+        ConvReferenceTests.Compare(y.ToDoubleArray(), yRef, yMagnitude, geometry.PatchSize + 1, $"{choice} y");
+        ConvReferenceTests.Compare(gx.ToDoubleArray(), gxRef, gxMagnitude, geometry.CoutPerGroup * (geometry.KH * geometry.KW + 1), $"{choice} gx");
         ConvReferenceTests.Compare(gw.ToDoubleArray(), gwRef, gwMagnitude, total + 1, $"{choice} gw");
     }
 
@@ -107,14 +107,14 @@ public class CacLayerReferenceTests
     public void Layer_forward_matches_the_reference(int[] dims, bool bias, CacSamplePoint point, Partition partition,
         CpuKernelChoice choice)
     {
-        var g = Geometry(dims);
-        var be = Device.Cpu.Backend;
-        var (x, w, wPhi, b) = Inputs(g, bias);
-        int smooth = CacGeometry.SmoothSize(g.KH, g.StrideH, g.DilationH);
-        int total = g.N * g.Ho * g.Wo;
+        var geometry = Geometry(dims);
+        var backend = Device.Cpu.Backend;
+        var (x, w, wPhi, b) = Inputs(geometry, bias);
+        int smooth = CacGeometry.SmoothSize(geometry.KH, geometry.StrideH, geometry.DilationH);
+        int total = geometry.N * geometry.Ho * geometry.Wo;
         var xs = x.ToDoubleArray();
         var scoreRef = new double[total];
-        CacLayerReference.ScoreMap(xs, g.Cin, scoreRef, g, smooth);
+        CacLayerReference.ScoreMap(xs, geometry.Cin, scoreRef, geometry, smooth);
         double beta = partition switch
         {
             Partition.AllSharp => 1,             // G >= 0, so G + 1 > 0 everywhere
@@ -123,17 +123,17 @@ public class CacLayerReferenceTests
         };
         var gamma = Tensor.FromArray([1.0], [1]);
         var betaTensor = Tensor.FromArray([beta], [1]);
-        var scoreMap = Tensor.Full([g.N, 1, g.Ho, g.Wo], 7.0, DType.Float64);
-        var mask = Tensor.Full([g.N, 1, g.Ho, g.Wo], 7.0, DType.Float64);
-        var y = Tensor.Full([g.N, g.Cout, g.Ho, g.Wo], 7.0, DType.Float64);
-        int sharp = KernelChoice.With(choice, () => be.CacLayerForward(x.Storage, w.Storage, wPhi.Storage, b?.Storage, gamma.Storage,
-            betaTensor.Storage, scoreMap.Storage, mask.Storage, y.Storage, g, point, smooth));
+        var scoreMap = Tensor.Full([geometry.N, 1, geometry.Ho, geometry.Wo], 7.0, DType.Float64);
+        var mask = Tensor.Full([geometry.N, 1, geometry.Ho, geometry.Wo], 7.0, DType.Float64);
+        var y = Tensor.Full([geometry.N, geometry.Cout, geometry.Ho, geometry.Wo], 7.0, DType.Float64);
+        int sharp = KernelChoice.With(choice, () => backend.CacLayerForward(x.Storage, w.Storage, wPhi.Storage, b?.Storage, gamma.Storage,
+            betaTensor.Storage, scoreMap.Storage, mask.Storage, y.Storage, geometry, point, smooth));
 
         var scoreMapRef = new double[total];
         var maskRef = new double[total];
         var yRef = new double[y.Numel];
         int sharpRef = CacLayerReference.LayerForward(xs, w.ToDoubleArray(), wPhi.ToDoubleArray(), b?.ToDoubleArray(), 1.0, beta,
-            scoreMapRef, maskRef, yRef, g, point, smooth);
+            scoreMapRef, maskRef, yRef, geometry, point, smooth);
         scoreMapRef.Should().Equal(scoreRef, "LayerForward's score map is ScoreMap's");
         sharp.Should().Be(sharpRef);
         mask.ToDoubleArray().Should().Equal(maskRef);
@@ -148,8 +148,8 @@ public class CacLayerReferenceTests
         }
         // The score map: a channel mean (Cin terms), a Sobel pair (6 weighted taps each), squares, a square root and an m x m
         // box mean, each term at most 16 max mean|x| in size (|Gx| + |Gy| <= 2 (1 + 2 + 1) 2 max |xbar|).
-        var xbarMagnitude = CacLayerReference.ChannelMean(Abs(xs), g.N, g.Cin, g.H, g.W);
-        double scoreBound = 2 * 4 * (g.Cin + 6 + 2 + smooth * smooth + 3) * Math.Pow(2, -53) * 16 * MaxAbs(xbarMagnitude);
+        var xbarMagnitude = CacLayerReference.ChannelMean(Abs(xs), geometry.N, geometry.Cin, geometry.H, geometry.W);
+        double scoreBound = 2 * 4 * (geometry.Cin + 6 + 2 + smooth * smooth + 3) * Math.Pow(2, -53) * 16 * MaxAbs(xbarMagnitude);
         var got = scoreMap.ToDoubleArray();
         for (int i = 0; i < total; i++)
             Math.Abs(got[i] - scoreMapRef[i]).Should().BeLessThanOrEqualTo(scoreBound, $"{choice} score map element {i}");
@@ -158,21 +158,21 @@ public class CacLayerReferenceTests
         int sharpAgain = CacLayerReference.Partition(maskRef, order);
         sharpAgain.Should().Be(sharpRef);
         CacLayerReference.SparseForward(Abs(xs), Abs(w.ToDoubleArray()), Abs(wPhi.ToDoubleArray()), b is null ? null : Abs(b.ToDoubleArray()),
-            order, sharpRef, yMagnitude, g, point);
-        ConvReferenceTests.Compare(y.ToDoubleArray(), yRef, yMagnitude, g.PatchSize + 1, $"{choice} y");
+            order, sharpRef, yMagnitude, geometry, point);
+        ConvReferenceTests.Compare(y.ToDoubleArray(), yRef, yMagnitude, geometry.PatchSize + 1, $"{choice} y");
     }
 
     // x, w, w_phi = the sum of w's taps, bias (or null), float64.
-    private static (Tensor X, Tensor W, Tensor WPhi, Tensor? B) Inputs(ConvGeometry g, bool bias)
+    private static (Tensor X, Tensor W, Tensor WPhi, Tensor? B) Inputs(ConvGeometry geometry, bool bias)
     {
-        var x = RandD(1, g.N, g.Cin, g.H, g.W).Detach();
-        var w = RandD(2, g.Cout, g.CinPerGroup, g.KH, g.KW).Detach();
-        var b = bias ? RandD(3, g.Cout).Detach() : null;
+        var x = RandD(1, geometry.N, geometry.Cin, geometry.H, geometry.W).Detach();
+        var w = RandD(2, geometry.Cout, geometry.CinPerGroup, geometry.KH, geometry.KW).Detach();
+        var b = bias ? RandD(3, geometry.Cout).Detach() : null;
         var ws = w.ToDoubleArray();
-        var wPhi = new double[g.Cout * g.CinPerGroup];
+        var wPhi = new double[geometry.Cout * geometry.CinPerGroup];
         for (int r = 0; r < wPhi.Length; r++)
-            for (int t = 0; t < g.KH * g.KW; t++) wPhi[r] += ws[r * g.KH * g.KW + t];
-        return (x, w, Tensor.FromArray(wPhi, [g.Cout, g.CinPerGroup]), b);
+            for (int t = 0; t < geometry.KH * geometry.KW; t++) wPhi[r] += ws[r * geometry.KH * geometry.KW + t];
+        return (x, w, Tensor.FromArray(wPhi, [geometry.Cout, geometry.CinPerGroup]), b);
     }
 
     // A threshold in the widest gap between consecutive scores of the middle third: no score lies within rounding of it.

@@ -13,10 +13,10 @@ public class CacMaddsTests
     // between the sharpWindows-th and the next largest G.
     private static void ForceSharpWindows(ContentAwareConv2d cac, Tensor x, int sharpWindows)
     {
-        var g = Ops.CacScoreMap(x, cac.KernelSize, cac.Stride, cac.Padding, cac.Dilation).ToDoubleArray()
+        var scoreMap = Ops.CacScoreMap(x, cac.KernelSize, cac.Stride, cac.Padding, cac.Dilation).ToDoubleArray()
             .OrderByDescending(v => v).ToArray();
-        g[sharpWindows - 1].Should().BeGreaterThan(g[sharpWindows], "the threshold must separate distinct scores");
-        cac.Beta.CopyFrom(Tensor.Full([1], -(g[sharpWindows - 1] + g[sharpWindows]) / 2, DType.Float32));
+        scoreMap[sharpWindows - 1].Should().BeGreaterThan(scoreMap[sharpWindows], "the threshold must separate distinct scores");
+        cac.Beta.CopyFrom(Tensor.Full([1], -(scoreMap[sharpWindows - 1] + scoreMap[sharpWindows]) / 2, DType.Float32));
     }
 
     [Theory]

@@ -24,7 +24,7 @@ internal static class CacReference
     {
         int n = xbar.GetLength(0), h = xbar.GetLength(1), w = xbar.GetLength(2);
         int sh = (h + 2 * pad - 2 * dilation - 1) / stride + 1, sw = (w + 2 * pad - 2 * dilation - 1) / stride + 1;
-        var g = new double[n, sh, sw];
+        var grad = new double[n, sh, sw];
         for (int s = 0; s < n; s++)
             for (int i = 0; i < sh; i++)
                 for (int j = 0; j < sw; j++)
@@ -38,9 +38,9 @@ internal static class CacReference
                             gx += SobelX[a, b] * v;
                             gy += SobelX[b, a] * v;
                         }
-                    g[s, i, j] = Math.Sqrt(gx * gx + gy * gy);
+                    grad[s, i, j] = Math.Sqrt(gx * gx + gy * gy);
                 }
-        if (pool == 1) return g;
+        if (pool == 1) return grad;
         var p = new double[n, sh - pool + 1, sw - pool + 1];
         for (int s = 0; s < n; s++)
             for (int i = 0; i < sh - pool + 1; i++)
@@ -48,7 +48,7 @@ internal static class CacReference
                 {
                     double sum = 0;
                     for (int a = 0; a < pool; a++)
-                        for (int b = 0; b < pool; b++) sum += g[s, i + a, j + b];
+                        for (int b = 0; b < pool; b++) sum += grad[s, i + a, j + b];
                     p[s, i, j] = sum / (pool * pool);
                 }
         return p;
@@ -62,15 +62,15 @@ internal static class CacReference
     public static double[] SmoothConv(double[] x, double[] w, double[]? bias, int n, int cin, int h, int wd, int cout, int k,
         int stride, int pad, int dilation, int groups, int offset)
     {
-        var g = new ConvGeometry(n, cin, h, wd, cout, k, k, stride, stride, pad, pad, dilation, dilation, groups);
+        var geometry = new ConvGeometry(n, cin, h, wd, cout, k, k, stride, stride, pad, pad, dilation, dilation, groups);
         var point = offset == 0 ? CacSamplePoint.TopLeft
             : offset == dilation * (k / 2) ? CacSamplePoint.Centre
             : throw new ArgumentException($"offset {offset} is neither sample point's");
-        var wPhi = new double[cout * g.CinPerGroup];
+        var wPhi = new double[cout * geometry.CinPerGroup];
         for (int r = 0; r < wPhi.Length; r++)
             for (int t = 0; t < k * k; t++) wPhi[r] += w[r * k * k + t];
-        var y = new double[n * cout * g.Ho * g.Wo];
-        CacLayerReference.SparseForward(x, w, wPhi, bias, [.. Enumerable.Range(0, y.Length / cout)], 0, y, g, point);
+        var y = new double[n * cout * geometry.Ho * geometry.Wo];
+        CacLayerReference.SparseForward(x, w, wPhi, bias, [.. Enumerable.Range(0, y.Length / cout)], 0, y, geometry, point);
         return y;
     }
 
@@ -107,11 +107,11 @@ internal static class CacScoreRule
     public static double[,,] Score(double[,,] xbar, int k, int stride, int pad, int dilation)
     {
         int n = xbar.GetLength(0), h = xbar.GetLength(1), w = xbar.GetLength(2);
-        var g = new ConvGeometry(n, 1, h, w, 1, k, k, stride, stride, pad, pad, dilation, dilation, 1);
+        var geometry = new ConvGeometry(n, 1, h, w, 1, k, k, stride, stride, pad, pad, dilation, dilation, 1);
         var flat = new double[xbar.Length];
         Buffer.BlockCopy(xbar, 0, flat, 0, flat.Length * sizeof(double));
-        var score = new double[n * g.Ho * g.Wo];
-        CacLayerReference.ScoreMap(flat, 1, score, g, CacGeometry.SmoothSize(k, stride, dilation));
-        return CacReference.ToGrid(score, n, g.Ho, g.Wo);
+        var score = new double[n * geometry.Ho * geometry.Wo];
+        CacLayerReference.ScoreMap(flat, 1, score, geometry, CacGeometry.SmoothSize(k, stride, dilation));
+        return CacReference.ToGrid(score, n, geometry.Ho, geometry.Wo);
     }
 }

@@ -25,11 +25,11 @@ public class CacScoreMapTests
     public void Kernel3_equals_a_naive_sobel_conv_with_the_convs_geometry(int stride, int pad, int dilation)
     {
         var (x, xbar) = Input(10, 2, 3, 9, 8);
-        var g = Ops.CacScoreMap(x, 3, stride, pad, dilation);
+        var scoreMap = Ops.CacScoreMap(x, 3, stride, pad, dilation);
         var expected = CacReference.SobelConvThenPool(xbar, stride, pad, dilation, 1);
-        g.Shape.Should().Equal(2, 1, expected.GetLength(1), expected.GetLength(2));
-        g.RequiresGrad.Should().BeFalse();
-        CacReference.RelativeError(g.ToDoubleArray(), Flatten(expected)).Should().BeLessThan(1e-12);
+        scoreMap.Shape.Should().Equal(2, 1, expected.GetLength(1), expected.GetLength(2));
+        scoreMap.RequiresGrad.Should().BeFalse();
+        CacReference.RelativeError(scoreMap.ToDoubleArray(), Flatten(expected)).Should().BeLessThan(1e-12);
     }
 
     [Theory]
@@ -40,13 +40,13 @@ public class CacScoreMapTests
     public void Larger_kernels_at_stride_1_reproduce_the_reference_sobel_then_avg_pool(int k, int pad, int dilation)
     {
         var (x, xbar) = Input(11, 2, 2, 11, 10);
-        var g = Ops.CacScoreMap(x, k, 1, pad, dilation);
+        var scoreMap = Ops.CacScoreMap(x, k, 1, pad, dilation);
         int pool = dilation * (k - 3) + 1;
         var expected = CacReference.SobelConvThenPool(xbar, 1, pad, dilation, pool);
         int ho = 11 + 2 * pad - dilation * (k - 1), wo = 10 + 2 * pad - dilation * (k - 1);
-        g.Shape.Should().Equal(2, 1, ho, wo);
+        scoreMap.Shape.Should().Equal(2, 1, ho, wo);
         expected.GetLength(1).Should().Be(ho);
-        CacReference.RelativeError(g.ToDoubleArray(), Flatten(expected)).Should().BeLessThan(1e-12);
+        CacReference.RelativeError(scoreMap.ToDoubleArray(), Flatten(expected)).Should().BeLessThan(1e-12);
     }
 
     // (k, pad, stride, dilation, h, w): the reference's map has exactly Ho x Wo positions in each.
@@ -63,14 +63,14 @@ public class CacScoreMapTests
     public void Strided_larger_kernels_reproduce_the_reference_sobel_then_avg_pool(int k, int pad, int stride, int dilation, int h, int w)
     {
         var (x, xbar) = Input(14, 2, 3, h, w);
-        var g = Ops.CacScoreMap(x, k, stride, pad, dilation);
+        var scoreMap = Ops.CacScoreMap(x, k, stride, pad, dilation);
         int pool = k > 3 ? dilation * (k - 3) / stride + 1 : 1;
         var expected = CacReference.SobelConvThenPool(xbar, stride, pad, dilation, pool);
         int ho = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, wo = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
-        g.Shape.Should().Equal(2, 1, ho, wo);
+        scoreMap.Shape.Should().Equal(2, 1, ho, wo);
         expected.GetLength(1).Should().Be(ho);
         expected.GetLength(2).Should().Be(wo);
-        CacReference.RelativeError(g.ToDoubleArray(), Flatten(expected)).Should().BeLessThan(1e-12);
+        CacReference.RelativeError(scoreMap.ToDoubleArray(), Flatten(expected)).Should().BeLessThan(1e-12);
     }
 
     // (k, pad, stride, dilation, h, w): the reference's map is larger (k = 4, 5, 7 with s not dividing d*(k-3)) or smaller
@@ -84,12 +84,12 @@ public class CacScoreMapTests
     public void Geometries_where_the_reference_shape_differs_agree_on_the_common_positions(int k, int pad, int stride, int dilation, int h, int w)
     {
         var (x, xbar) = Input(15, 1, 2, h, w);
-        var g = Ops.CacScoreMap(x, k, stride, pad, dilation);
+        var scoreMap = Ops.CacScoreMap(x, k, stride, pad, dilation);
         int pool = k > 3 ? dilation * (k - 3) / stride + 1 : 1;
         var expected = CacReference.SobelConvThenPool(xbar, stride, pad, dilation, pool);
-        int ho = g.Dims[2], wo = g.Dims[3], eh = expected.GetLength(1), ew = expected.GetLength(2);
+        int ho = scoreMap.Dims[2], wo = scoreMap.Dims[3], eh = expected.GetLength(1), ew = expected.GetLength(2);
         (eh != ho || ew != wo).Should().BeTrue("the case is meant to have a reference map of another shape");
-        var gv = g.ToDoubleArray();
+        var gv = scoreMap.ToDoubleArray();
         int rows = Math.Min(ho, eh), cols = Math.Min(wo, ew);
         rows.Should().BeGreaterThan(0);
         cols.Should().BeGreaterThan(0);
@@ -111,10 +111,10 @@ public class CacScoreMapTests
     public void Strided_and_even_kernels_follow_the_documented_rule(int k, int pad, int stride, int dilation)
     {
         var (x, xbar) = Input(12, 2, 3, 12, 11);
-        var g = Ops.CacScoreMap(x, k, stride, pad, dilation);
+        var scoreMap = Ops.CacScoreMap(x, k, stride, pad, dilation);
         var expected = CacScoreRule.Score(xbar, k, stride, pad, dilation);
-        g.Shape.Should().Equal(2, 1, expected.GetLength(1), expected.GetLength(2));
-        CacReference.RelativeError(g.ToDoubleArray(), Flatten(expected)).Should().BeLessThan(1e-12);
+        scoreMap.Shape.Should().Equal(2, 1, expected.GetLength(1), expected.GetLength(2));
+        CacReference.RelativeError(scoreMap.ToDoubleArray(), Flatten(expected)).Should().BeLessThan(1e-12);
     }
 
     [Fact]

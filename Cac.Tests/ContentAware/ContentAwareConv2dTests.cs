@@ -96,25 +96,25 @@ public class ContentAwareConv2dTests
         var cac = new ContentAwareConv2d(2, 3, 3, padding: 1, generator: new Generator(2)).ToDouble();
         var layer = (ContentAwareConv2d)cac;
         var x = RandD(7, 2, 2, 6, 6).Detach();
-        var g = Ops.CacScoreMap(x, 3, 1, 1, 1).ToDoubleArray();
-        double t = CacReference.Quantile(g, 0.6);
+        var scoreMap = Ops.CacScoreMap(x, 3, 1, 1, 1).ToDoubleArray();
+        double t = CacReference.Quantile(scoreMap, 0.6);
         layer.Beta.CopyFrom(Tensor.Full([1], -t, DType.Float64));
 
         layer.Forward(x);
         var rho1 = layer.SharpRatio();
-        long sharp1 = g.Count(v => v - t > 0);
-        layer.LastSharpRatio.Should().Be((double)sharp1 / g.Length);
+        long sharp1 = scoreMap.Count(v => v - t > 0);
+        layer.LastSharpRatio.Should().Be((double)sharp1 / scoreMap.Length);
         rho1.Item().Should().BeApproximately(layer.LastSharpRatio, 1e-15);
         rho1.Backward();
         layer.Beta.Grad!.Item().Should().BeApproximately(layer.LastSharpRatio, 1e-12, "d rho / d beta = sum(mask) / count");
-        layer.Gamma.Grad!.Item().Should().BeApproximately(g.Where(v => v - t > 0).Sum() / g.Length, 1e-12, "d rho / d gamma = sum(mask * G) / count");
+        layer.Gamma.Grad!.Item().Should().BeApproximately(scoreMap.Where(v => v - t > 0).Sum() / scoreMap.Length, 1e-12, "d rho / d gamma = sum(mask * G) / count");
 
         layer.Beta.CopyFrom(Tensor.Full([1], 0.0, DType.Float64));
         using (Autograd.NoGrad()) layer.Forward(x);
         layer.LastSharpRatio.Should().Be(1);
-        layer.SharpCount.Should().Be(sharp1 + g.Length);
-        layer.PositionCount.Should().Be(2 * g.Length);
-        layer.AccumulatedSharpRatio.Should().Be((double)(sharp1 + g.Length) / (2 * g.Length));
+        layer.SharpCount.Should().Be(sharp1 + scoreMap.Length);
+        layer.PositionCount.Should().Be(2 * scoreMap.Length);
+        layer.AccumulatedSharpRatio.Should().Be((double)(sharp1 + scoreMap.Length) / (2 * scoreMap.Length));
         layer.ResetSharpRatio();
         double.IsNaN(layer.AccumulatedSharpRatio).Should().BeTrue();
         layer.PositionCount.Should().Be(0);

@@ -45,11 +45,11 @@ public class ReferenceTrainingTests
     // The losses of Steps SGD steps (Nesterov momentum) on one fixed batch, and each CAC layer's sharp ratio at the first step.
     private static (double[] Losses, double[] Ratios) Run(CpuKernelChoice choice, DType dtype) => KernelChoice.With(choice, () =>
     {
-        var g = new Generator(11);
-        var cac1 = new ContentAwareConv2d(1, 8, 3, 1, padding: 1, bias: false, generator: g);
-        var cac2 = new ContentAwareConv2d(8, 8, 3, 2, padding: 1, bias: true, generator: g);
+        var rng = new Generator(11);
+        var cac1 = new ContentAwareConv2d(1, 8, 3, 1, padding: 1, bias: false, generator: rng);
+        var cac2 = new ContentAwareConv2d(8, 8, 3, 2, padding: 1, bias: true, generator: rng);
         var net = new Sequential(cac1, new BatchNorm2d(8), new ReLU(), cac2, new BatchNorm2d(8), new ReLU(),
-            new AdaptiveAvgPool2d(1), new Flatten(), new Linear(8, Classes, generator: g));
+            new AdaptiveAvgPool2d(1), new Flatten(), new Linear(8, Classes, generator: rng));
         // Thresholds inside the score range, so that both sharp and smooth windows occur.
         cac1.Beta.CopyFrom(Tensor.FromArray([-2.0f], [1]));
         cac2.Beta.CopyFrom(Tensor.FromArray([-1.5f], [1]));

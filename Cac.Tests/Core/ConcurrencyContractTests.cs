@@ -15,17 +15,17 @@ public class ConcurrencyContractTests
     // A small net with every kind of layer the engine's state touches: a content-aware conv, batch norm, a linear head.
     private static Sequential Net(int seed)
     {
-        var g = new Generator(seed);
+        var rng = new Generator(seed);
         return new Sequential(
-            new ContentAwareConv2d(1, 4, 3, padding: 1, generator: g), new BatchNorm2d(4), new ReLU(),
-            new Conv2d(4, 4, 3, stride: 2, padding: 1, generator: g), new ReLU(), new Flatten(), new Linear(4 * 4 * 4, 3, generator: g));
+            new ContentAwareConv2d(1, 4, 3, padding: 1, generator: rng), new BatchNorm2d(4), new ReLU(),
+            new Conv2d(4, 4, 3, stride: 2, padding: 1, generator: rng), new ReLU(), new Flatten(), new Linear(4 * 4 * 4, 3, generator: rng));
     }
 
     private static (Tensor Images, Tensor Labels) Batch(int seed)
     {
-        var g = new Generator(seed);
+        var generator = new Generator(seed);
         var labels = Enumerable.Range(0, 6).Select(i => (i + seed) % 3).ToArray();
-        return (Tensor.RandN([6, 1, 8, 8], g), Tensor.FromArray(labels, [6]));
+        return (Tensor.RandN([6, 1, 8, 8], generator), Tensor.FromArray(labels, [6]));
     }
 
     // Trains a fresh net for some steps, each in its own scope; returns every parameter and buffer after the last step.

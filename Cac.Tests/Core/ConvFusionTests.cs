@@ -140,8 +140,8 @@ public class ConvFusionTests
     private static (double[] Y, double[] Magnitude) Naive(Tensor xt, Tensor wt, Tensor? bt, Tensor? st, Tensor? sht, Tensor? rt, bool relu,
         int stride, int padding, int dilation, int groups)
     {
-        var g = ConvReferenceResults.Geometry(xt.Shape, wt.Shape, stride, padding, dilation, groups);
-        var (conv, abs) = ConvReferenceResults.Forward(xt.ToDoubleArray(), wt.ToDoubleArray(), bt?.ToDoubleArray(), g);
+        var geometry = ConvReferenceResults.Geometry(xt.Shape, wt.Shape, stride, padding, dilation, groups);
+        var (conv, abs) = ConvReferenceResults.Forward(xt.ToDoubleArray(), wt.ToDoubleArray(), bt?.ToDoubleArray(), geometry);
         var sc = st?.ToDoubleArray();
         var sh = sht?.ToDoubleArray();
         var r = rt?.ToDoubleArray();
@@ -149,7 +149,7 @@ public class ConvFusionTests
         var mag = new double[y.Length];
         for (int i = 0; i < y.Length; i++)
         {
-            int co = i / (g.Ho * g.Wo) % g.Cout;
+            int co = i / (geometry.Ho * geometry.Wo) % geometry.Cout;
             double a = sc?[co] ?? 1, c = sh?[co] ?? 0;
             double v = conv[i] * a + c + (r?[i] ?? 0);
             y[i] = relu ? Math.Max(v, 0) : v;

@@ -45,9 +45,9 @@ public class ConvReferenceTests
     {
         foreach (var (name, dims, _) in Cases().Select(r => ((string)r[0], (int[])r[1], r[2])).DistinctBy(r => r.Item1))
         {
-            var g = Geometry(dims);
-            bool winograd = ConvWinograd<double>.Applies(g), direct = ConvDirect<double>.Applies(g);
-            bool pointwise = g.KH == 1 && g.StrideH == 1 && g.PadH == 0;
+            var geometry = Geometry(dims);
+            bool winograd = ConvWinograd<double>.Applies(geometry), direct = ConvDirect<double>.Applies(geometry);
+            bool pointwise = geometry.KH == 1 && geometry.StrideH == 1 && geometry.PadH == 0;
             if (name.StartsWith("winograd")) winograd.Should().BeTrue(name);
             else if (name.StartsWith("direct")) (direct && !winograd).Should().BeTrue(name);
             else if (name.StartsWith("pointwise")) pointwise.Should().BeTrue(name);
@@ -59,27 +59,27 @@ public class ConvReferenceTests
     [MemberData(nameof(Cases))]
     public void Forward_and_both_gradients_match_the_reference(string name, int[] dims, CpuKernelChoice choice)
     {
-        var g = Geometry(dims);
-        var be = Device.Cpu.Backend;
-        var x = RandD(1, g.N, g.Cin, g.H, g.W).Detach();
-        var w = RandD(2, g.Cout, g.CinPerGroup, g.KH, g.KW).Detach();
-        var b = RandD(3, g.Cout).Detach();
-        var gy = RandD(4, g.N, g.Cout, g.Ho, g.Wo).Detach();
+        var geometry = Geometry(dims);
+        var backend = Device.Cpu.Backend;
+        var x = RandD(1, geometry.N, geometry.Cin, geometry.H, geometry.W).Detach();
+        var w = RandD(2, geometry.Cout, geometry.CinPerGroup, geometry.KH, geometry.KW).Detach();
+        var b = RandD(3, geometry.Cout).Detach();
+        var gy = RandD(4, geometry.N, geometry.Cout, geometry.Ho, geometry.Wo).Detach();
         // Garbage in the outputs: every path must overwrite them.
-        var y = Tensor.Full([g.N, g.Cout, g.Ho, g.Wo], 7.0, DType.Float64);
+        var y = Tensor.Full([geometry.N, geometry.Cout, geometry.Ho, geometry.Wo], 7.0, DType.Float64);
         var gx = Tensor.Full(x.Shape, 7.0, DType.Float64);
         var gw = Tensor.Full(w.Shape, 7.0, DType.Float64);
         KernelChoice.With(choice, () =>
         {
-            be.Conv2dForward(x.Storage, w.Storage, b.Storage, y.Storage, g);
-            be.Conv2dBackwardInput(gy.Storage, w.Storage, gx.Storage, g);
-            be.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
+            backend.Conv2dForward(x.Storage, w.Storage, b.Storage, y.Storage, geometry);
+            backend.Conv2dBackwardInput(gy.Storage, w.Storage, gx.Storage, geometry);
+            backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, geometry);
             return 0;
         });
 
-        var (yRef, yMagnitude) = ConvReferenceResults.Forward(x.ToDoubleArray(), w.ToDoubleArray(), b.ToDoubleArray(), g);
-        var (gxRef, gxMagnitude) = ConvReferenceResults.BackwardInput(gy.ToDoubleArray(), w.ToDoubleArray(), g);
-        var (gwRef, gwMagnitude) = ConvReferenceResults.BackwardWeight(x.ToDoubleArray(), gy.ToDoubleArray(), g);
+        var (yRef, yMagnitude) = ConvReferenceResults.Forward(x.ToDoubleArray(), w.ToDoubleArray(), b.ToDoubleArray(), geometry);
+        var (gxRef, gxMagnitude) = ConvReferenceResults.BackwardInput(gy.ToDoubleArray(), w.ToDoubleArray(), geometry);
+        var (gwRef, gwMagnitude) = ConvReferenceResults.BackwardWeight(x.ToDoubleArray(), gy.ToDoubleArray(), geometry);
         if (choice == CpuKernelChoice.Reference)
         {
             y.ToDoubleArray().Should().Equal(yRef, $"{name}: the backend runs the reference");
@@ -87,9 +87,9 @@ public class ConvReferenceTests
             gw.ToDoubleArray().Should().Equal(gwRef, name);
             return;
         }
-        Compare(y.ToDoubleArray(), yRef, yMagnitude, g.PatchSize + 1, $"{name} {choice} y");
-        Compare(gx.ToDoubleArray(), gxRef, gxMagnitude, g.CoutPerGroup * g.KH * g.KW, $"{name} {choice} gx");
-        Compare(gw.ToDoubleArray(), gwRef, gwMagnitude, g.N * g.Ho * g.Wo, $"{name} {choice} gw");
+        Compare(y.ToDoubleArray(), yRef, yMagnitude, geometry.PatchSize + 1, $"{name} {choice} y");
+        Compare(gx.ToDoubleArray(), gxRef, gxMagnitude, geometry.CoutPerGroup * geometry.KH * geometry.KW, $"{name} {choice} gx");
+        Compare(gw.ToDoubleArray(), gwRef, gwMagnitude, geometry.N * geometry.Ho * geometry.Wo, $"{name} {choice} gw");
     }
 
     [Theory]
@@ -98,8 +98,8 @@ public class ConvReferenceTests
     {
         // y = relu((conv + bias) * scale + shift + residual); the backend folds the bias into the shift, so even Reference
         // rounds differently from ConvReference.ForwardAffine: one more product and sum per element (n + 2 terms).
-        var g = new ConvGeometry(2, 8, 9, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        var be = Device.Cpu.Backend;
+        var geometry = new ConvGeometry(2, 8, 9, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var backend = Device.Cpu.Backend;
         var x = RandD(5, 2, 8, 9, 10).Detach();
         var w = RandD(6, 8, 8, 3, 3).Detach();
         var b = RandD(7, 8).Detach();
@@ -109,25 +109,25 @@ public class ConvReferenceTests
         var y = Tensor.Full(residual.Shape, 7.0, DType.Float64);
         KernelChoice.With(choice, () =>
         {
-            ((CpuBackend)be).Conv2dForwardFused(x.Storage, w.Storage, b.Storage, scale.Storage, shift.Storage, residual.Storage, true, y.Storage, g);
+            ((CpuBackend)backend).Conv2dForwardFused(x.Storage, w.Storage, b.Storage, scale.Storage, shift.Storage, residual.Storage, true, y.Storage, geometry);
             return 0;
         });
         var expected = new double[y.Numel];
         ConvReference.ForwardAffine(x.ToDoubleArray(), w.ToDoubleArray(), b.ToDoubleArray(), scale.ToDoubleArray(), shift.ToDoubleArray(),
-            residual.ToDoubleArray(), true, expected, g);
+            residual.ToDoubleArray(), true, expected, geometry);
         // Magnitude of the pre-activation: (|conv| terms + |b|) |scale| + |shift| + |residual|.
-        var (_, convMagnitude) = ConvReferenceResults.Forward(x.ToDoubleArray(), w.ToDoubleArray(), b.ToDoubleArray(), g);
+        var (_, convMagnitude) = ConvReferenceResults.Forward(x.ToDoubleArray(), w.ToDoubleArray(), b.ToDoubleArray(), geometry);
         var s = scale.ToDoubleArray();
         var c = shift.ToDoubleArray();
         var r = residual.ToDoubleArray();
         var magnitude = new double[expected.Length];
         for (int i = 0; i < magnitude.Length; i++)
         {
-            int co = i / (g.Ho * g.Wo) % g.Cout;
+            int co = i / (geometry.Ho * geometry.Wo) % geometry.Cout;
             magnitude[i] = convMagnitude[i] * Math.Abs(s[co]) + Math.Abs(c[co]) + Math.Abs(r[i]);
         }
         expected.Should().Contain(v => v == 0, "the ReLU clips some outputs").And.Contain(v => v > 0);
-        Compare(y.ToDoubleArray(), expected, magnitude, g.PatchSize + 3, $"fused {choice}");
+        Compare(y.ToDoubleArray(), expected, magnitude, geometry.PatchSize + 3, $"fused {choice}");
     }
 
     [Fact]
@@ -137,18 +137,18 @@ public class ConvReferenceTests
         // is a float64 sum of the same N Cout Ho Wo Cin/G K^2 products, in different orders: 2 n u sum |products| apart at most.
         foreach (var dims in Cases().Select(r => (int[])r[1]).Distinct())
         {
-            var g = Geometry(dims);
-            var x = RandD(11, g.N, g.Cin, g.H, g.W).ToDoubleArray();
-            var w = RandD(12, g.Cout, g.CinPerGroup, g.KH, g.KW).ToDoubleArray();
-            var gy = RandD(13, g.N, g.Cout, g.Ho, g.Wo).ToDoubleArray();
-            var (y, yMagnitude) = ConvReferenceResults.Forward(x, w, null, g);
-            var (gx, _) = ConvReferenceResults.BackwardInput(gy, w, g);
-            var (gw, _) = ConvReferenceResults.BackwardWeight(x, gy, g);
+            var geometry = Geometry(dims);
+            var x = RandD(11, geometry.N, geometry.Cin, geometry.H, geometry.W).ToDoubleArray();
+            var w = RandD(12, geometry.Cout, geometry.CinPerGroup, geometry.KH, geometry.KW).ToDoubleArray();
+            var gy = RandD(13, geometry.N, geometry.Cout, geometry.Ho, geometry.Wo).ToDoubleArray();
+            var (y, yMagnitude) = ConvReferenceResults.Forward(x, w, null, geometry);
+            var (gx, _) = ConvReferenceResults.BackwardInput(gy, w, geometry);
+            var (gw, _) = ConvReferenceResults.BackwardWeight(x, gy, geometry);
             double viaY = Dot(y, gy), viaX = Dot(x, gx), viaW = Dot(w, gw);
             double products = Dot(yMagnitude, Array.ConvertAll(gy, Math.Abs));
-            double bound = 2 * (g.N * g.Cout * g.Ho * g.Wo * g.PatchSize) * Math.Pow(2, -53) * products;
-            Math.Abs(viaX - viaY).Should().BeLessThanOrEqualTo(bound, $"{g}: dL/dx");
-            Math.Abs(viaW - viaY).Should().BeLessThanOrEqualTo(bound, $"{g}: dL/dw");
+            double bound = 2 * (geometry.N * geometry.Cout * geometry.Ho * geometry.Wo * geometry.PatchSize) * Math.Pow(2, -53) * products;
+            Math.Abs(viaX - viaY).Should().BeLessThanOrEqualTo(bound, $"{geometry}: dL/dx");
+            Math.Abs(viaW - viaY).Should().BeLessThanOrEqualTo(bound, $"{geometry}: dL/dw");
             Math.Abs(viaY).Should().BeGreaterThan(1e3 * bound, "the check is not vacuous");
         }
     }

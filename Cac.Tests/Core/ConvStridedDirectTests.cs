@@ -31,14 +31,14 @@ public class ConvStridedDirectTests
     public void Forward_matches_a_naive_convolution(int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw,
         int padding, int dilation, int groups)
     {
-        var g = new ConvGeometry(n, cin, h, w, cout, kh, kw, sh, sw, padding, padding, dilation, dilation, groups);
+        var geometry = new ConvGeometry(n, cin, h, w, cout, kh, kw, sh, sw, padding, padding, dilation, dilation, groups);
         var x = RandF(1, n, cin, h, w);
         var weight = RandF(2, cout, cin / groups, kh, kw);
         var bias = RandF(3, cout);
-        var y = Tensor.Zeros([n, cout, g.Ho, g.Wo]);
-        Device.Cpu.Backend.Conv2dForward(x.Storage, weight.Storage, bias.Storage, y.Storage, g);
-        var (expected, scale) = ConvReferenceResults.Forward(x.ToDoubleArray(), weight.ToDoubleArray(), bias.ToDoubleArray(), g);
-        Compare(y.ToDoubleArray(), expected, scale, g, residual: null, channelScale: null, channelShift: null, relu: false);
+        var y = Tensor.Zeros([n, cout, geometry.Ho, geometry.Wo]);
+        Device.Cpu.Backend.Conv2dForward(x.Storage, weight.Storage, bias.Storage, y.Storage, geometry);
+        var (expected, scale) = ConvReferenceResults.Forward(x.ToDoubleArray(), weight.ToDoubleArray(), bias.ToDoubleArray(), geometry);
+        Compare(y.ToDoubleArray(), expected, scale, geometry, residual: null, channelScale: null, channelShift: null, relu: false);
     }
 
     [Theory]
@@ -46,34 +46,34 @@ public class ConvStridedDirectTests
     public void Fused_epilogue_matches_a_naive_convolution(int n, int cin, int h, int w, int cout, int kh, int kw, int sh, int sw,
         int padding, int dilation, int groups)
     {
-        var g = new ConvGeometry(n, cin, h, w, cout, kh, kw, sh, sw, padding, padding, dilation, dilation, groups);
+        var geometry = new ConvGeometry(n, cin, h, w, cout, kh, kw, sh, sw, padding, padding, dilation, dilation, groups);
         var x = RandF(4, n, cin, h, w);
         var weight = RandF(5, cout, cin / groups, kh, kw);
         var scale = RandF(6, cout);
         var shift = RandF(7, cout);
-        var residual = RandF(8, n, cout, g.Ho, g.Wo);
-        var y = Tensor.Zeros([n, cout, g.Ho, g.Wo]);
+        var residual = RandF(8, n, cout, geometry.Ho, geometry.Wo);
+        var y = Tensor.Zeros([n, cout, geometry.Ho, geometry.Wo]);
         ((CpuBackend)Device.Cpu.Backend).Conv2dForwardFused(x.Storage, weight.Storage, null, scale.Storage, shift.Storage, residual.Storage,
-            true, y.Storage, g);
-        var (expected, magnitude) = ConvReferenceResults.Forward(x.ToDoubleArray(), weight.ToDoubleArray(), null, g);
-        Compare(y.ToDoubleArray(), expected, magnitude, g, residual.ToDoubleArray(), scale.ToDoubleArray(), shift.ToDoubleArray(), relu: true);
+            true, y.Storage, geometry);
+        var (expected, magnitude) = ConvReferenceResults.Forward(x.ToDoubleArray(), weight.ToDoubleArray(), null, geometry);
+        Compare(y.ToDoubleArray(), expected, magnitude, geometry, residual.ToDoubleArray(), scale.ToDoubleArray(), shift.ToDoubleArray(), relu: true);
     }
 
     // actual vs act(expected * scale + shift + residual), within float32 rounding of the sums' magnitudes.
-    private static void Compare(double[] actual, double[] expected, double[] magnitude, ConvGeometry g, double[]? residual,
+    private static void Compare(double[] actual, double[] expected, double[] magnitude, ConvGeometry geometry, double[]? residual,
         double[]? channelScale, double[]? channelShift, bool relu)
     {
         actual.Length.Should().Be(expected.Length);
-        int plane = g.Ho * g.Wo, terms = g.PatchSize;
+        int plane = geometry.Ho * geometry.Wo, terms = geometry.PatchSize;
         for (int i = 0; i < actual.Length; i++)
         {
-            int co = i / plane % g.Cout;
+            int co = i / plane % geometry.Cout;
             double a = channelScale is null ? 1 : channelScale[co];
             double v = expected[i] * a + (channelShift is null ? 0 : channelShift[co]) + (residual is null ? 0 : residual[i]);
             if (relu) v = Math.Max(v, 0);
             double tol = 4 * (terms + 4) * Math.Pow(2, -24) * (magnitude[i] * Math.Abs(a) + 4);
             if (Math.Abs(actual[i] - v) > tol)
-                throw new Xunit.Sdk.XunitException($"element {i} of {g}: got {actual[i]:R}, expected {v:R}");
+                throw new Xunit.Sdk.XunitException($"element {i} of {geometry}: got {actual[i]:R}, expected {v:R}");
         }
     }
 }

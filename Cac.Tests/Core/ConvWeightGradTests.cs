@@ -49,13 +49,13 @@ public class ConvWeightGradTests
     [InlineData(7)]
     public void Repeated_calls_give_identical_bits(int n)
     {
-        var g = new ConvGeometry(n, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var geometry = new ConvGeometry(n, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         var x = RandF(3, n, 16, 12, 12);
-        var gy = RandF(4, n, 16, g.Ho, g.Wo);
+        var gy = RandF(4, n, 16, geometry.Ho, geometry.Wo);
         float[] Run()
         {
             var gw = Tensor.Zeros([16, 16, 3, 3]);
-            Device.Cpu.Backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
+            Device.Cpu.Backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, geometry);
             return gw.ToFloatArray();
         }
         var first = Run();
@@ -71,26 +71,26 @@ public class ConvWeightGradTests
     // kernel this class is about is also called directly and held to the same bound, and the backend's Winograd result
     // to the convolution tests' bound for dense random inputs, 4 (n + 3) u sum |gy x| (ConvTests; Winograd's rigorous
     // componentwise bound, WinogradErrorBound, is checked in ConvWinogradTests and is far looser).
-    private static void Check(ConvGeometry g, DType dtype)
+    private static void Check(ConvGeometry geometry, DType dtype)
     {
-        var x = RandF(1, g.N, g.Cin, g.H, g.W).To(dtype);
-        var gy = RandF(2, g.N, g.Cout, g.Ho, g.Wo).To(dtype);
-        var gw = Tensor.Zeros([g.Cout, g.CinPerGroup, g.KH, g.KW], dtype);
-        Device.Cpu.Backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
-        var (expected, magnitude) = ConvReferenceResults.BackwardWeight(x.ToDoubleArray(), gy.ToDoubleArray(), g);
-        int terms = g.N * g.Ho * g.Wo;
+        var x = RandF(1, geometry.N, geometry.Cin, geometry.H, geometry.W).To(dtype);
+        var gy = RandF(2, geometry.N, geometry.Cout, geometry.Ho, geometry.Wo).To(dtype);
+        var gw = Tensor.Zeros([geometry.Cout, geometry.CinPerGroup, geometry.KH, geometry.KW], dtype);
+        Device.Cpu.Backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, geometry);
+        var (expected, magnitude) = ConvReferenceResults.BackwardWeight(x.ToDoubleArray(), gy.ToDoubleArray(), geometry);
+        int terms = geometry.N * geometry.Ho * geometry.Wo;
         double direct = Rounding.Gamma(terms, dtype), reference = 4 * (terms + 3) * Math.Pow(2, -53);
-        if (CpuBackend.Kernels == CpuKernelChoice.Fast && ConvWinograd<float>.AppliesToWeightGradient(g))
+        if (CpuBackend.Kernels == CpuKernelChoice.Fast && ConvWinograd<float>.AppliesToWeightGradient(geometry))
         {
-            Compare(gw.ToDoubleArray(), expected, magnitude, 4 * (terms + 3) * Rounding.Unit(dtype) + reference, $"{dtype}, {g}, Winograd");
-            var padded = Tensor.Zeros([g.Cout, g.CinPerGroup, g.KH, g.KW], dtype);
+            Compare(gw.ToDoubleArray(), expected, magnitude, 4 * (terms + 3) * Rounding.Unit(dtype) + reference, $"{dtype}, {geometry}, Winograd");
+            var padded = Tensor.Zeros([geometry.Cout, geometry.CinPerGroup, geometry.KH, geometry.KW], dtype);
             if (dtype == DType.Float64)
-                ConvWeightGrad<double>.Compute(x.ToDoubleArray(), gy.ToDoubleArray(), CpuBackend.Data<double>(padded.Storage), g);
+                ConvWeightGrad<double>.Compute(x.ToDoubleArray(), gy.ToDoubleArray(), CpuBackend.Data<double>(padded.Storage), geometry);
             else
-                ConvWeightGrad<float>.Compute(x.ToFloatArray(), gy.ToFloatArray(), CpuBackend.Data<float>(padded.Storage), g);
+                ConvWeightGrad<float>.Compute(x.ToFloatArray(), gy.ToFloatArray(), CpuBackend.Data<float>(padded.Storage), geometry);
             gw = padded;
         }
-        Compare(gw.ToDoubleArray(), expected, magnitude, direct + reference, $"{dtype}, {g}");
+        Compare(gw.ToDoubleArray(), expected, magnitude, direct + reference, $"{dtype}, {geometry}");
     }
 
     private static void Compare(double[] actual, double[] expected, double[] magnitude, double relative, string what)

@@ -68,14 +68,14 @@ public class ConvWinogradTests
     public void Epilogue_scales_shifts_adds_the_residual_and_applies_relu()
     {
         const int n = 3, cin = 8, h = 6, w = 7, cout = 10;
-        var g = new ConvGeometry(n, cin, h, w, cout, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var geometry = new ConvGeometry(n, cin, h, w, cout, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         var x = Random(1, n * cin * h * w);
         var weight = Random(2, cout * cin * 9);
         var scale = Random(3, cout);
         var shift = Random(4, cout);
         var residual = Random(5, n * cout * h * w);
         var y = new double[residual.Length];
-        ConvWinograd<double>.Forward(x, weight, y, g, new ConvEpilogue<double>(scale, shift, residual, Relu: true));
+        ConvWinograd<double>.Forward(x, weight, y, geometry, new ConvEpilogue<double>(scale, shift, residual, Relu: true));
 
         var (expected, _, _) = ConvReferenceResults.Forward(x, [n, cin, h, w], weight, [cout, cin, 3, 3], null, 1, 1, 1, 1);
         for (int i = 0; i < y.Length; i++)
@@ -111,16 +111,16 @@ public class ConvWinogradTests
     private static void Check<T>(int n, int cin, int h, int w, int cout, int padding, double unitRoundoff)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var g = new ConvGeometry(n, cin, h, w, cout, 3, 3, 1, 1, padding, padding, 1, 1, 1);
-        ConvWinograd<T>.Applies(g).Should().BeTrue();
+        var geometry = new ConvGeometry(n, cin, h, w, cout, 3, 3, 1, 1, padding, padding, 1, 1, 1);
+        ConvWinograd<T>.Applies(geometry).Should().BeTrue();
         var x = Random(10 + n, n * cin * h * w);
         var weight = Random(20 + cin, cout * cin * 9);
-        var y = new T[n * cout * g.Ho * g.Wo];
+        var y = new T[n * cout * geometry.Ho * geometry.Wo];
         y.AsSpan().Fill(T.NaN); // every element must be written
-        ConvWinograd<T>.Forward(Cast<T>(x), Cast<T>(weight), y, g, ConvEpilogue<T>.Bias(null));
+        ConvWinograd<T>.Forward(Cast<T>(x), Cast<T>(weight), y, geometry, ConvEpilogue<T>.Bias(null));
 
         var (expected, scale, shape) = ConvReferenceResults.Forward(x, [n, cin, h, w], weight, [cout, cin, 3, 3], null, 1, padding, 1, 1);
-        shape.Should().Equal(n, cout, g.Ho, g.Wo);
+        shape.Should().Equal(n, cout, geometry.Ho, geometry.Wo);
         double bound = 4 * (cin * 9 + 3) * unitRoundoff;
         for (int i = 0; i < y.Length; i++)
         {
@@ -128,7 +128,7 @@ public class ConvWinogradTests
             if (!(Math.Abs(actual - expected[i]) <= bound * scale[i]))
                 throw new Xunit.Sdk.XunitException($"element {i} of {Shape.Format(shape)}: got {actual:R}, expected {expected[i]:R}");
         }
-        CheckForwardBound(x, weight, y, g, unitRoundoff);
+        CheckForwardBound(x, weight, y, geometry, unitRoundoff);
     }
 
     [Theory]
@@ -140,12 +140,12 @@ public class ConvWinogradTests
     {
         // Mostly zeros with a few large pixels: many outputs have an all-zero 3 x 3 window but large values elsewhere in
         // their tile's 6 x 6 window; padding 3 gives outputs that see padding only.
-        var g = new ConvGeometry(2, 8, 11, 13, 9, 3, 3, 1, 1, padding, padding, 1, 1, 1);
-        var x = Random(60, g.N * g.Cin * g.H * g.W).Select((v, i) => i % 23 == 0 ? 44 * v : 0).ToArray();
-        var weight = Random(61, g.Cout * g.Cin * 9);
-        var gy = Random(62, g.N * g.Cout * g.Ho * g.Wo).Select((v, i) => i % 17 == 0 ? 30 * v : 0).ToArray();
-        if (isDouble) CheckSparse<double>(x, weight, gy, g, Math.Pow(2, -53));
-        else CheckSparse<float>(x, weight, gy, g, Math.Pow(2, -24));
+        var geometry = new ConvGeometry(2, 8, 11, 13, 9, 3, 3, 1, 1, padding, padding, 1, 1, 1);
+        var x = Random(60, geometry.N * geometry.Cin * geometry.H * geometry.W).Select((v, i) => i % 23 == 0 ? 44 * v : 0).ToArray();
+        var weight = Random(61, geometry.Cout * geometry.Cin * 9);
+        var gy = Random(62, geometry.N * geometry.Cout * geometry.Ho * geometry.Wo).Select((v, i) => i % 17 == 0 ? 30 * v : 0).ToArray();
+        if (isDouble) CheckSparse<double>(x, weight, gy, geometry, Math.Pow(2, -53));
+        else CheckSparse<float>(x, weight, gy, geometry, Math.Pow(2, -24));
     }
 
     [Theory]
@@ -154,32 +154,32 @@ public class ConvWinogradTests
     public void A_tiny_image_that_is_mostly_padding_meets_the_componentwise_bound(bool isDouble)
     {
         // 2 x 2 pixels, padding 2: the weight gradient's sums exceed the direct kernels' bound here (a review found it).
-        var g = new ConvGeometry(1, 24, 2, 2, 30, 3, 3, 1, 1, 2, 2, 1, 1, 1);
-        var x = Random(70, g.N * g.Cin * g.H * g.W);
-        var weight = Random(71, g.Cout * g.Cin * 9);
-        var gy = Random(72, g.N * g.Cout * g.Ho * g.Wo);
-        if (isDouble) CheckSparse<double>(x, weight, gy, g, Math.Pow(2, -53));
-        else CheckSparse<float>(x, weight, gy, g, Math.Pow(2, -24));
+        var geometry = new ConvGeometry(1, 24, 2, 2, 30, 3, 3, 1, 1, 2, 2, 1, 1, 1);
+        var x = Random(70, geometry.N * geometry.Cin * geometry.H * geometry.W);
+        var weight = Random(71, geometry.Cout * geometry.Cin * 9);
+        var gy = Random(72, geometry.N * geometry.Cout * geometry.Ho * geometry.Wo);
+        if (isDouble) CheckSparse<double>(x, weight, gy, geometry, Math.Pow(2, -53));
+        else CheckSparse<float>(x, weight, gy, geometry, Math.Pow(2, -24));
     }
 
-    private static void CheckSparse<T>(double[] x, double[] weight, double[] gy, ConvGeometry g, double unitRoundoff)
+    private static void CheckSparse<T>(double[] x, double[] weight, double[] gy, ConvGeometry geometry, double unitRoundoff)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var y = new T[g.N * g.Cout * g.Ho * g.Wo];
-        ConvWinograd<T>.Forward(Cast<T>(x), Cast<T>(weight), y, g, ConvEpilogue<T>.Bias(null));
-        CheckForwardBound(x, weight, y, g, unitRoundoff);
-        var gw = new T[g.Cout * g.Cin * 9];
-        ConvWinograd<T>.WeightGradient(Cast<T>(x), Cast<T>(gy), gw, g);
-        CheckWeightGradientBound(x, gy, gw, g, unitRoundoff);
+        var y = new T[geometry.N * geometry.Cout * geometry.Ho * geometry.Wo];
+        ConvWinograd<T>.Forward(Cast<T>(x), Cast<T>(weight), y, geometry, ConvEpilogue<T>.Bias(null));
+        CheckForwardBound(x, weight, y, geometry, unitRoundoff);
+        var gw = new T[geometry.Cout * geometry.Cin * 9];
+        ConvWinograd<T>.WeightGradient(Cast<T>(x), Cast<T>(gy), gw, geometry);
+        CheckWeightGradientBound(x, gy, gw, geometry, unitRoundoff);
     }
 
     // y against the naive double convolution within Winograd's componentwise bound plus the reference's own error.
-    private static void CheckForwardBound<T>(double[] x, double[] weight, T[] y, ConvGeometry g, double unitRoundoff)
+    private static void CheckForwardBound<T>(double[] x, double[] weight, T[] y, ConvGeometry geometry, double unitRoundoff)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (expected, scale, shape) = ConvReferenceResults.Forward(x, [g.N, g.Cin, g.H, g.W], weight, [g.Cout, g.Cin, 3, 3], null, 1, g.PadH, 1, 1);
-        var bound = WinogradErrorBound.Forward(x, weight, g, unitRoundoff);
-        double reference = 4 * (g.Cin * 9 + 3) * Math.Pow(2, -53);
+        var (expected, scale, shape) = ConvReferenceResults.Forward(x, [geometry.N, geometry.Cin, geometry.H, geometry.W], weight, [geometry.Cout, geometry.Cin, 3, 3], null, 1, geometry.PadH, 1, 1);
+        var bound = WinogradErrorBound.Forward(x, weight, geometry, unitRoundoff);
+        double reference = 4 * (geometry.Cin * 9 + 3) * Math.Pow(2, -53);
         for (int i = 0; i < y.Length; i++)
         {
             double actual = double.CreateChecked(y[i]);
@@ -192,39 +192,39 @@ public class ConvWinogradTests
     private static void CheckWeightGradient<T>(int n, int cin, int h, int w, int cout, int padding, double unitRoundoff)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var g = new ConvGeometry(n, cin, h, w, cout, 3, 3, 1, 1, padding, padding, 1, 1, 1);
+        var geometry = new ConvGeometry(n, cin, h, w, cout, 3, 3, 1, 1, padding, padding, 1, 1, 1);
         var x = Random(40 + n, n * cin * h * w);
-        var gy = Random(50 + cout, n * cout * g.Ho * g.Wo);
+        var gy = Random(50 + cout, n * cout * geometry.Ho * geometry.Wo);
         var gw = new T[cout * cin * 9];
         gw.AsSpan().Fill(T.NaN);
-        ConvWinograd<T>.WeightGradient(Cast<T>(x), Cast<T>(gy), gw, g);
+        ConvWinograd<T>.WeightGradient(Cast<T>(x), Cast<T>(gy), gw, geometry);
 
-        CheckWeightGradientBound(x, gy, gw, g, unitRoundoff);
+        CheckWeightGradientBound(x, gy, gw, geometry, unitRoundoff);
     }
 
     // gw against the naive double sum within Winograd's componentwise bound plus the reference's own error.
-    private static void CheckWeightGradientBound<T>(double[] x, double[] gy, T[] gw, ConvGeometry g, double unitRoundoff)
+    private static void CheckWeightGradientBound<T>(double[] x, double[] gy, T[] gw, ConvGeometry geometry, double unitRoundoff)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var bound = WinogradErrorBound.WeightGradient(x, gy, g, unitRoundoff);
-        double reference = 4 * (g.N * g.Ho * g.Wo + 3) * Math.Pow(2, -53);
-        for (int co = 0; co < g.Cout; co++)
-            for (int ci = 0; ci < g.Cin; ci++)
+        var bound = WinogradErrorBound.WeightGradient(x, gy, geometry, unitRoundoff);
+        double reference = 4 * (geometry.N * geometry.Ho * geometry.Wo + 3) * Math.Pow(2, -53);
+        for (int co = 0; co < geometry.Cout; co++)
+            for (int ci = 0; ci < geometry.Cin; ci++)
                 for (int i = 0; i < 3; i++)
                     for (int j = 0; j < 3; j++)
                     {
                         double sum = 0, abs = 0;
-                        for (int b = 0; b < g.N; b++)
-                            for (int oh = 0; oh < g.Ho; oh++)
-                                for (int ow = 0; ow < g.Wo; ow++)
+                        for (int b = 0; b < geometry.N; b++)
+                            for (int oh = 0; oh < geometry.Ho; oh++)
+                                for (int ow = 0; ow < geometry.Wo; ow++)
                                 {
-                                    int ih = oh + i - g.PadH, iw = ow + j - g.PadW;
-                                    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-                                    double term = gy[((b * g.Cout + co) * g.Ho + oh) * g.Wo + ow] * x[((b * g.Cin + ci) * g.H + ih) * g.W + iw];
+                                    int ih = oh + i - geometry.PadH, iw = ow + j - geometry.PadW;
+                                    if (ih < 0 || ih >= geometry.H || iw < 0 || iw >= geometry.W) continue;
+                                    double term = gy[((b * geometry.Cout + co) * geometry.Ho + oh) * geometry.Wo + ow] * x[((b * geometry.Cin + ci) * geometry.H + ih) * geometry.W + iw];
                                     sum += term;
                                     abs += Math.Abs(term);
                                 }
-                        int index = ((co * g.Cin + ci) * 3 + i) * 3 + j;
+                        int index = ((co * geometry.Cin + ci) * 3 + i) * 3 + j;
                         double actual = double.CreateChecked(gw[index]);
                         if (!(Math.Abs(actual - sum) <= bound[index] + reference * abs))
                             throw new Xunit.Sdk.XunitException(

@@ -38,15 +38,15 @@ public class CpuKernelChoiceTests
     [Fact]
     public void The_setting_chooses_the_forward_kernel()
     {
-        var g = new ConvGeometry(3, 8, 9, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var geometry = new ConvGeometry(3, 8, 9, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         var x = TestUtil.RandF(1, 3, 8, 9, 10);
         var w = TestUtil.RandF(2, 12, 8, 3, 3);
         var winograd = new float[3 * 12 * 9 * 10];
         var direct = new float[winograd.Length];
         var reference = new float[winograd.Length];
-        ConvWinograd<float>.Forward(x.ToFloatArray(), w.ToFloatArray(), winograd, g, ConvEpilogue<float>.Bias(null));
-        ConvDirect<float>.Forward(x.ToFloatArray(), w.ToFloatArray(), direct, g, ConvEpilogue<float>.Bias(null));
-        ConvReference.Forward(x.ToFloatArray(), w.ToFloatArray(), null, reference, g);
+        ConvWinograd<float>.Forward(x.ToFloatArray(), w.ToFloatArray(), winograd, geometry, ConvEpilogue<float>.Bias(null));
+        ConvDirect<float>.Forward(x.ToFloatArray(), w.ToFloatArray(), direct, geometry, ConvEpilogue<float>.Bias(null));
+        ConvReference.Forward(x.ToFloatArray(), w.ToFloatArray(), null, reference, geometry);
         winograd.Should().NotEqual(direct, "the kernels round differently, so the checks below can tell them apart");
         winograd.Should().NotEqual(reference);
 
@@ -61,21 +61,21 @@ public class CpuKernelChoiceTests
     [Fact]
     public void The_setting_also_chooses_the_weight_gradient_kernel()
     {
-        var g = new ConvGeometry(3, 8, 9, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var geometry = new ConvGeometry(3, 8, 9, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         var x = TestUtil.RandF(3, 3, 8, 9, 10).ToFloatArray();
         var gy = TestUtil.RandF(4, 3, 12, 9, 10).ToFloatArray();
         var winograd = new float[12 * 8 * 9];
         var direct = new float[winograd.Length];
         var reference = new float[winograd.Length];
-        ConvWinograd<float>.WeightGradient(x, gy, winograd, g);
-        ConvWeightGrad<float>.Compute(x, gy, direct, g);
-        ConvReference.BackwardWeight(x, gy, reference, g);
+        ConvWinograd<float>.WeightGradient(x, gy, winograd, geometry);
+        ConvWeightGrad<float>.Compute(x, gy, direct, geometry);
+        ConvReference.BackwardWeight(x, gy, reference, geometry);
         winograd.Should().NotEqual(direct);
 
         float[] Run(CpuKernelChoice choice) => KernelChoice.With(choice, () =>
         {
             var gw = new float[winograd.Length];
-            CpuConv<float>.BackwardWeight(x, gy, gw, g);
+            CpuConv<float>.BackwardWeight(x, gy, gw, geometry);
             return gw;
         });
         Run(CpuKernelChoice.Fast).Should().Equal(winograd);

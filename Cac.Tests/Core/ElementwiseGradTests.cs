@@ -107,7 +107,7 @@ public class ElementwiseGradTests
         Func<Tensor> wrong = () =>
         {
             var y = Ops.Affine(x.Detach(), 3, 0);
-            return Autograd.Record("wrong", y, [x], g => [g * 2.0]);
+            return Autograd.Record("wrong", y, [x], grad => [grad * 2.0]);
         };
         var result = GradCheck.Check(wrong, [x]);
         result.Passed.Should().BeFalse();

@@ -83,8 +83,8 @@ public class MathNetOracleTests
     [MemberData(nameof(ConvCases))]
     public void Conv_matches_its_mathnet_matrices(string name)
     {
-        var (g, bias) = ConvShapes[name];
-        CheckConv(g, bias, winograd: false, seed: name.Length);
+        var (geometry, bias) = ConvShapes[name];
+        CheckConv(geometry, bias, winograd: false, seed: name.Length);
     }
 
     [Theory]
@@ -94,77 +94,77 @@ public class MathNetOracleTests
         // 3 x 3, stride 1, 8 and 9 channels: the forward, the input gradient (a forward of gy with the flipped weights,
         // 9 -> 8 channels, see CpuConv<T>.BackwardInput) and the weight gradient run Winograd's kernels under Fast,
         // im2col + GEMM under Gemm and the plain loops under Reference.
-        var g = new ConvGeometry(2, 8, 6, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        ConvWinograd<double>.Applies(g).Should().BeTrue();
-        ConvWinograd<double>.Applies(Transposed(g)).Should().BeTrue();
-        ConvWinograd<double>.AppliesToWeightGradient(g).Should().BeTrue();
+        var geometry = new ConvGeometry(2, 8, 6, 7, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        ConvWinograd<double>.Applies(geometry).Should().BeTrue();
+        ConvWinograd<double>.Applies(Transposed(geometry)).Should().BeTrue();
+        ConvWinograd<double>.AppliesToWeightGradient(geometry).Should().BeTrue();
         bool winograd = choice == CpuKernelChoice.Fast;
-        KernelChoice.With(choice, () => { CheckConv(g, bias: false, winograd, seed: (int)choice + 1); return 0; });
+        KernelChoice.With(choice, () => { CheckConv(geometry, bias: false, winograd, seed: (int)choice + 1); return 0; });
     }
 
     // Runs Conv2dForward, Conv2dBackwardInput and Conv2dBackwardWeight in float64 on outputs filled with NaN (each must be
     // overwritten) and compares them with the matrices' products. Direct kernels: every result is a sum of at most `terms`
     // products (plus the bias), within gamma_(terms + 1) of its sum of magnitudes, and so is MathNet's; with Winograd the
     // kernel's part is Winograd's componentwise bound instead (WinogradErrorBound).
-    private static void CheckConv(ConvGeometry g, bool bias, bool winograd, int seed)
+    private static void CheckConv(ConvGeometry geometry, bool bias, bool winograd, int seed)
     {
-        var x = TestUtil.RandD(10 + seed, g.N, g.Cin, g.H, g.W).ToDoubleArray();
-        var w = TestUtil.RandD(20 + seed, g.Cout, g.CinPerGroup, g.KH, g.KW).ToDoubleArray();
-        var b = bias ? TestUtil.RandD(30 + seed, g.Cout).ToDoubleArray() : null;
-        var gy = TestUtil.RandD(40 + seed, g.N, g.Cout, g.Ho, g.Wo).ToDoubleArray();
-        var (m, p) = Unfold(x, w, g);
+        var x = TestUtil.RandD(10 + seed, geometry.N, geometry.Cin, geometry.H, geometry.W).ToDoubleArray();
+        var w = TestUtil.RandD(20 + seed, geometry.Cout, geometry.CinPerGroup, geometry.KH, geometry.KW).ToDoubleArray();
+        var b = bias ? TestUtil.RandD(30 + seed, geometry.Cout).ToDoubleArray() : null;
+        var gy = TestUtil.RandD(40 + seed, geometry.N, geometry.Cout, geometry.Ho, geometry.Wo).ToDoubleArray();
+        var (m, p) = Unfold(x, w, geometry);
         var xv = La.Vector<double>.Build.DenseOfArray(x);
         var gyv = La.Vector<double>.Build.DenseOfArray(gy);
         double u = Rounding.Unit(DType.Float64);
 
-        var y = Run(g.N * g.Cout * g.Ho * g.Wo, out_ => Cpu.Conv2dForward(Up(x), Up(w), b is null ? null : Up(b), out_, g));
+        var y = Run(geometry.N * geometry.Cout * geometry.Ho * geometry.Wo, out_ => Cpu.Conv2dForward(Up(x), Up(w), b is null ? null : Up(b), out_, geometry));
         var expectedY = m * xv;
         var scaleY = m.PointwiseAbs() * xv.PointwiseAbs();
         if (b is not null)
             for (int r = 0; r < expectedY.Count; r++)
             {
-                double bc = b[r / (g.Ho * g.Wo) % g.Cout];
+                double bc = b[r / (geometry.Ho * geometry.Wo) % geometry.Cout];
                 expectedY[r] += bc;
                 scaleY[r] += Math.Abs(bc);
             }
-        int forwardTerms = g.PatchSize + 1;
-        Compare("y", y, expectedY, scaleY, forwardTerms, winograd ? WinogradErrorBound.Forward(x, w, g, u) : null);
+        int forwardTerms = geometry.PatchSize + 1;
+        Compare("y", y, expectedY, scaleY, forwardTerms, winograd ? WinogradErrorBound.Forward(x, w, geometry, u) : null);
 
-        var gx = Run(x.Length, out_ => Cpu.Conv2dBackwardInput(Up(gy), Up(w), out_, g));
-        int inputTerms = g.CoutPerGroup * g.KH * g.KW + 1;
-        var gt = Transposed(g);
+        var gx = Run(x.Length, out_ => Cpu.Conv2dBackwardInput(Up(gy), Up(w), out_, geometry));
+        int inputTerms = geometry.CoutPerGroup * geometry.KH * geometry.KW + 1;
+        var gt = Transposed(geometry);
         Compare("dL/dx", gx, m.TransposeThisAndMultiply(gyv), m.PointwiseAbs().TransposeThisAndMultiply(gyv.PointwiseAbs()),
-            inputTerms, winograd ? WinogradErrorBound.Forward(gy, Flipped(w, g), gt, u) : null);
+            inputTerms, winograd ? WinogradErrorBound.Forward(gy, Flipped(w, geometry), gt, u) : null);
 
-        var gw = Run(w.Length, out_ => Cpu.Conv2dBackwardWeight(Up(x), Up(gy), out_, g));
-        int weightTerms = g.N * g.Ho * g.Wo + 1;
+        var gw = Run(w.Length, out_ => Cpu.Conv2dBackwardWeight(Up(x), Up(gy), out_, geometry));
+        int weightTerms = geometry.N * geometry.Ho * geometry.Wo + 1;
         Compare("dL/dw", gw, p.TransposeThisAndMultiply(gyv), p.PointwiseAbs().TransposeThisAndMultiply(gyv.PointwiseAbs()),
-            weightTerms, winograd ? WinogradErrorBound.WeightGradient(x, gy, g, u) : null);
+            weightTerms, winograd ? WinogradErrorBound.WeightGradient(x, gy, geometry, u) : null);
     }
 
     // M (rows: y's elements, columns: x's) with M[y index, x index] = the weight tap joining them, and P (rows: y's elements,
     // columns: w's) with P[y index, w index] = the input value the tap reads (0 where it reads padding).
-    private static (La.Matrix<double> M, La.Matrix<double> P) Unfold(double[] x, double[] w, ConvGeometry g)
+    private static (La.Matrix<double> M, La.Matrix<double> P) Unfold(double[] x, double[] w, ConvGeometry geometry)
     {
-        int rows = g.N * g.Cout * g.Ho * g.Wo;
+        int rows = geometry.N * geometry.Cout * geometry.Ho * geometry.Wo;
         var m = Build.Dense(rows, x.Length);
         var p = Build.Dense(rows, w.Length);
-        int cinG = g.CinPerGroup;
-        for (int n = 0; n < g.N; n++)
-            for (int co = 0; co < g.Cout; co++)
-                for (int oh = 0; oh < g.Ho; oh++)
-                    for (int ow = 0; ow < g.Wo; ow++)
+        int cinG = geometry.CinPerGroup;
+        for (int n = 0; n < geometry.N; n++)
+            for (int co = 0; co < geometry.Cout; co++)
+                for (int oh = 0; oh < geometry.Ho; oh++)
+                    for (int ow = 0; ow < geometry.Wo; ow++)
                     {
-                        int row = ((n * g.Cout + co) * g.Ho + oh) * g.Wo + ow;
-                        int group = co / g.CoutPerGroup;
+                        int row = ((n * geometry.Cout + co) * geometry.Ho + oh) * geometry.Wo + ow;
+                        int group = co / geometry.CoutPerGroup;
                         for (int c = 0; c < cinG; c++)
-                            for (int i = 0; i < g.KH; i++)
-                                for (int j = 0; j < g.KW; j++)
+                            for (int i = 0; i < geometry.KH; i++)
+                                for (int j = 0; j < geometry.KW; j++)
                                 {
-                                    int ih = oh * g.StrideH - g.PadH + i * g.DilationH, iw = ow * g.StrideW - g.PadW + j * g.DilationW;
-                                    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-                                    int xi = ((n * g.Cin + group * cinG + c) * g.H + ih) * g.W + iw;
-                                    int wi = ((co * cinG + c) * g.KH + i) * g.KW + j;
+                                    int ih = oh * geometry.StrideH - geometry.PadH + i * geometry.DilationH, iw = ow * geometry.StrideW - geometry.PadW + j * geometry.DilationW;
+                                    if (ih < 0 || ih >= geometry.H || iw < 0 || iw >= geometry.W) continue;
+                                    int xi = ((n * geometry.Cin + group * cinG + c) * geometry.H + ih) * geometry.W + iw;
+                                    int wi = ((co * cinG + c) * geometry.KH + i) * geometry.KW + j;
                                     m[row, xi] += w[wi];
                                     p[row, wi] = x[xi];
                                 }
@@ -188,17 +188,17 @@ public class MathNetOracleTests
     }
 
     // The stride-1 input gradient's geometry: gy (N, Cout, Ho, Wo) convolved to (N, Cin, H, W), padding d (K - 1) - p.
-    private static ConvGeometry Transposed(ConvGeometry g) => new(g.N, g.Cout, g.Ho, g.Wo, g.Cin, g.KH, g.KW, 1, 1,
-        g.DilationH * (g.KH - 1) - g.PadH, g.DilationW * (g.KW - 1) - g.PadW, g.DilationH, g.DilationW, 1);
+    private static ConvGeometry Transposed(ConvGeometry geometry) => new(geometry.N, geometry.Cout, geometry.Ho, geometry.Wo, geometry.Cin, geometry.KH, geometry.KW, 1, 1,
+        geometry.DilationH * (geometry.KH - 1) - geometry.PadH, geometry.DilationW * (geometry.KW - 1) - geometry.PadW, geometry.DilationH, geometry.DilationW, 1);
 
     // w (Cout, Cin, KH, KW) -> (Cin, Cout, KH, KW) with both spatial axes reversed (one group).
-    private static double[] Flipped(double[] w, ConvGeometry g)
+    private static double[] Flipped(double[] w, ConvGeometry geometry)
     {
-        int k = g.KH * g.KW;
+        int k = geometry.KH * geometry.KW;
         var flipped = new double[w.Length];
-        for (int co = 0; co < g.Cout; co++)
-            for (int ci = 0; ci < g.Cin; ci++)
-                for (int t = 0; t < k; t++) flipped[(ci * g.Cout + co) * k + k - 1 - t] = w[(co * g.Cin + ci) * k + t];
+        for (int co = 0; co < geometry.Cout; co++)
+            for (int ci = 0; ci < geometry.Cin; ci++)
+                for (int t = 0; t < k; t++) flipped[(ci * geometry.Cout + co) * k + k - 1 - t] = w[(co * geometry.Cin + ci) * k + t];
         return flipped;
     }
 

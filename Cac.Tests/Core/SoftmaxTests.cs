@@ -63,9 +63,9 @@ public class SoftmaxTests
         var x64 = RandD(4, 3, 7);
         var x32 = x64.Detach().To(DType.Float32);
         x32.RequiresGrad = true;
-        var g = RandD(5, 3, 7).Detach();
-        Ops.Softmax(x64).Backward(g);
-        Ops.Softmax(x32).Backward(g.To(DType.Float32));
+        var grad = RandD(5, 3, 7).Detach();
+        Ops.Softmax(x64).Backward(grad);
+        Ops.Softmax(x32).Backward(grad.To(DType.Float32));
         MaxAbsDiff(x32.Grad!.ToFloatArray(), x64.Grad!.ToFloatArray()).Should().BeLessThan(1e-6);
     }
 

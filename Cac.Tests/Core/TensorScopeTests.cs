@@ -99,10 +99,10 @@ public class TensorScopeTests
 
     private static (Sequential Net, Sgd Optimizer, Tensor Images, Tensor Labels) SmallTask()
     {
-        var g = new Generator(5);
-        var net = new Sequential(new Conv2d(1, 3, 3, padding: 1, generator: g), new BatchNorm2d(3), new ReLU(), new Flatten(), new Linear(3 * 4 * 4, 2, generator: g));
+        var rng = new Generator(5);
+        var net = new Sequential(new Conv2d(1, 3, 3, padding: 1, generator: rng), new BatchNorm2d(3), new ReLU(), new Flatten(), new Linear(3 * 4 * 4, 2, generator: rng));
         var optimizer = new Sgd(net.Parameters(), 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
-        return (net, optimizer, Tensor.RandN([4, 1, 4, 4], g), Tensor.FromArray([0, 1, 1, 0], [4]));
+        return (net, optimizer, Tensor.RandN([4, 1, 4, 4], rng), Tensor.FromArray([0, 1, 1, 0], [4]));
     }
 
     [Fact]

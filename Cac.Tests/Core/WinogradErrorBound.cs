@@ -28,87 +28,87 @@ internal static class WinogradErrorBound
     };
 
     /// <summary>The forward bound of every output, (N, Cout, Ho, Wo), for unit roundoff u.</summary>
-    public static double[] Forward(double[] x, double[] w, ConvGeometry g, double u)
+    public static double[] Forward(double[] x, double[] w, ConvGeometry geometry, double u)
     {
-        var bound = new double[g.N * g.Cout * g.Ho * g.Wo];
-        var absU = new double[g.Cout, g.Cin][,];
-        for (int co = 0; co < g.Cout; co++)
-            for (int ci = 0; ci < g.Cin; ci++)
-                absU[co, ci] = Abs(Mul(Mul(G, Filter(w, g, co, ci)), Transpose(G)));
-        for (int n = 0; n < g.N; n++)
-            for (int tr = 0; tr < (g.Ho + 3) / 4; tr++)
-                for (int tc = 0; tc < (g.Wo + 3) / 4; tc++)
+        var bound = new double[geometry.N * geometry.Cout * geometry.Ho * geometry.Wo];
+        var absU = new double[geometry.Cout, geometry.Cin][,];
+        for (int co = 0; co < geometry.Cout; co++)
+            for (int ci = 0; ci < geometry.Cin; ci++)
+                absU[co, ci] = Abs(Mul(Mul(G, Filter(w, geometry, co, ci)), Transpose(G)));
+        for (int n = 0; n < geometry.N; n++)
+            for (int tr = 0; tr < (geometry.Ho + 3) / 4; tr++)
+                for (int tc = 0; tc < (geometry.Wo + 3) / 4; tc++)
                 {
-                    var windows = new double[g.Cin][,];
-                    for (int ci = 0; ci < g.Cin; ci++)
-                        windows[ci] = Mul(Mul(Abs(BT), Abs(Window(x, g, n, ci, 4 * tr, 4 * tc, 6))), Transpose(Abs(BT)));
-                    for (int co = 0; co < g.Cout; co++)
+                    var windows = new double[geometry.Cin][,];
+                    for (int ci = 0; ci < geometry.Cin; ci++)
+                        windows[ci] = Mul(Mul(Abs(BT), Abs(Window(x, geometry, n, ci, 4 * tr, 4 * tc, 6))), Transpose(Abs(BT)));
+                    for (int co = 0; co < geometry.Cout; co++)
                     {
                         var s = new double[6, 6];
-                        for (int ci = 0; ci < g.Cin; ci++)
+                        for (int ci = 0; ci < geometry.Cin; ci++)
                             for (int k = 0; k < 6; k++)
                                 for (int l = 0; l < 6; l++) s[k, l] += absU[co, ci][k, l] * windows[ci][k, l];
                         var e = Mul(Mul(Abs(AT), s), Transpose(Abs(AT)));
-                        for (int a = 0; a < 4 && 4 * tr + a < g.Ho; a++)
-                            for (int b = 0; b < 4 && 4 * tc + b < g.Wo; b++)
-                                bound[((n * g.Cout + co) * g.Ho + 4 * tr + a) * g.Wo + 4 * tc + b] = (g.Cin + 18) * u * e[a, b];
+                        for (int a = 0; a < 4 && 4 * tr + a < geometry.Ho; a++)
+                            for (int b = 0; b < 4 && 4 * tc + b < geometry.Wo; b++)
+                                bound[((n * geometry.Cout + co) * geometry.Ho + 4 * tr + a) * geometry.Wo + 4 * tc + b] = (geometry.Cin + 18) * u * e[a, b];
                     }
                 }
         return bound;
     }
 
     /// <summary>The weight-gradient bound of every weight, (Cout, Cin, 3, 3), for unit roundoff u.</summary>
-    public static double[] WeightGradient(double[] x, double[] gy, ConvGeometry g, double u)
+    public static double[] WeightGradient(double[] x, double[] gy, ConvGeometry geometry, double u)
     {
-        int tileRows = (g.Ho + 3) / 4, tileCols = (g.Wo + 3) / 4, tiles = g.N * tileRows * tileCols;
-        var sums = new double[g.Cout, g.Cin][,];
-        for (int co = 0; co < g.Cout; co++)
-            for (int ci = 0; ci < g.Cin; ci++) sums[co, ci] = new double[6, 6];
-        var outputGeometry = g with { H = g.Ho, W = g.Wo, PadH = 0, PadW = 0, Cin = g.Cout };
-        for (int n = 0; n < g.N; n++)
+        int tileRows = (geometry.Ho + 3) / 4, tileCols = (geometry.Wo + 3) / 4, tiles = geometry.N * tileRows * tileCols;
+        var sums = new double[geometry.Cout, geometry.Cin][,];
+        for (int co = 0; co < geometry.Cout; co++)
+            for (int ci = 0; ci < geometry.Cin; ci++) sums[co, ci] = new double[6, 6];
+        var outputGeometry = geometry with { H = geometry.Ho, W = geometry.Wo, PadH = 0, PadW = 0, Cin = geometry.Cout };
+        for (int n = 0; n < geometry.N; n++)
             for (int tr = 0; tr < tileRows; tr++)
                 for (int tc = 0; tc < tileCols; tc++)
                 {
-                    var z = new double[g.Cout][,];
-                    for (int co = 0; co < g.Cout; co++)
+                    var z = new double[geometry.Cout][,];
+                    for (int co = 0; co < geometry.Cout; co++)
                         z[co] = Mul(Mul(Transpose(Abs(AT)), Abs(Window(gy, outputGeometry, n, co, 4 * tr, 4 * tc, 4))), Abs(AT));
-                    for (int ci = 0; ci < g.Cin; ci++)
+                    for (int ci = 0; ci < geometry.Cin; ci++)
                     {
-                        var v = Mul(Mul(Abs(BT), Abs(Window(x, g, n, ci, 4 * tr, 4 * tc, 6))), Transpose(Abs(BT)));
-                        for (int co = 0; co < g.Cout; co++)
+                        var v = Mul(Mul(Abs(BT), Abs(Window(x, geometry, n, ci, 4 * tr, 4 * tc, 6))), Transpose(Abs(BT)));
+                        for (int co = 0; co < geometry.Cout; co++)
                             for (int k = 0; k < 6; k++)
                                 for (int l = 0; l < 6; l++) sums[co, ci][k, l] += z[co][k, l] * v[k, l];
                     }
                 }
-        var bound = new double[g.Cout * g.Cin * 9];
-        for (int co = 0; co < g.Cout; co++)
-            for (int ci = 0; ci < g.Cin; ci++)
+        var bound = new double[geometry.Cout * geometry.Cin * 9];
+        for (int co = 0; co < geometry.Cout; co++)
+            for (int ci = 0; ci < geometry.Cin; ci++)
             {
                 var e = Mul(Mul(Transpose(Abs(G)), sums[co, ci]), Abs(G));
                 for (int i = 0; i < 3; i++)
-                    for (int j = 0; j < 3; j++) bound[((co * g.Cin + ci) * 3 + i) * 3 + j] = (2.0 * tiles + 30) * u * e[i, j];
+                    for (int j = 0; j < 3; j++) bound[((co * geometry.Cin + ci) * 3 + i) * 3 + j] = (2.0 * tiles + 30) * u * e[i, j];
             }
         return bound;
     }
 
     // The size x size window of plane (n, c) whose top-left output pixel is (oh, ow), zero outside the image (padding).
-    private static double[,] Window(double[] data, ConvGeometry g, int n, int c, int oh, int ow, int size)
+    private static double[,] Window(double[] data, ConvGeometry geometry, int n, int c, int oh, int ow, int size)
     {
         var d = new double[size, size];
         for (int i = 0; i < size; i++)
             for (int j = 0; j < size; j++)
             {
-                int h = oh + i - g.PadH, col = ow + j - g.PadW;
-                if (h >= 0 && h < g.H && col >= 0 && col < g.W) d[i, j] = data[((n * g.Cin + c) * g.H + h) * g.W + col];
+                int h = oh + i - geometry.PadH, col = ow + j - geometry.PadW;
+                if (h >= 0 && h < geometry.H && col >= 0 && col < geometry.W) d[i, j] = data[((n * geometry.Cin + c) * geometry.H + h) * geometry.W + col];
             }
         return d;
     }
 
-    private static double[,] Filter(double[] w, ConvGeometry g, int co, int ci)
+    private static double[,] Filter(double[] w, ConvGeometry geometry, int co, int ci)
     {
         var f = new double[3, 3];
         for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) f[i, j] = w[((co * g.Cin + ci) * 3 + i) * 3 + j];
+            for (int j = 0; j < 3; j++) f[i, j] = w[((co * geometry.Cin + ci) * 3 + i) * 3 + j];
         return f;
     }
 

@@ -63,12 +63,12 @@ public class TransformTests
     {
         var s = new ImageShape(1, 1, 2);
         var flip = new RandomHorizontalFlip();
-        var g = new Generator(11);
+        var generator = new Generator(11);
         var output = new float[2];
         int flipped = 0;
         for (int i = 0; i < 2000; i++)
         {
-            flip.Apply(new float[] { 1, 2 }, output, s, g);
+            flip.Apply(new float[] { 1, 2 }, output, s, generator);
             if (output[0] == 2) flipped++;
         }
         flipped.Should().BeInRange(900, 1100);
@@ -110,13 +110,13 @@ public class TransformTests
         var s = new ImageShape(1, 4, 4);
         var input = Ramp(s);
         var crop = new RandomCrop(4, padding: 1);
-        var g = new Generator(5);
+        var generator = new Generator(5);
         var seen = new HashSet<(int, int)>();
         var output = new float[s.Length];
         var candidate = new float[s.Length];
         for (int trial = 0; trial < 300; trial++)
         {
-            crop.Apply(input, output, s, g);
+            crop.Apply(input, output, s, generator);
             var match = new List<(int, int)>();
             for (int top = 0; top <= 2; top++)
                 for (int left = 0; left <= 2; left++)
@@ -155,8 +155,8 @@ public class TransformTests
         chain.Apply(input, output, s, new Generator(9));
 
         // Same steps by hand with an identically seeded generator (crop draws top, left; flip draws one number).
-        var g = new Generator(9);
-        int top = g.NextInt(3), left = g.NextInt(3);
+        var generator = new Generator(9);
+        int top = generator.NextInt(3), left = generator.NextInt(3);
         float[] window = [input[top * 4 + left], input[top * 4 + left + 1], input[(top + 1) * 4 + left], input[(top + 1) * 4 + left + 1]];
         float[] expected = [(window[1] - 1) / 2, (window[0] - 1) / 2, (window[3] - 1) / 2, (window[2] - 1) / 2];
         output.Should().Equal(expected);

@@ -36,22 +36,22 @@ public class GpuCacKernelParityTests(GpuFixture fixture)
     [InlineData(4, 3, 0, 2, 2)]
     public void Sobel_and_input_score_maps(int k, int stride, int pad, int dilation, int m)
     {
-        var g = new ConvGeometry(2, 3, 9, 8, 1, k, k, stride, stride, pad, pad, dilation, dilation, 1);
-        int[] scoreShape = [g.N, 1, g.Ho, g.Wo];
-        var xbar = Rand(1, g.N, 1, g.H, g.W);
+        var geometry = new ConvGeometry(2, 3, 9, 8, 1, k, k, stride, stride, pad, pad, dilation, dilation, 1);
+        int[] scoreShape = [geometry.N, 1, geometry.Ho, geometry.Wo];
+        var xbar = Rand(1, geometry.N, 1, geometry.H, geometry.W);
         var score = Tensor.Zeros(scoreShape);
         var scoreG = Tensor.Full(scoreShape, 7, DType.Float32, _gpu);
-        Cpu.CacSobelScore(xbar.Storage, score.Storage, g, m);
-        Gpu.CacSobelScore(xbar.To(_gpu).Storage, scoreG.Storage, g, m);
+        Cpu.CacSobelScore(xbar.Storage, score.Storage, geometry, m);
+        Gpu.CacSobelScore(xbar.To(_gpu).Storage, scoreG.Storage, geometry, m);
         // Sobel: 6 weighted taps per direction, two squares, a sum, a square root; then the mean of an m x m box.
         scoreG.ShouldMatchNormwise(score, $"Sobel score k={k} s={stride} p={pad} d={dilation} m={m}", 9 + m * m);
 
-        var x = Rand(2, g.N, g.Cin, g.H, g.W);
+        var x = Rand(2, geometry.N, geometry.Cin, geometry.H, geometry.W);
         var input = Tensor.Zeros(scoreShape);
         var inputG = Tensor.Full(scoreShape, 7, DType.Float32, _gpu);
-        Cpu.CacInputScore(x.Storage, g.Cin, input.Storage, g, m);
-        Gpu.CacInputScore(x.To(_gpu).Storage, g.Cin, inputG.Storage, g, m);
-        inputG.ShouldMatchNormwise(input, $"input score k={k} s={stride} p={pad} d={dilation} m={m}", g.Cin + 9 + m * m);   // channel mean first
+        Cpu.CacInputScore(x.Storage, geometry.Cin, input.Storage, geometry, m);
+        Gpu.CacInputScore(x.To(_gpu).Storage, geometry.Cin, inputG.Storage, geometry, m);
+        inputG.ShouldMatchNormwise(input, $"input score k={k} s={stride} p={pad} d={dilation} m={m}", geometry.Cin + 9 + m * m);   // channel mean first
     }
 
     [Fact]
@@ -94,91 +94,91 @@ public class GpuCacKernelParityTests(GpuFixture fixture)
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void Window_point_and_column_kernels_on_position_lists(ConvGeometry g)
+    public void Window_point_and_column_kernels_on_position_lists(ConvGeometry geometry)
     {
-        int total = g.N * g.Ho * g.Wo;
+        int total = geometry.N * geometry.Ho * geometry.Wo;
         var order = Tensor.Zeros([total], DType.Int32);
         int sharp = Cpu.CacPartition(Scores(5, total, "mixed").Storage, total, order.Storage);
         sharp.Should().BeInRange(1, total - 1);
         var orderG = order.To(_gpu);
-        var x = Rand(6, g.N, g.Cin, g.H, g.W);
+        var x = Rand(6, geometry.N, geometry.Cin, geometry.H, geometry.W);
         var xg = x.To(_gpu);
         // (offset, count): the sharp list, the smooth list, every position, an empty list at the end.
         foreach (var (offset, count) in new[] { (0, sharp), (sharp, total - sharp), (0, total), (total, 0) })
         {
-            string what = $"{g} list [{offset}, +{count})";
-            int rows = g.Cin * g.KH * g.KW;
+            string what = $"{geometry} list [{offset}, +{count})";
+            int rows = geometry.Cin * geometry.KH * geometry.KW;
 
             var cols = Tensor.Zeros([rows, count]);
             var colsG = Tensor.Full([rows, count], 7, DType.Float32, _gpu);
-            Cpu.CacGatherWindows(x.Storage, order.Storage, offset, count, cols.Storage, g);
-            Gpu.CacGatherWindows(xg.Storage, orderG.Storage, offset, count, colsG.Storage, g);
+            Cpu.CacGatherWindows(x.Storage, order.Storage, offset, count, cols.Storage, geometry);
+            Gpu.CacGatherWindows(xg.Storage, orderG.Storage, offset, count, colsG.Storage, geometry);
             colsG.ShouldMatchElementwise(cols, $"gather windows {what}", Exact);
 
             var colGrad = Rand(7, rows, count);
-            var gx = Rand(8, g.N, g.Cin, g.H, g.W);
+            var gx = Rand(8, geometry.N, geometry.Cin, geometry.H, geometry.W);
             var gxg = gx.To(_gpu);
-            Cpu.CacScatterWindows(colGrad.Storage, order.Storage, offset, count, gx.Storage, g);
-            Gpu.CacScatterWindows(colGrad.To(_gpu).Storage, orderG.Storage, offset, count, gxg.Storage, g);
+            Cpu.CacScatterWindows(colGrad.Storage, order.Storage, offset, count, gx.Storage, geometry);
+            Gpu.CacScatterWindows(colGrad.To(_gpu).Storage, orderG.Storage, offset, count, gxg.Storage, geometry);
             // Each pixel adds the columns of the at most KH KW listed windows that hold it.
-            gxg.ShouldMatchNormwise(gx, $"scatter windows {what}", g.KH * g.KW + 1);
+            gxg.ShouldMatchNormwise(gx, $"scatter windows {what}", geometry.KH * geometry.KW + 1);
 
             foreach (var point in new[] { CacSamplePoint.Centre, CacSamplePoint.TopLeft })
             {
-                var points = Tensor.Zeros([g.Cin, count]);
-                var pointsG = Tensor.Full([g.Cin, count], 7, DType.Float32, _gpu);
-                Cpu.CacGatherPoints(x.Storage, order.Storage, offset, count, points.Storage, g, point);
-                Gpu.CacGatherPoints(xg.Storage, orderG.Storage, offset, count, pointsG.Storage, g, point);
+                var points = Tensor.Zeros([geometry.Cin, count]);
+                var pointsG = Tensor.Full([geometry.Cin, count], 7, DType.Float32, _gpu);
+                Cpu.CacGatherPoints(x.Storage, order.Storage, offset, count, points.Storage, geometry, point);
+                Gpu.CacGatherPoints(xg.Storage, orderG.Storage, offset, count, pointsG.Storage, geometry, point);
                 pointsG.ShouldMatchElementwise(points, $"gather points {point} {what}", Exact);
 
-                var pointGrad = Rand(9, g.Cin, count);
-                var gp = Rand(10, g.N, g.Cin, g.H, g.W);
+                var pointGrad = Rand(9, geometry.Cin, count);
+                var gp = Rand(10, geometry.N, geometry.Cin, geometry.H, geometry.W);
                 var gpg = gp.To(_gpu);
-                Cpu.CacScatterPoints(pointGrad.Storage, order.Storage, offset, count, gp.Storage, g, point);
-                Gpu.CacScatterPoints(pointGrad.To(_gpu).Storage, orderG.Storage, offset, count, gpg.Storage, g, point);
+                Cpu.CacScatterPoints(pointGrad.Storage, order.Storage, offset, count, gp.Storage, geometry, point);
+                Gpu.CacScatterPoints(pointGrad.To(_gpu).Storage, orderG.Storage, offset, count, gpg.Storage, geometry, point);
                 gpg.ShouldMatchElementwise(gp, $"scatter points {point} {what}");   // one addition per sampled pixel
             }
 
-            int positions = g.Ho * g.Wo;
-            var outCols = Rand(11, g.Cout, count);
-            var bias = Rand(12, g.Cout);
+            int positions = geometry.Ho * geometry.Wo;
+            var outCols = Rand(11, geometry.Cout, count);
+            var bias = Rand(12, geometry.Cout);
             foreach (var b in new[] { bias, null })
             {
-                var y = Rand(13, g.N, g.Cout, g.Ho, g.Wo); // positions off the list keep these values
+                var y = Rand(13, geometry.N, geometry.Cout, geometry.Ho, geometry.Wo); // positions off the list keep these values
                 var yg = y.To(_gpu);
-                Cpu.CacScatterColumns(outCols.Storage, b?.Storage, order.Storage, offset, count, y.Storage, g.Cout, positions);
-                Gpu.CacScatterColumns(outCols.To(_gpu).Storage, b?.To(_gpu).Storage, orderG.Storage, offset, count, yg.Storage, g.Cout, positions);
+                Cpu.CacScatterColumns(outCols.Storage, b?.Storage, order.Storage, offset, count, y.Storage, geometry.Cout, positions);
+                Gpu.CacScatterColumns(outCols.To(_gpu).Storage, b?.To(_gpu).Storage, orderG.Storage, offset, count, yg.Storage, geometry.Cout, positions);
                 yg.ShouldMatchElementwise(y, $"scatter columns bias={b is not null} {what}");   // a copy plus the bias
             }
 
-            var gy = Rand(14, g.N, g.Cout, g.Ho, g.Wo);
-            var gyCols = Tensor.Zeros([g.Cout, count]);
-            var gyColsG = Tensor.Full([g.Cout, count], 7, DType.Float32, _gpu);
-            Cpu.CacGatherColumns(gy.Storage, order.Storage, offset, count, gyCols.Storage, g.Cout, positions);
-            Gpu.CacGatherColumns(gy.To(_gpu).Storage, orderG.Storage, offset, count, gyColsG.Storage, g.Cout, positions);
+            var gy = Rand(14, geometry.N, geometry.Cout, geometry.Ho, geometry.Wo);
+            var gyCols = Tensor.Zeros([geometry.Cout, count]);
+            var gyColsG = Tensor.Full([geometry.Cout, count], 7, DType.Float32, _gpu);
+            Cpu.CacGatherColumns(gy.Storage, order.Storage, offset, count, gyCols.Storage, geometry.Cout, positions);
+            Gpu.CacGatherColumns(gy.To(_gpu).Storage, orderG.Storage, offset, count, gyColsG.Storage, geometry.Cout, positions);
             gyColsG.ShouldMatchElementwise(gyCols, $"gather columns {what}", Exact);
         }
     }
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void Sample_points_forward_and_backward(ConvGeometry g)
+    public void Sample_points_forward_and_backward(ConvGeometry geometry)
     {
-        var x = Rand(15, g.N, g.Cin, g.H, g.W);
-        var gy = Rand(16, g.N, g.Cin, g.Ho, g.Wo);
+        var x = Rand(15, geometry.N, geometry.Cin, geometry.H, geometry.W);
+        var gy = Rand(16, geometry.N, geometry.Cin, geometry.Ho, geometry.Wo);
         foreach (var point in new[] { CacSamplePoint.Centre, CacSamplePoint.TopLeft })
         {
             var y = Tensor.Zeros(gy.Shape);
             var yg = Tensor.Full(gy.Shape, 7, DType.Float32, _gpu);
-            Cpu.CacSamplePoints(x.Storage, y.Storage, g, point);
-            Gpu.CacSamplePoints(x.To(_gpu).Storage, yg.Storage, g, point);
-            yg.ShouldMatchElementwise(y, $"sample points {point} {g}", Exact);
+            Cpu.CacSamplePoints(x.Storage, y.Storage, geometry, point);
+            Gpu.CacSamplePoints(x.To(_gpu).Storage, yg.Storage, geometry, point);
+            yg.ShouldMatchElementwise(y, $"sample points {point} {geometry}", Exact);
 
             var gx = Tensor.Zeros(x.Shape);
             var gxg = Tensor.Full(x.Shape, 7, DType.Float32, _gpu); // overwritten, not accumulated
-            Cpu.CacSamplePointsBackward(gy.Storage, gx.Storage, g, point);
-            Gpu.CacSamplePointsBackward(gy.To(_gpu).Storage, gxg.Storage, g, point);
-            gxg.ShouldMatchElementwise(gx, $"sample points backward {point} {g}", Exact);   // each pixel is sampled at most once
+            Cpu.CacSamplePointsBackward(gy.Storage, gx.Storage, geometry, point);
+            Gpu.CacSamplePointsBackward(gy.To(_gpu).Storage, gxg.Storage, geometry, point);
+            gxg.ShouldMatchElementwise(gx, $"sample points backward {point} {geometry}", Exact);   // each pixel is sampled at most once
         }
     }
 

@@ -53,30 +53,30 @@ public class GpuGemmConvParityTests(GpuFixture fixture)
 
     [Theory]
     [MemberData(nameof(Geometries))]
-    public void Conv2d_forward_and_backward_kernels(ConvGeometry g, bool withBias)
+    public void Conv2d_forward_and_backward_kernels(ConvGeometry geometry, bool withBias)
     {
-        var x = Rand(6, g.N, g.Cin, g.H, g.W);
-        var w = Rand(7, g.Cout, g.CinPerGroup, g.KH, g.KW);
-        var bias = withBias ? Rand(8, g.Cout) : null;
-        var gy = Rand(9, g.N, g.Cout, g.Ho, g.Wo);
+        var x = Rand(6, geometry.N, geometry.Cin, geometry.H, geometry.W);
+        var w = Rand(7, geometry.Cout, geometry.CinPerGroup, geometry.KH, geometry.KW);
+        var bias = withBias ? Rand(8, geometry.Cout) : null;
+        var gy = Rand(9, geometry.N, geometry.Cout, geometry.Ho, geometry.Wo);
         var (xg, wg, gyg) = (x.To(_gpu), w.To(_gpu), gy.To(_gpu));
 
         var y = Tensor.Zeros(gy.Shape);
         var yg = ZerosOn(_gpu, gy.Shape);
-        Device.Cpu.Backend.Conv2dForward(x.Storage, w.Storage, bias?.Storage, y.Storage, g);
-        _gpu.Backend.Conv2dForward(xg.Storage, wg.Storage, bias?.To(_gpu).Storage, yg.Storage, g);
-        yg.ShouldMatchNormwise(y, $"conv forward {g}", g.PatchSize + 1);
+        Device.Cpu.Backend.Conv2dForward(x.Storage, w.Storage, bias?.Storage, y.Storage, geometry);
+        _gpu.Backend.Conv2dForward(xg.Storage, wg.Storage, bias?.To(_gpu).Storage, yg.Storage, geometry);
+        yg.ShouldMatchNormwise(y, $"conv forward {geometry}", geometry.PatchSize + 1);
 
         var gx = Tensor.Zeros(x.Shape);
         var gxg = Tensor.Full(x.Shape, 5, DType.Float32, _gpu); // overwritten, not accumulated
-        Device.Cpu.Backend.Conv2dBackwardInput(gy.Storage, w.Storage, gx.Storage, g);
-        _gpu.Backend.Conv2dBackwardInput(gyg.Storage, wg.Storage, gxg.Storage, g);
-        gxg.ShouldMatchNormwise(gx, $"conv backward input {g}", g.CoutPerGroup * g.KH * g.KW);
+        Device.Cpu.Backend.Conv2dBackwardInput(gy.Storage, w.Storage, gx.Storage, geometry);
+        _gpu.Backend.Conv2dBackwardInput(gyg.Storage, wg.Storage, gxg.Storage, geometry);
+        gxg.ShouldMatchNormwise(gx, $"conv backward input {geometry}", geometry.CoutPerGroup * geometry.KH * geometry.KW);
 
         var gw = Tensor.Zeros(w.Shape);
         var gwg = Tensor.Full(w.Shape, 5, DType.Float32, _gpu);
-        Device.Cpu.Backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
-        _gpu.Backend.Conv2dBackwardWeight(xg.Storage, gyg.Storage, gwg.Storage, g);
-        gwg.ShouldMatchNormwise(gw, $"conv backward weight {g}", g.N * g.Ho * g.Wo);
+        Device.Cpu.Backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, geometry);
+        _gpu.Backend.Conv2dBackwardWeight(xg.Storage, gyg.Storage, gwg.Storage, geometry);
+        gwg.ShouldMatchNormwise(gw, $"conv backward weight {geometry}", geometry.N * geometry.Ho * geometry.Wo);
     }
 }

@@ -152,10 +152,10 @@ public class GpuMemoryTests(GpuFixture fixture)
     [Fact]
     public void Scoped_training_steps_keep_a_flat_device_footprint_over_200_steps_without_a_collection()
     {
-        var g = new Generator(3);
+        var rng = new Generator(3);
         var net = new Sequential(
-            new Conv2d(1, 4, 3, padding: 1, generator: g), new BatchNorm2d(4), new ReLU(),
-            new Conv2d(4, 4, 3, stride: 2, padding: 1, generator: g), new ReLU(), new Flatten(), new Linear(4 * 3 * 3, 3, generator: g));
+            new Conv2d(1, 4, 3, padding: 1, generator: rng), new BatchNorm2d(4), new ReLU(),
+            new Conv2d(4, 4, 3, stride: 2, padding: 1, generator: rng), new ReLU(), new Flatten(), new Linear(4 * 3 * 3, 3, generator: rng));
         net.To(_gpu);
         net.Train();
         var optimizer = new Sgd(net.Parameters(), 0.05, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
@@ -188,7 +188,7 @@ public class GpuMemoryTests(GpuFixture fixture)
     {
         var storage = _backend.Allocate(DType.Float32, length);
         _backend.Fill(storage, 7);
-        return _backend.F(storage);
+        return _backend.Floats(storage);
     }
 
     private static void CollectFully()

@@ -80,38 +80,38 @@ public class GpuNormPoolParityTests(GpuFixture fixture)
 
     [Theory]
     [MemberData(nameof(PoolGeometries))]
-    public void Max_and_average_pooling_forward_and_backward(PoolGeometry g)
+    public void Max_and_average_pooling_forward_and_backward(PoolGeometry geometry)
     {
-        var x = Rand(12, g.N, g.C, g.H, g.W);
-        var gy = Rand(13, g.N, g.C, g.Ho, g.Wo);
+        var x = Rand(12, geometry.N, geometry.C, geometry.H, geometry.W);
+        var gy = Rand(13, geometry.N, geometry.C, geometry.Ho, geometry.Wo);
         var (xg, gyg) = (x.To(_gpu), gy.To(_gpu));
-        int[] yShape = [g.N, g.C, g.Ho, g.Wo];
+        int[] yShape = [geometry.N, geometry.C, geometry.Ho, geometry.Wo];
 
         var (y, idx) = (Tensor.Zeros(yShape), Tensor.Zeros(yShape, DType.Int32));
         var (yg, idxg) = (ZerosOn(_gpu, yShape), Tensor.Zeros(yShape, DType.Int32, _gpu));
-        Cpu.MaxPool2dForward(x.Storage, y.Storage, idx.Storage, g);
-        Gpu.MaxPool2dForward(xg.Storage, yg.Storage, idxg.Storage, g);
+        Cpu.MaxPool2dForward(x.Storage, y.Storage, idx.Storage, geometry);
+        Gpu.MaxPool2dForward(xg.Storage, yg.Storage, idxg.Storage, geometry);
         yg.ShouldMatchElementwise(y, "max pool", Exact);   // a selection
         idxg.ToIntArray().Should().Equal(idx.ToIntArray(), "max pool indices");
         var gx = Tensor.ZerosLike(x);
         var gxg = Tensor.Full(x.Shape, 9, DType.Float32, _gpu);
-        Cpu.MaxPool2dBackward(gy.Storage, idx.Storage, gx.Storage, g);
-        Gpu.MaxPool2dBackward(gyg.Storage, idxg.Storage, gxg.Storage, g);
+        Cpu.MaxPool2dBackward(gy.Storage, idx.Storage, gx.Storage, geometry);
+        Gpu.MaxPool2dBackward(gyg.Storage, idxg.Storage, gxg.Storage, geometry);
         // A pixel receives the gradients of the windows it is the maximum of: sums of at most ceil(K / s)^2 values.
-        int overlaps = (g.KH + g.StrideH - 1) / g.StrideH * ((g.KW + g.StrideW - 1) / g.StrideW);
+        int overlaps = (geometry.KH + geometry.StrideH - 1) / geometry.StrideH * ((geometry.KW + geometry.StrideW - 1) / geometry.StrideW);
         gxg.ShouldMatchNormwise(gx, "max pool backward", overlaps);
 
         foreach (bool includePad in new[] { true, false })
         {
             var ya = Tensor.Zeros(yShape);
             var yag = ZerosOn(_gpu, yShape);
-            Cpu.AvgPool2dForward(x.Storage, ya.Storage, g, includePad);
-            Gpu.AvgPool2dForward(xg.Storage, yag.Storage, g, includePad);
-            yag.ShouldMatchNormwise(ya, $"avg pool (count pad: {includePad})", g.KH * g.KW + 1);
+            Cpu.AvgPool2dForward(x.Storage, ya.Storage, geometry, includePad);
+            Gpu.AvgPool2dForward(xg.Storage, yag.Storage, geometry, includePad);
+            yag.ShouldMatchNormwise(ya, $"avg pool (count pad: {includePad})", geometry.KH * geometry.KW + 1);
             var gxa = Tensor.ZerosLike(x);
             var gxag = Tensor.Full(x.Shape, 9, DType.Float32, _gpu);
-            Cpu.AvgPool2dBackward(gy.Storage, gxa.Storage, g, includePad);
-            Gpu.AvgPool2dBackward(gyg.Storage, gxag.Storage, g, includePad);
+            Cpu.AvgPool2dBackward(gy.Storage, gxa.Storage, geometry, includePad);
+            Gpu.AvgPool2dBackward(gyg.Storage, gxag.Storage, geometry, includePad);
             gxag.ShouldMatchNormwise(gxa, $"avg pool backward (count pad: {includePad})", overlaps + 1);
         }
     }

@@ -47,8 +47,8 @@ public class GpuTiledVariantParityTests(WideGpuFixture fixture)
 
     [Theory]
     [MemberData(nameof(GpuGemmConvParityTests.Geometries), MemberType = typeof(GpuGemmConvParityTests))]
-    public void Conv2d_on_the_tiled_gemm(ConvGeometry g, bool withBias) =>
-        new GpuGemmConvParityTests(fixture).Conv2d_forward_and_backward_kernels(g, withBias);
+    public void Conv2d_on_the_tiled_gemm(ConvGeometry geometry, bool withBias) =>
+        new GpuGemmConvParityTests(fixture).Conv2d_forward_and_backward_kernels(geometry, withBias);
 
     [Theory]
     [InlineData(4, 3, 70, false)] // more elements per channel than threads per group

@@ -24,28 +24,28 @@ public class InitDistributionTests
     {
         // Kaiming uniform: U(-b, b), b = gain sqrt(3 / fan), gain sqrt(2 / (1 + a^2)) for the default leaky ReLU.
         ["kaiming uniform, a = 0, fan_in"] = new(Conv, DType.Float32,
-            (t, g) => Init.KaimingUniform(t, generator: g), Symmetric(Math.Sqrt(6 / FanIn))),
+            (t, rng) => Init.KaimingUniform(t, generator: rng), Symmetric(Math.Sqrt(6 / FanIn))),
         ["kaiming uniform, a = sqrt 5 (PyTorch's conv default): b = 1/sqrt(fan_in)"] = new(Conv, DType.Float64,
-            (t, g) => Init.KaimingUniform(t, Math.Sqrt(5), generator: g), Symmetric(1 / Math.Sqrt(FanIn))),
+            (t, rng) => Init.KaimingUniform(t, Math.Sqrt(5), generator: rng), Symmetric(1 / Math.Sqrt(FanIn))),
         ["kaiming uniform, fan_out, relu"] = new(Conv, DType.Float32,
-            (t, g) => Init.KaimingUniform(t, mode: FanMode.FanOut, nonlinearity: Nonlinearity.Relu, generator: g),
+            (t, rng) => Init.KaimingUniform(t, mode: FanMode.FanOut, nonlinearity: Nonlinearity.Relu, generator: rng),
             Symmetric(Math.Sqrt(2) * Math.Sqrt(3 / FanOut))),
         // Kaiming normal: N(0, std^2), std = gain / sqrt(fan); the default is fan_out with the ReLU gain sqrt(2).
         ["kaiming normal, defaults (fan_out, relu)"] = new(Conv, DType.Float32,
-            (t, g) => Init.KaimingNormal(t, generator: g), new Normal(0, Math.Sqrt(2 / FanOut))),
+            (t, rng) => Init.KaimingNormal(t, generator: rng), new Normal(0, Math.Sqrt(2 / FanOut))),
         ["kaiming normal fan_out relu (torchvision's ResNets)"] = new(Conv, DType.Float64,
-            (t, g) => Init.KaimingNormalFanOutRelu(t, g), new Normal(0, Math.Sqrt(2 / FanOut))),
+            (t, rng) => Init.KaimingNormalFanOutRelu(t, rng), new Normal(0, Math.Sqrt(2 / FanOut))),
         ["kaiming normal, fan_in, tanh (gain 5/3)"] = new(Conv, DType.Float32,
-            (t, g) => Init.KaimingNormal(t, mode: FanMode.FanIn, nonlinearity: Nonlinearity.Tanh, generator: g),
+            (t, rng) => Init.KaimingNormal(t, mode: FanMode.FanIn, nonlinearity: Nonlinearity.Tanh, generator: rng),
             new Normal(0, 5.0 / 3 / Math.Sqrt(FanIn))),
         ["kaiming normal, fan_in, leaky relu 0.2"] = new(Conv, DType.Float32,
-            (t, g) => Init.KaimingNormal(t, 0.2, FanMode.FanIn, Nonlinearity.LeakyRelu, g),
+            (t, rng) => Init.KaimingNormal(t, 0.2, FanMode.FanIn, Nonlinearity.LeakyRelu, rng),
             new Normal(0, Math.Sqrt(2 / (1 + 0.2 * 0.2)) / Math.Sqrt(FanIn))),
         ["kaiming normal, linear (200, 100), fan_in, gain 1"] = new([200, 100], DType.Float32,
-            (t, g) => Init.KaimingNormal(t, mode: FanMode.FanIn, nonlinearity: Nonlinearity.Linear, generator: g),
+            (t, rng) => Init.KaimingNormal(t, mode: FanMode.FanIn, nonlinearity: Nonlinearity.Linear, generator: rng),
             new Normal(0, 1 / Math.Sqrt(100))),
-        ["normal(0.5, 2)"] = new([150, 120], DType.Float32, (t, g) => Init.Normal(t, 0.5, 2, g), new Normal(0.5, 2)),
-        ["uniform(-0.3, 0.7)"] = new([150, 120], DType.Float64, (t, g) => Init.Uniform(t, -0.3, 0.7, g), new ContinuousUniform(-0.3, 0.7)),
+        ["normal(0.5, 2)"] = new([150, 120], DType.Float32, (t, rng) => Init.Normal(t, 0.5, 2, rng), new Normal(0.5, 2)),
+        ["uniform(-0.3, 0.7)"] = new([150, 120], DType.Float64, (t, rng) => Init.Uniform(t, -0.3, 0.7, rng), new ContinuousUniform(-0.3, 0.7)),
     };
 
     public static TheoryData<string> Names() => new(Cases.Keys);

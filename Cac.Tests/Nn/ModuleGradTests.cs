@@ -64,8 +64,8 @@ public class ModuleGradTests
     [Fact]
     public void Sequential_conv_bn_relu_maxpool()
     {
-        var g = new Generator(11);
-        var net = new Sequential(new Conv2d(2, 3, 3, padding: 1, generator: g), new BatchNorm2d(3), new ReLU(), new MaxPool2d(2));
+        var rng = new Generator(11);
+        var net = new Sequential(new Conv2d(2, 3, 3, padding: 1, generator: rng), new BatchNorm2d(3), new ReLU(), new MaxPool2d(2));
         CheckModule(net, RandD(12, 2, 2, 4, 4));
     }
 

@@ -9,11 +9,11 @@ public class ModuleTests
     // A block shaped like a ResNet basic block's members: conv1, bn1, an optional shortcut Sequential.
     private sealed class Block : Module
     {
-        public Block(bool shortcut, Generator g)
+        public Block(bool shortcut, Generator rng)
         {
-            Conv1 = RegisterModule("conv1", new Conv2d(2, 3, 3, padding: 1, bias: false, generator: g));
+            Conv1 = RegisterModule("conv1", new Conv2d(2, 3, 3, padding: 1, bias: false, generator: rng));
             Bn1 = RegisterModule("bn1", new BatchNorm2d(3));
-            if (shortcut) RegisterModule("shortcut", new Sequential(new Conv2d(2, 3, 1, bias: false, generator: g), new BatchNorm2d(3)));
+            if (shortcut) RegisterModule("shortcut", new Sequential(new Conv2d(2, 3, 1, bias: false, generator: rng), new BatchNorm2d(3)));
         }
 
         public Conv2d Conv1 { get; }
@@ -26,12 +26,12 @@ public class ModuleTests
     // Own parameter and buffer before children: checks the per-module ordering (params, buffers, children).
     private sealed class WithOwnState : Module
     {
-        public WithOwnState(Generator g)
+        public WithOwnState(Generator rng)
         {
             RegisterParameter("scale", Tensor.Ones([1]));
             RegisterBuffer("count", Tensor.Zeros([2]));
             RegisterBuffer("scratch", Tensor.Zeros([2]), persistent: false);
-            RegisterModule("body", new Sequential(new Linear(4, 2, generator: g)));
+            RegisterModule("body", new Sequential(new Linear(4, 2, generator: rng)));
         }
 
         protected override Tensor ForwardCore(Tensor x) => x;
@@ -39,13 +39,13 @@ public class ModuleTests
 
     private static Sequential Net(int seed = 0)
     {
-        var g = new Generator(seed);
-        var layer1 = new Sequential(new Block(shortcut: true, g), new Block(shortcut: false, g));
+        var rng = new Generator(seed);
+        var layer1 = new Sequential(new Block(shortcut: true, rng), new Block(shortcut: false, rng));
         var net = new Sequential();
-        net.Add("conv1", new Conv2d(1, 2, 3, generator: g));
+        net.Add("conv1", new Conv2d(1, 2, 3, generator: rng));
         net.Add("layer1", layer1);
         net.Add(new ReLU());
-        net.Add("fc", new Linear(4, 2, generator: g));
+        net.Add("fc", new Linear(4, 2, generator: rng));
         return net;
     }
 

@@ -21,9 +21,9 @@ public class OptimizerTests
         var p = Tensor.FromArray(P0, [3]).To(dtype);
         p.RequiresGrad = true;
         var opt = create(p);
-        foreach (var g in Grads)
+        foreach (var grad in Grads)
         {
-            p.Grad = Tensor.FromArray(g, [3]).To(dtype);
+            p.Grad = Tensor.FromArray(grad, [3]).To(dtype);
             opt.Step();
         }
         opt.StepCount.Should().Be(3);
@@ -39,13 +39,13 @@ public class OptimizerTests
             double p = P0[i], buf = 0;
             for (int t = 0; t < Grads.Length; t++)
             {
-                double g = Grads[t][i] + wd * p;
+                double grad = Grads[t][i] + wd * p;
                 if (momentum != 0)
                 {
-                    buf = t == 0 ? g : momentum * buf + (1 - dampening) * g;
-                    g = nesterov ? g + momentum * buf : buf;
+                    buf = t == 0 ? grad : momentum * buf + (1 - dampening) * grad;
+                    grad = nesterov ? grad + momentum * buf : buf;
                 }
-                p -= lr * g;
+                p -= lr * grad;
             }
             result[i] = p;
         }
@@ -61,11 +61,11 @@ public class OptimizerTests
             double p = P0[i], m = 0, v = 0;
             for (int t = 1; t <= Grads.Length; t++)
             {
-                double g = Grads[t - 1][i];
+                double grad = Grads[t - 1][i];
                 if (decoupled) p *= 1 - lr * wd;
-                else g += wd * p;
-                m = b1 * m + (1 - b1) * g;
-                v = b2 * v + (1 - b2) * g * g;
+                else grad += wd * p;
+                m = b1 * m + (1 - b1) * grad;
+                v = b2 * v + (1 - b2) * grad * grad;
                 double mHat = m / (1 - Math.Pow(b1, t)), vHat = v / (1 - Math.Pow(b2, t));
                 p -= lr * mHat / (Math.Sqrt(vHat) + eps);
             }

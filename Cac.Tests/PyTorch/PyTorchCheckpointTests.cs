@@ -123,8 +123,8 @@ public class PyTorchCheckpointTests
     private static double[] Scores(ContentAwareConv2d layer, Tensor input)
     {
         using var _ = Autograd.NoGrad();
-        var g = Ops.CacScoreMap(input, layer.KernelSize, layer.Stride, layer.Padding, layer.Dilation);
-        return Ops.ScaleShift(g, layer.Gamma, layer.Beta).ToDoubleArray();
+        var scoreMap = Ops.CacScoreMap(input, layer.KernelSize, layer.Stride, layer.Padding, layer.Dilation);
+        return Ops.ScaleShift(scoreMap, layer.Gamma, layer.Beta).ToDoubleArray();
     }
 
     [Fact]

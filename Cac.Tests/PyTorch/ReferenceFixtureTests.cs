@@ -29,24 +29,24 @@ public class ReferenceFixtureTests
         var w = fx.Tensor("weight");
         var b = fx.Tensor("bias");
         int stride = fx.Int("stride"), padding = fx.Int("padding"), dilation = fx.Int("dilation"), groups = fx.Int("groups");
-        var g = ConvReferenceResults.Geometry(x.Shape, w.Shape, stride, padding, dilation, groups);
-        var y = new float[g.N * g.Cout * g.Ho * g.Wo];
-        ConvReference.Forward(x.ToFloatArray(), w.ToFloatArray(), b.ToFloatArray(), y, g);
+        var geometry = ConvReferenceResults.Geometry(x.Shape, w.Shape, stride, padding, dilation, groups);
+        var y = new float[geometry.N * geometry.Cout * geometry.Ho * geometry.Wo];
+        ConvReference.Forward(x.ToFloatArray(), w.ToFloatArray(), b.ToFloatArray(), y, geometry);
         var r = fx.Tensor("r").ToFloatArray();
         var gx = new float[x.Numel];
         var gw = new float[w.Numel];
-        ConvReference.BackwardInput(r, w.ToFloatArray(), gx, g);
-        ConvReference.BackwardWeight(x.ToFloatArray(), r, gw, g);
-        var gb = new float[g.Cout];
-        for (int i = 0; i < r.Length; i++) gb[i / (g.Ho * g.Wo) % g.Cout] += r[i];      // dL/db: the sum of r per channel
+        ConvReference.BackwardInput(r, w.ToFloatArray(), gx, geometry);
+        ConvReference.BackwardWeight(x.ToFloatArray(), r, gw, geometry);
+        var gb = new float[geometry.Cout];
+        for (int i = 0; i < r.Length; i++) gb[i / (geometry.Ho * geometry.Wo) % geometry.Cout] += r[i];      // dL/db: the sum of r per channel
 
         // The bounds of Conv2dFixtureTests (FixtureBound.Sums): y sums Cin/G k^2 products and the bias; dL/dx at most k^2
         // windows of Cout/G channels; dL/dW and dL/db one term per output position.
-        int k = g.KH, positions = g.N * g.Ho * g.Wo;
-        fx.AssertClose("y", Tensor.FromArray(y, [g.N, g.Cout, g.Ho, g.Wo]), FixtureBound.Sums(g.CinPerGroup * k * k + 1));
-        fx.AssertClose("gx", Tensor.FromArray(gx, x.Shape), FixtureBound.Sums(g.CoutPerGroup * k * k));
+        int k = geometry.KH, positions = geometry.N * geometry.Ho * geometry.Wo;
+        fx.AssertClose("y", Tensor.FromArray(y, [geometry.N, geometry.Cout, geometry.Ho, geometry.Wo]), FixtureBound.Sums(geometry.CinPerGroup * k * k + 1));
+        fx.AssertClose("gx", Tensor.FromArray(gx, x.Shape), FixtureBound.Sums(geometry.CoutPerGroup * k * k));
         fx.AssertClose("gw", Tensor.FromArray(gw, w.Shape), FixtureBound.Sums(positions));
-        fx.AssertClose("gb", Tensor.FromArray(gb, [g.Cout]), FixtureBound.Sums(positions));
+        fx.AssertClose("gb", Tensor.FromArray(gb, [geometry.Cout]), FixtureBound.Sums(positions));
     }
 
     public static TheoryData<string, DType, CpuKernelChoice> CacCases()

@@ -92,8 +92,8 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void Module_state_dict_round_trips_through_a_file()
     {
-        var g = new Generator(3);
-        var source = new Sequential(new Conv2d(2, 3, 3, generator: g), new BatchNorm2d(3), new Linear(3, 2, generator: g));
+        var rng = new Generator(3);
+        var source = new Sequential(new Conv2d(2, 3, 3, generator: rng), new BatchNorm2d(3), new Linear(3, 2, generator: rng));
         var path = PathOf("net.safetensors");
         SafeTensors.Save(path, source.StateDict());
         var target = new Sequential(new Conv2d(2, 3, 3, generator: new Generator(4)), new BatchNorm2d(3), new Linear(3, 2, generator: new Generator(5)));

@@ -71,8 +71,8 @@ internal static class BatchNormKernels<T> where T : unmanaged, IFloatingPointIee
                 var tMu = T.CreateTruncating(mu);
                 for (int i = 0; i < n; i++)
                 {
-                    var (g, gxc) = SumAndDot(Plane(gy, i, ch, c, hw), Mask(reluOutput, i, ch, c, hw), Plane(x, i, ch, c, hw), tMu);
-                    sumGy += g;
+                    var (grad, gxc) = SumAndDot(Plane(gy, i, ch, c, hw), Mask(reluOutput, i, ch, c, hw), Plane(x, i, ch, c, hw), tMu);
+                    sumGy += grad;
                     sumGyXc += gxc;
                 }
                 double sumGyXhat = sumGyXc * inv;
@@ -110,11 +110,11 @@ internal static class BatchNormKernels<T> where T : unmanaged, IFloatingPointIee
         reluOutput is null ? ReadOnlySpan<T>.Empty : Plane(reluOutput, i, ch, c, hw);
 
     // g where the mask is positive (or everywhere when the mask is empty), else 0.
-    private static Vector<T> Masked(Vector<T> g, ReadOnlySpan<T> mask, int i) =>
-        mask.IsEmpty ? g : Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(mask[i..]), Vector<T>.Zero), g, Vector<T>.Zero);
+    private static Vector<T> Masked(Vector<T> grad, ReadOnlySpan<T> mask, int i) =>
+        mask.IsEmpty ? grad : Vector.ConditionalSelect(Vector.GreaterThan(new Vector<T>(mask[i..]), Vector<T>.Zero), grad, Vector<T>.Zero);
 
-    private static T Masked(T g, ReadOnlySpan<T> mask, int i) =>
-        mask.IsEmpty || mask[i] > T.Zero ? g : T.Zero;
+    private static T Masked(T grad, ReadOnlySpan<T> mask, int i) =>
+        mask.IsEmpty || mask[i] > T.Zero ? grad : T.Zero;
 
     // dst = (src - sub) * mul + add, then max(0, .) when relu; SIMD over the row.
     private static void ScaleShift(ReadOnlySpan<T> src, Span<T> dst, T sub, T mul, T add, bool relu)
@@ -165,21 +165,21 @@ internal static class BatchNormKernels<T> where T : unmanaged, IFloatingPointIee
     }
 
     // (sum(g), sum(g * (x - mean))) over a plane, g masked (see Masked).
-    private static (double Sum, double Dot) SumAndDot(ReadOnlySpan<T> g, ReadOnlySpan<T> mask, ReadOnlySpan<T> x, T mean)
+    private static (double Sum, double Dot) SumAndDot(ReadOnlySpan<T> grad, ReadOnlySpan<T> mask, ReadOnlySpan<T> x, T mean)
     {
         int i = 0, w = Vector<T>.Count;
         Vector<T> accG = Vector<T>.Zero, accD = Vector<T>.Zero;
         var vm = new Vector<T>(mean);
-        for (; i + w <= g.Length; i += w)
+        for (; i + w <= grad.Length; i += w)
         {
-            var vg = Masked(new Vector<T>(g[i..]), mask, i);
+            var vg = Masked(new Vector<T>(grad[i..]), mask, i);
             accG += vg;
             accD += vg * (new Vector<T>(x[i..]) - vm);
         }
         double sum = double.CreateTruncating(Vector.Sum(accG)), dot = double.CreateTruncating(Vector.Sum(accD));
-        for (; i < g.Length; i++)
+        for (; i < grad.Length; i++)
         {
-            var gi = Masked(g[i], mask, i);
+            var gi = Masked(grad[i], mask, i);
             sum += double.CreateTruncating(gi);
             dot += double.CreateTruncating(gi * (x[i] - mean));
         }
@@ -187,14 +187,14 @@ internal static class BatchNormKernels<T> where T : unmanaged, IFloatingPointIee
     }
 
     // dst = a * g + b * (x - mean) + c, g masked (see Masked), SIMD over the row.
-    private static void ScaleAdd(ReadOnlySpan<T> g, ReadOnlySpan<T> mask, ReadOnlySpan<T> x, T mean, Span<T> dst, T a, T b, T c)
+    private static void ScaleAdd(ReadOnlySpan<T> grad, ReadOnlySpan<T> mask, ReadOnlySpan<T> x, T mean, Span<T> dst, T a, T b, T c)
     {
         int i = 0, w = Vector<T>.Count;
         var vm = new Vector<T>(mean);
         var va = new Vector<T>(a);
         var vb = new Vector<T>(b);
         var vc = new Vector<T>(c);
-        for (; i + w <= g.Length; i += w) (va * Masked(new Vector<T>(g[i..]), mask, i) + vb * (new Vector<T>(x[i..]) - vm) + vc).CopyTo(dst[i..]);
-        for (; i < g.Length; i++) dst[i] = a * Masked(g[i], mask, i) + b * (x[i] - mean) + c;
+        for (; i + w <= grad.Length; i += w) (va * Masked(new Vector<T>(grad[i..]), mask, i) + vb * (new Vector<T>(x[i..]) - vm) + vc).CopyTo(dst[i..]);
+        for (; i < grad.Length; i++) dst[i] = a * Masked(grad[i], mask, i) + b * (x[i] - mean) + c;
     }
 }

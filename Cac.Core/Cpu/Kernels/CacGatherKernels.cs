@@ -21,38 +21,38 @@ internal static class CacGatherKernels<T> where T : unmanaged, IFloatingPointIee
     private const long Grain = 512;
 
     // Decodes positions idx[off + j0 .. + len) into window origin (row, col) and the sample's offset in x.
-    private static void Decode(int[] idx, long off, long j0, int len, ConvGeometry g, int offH, int offW,
+    private static void Decode(int[] idx, long off, long j0, int len, ConvGeometry geometry, int offH, int offW,
         Span<int> baseH, Span<int> baseW, Span<int> sample)
     {
-        int howo = g.Ho * g.Wo, wo = g.Wo, plane = g.Cin * g.H * g.W;
+        int howo = geometry.Ho * geometry.Wo, wo = geometry.Wo, plane = geometry.Cin * geometry.H * geometry.W;
         for (int t = 0; t < len; t++)
         {
             int p = idx[off + j0 + t];
             int n = p / howo, r = p - n * howo, oh = r / wo, ow = r - oh * wo;
-            baseH[t] = oh * g.StrideH - g.PadH + offH;
-            baseW[t] = ow * g.StrideW - g.PadW + offW;
+            baseH[t] = oh * geometry.StrideH - geometry.PadH + offH;
+            baseW[t] = ow * geometry.StrideW - geometry.PadW + offW;
             sample[t] = n * plane;
         }
     }
 
     // x: (N, Cin, H, W) -> cols: (Cin*KH*KW, count).
-    public static void GatherWindows(T[] x, int[] idx, long off, int count, T[] cols, ConvGeometry g)
+    public static void GatherWindows(T[] x, int[] idx, long off, int count, T[] cols, ConvGeometry geometry)
     {
-        int h = g.H, w = g.W, hw = h * w;
+        int h = geometry.H, w = geometry.W, hw = h * w;
         CpuParallel.For(count, Grain, (j0, j1) =>
         {
             Span<int> bh = stackalloc int[Block], bw = stackalloc int[Block], bn = stackalloc int[Block];
             for (long jb = j0; jb < j1; jb += Block)
             {
                 int len = (int)Math.Min(Block, j1 - jb);
-                Decode(idx, off, jb, len, g, 0, 0, bh, bw, bn);
-                for (int c = 0; c < g.Cin; c++)
-                    for (int i = 0; i < g.KH; i++)
-                        for (int j = 0; j < g.KW; j++)
+                Decode(idx, off, jb, len, geometry, 0, 0, bh, bw, bn);
+                for (int c = 0; c < geometry.Cin; c++)
+                    for (int i = 0; i < geometry.KH; i++)
+                        for (int j = 0; j < geometry.KW; j++)
                         {
-                            long row = (c * g.KH + i) * g.KW + j;
+                            long row = (c * geometry.KH + i) * geometry.KW + j;
                             var dst = cols.AsSpan((int)(row * count + jb), len);
-                            int di = i * g.DilationH, dj = j * g.DilationW, co = c * hw;
+                            int di = i * geometry.DilationH, dj = j * geometry.DilationW, co = c * hw;
                             for (int t = 0; t < len; t++)
                             {
                                 int ih = bh[t] + di, iw = bw[t] + dj;
@@ -64,10 +64,10 @@ internal static class CacGatherKernels<T> where T : unmanaged, IFloatingPointIee
     }
 
     // gx: (N, Cin, H, W) += col2im of cols: (Cin*KH*KW, count) at the listed windows.
-    public static void ScatterWindows(T[] cols, int[] idx, long off, int count, T[] gx, ConvGeometry g)
+    public static void ScatterWindows(T[] cols, int[] idx, long off, int count, T[] gx, ConvGeometry geometry)
     {
         if (count == 0) return;
-        int h = g.H, w = g.W, hw = h * w, howo = g.Ho * g.Wo;
+        int h = geometry.H, w = geometry.W, hw = h * w, howo = geometry.Ho * geometry.Wo;
         int first = idx[off] / howo, last = idx[off + count - 1] / howo;
         CpuParallel.For(last - first + 1, 1, (s0, s1) =>
         {
@@ -77,14 +77,14 @@ internal static class CacGatherKernels<T> where T : unmanaged, IFloatingPointIee
             for (long jb = j0; jb < j1; jb += Block)
             {
                 int len = (int)Math.Min(Block, j1 - jb);
-                Decode(idx, off, jb, len, g, 0, 0, bh, bw, bn);
-                for (int c = 0; c < g.Cin; c++)
-                    for (int i = 0; i < g.KH; i++)
-                        for (int j = 0; j < g.KW; j++)
+                Decode(idx, off, jb, len, geometry, 0, 0, bh, bw, bn);
+                for (int c = 0; c < geometry.Cin; c++)
+                    for (int i = 0; i < geometry.KH; i++)
+                        for (int j = 0; j < geometry.KW; j++)
                         {
-                            long row = (c * g.KH + i) * g.KW + j;
+                            long row = (c * geometry.KH + i) * geometry.KW + j;
                             var src = cols.AsSpan((int)(row * count + jb), len);
-                            int di = i * g.DilationH, dj = j * g.DilationW, co = c * hw;
+                            int di = i * geometry.DilationH, dj = j * geometry.DilationW, co = c * hw;
                             for (int t = 0; t < len; t++)
                             {
                                 int ih = bh[t] + di, iw = bw[t] + dj;
@@ -109,10 +109,10 @@ internal static class CacGatherKernels<T> where T : unmanaged, IFloatingPointIee
 
     // Gather: points (Cin, count) = x at the sample pixels. Scatter: x += points there (x is then gx).
     // Distinct positions sample distinct pixels (stride >= 1), so column chunks never collide.
-    public static void Points(T[] x, int[] idx, long off, int count, T[] points, ConvGeometry g, CacSamplePoint point, bool scatter)
+    public static void Points(T[] x, int[] idx, long off, int count, T[] points, ConvGeometry geometry, CacSamplePoint point, bool scatter)
     {
-        int h = g.H, w = g.W, hw = h * w;
-        var (offH, offW) = CacGeometry.SampleOffset(g, point);
+        int h = geometry.H, w = geometry.W, hw = h * w;
+        var (offH, offW) = CacGeometry.SampleOffset(geometry, point);
         CpuParallel.For(count, Grain, (j0, j1) =>
         {
             Span<int> bh = stackalloc int[Block], bw = stackalloc int[Block], bn = stackalloc int[Block];
@@ -120,10 +120,10 @@ internal static class CacGatherKernels<T> where T : unmanaged, IFloatingPointIee
             for (long jb = j0; jb < j1; jb += Block)
             {
                 int len = (int)Math.Min(Block, j1 - jb);
-                Decode(idx, off, jb, len, g, offH, offW, bh, bw, bn);
+                Decode(idx, off, jb, len, geometry, offH, offW, bh, bw, bn);
                 for (int t = 0; t < len; t++)
                     at[t] = (uint)bh[t] < (uint)h && (uint)bw[t] < (uint)w ? bn[t] + bh[t] * w + bw[t] : -1;
-                for (int c = 0; c < g.Cin; c++)
+                for (int c = 0; c < geometry.Cin; c++)
                 {
                     var p = points.AsSpan((int)(c * (long)count + jb), len);
                     int co = c * hw;
@@ -211,11 +211,11 @@ internal static class CacGatherKernels<T> where T : unmanaged, IFloatingPointIee
     }
 
     // Forward: y (N, Cin, Ho, Wo) = x (N, Cin, H, W) at the sample pixels. Backward: x is gx, y is gy; gx is overwritten.
-    public static void SamplePoints(T[] x, T[] y, ConvGeometry g, CacSamplePoint point, bool backward)
+    public static void SamplePoints(T[] x, T[] y, ConvGeometry geometry, CacSamplePoint point, bool backward)
     {
-        var (offH, offW) = CacGeometry.SampleOffset(g, point);
-        int h = g.H, w = g.W, ho = g.Ho, wo = g.Wo;
-        CpuParallel.For((long)g.N * g.Cin, 8, (p0, p1) =>
+        var (offH, offW) = CacGeometry.SampleOffset(geometry, point);
+        int h = geometry.H, w = geometry.W, ho = geometry.Ho, wo = geometry.Wo;
+        CpuParallel.For((long)geometry.N * geometry.Cin, 8, (p0, p1) =>
         {
             for (long plane = p0; plane < p1; plane++)
             {
@@ -223,10 +223,10 @@ internal static class CacGatherKernels<T> where T : unmanaged, IFloatingPointIee
                 if (backward) Array.Clear(x, xo, h * w);
                 for (int oh = 0; oh < ho; oh++)
                 {
-                    int ih = oh * g.StrideH - g.PadH + offH;
+                    int ih = oh * geometry.StrideH - geometry.PadH + offH;
                     for (int ow = 0; ow < wo; ow++)
                     {
-                        int iw = ow * g.StrideW - g.PadW + offW;
+                        int iw = ow * geometry.StrideW - geometry.PadW + offW;
                         bool inside = (uint)ih < (uint)h && (uint)iw < (uint)w;
                         if (backward) { if (inside) x[xo + ih * w + iw] += y[yo + oh * wo + ow]; }
                         else y[yo + oh * wo + ow] = inside ? x[xo + ih * w + iw] : T.Zero;

@@ -17,51 +17,51 @@ internal static class CacScoreKernels<T> where T : unmanaged, IFloatingPointIeee
     private static readonly T Two = T.CreateTruncating(2);
 
     // xbar: (N, 1, H, W) -> score: (N, 1, Ho, Wo); m: side of the smoothing box (1 = none).
-    public static void Sobel(T[] xbar, T[] score, ConvGeometry g, int m) =>
-        CpuParallel.For(g.N, 1, (n0, n1) => SobelSamples(xbar, score, g, m, (int)n0, (int)n1));
+    public static void Sobel(T[] xbar, T[] score, ConvGeometry geometry, int m) =>
+        CpuParallel.For(geometry.N, 1, (n0, n1) => SobelSamples(xbar, score, geometry, m, (int)n0, (int)n1));
 
     // x: (N, channels, H, W) -> score: (N, 1, Ho, Wo), the channel mean taken per sample on the fly (no Xbar tensor).
-    public static void InputSobel(T[] x, int channels, T[] score, ConvGeometry g, int m) =>
-        CpuParallel.For(g.N, 1, (n0, n1) => InputSobelSamples(x, channels, score, g, m, (int)n0, (int)n1));
+    public static void InputSobel(T[] x, int channels, T[] score, ConvGeometry geometry, int m) =>
+        CpuParallel.For(geometry.N, 1, (n0, n1) => InputSobelSamples(x, channels, score, geometry, m, (int)n0, (int)n1));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SobelSamples(T[] xbar, T[] score, ConvGeometry g, int m, int n0, int n1)
+    private static void SobelSamples(T[] xbar, T[] score, ConvGeometry geometry, int m, int n0, int n1)
     {
-        var padded = PaddedPlane(g, m);
-        var grid = SobelGrid(g, m);
-        for (int n = n0; n < n1; n++) SobelSample(xbar, n * g.H * g.W, score, n, g, m, padded, grid);
+        var padded = PaddedPlane(geometry, m);
+        var grid = SobelGrid(geometry, m);
+        for (int n = n0; n < n1; n++) SobelSample(xbar, n * geometry.H * geometry.W, score, n, geometry, m, padded, grid);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InputSobelSamples(T[] x, int channels, T[] score, ConvGeometry g, int m, int n0, int n1)
+    private static void InputSobelSamples(T[] x, int channels, T[] score, ConvGeometry geometry, int m, int n0, int n1)
     {
-        int hw = g.H * g.W;
+        int hw = geometry.H * geometry.W;
         var mean = new T[hw];
-        var padded = PaddedPlane(g, m);
-        var grid = SobelGrid(g, m);
+        var padded = PaddedPlane(geometry, m);
+        var grid = SobelGrid(geometry, m);
         for (int n = n0; n < n1; n++)
         {
             ChannelMean(x.AsSpan(n * channels * hw, channels * hw), channels, mean);
-            SobelSample(mean, 0, score, n, g, m, padded, grid);
+            SobelSample(mean, 0, score, n, geometry, m, padded, grid);
         }
     }
 
     /// <summary>
     /// Per-worker scratch for scoring one sample at a time (the fused layer forward): the same channel mean and Sobel
-    /// as <see cref="InputSobel"/>. g is the score geometry (only H, W, Ho, Wo, stride, padding and dilation are used).
+    /// as <see cref="InputSobel"/>. geometry is the score's (only H, W, Ho, Wo, stride, padding and dilation are used).
     /// </summary>
-    internal sealed class SampleScorer(ConvGeometry g, int channels, int m)
+    internal sealed class SampleScorer(ConvGeometry geometry, int channels, int m)
     {
-        private readonly T[] _mean = new T[g.H * g.W];
-        private readonly T[]? _padded = PaddedPlane(g, m);
-        private readonly T[]? _grid = SobelGrid(g, m);
+        private readonly T[] _mean = new T[geometry.H * geometry.W];
+        private readonly T[]? _padded = PaddedPlane(geometry, m);
+        private readonly T[]? _grid = SobelGrid(geometry, m);
 
         /// <summary>score[n * Ho * Wo ..] = the score map of sample n of x (N, channels, H, W).</summary>
         public void Score(T[] x, int n, T[] score)
         {
-            int hw = g.H * g.W;
+            int hw = geometry.H * geometry.W;
             ChannelMean(x.AsSpan(n * channels * hw, channels * hw), channels, _mean);
-            SobelSample(_mean, 0, score, n, g, m, _padded, _grid);
+            SobelSample(_mean, 0, score, n, geometry, m, _padded, _grid);
         }
     }
 
@@ -85,39 +85,39 @@ internal static class CacScoreKernels<T> where T : unmanaged, IFloatingPointIeee
     }
 
     // The zero-bordered plane of the stride-1 path (null for the general path).
-    private static T[]? PaddedPlane(ConvGeometry g, int m) =>
-        g.StrideH == 1 && g.StrideW == 1 && m == 1
-            ? new T[(g.H + 2 * (g.PadH + g.DilationH)) * (g.W + 2 * (g.PadW + g.DilationW))]
+    private static T[]? PaddedPlane(ConvGeometry geometry, int m) =>
+        geometry.StrideH == 1 && geometry.StrideW == 1 && m == 1
+            ? new T[(geometry.H + 2 * (geometry.PadH + geometry.DilationH)) * (geometry.W + 2 * (geometry.PadW + geometry.DilationW))]
             : null;
 
     // The (Ho + m - 1, Wo + m - 1) Sobel magnitudes that the m x m box of the general path averages (null when m == 1).
-    private static T[]? SobelGrid(ConvGeometry g, int m) =>
-        m > 1 ? new T[(g.Ho + m - 1) * (g.Wo + m - 1)] : null;
+    private static T[]? SobelGrid(ConvGeometry geometry, int m) =>
+        m > 1 ? new T[(geometry.Ho + m - 1) * (geometry.Wo + m - 1)] : null;
 
     // Score of sample n from its Xbar plane xbar[plane .. plane + H*W). Virtual position (vh, vw), vh in [0, Ho + m - 1),
     // holds the Sobel magnitude centred at row vh*s - p + d, column vw*s - p + d (the reference's stride-s Sobel conv);
     // score[oh, ow] = mean of the m x m virtual positions (oh + a, ow + b), a, b in [0, m) (its stride-1 avg_pool).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SobelSample(T[] xbar, int plane, T[] score, int n, ConvGeometry g, int m, T[]? padded, T[]? grid)
+    private static void SobelSample(T[] xbar, int plane, T[] score, int n, ConvGeometry geometry, int m, T[]? padded, T[]? grid)
     {
         if (padded is not null)
         {
-            SobelStride1(xbar, plane, score, n, g, padded);
+            SobelStride1(xbar, plane, score, n, geometry, padded);
             return;
         }
-        int ho = g.Ho, wo = g.Wo, h = g.H, w = g.W;
+        int ho = geometry.Ho, wo = geometry.Wo, h = geometry.H, w = geometry.W;
         int outPlane = n * ho * wo;
         if (grid is null)
         {
             for (int oh = 0; oh < ho; oh++)
                 for (int ow = 0; ow < wo; ow++)
-                    score[outPlane + oh * wo + ow] = Magnitude(xbar, plane, h, w, g, oh, ow);
+                    score[outPlane + oh * wo + ow] = Magnitude(xbar, plane, h, w, geometry, oh, ow);
             return;
         }
         int gh = ho + m - 1, gw = wo + m - 1;
         for (int vh = 0; vh < gh; vh++)
             for (int vw = 0; vw < gw; vw++)
-                grid[vh * gw + vw] = Magnitude(xbar, plane, h, w, g, vh, vw);
+                grid[vh * gw + vw] = Magnitude(xbar, plane, h, w, geometry, vh, vw);
         T inv = T.One / T.CreateTruncating(m * m);
         for (int oh = 0; oh < ho; oh++)
             for (int ow = 0; ow < wo; ow++)
@@ -133,13 +133,13 @@ internal static class CacScoreKernels<T> where T : unmanaged, IFloatingPointIeee
     // Stride 1, no smoothing: Xbar is copied into a zero-bordered plane (border pad + dilation on every side, enough
     // for every Sobel tap), then each output row is computed a vector of positions at a time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SobelStride1(T[] xbar, int plane, T[] score, int n, ConvGeometry g, T[] padded)
+    private static void SobelStride1(T[] xbar, int plane, T[] score, int n, ConvGeometry geometry, T[] padded)
     {
-        int h = g.H, w = g.W, ho = g.Ho, wo = g.Wo, dh = g.DilationH, dw = g.DilationW;
-        int bh = g.PadH + dh, bw = g.PadW + dw, wp = w + 2 * bw, vc = Vector<T>.Count;
+        int h = geometry.H, w = geometry.W, ho = geometry.Ho, wo = geometry.Wo, dh = geometry.DilationH, dw = geometry.DilationW;
+        int bh = geometry.PadH + dh, bw = geometry.PadW + dw, wp = w + 2 * bw, vc = Vector<T>.Count;
         // Sobel centre of output (oh, ow), (oh - p + d, ow - p + d), in padded coordinates: (oh + offH, ow + offW). Only
         // k <= 3 reaches this path (m == 1 at stride 1), where that is the window centre for k = 3.
-        int offH = bh - g.PadH + dh, offW = bw - g.PadW + dw;
+        int offH = bh - geometry.PadH + dh, offW = bw - geometry.PadW + dw;
         var two = new Vector<T>(Two);
         for (int r = 0; r < h; r++) xbar.AsSpan(plane + r * w, w).CopyTo(padded.AsSpan((r + bh) * wp + bw, w));
         for (int oh = 0; oh < ho; oh++)
@@ -172,11 +172,11 @@ internal static class CacScoreKernels<T> where T : unmanaged, IFloatingPointIeee
 
     // Sobel magnitude of virtual position (vh, vw): centred at row vh*s - p + d, column vw*s - p + d, taps d apart.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Magnitude(T[] x, int plane, int h, int w, ConvGeometry g, int vh, int vw)
+    private static T Magnitude(T[] x, int plane, int h, int w, ConvGeometry geometry, int vh, int vw)
     {
-        int ch = vh * g.StrideH - g.PadH + g.DilationH;
-        int cw = vw * g.StrideW - g.PadW + g.DilationW;
-        int dh = g.DilationH, dw = g.DilationW;
+        int ch = vh * geometry.StrideH - geometry.PadH + geometry.DilationH;
+        int cw = vw * geometry.StrideW - geometry.PadW + geometry.DilationW;
+        int dh = geometry.DilationH, dw = geometry.DilationW;
         T tl = At(x, plane, h, w, ch - dh, cw - dw), tc = At(x, plane, h, w, ch - dh, cw), tr = At(x, plane, h, w, ch - dh, cw + dw);
         T ml = At(x, plane, h, w, ch, cw - dw), mr = At(x, plane, h, w, ch, cw + dw);
         T bl = At(x, plane, h, w, ch + dh, cw - dw), bc = At(x, plane, h, w, ch + dh, cw), br = At(x, plane, h, w, ch + dh, cw + dw);

@@ -29,11 +29,11 @@ internal abstract class CpuKernels
         Storage a, long aOffset, Storage b, long bOffset, double beta, Storage c, long cOffset);
 
     // Conv/CpuConv.cs
-    public abstract void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry g);
+    public abstract void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry geometry);
     public abstract void Conv2dForwardFused(Storage x, Storage w, Storage? bias, Storage? scale, Storage? shift, Storage? residual, bool relu,
-        Storage y, ConvGeometry g);
-    public abstract void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry g);
-    public abstract void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry g);
+        Storage y, ConvGeometry geometry);
+    public abstract void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry geometry);
+    public abstract void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry geometry);
 
     // BatchNormKernels.cs
     public abstract void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
@@ -44,10 +44,10 @@ internal abstract class CpuKernels
         Storage gx, Storage gGamma, Storage gBeta, int n, int c, int hw, bool batchStats);
 
     // PoolKernels.cs
-    public abstract void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry g);
-    public abstract void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry g);
-    public abstract void AvgPool2dForward(Storage x, Storage y, PoolGeometry g, bool countIncludePad);
-    public abstract void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry g, bool countIncludePad);
+    public abstract void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry geometry);
+    public abstract void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry geometry);
+    public abstract void AvgPool2dForward(Storage x, Storage y, PoolGeometry geometry, bool countIncludePad);
+    public abstract void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry geometry, bool countIncludePad);
     public abstract void AdaptiveAvgPool2dForward(Storage x, Storage y, int planes, int h, int w, int ho, int wo);
     public abstract void AdaptiveAvgPool2dBackward(Storage gy, Storage gx, int planes, int h, int w, int ho, int wo);
 
@@ -73,8 +73,8 @@ internal abstract class CpuKernels
         double weightDecay, bool decoupledWeightDecay, long step);
 
     // CacScoreKernels.cs
-    public abstract void CacSobelScore(Storage xbar, Storage score, ConvGeometry g, int smooth);
-    public abstract void CacInputScore(Storage x, int channels, Storage score, ConvGeometry g, int smooth);
+    public abstract void CacSobelScore(Storage xbar, Storage score, ConvGeometry geometry, int smooth);
+    public abstract void CacInputScore(Storage x, int channels, Storage score, ConvGeometry geometry, int smooth);
     public abstract void CacStep(Storage x, Storage y);
     public abstract void CacScoreGrad(Storage gy, Storage y, Storage score, Storage gScore, int n, int channels, int positions);
 
@@ -82,24 +82,24 @@ internal abstract class CpuKernels
     public abstract int CacPartition(Storage score, long count, Storage order);
 
     // CacGatherKernels.cs
-    public abstract void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry g);
-    public abstract void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g);
-    public abstract void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry g, CacSamplePoint point);
-    public abstract void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g, CacSamplePoint point);
+    public abstract void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry geometry);
+    public abstract void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry geometry);
+    public abstract void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry geometry, CacSamplePoint point);
+    public abstract void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry geometry, CacSamplePoint point);
     public abstract void CacScatterColumns(Storage cols, Storage? bias, Storage idx, long idxOffset, int count, Storage y, int channels, int positions);
     public abstract void CacGatherColumns(Storage src, Storage idx, long idxOffset, int count, Storage cols, int channels, int positions);
     public abstract void CacSumTaps(Storage w, Storage wPhi, int rows, int taps);
     public abstract void CacSpreadTaps(Storage gwPhi, Storage gw, int rows, int taps);
-    public abstract void CacSamplePoints(Storage x, Storage y, ConvGeometry g, CacSamplePoint point);
-    public abstract void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry g, CacSamplePoint point);
+    public abstract void CacSamplePoints(Storage x, Storage y, ConvGeometry geometry, CacSamplePoint point);
+    public abstract void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry geometry, CacSamplePoint point);
 
     // CacSparse/CpuCacSparse.cs
     public abstract void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y,
-        ConvGeometry g, CacSamplePoint point);
+        ConvGeometry geometry, CacSamplePoint point);
     public abstract void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw,
-        ConvGeometry g, CacSamplePoint point);
+        ConvGeometry geometry, CacSamplePoint point);
     public abstract int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage gamma, Storage beta, Storage scoreMap,
-        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth);
+        Storage mask, Storage y, ConvGeometry geometry, CacSamplePoint point, int smooth);
 }
 
 /// <summary>
@@ -149,19 +149,19 @@ internal sealed class CpuKernels<T> : CpuKernels where T : unmanaged, IFloatingP
         Storage a, long aOffset, Storage b, long bOffset, double beta, Storage c, long cOffset) =>
         CpuGemm<T>.Multiply(transA, transB, m, n, k, Scalar(alpha), Data(a), aOffset, Data(b), bOffset, Scalar(beta), Data(c), cOffset, parallel: true);
 
-    public override void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry g) =>
-        CpuConv<T>.Forward(Data(x), Data(w), DataOrNull(bias), Data(y), g);
+    public override void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry geometry) =>
+        CpuConv<T>.Forward(Data(x), Data(w), DataOrNull(bias), Data(y), geometry);
 
     public override void Conv2dForwardFused(Storage x, Storage w, Storage? bias, Storage? scale, Storage? shift, Storage? residual, bool relu,
-        Storage y, ConvGeometry g) =>
-        CpuConv<T>.Forward(Data(x), Data(w), Data(y), g,
-            ConvEpilogue<T>.Fused(DataOrNull(bias), DataOrNull(scale), DataOrNull(shift), DataOrNull(residual), relu, g.Cout));
+        Storage y, ConvGeometry geometry) =>
+        CpuConv<T>.Forward(Data(x), Data(w), Data(y), geometry,
+            ConvEpilogue<T>.Fused(DataOrNull(bias), DataOrNull(scale), DataOrNull(shift), DataOrNull(residual), relu, geometry.Cout));
 
-    public override void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry g) =>
-        CpuConv<T>.BackwardInput(Data(gy), Data(w), Data(gx), g);
+    public override void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry geometry) =>
+        CpuConv<T>.BackwardInput(Data(gy), Data(w), Data(gx), geometry);
 
-    public override void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry g) =>
-        CpuConv<T>.BackwardWeight(Data(x), Data(gy), Data(gw), g);
+    public override void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry geometry) =>
+        CpuConv<T>.BackwardWeight(Data(x), Data(gy), Data(gw), geometry);
 
     public override void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
         Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps, bool relu) =>
@@ -177,17 +177,17 @@ internal sealed class CpuKernels<T> : CpuKernels where T : unmanaged, IFloatingP
         BatchNormKernels<T>.BatchNormBackward(Data(x), DataOrNull(reluOutput), Data(gy), Data(gamma), Data(mean), Data(invStd),
             Data(gx), Data(gGamma), Data(gBeta), n, c, hw, batchStats);
 
-    public override void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry g) =>
-        PoolKernels<T>.MaxPool2dForward(Data(x), Data(y), Indices(indices), g);
+    public override void MaxPool2dForward(Storage x, Storage y, Storage indices, PoolGeometry geometry) =>
+        PoolKernels<T>.MaxPool2dForward(Data(x), Data(y), Indices(indices), geometry);
 
-    public override void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry g) =>
-        PoolKernels<T>.MaxPool2dBackward(Data(gy), Indices(indices), Data(gx), g);
+    public override void MaxPool2dBackward(Storage gy, Storage indices, Storage gx, PoolGeometry geometry) =>
+        PoolKernels<T>.MaxPool2dBackward(Data(gy), Indices(indices), Data(gx), geometry);
 
-    public override void AvgPool2dForward(Storage x, Storage y, PoolGeometry g, bool countIncludePad) =>
-        PoolKernels<T>.AvgPool2d(Data(x), Data(y), g, countIncludePad, backward: false);
+    public override void AvgPool2dForward(Storage x, Storage y, PoolGeometry geometry, bool countIncludePad) =>
+        PoolKernels<T>.AvgPool2d(Data(x), Data(y), geometry, countIncludePad, backward: false);
 
-    public override void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry g, bool countIncludePad) =>
-        PoolKernels<T>.AvgPool2d(Data(gx), Data(gy), g, countIncludePad, backward: true);
+    public override void AvgPool2dBackward(Storage gy, Storage gx, PoolGeometry geometry, bool countIncludePad) =>
+        PoolKernels<T>.AvgPool2d(Data(gx), Data(gy), geometry, countIncludePad, backward: true);
 
     public override void AdaptiveAvgPool2dForward(Storage x, Storage y, int planes, int h, int w, int ho, int wo) =>
         PoolKernels<T>.AdaptiveAvgPool2d(Data(x), Data(y), planes, h, w, ho, wo, backward: false);
@@ -230,11 +230,11 @@ internal sealed class CpuKernels<T> : CpuKernels where T : unmanaged, IFloatingP
         double weightDecay, bool decoupledWeightDecay, long step) =>
         OptimizerKernels<T>.AdamStep(Data(param), Data(grad), Data(m), Data(v), lr, beta1, beta2, eps, weightDecay, decoupledWeightDecay, step);
 
-    public override void CacSobelScore(Storage xbar, Storage score, ConvGeometry g, int smooth) =>
-        CacScoreKernels<T>.Sobel(Data(xbar), Data(score), g, smooth);
+    public override void CacSobelScore(Storage xbar, Storage score, ConvGeometry geometry, int smooth) =>
+        CacScoreKernels<T>.Sobel(Data(xbar), Data(score), geometry, smooth);
 
-    public override void CacInputScore(Storage x, int channels, Storage score, ConvGeometry g, int smooth) =>
-        CacScoreKernels<T>.InputSobel(Data(x), channels, Data(score), g, smooth);
+    public override void CacInputScore(Storage x, int channels, Storage score, ConvGeometry geometry, int smooth) =>
+        CacScoreKernels<T>.InputSobel(Data(x), channels, Data(score), geometry, smooth);
 
     public override void CacStep(Storage x, Storage y) => CacScoreKernels<T>.Step(Data(x), Data(y));
 
@@ -244,17 +244,17 @@ internal sealed class CpuKernels<T> : CpuKernels where T : unmanaged, IFloatingP
     public override int CacPartition(Storage score, long count, Storage order) =>
         CacPartitionKernels<T>.Partition(Data(score), count, Indices(order));
 
-    public override void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry g) =>
-        CacGatherKernels<T>.GatherWindows(Data(x), Indices(idx), idxOffset, count, Data(cols), g);
+    public override void CacGatherWindows(Storage x, Storage idx, long idxOffset, int count, Storage cols, ConvGeometry geometry) =>
+        CacGatherKernels<T>.GatherWindows(Data(x), Indices(idx), idxOffset, count, Data(cols), geometry);
 
-    public override void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g) =>
-        CacGatherKernels<T>.ScatterWindows(Data(cols), Indices(idx), idxOffset, count, Data(gx), g);
+    public override void CacScatterWindows(Storage cols, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry geometry) =>
+        CacGatherKernels<T>.ScatterWindows(Data(cols), Indices(idx), idxOffset, count, Data(gx), geometry);
 
-    public override void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry g, CacSamplePoint point) =>
-        CacGatherKernels<T>.Points(Data(x), Indices(idx), idxOffset, count, Data(points), g, point, scatter: false);
+    public override void CacGatherPoints(Storage x, Storage idx, long idxOffset, int count, Storage points, ConvGeometry geometry, CacSamplePoint point) =>
+        CacGatherKernels<T>.Points(Data(x), Indices(idx), idxOffset, count, Data(points), geometry, point, scatter: false);
 
-    public override void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry g, CacSamplePoint point) =>
-        CacGatherKernels<T>.Points(Data(gx), Indices(idx), idxOffset, count, Data(points), g, point, scatter: true);
+    public override void CacScatterPoints(Storage points, Storage idx, long idxOffset, int count, Storage gx, ConvGeometry geometry, CacSamplePoint point) =>
+        CacGatherKernels<T>.Points(Data(gx), Indices(idx), idxOffset, count, Data(points), geometry, point, scatter: true);
 
     public override void CacScatterColumns(Storage cols, Storage? bias, Storage idx, long idxOffset, int count, Storage y, int channels, int positions) =>
         CacGatherKernels<T>.ScatterColumns(Data(cols), DataOrNull(bias), Indices(idx), idxOffset, count, Data(y), channels, positions);
@@ -267,33 +267,33 @@ internal sealed class CpuKernels<T> : CpuKernels where T : unmanaged, IFloatingP
     public override void CacSpreadTaps(Storage gwPhi, Storage gw, int rows, int taps) =>
         CacGatherKernels<T>.SpreadTaps(Data(gwPhi), Data(gw), rows, taps);
 
-    public override void CacSamplePoints(Storage x, Storage y, ConvGeometry g, CacSamplePoint point) =>
-        CacGatherKernels<T>.SamplePoints(Data(x), Data(y), g, point, backward: false);
+    public override void CacSamplePoints(Storage x, Storage y, ConvGeometry geometry, CacSamplePoint point) =>
+        CacGatherKernels<T>.SamplePoints(Data(x), Data(y), geometry, point, backward: false);
 
-    public override void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry g, CacSamplePoint point) =>
-        CacGatherKernels<T>.SamplePoints(Data(gx), Data(gy), g, point, backward: true);
+    public override void CacSamplePointsBackward(Storage gy, Storage gx, ConvGeometry geometry, CacSamplePoint point) =>
+        CacGatherKernels<T>.SamplePoints(Data(gx), Data(gy), geometry, point, backward: true);
 
     public override void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y,
-        ConvGeometry g, CacSamplePoint point)
+        ConvGeometry geometry, CacSamplePoint point)
     {
         if (CpuBackend.Kernels == CpuKernelChoice.Reference)
-            CacLayerReference.SparseForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Indices(order), sharp, Data(y), g, point);
-        else CpuCacSparse<T>.Forward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Indices(order), sharp, Data(y), g, point);
+            CacLayerReference.SparseForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Indices(order), sharp, Data(y), geometry, point);
+        else CpuCacSparse<T>.Forward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Indices(order), sharp, Data(y), geometry, point);
     }
 
     public override void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw,
-        ConvGeometry g, CacSamplePoint point)
+        ConvGeometry geometry, CacSamplePoint point)
     {
         if (CpuBackend.Kernels == CpuKernelChoice.Reference)
-            CacLayerReference.SparseBackward(Data(x), Data(w), Data(wPhi), Data(gy), Indices(order), sharp, DataOrNull(gx), DataOrNull(gw), g, point);
-        else CpuCacSparse<T>.Backward(Data(x), Data(w), Data(wPhi), Data(gy), Indices(order), sharp, DataOrNull(gx), DataOrNull(gw), g, point);
+            CacLayerReference.SparseBackward(Data(x), Data(w), Data(wPhi), Data(gy), Indices(order), sharp, DataOrNull(gx), DataOrNull(gw), geometry, point);
+        else CpuCacSparse<T>.Backward(Data(x), Data(w), Data(wPhi), Data(gy), Indices(order), sharp, DataOrNull(gx), DataOrNull(gw), geometry, point);
     }
 
     // gamma and beta are one-element storages, read here on the host.
     public override int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage gamma, Storage beta, Storage scoreMap,
-        Storage mask, Storage y, ConvGeometry g, CacSamplePoint point, int smooth) => CpuBackend.Kernels == CpuKernelChoice.Reference
+        Storage mask, Storage y, ConvGeometry geometry, CacSamplePoint point, int smooth) => CpuBackend.Kernels == CpuKernelChoice.Reference
         ? CacLayerReference.LayerForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Data(gamma)[0], Data(beta)[0], Data(scoreMap),
-            Data(mask), Data(y), g, point, smooth)
+            Data(mask), Data(y), geometry, point, smooth)
         : CpuCacSparse<T>.LayerForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Data(gamma)[0], Data(beta)[0], Data(scoreMap),
-            Data(mask), Data(y), g, point, smooth);
+            Data(mask), Data(y), geometry, point, smooth);
 }

@@ -17,38 +17,38 @@ internal static class Im2ColKernels<T> where T : unmanaged, IFloatingPointIeee75
 {
     /// <summary>Fills col from the C channels of x starting at <paramref name="xOffset"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Unfold(T[] x, long xOffset, ConvGeometry g, T[] col)
+    public static void Unfold(T[] x, long xOffset, ConvGeometry geometry, T[] col)
     {
-        int ho = g.Ho, wo = g.Wo, plane = ho * wo;
+        int ho = geometry.Ho, wo = geometry.Wo, plane = ho * wo;
         int row = 0;
-        for (int c = 0; c < g.CinPerGroup; c++)
+        for (int c = 0; c < geometry.CinPerGroup; c++)
         {
-            var xc = x.AsSpan((int)(xOffset + (long)c * g.H * g.W), g.H * g.W);
-            for (int kh = 0; kh < g.KH; kh++)
-                for (int kw = 0; kw < g.KW; kw++, row++)
+            var xc = x.AsSpan((int)(xOffset + (long)c * geometry.H * geometry.W), geometry.H * geometry.W);
+            for (int kh = 0; kh < geometry.KH; kh++)
+                for (int kw = 0; kw < geometry.KW; kw++, row++)
                 {
                     var dst = col.AsSpan(row * plane, plane);
-                    var (owLo, owHi) = ValidRange(kw * g.DilationW - g.PadW, g.StrideW, g.W, wo);
+                    var (owLo, owHi) = ValidRange(kw * geometry.DilationW - geometry.PadW, geometry.StrideW, geometry.W, wo);
                     for (int oh = 0; oh < ho; oh++)
                     {
                         var d = dst.Slice(oh * wo, wo);
-                        int ih = oh * g.StrideH - g.PadH + kh * g.DilationH;
-                        if ((uint)ih >= (uint)g.H || owLo >= owHi)
+                        int ih = oh * geometry.StrideH - geometry.PadH + kh * geometry.DilationH;
+                        if ((uint)ih >= (uint)geometry.H || owLo >= owHi)
                         {
                             d.Clear();
                             continue;
                         }
                         d[..owLo].Clear();
                         d[owHi..].Clear();
-                        int iw0 = owLo * g.StrideW - g.PadW + kw * g.DilationW;
-                        var src = xc.Slice(ih * g.W);
-                        if (g.StrideW == 1)
+                        int iw0 = owLo * geometry.StrideW - geometry.PadW + kw * geometry.DilationW;
+                        var src = xc.Slice(ih * geometry.W);
+                        if (geometry.StrideW == 1)
                         {
                             src.Slice(iw0, owHi - owLo).CopyTo(d[owLo..owHi]);
                         }
                         else
                         {
-                            for (int ow = owLo, iw = iw0; ow < owHi; ow++, iw += g.StrideW) d[ow] = src[iw];
+                            for (int ow = owLo, iw = iw0; ow < owHi; ow++, iw += geometry.StrideW) d[ow] = src[iw];
                         }
                     }
                 }
@@ -57,33 +57,33 @@ internal static class Im2ColKernels<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>Adds col back into the C channels of gx starting at <paramref name="gxOffset"/> (the adjoint of <see cref="Unfold"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void FoldAdd(T[] col, T[] gx, long gxOffset, ConvGeometry g)
+    public static void FoldAdd(T[] col, T[] gx, long gxOffset, ConvGeometry geometry)
     {
-        int ho = g.Ho, wo = g.Wo, plane = ho * wo;
+        int ho = geometry.Ho, wo = geometry.Wo, plane = ho * wo;
         int row = 0;
-        for (int c = 0; c < g.CinPerGroup; c++)
+        for (int c = 0; c < geometry.CinPerGroup; c++)
         {
-            var gc = gx.AsSpan((int)(gxOffset + (long)c * g.H * g.W), g.H * g.W);
-            for (int kh = 0; kh < g.KH; kh++)
-                for (int kw = 0; kw < g.KW; kw++, row++)
+            var gc = gx.AsSpan((int)(gxOffset + (long)c * geometry.H * geometry.W), geometry.H * geometry.W);
+            for (int kh = 0; kh < geometry.KH; kh++)
+                for (int kw = 0; kw < geometry.KW; kw++, row++)
                 {
                     var src = col.AsSpan(row * plane, plane);
-                    var (owLo, owHi) = ValidRange(kw * g.DilationW - g.PadW, g.StrideW, g.W, wo);
+                    var (owLo, owHi) = ValidRange(kw * geometry.DilationW - geometry.PadW, geometry.StrideW, geometry.W, wo);
                     if (owLo >= owHi) continue;
                     for (int oh = 0; oh < ho; oh++)
                     {
-                        int ih = oh * g.StrideH - g.PadH + kh * g.DilationH;
-                        if ((uint)ih >= (uint)g.H) continue;
+                        int ih = oh * geometry.StrideH - geometry.PadH + kh * geometry.DilationH;
+                        if ((uint)ih >= (uint)geometry.H) continue;
                         var s = src.Slice(oh * wo, wo);
-                        var d = gc.Slice(ih * g.W);
-                        int iw0 = owLo * g.StrideW - g.PadW + kw * g.DilationW;
-                        if (g.StrideW == 1)
+                        var d = gc.Slice(ih * geometry.W);
+                        int iw0 = owLo * geometry.StrideW - geometry.PadW + kw * geometry.DilationW;
+                        if (geometry.StrideW == 1)
                         {
                             Add(s[owLo..owHi], d.Slice(iw0, owHi - owLo));
                         }
                         else
                         {
-                            for (int ow = owLo, iw = iw0; ow < owHi; ow++, iw += g.StrideW) d[iw] += s[ow];
+                            for (int ow = owLo, iw = iw0; ow < owHi; ow++, iw += geometry.StrideW) d[iw] += s[ow];
                         }
                     }
                 }

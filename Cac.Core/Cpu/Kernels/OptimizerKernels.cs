@@ -22,25 +22,25 @@ internal static class OptimizerKernels<T> where T : unmanaged, IFloatingPointIee
             for (; i + Vector<T>.Count <= n; i += Vector<T>.Count)
             {
                 var vp = new Vector<T>(p.AsSpan(i));
-                var g = new Vector<T>(grad.AsSpan(i)) + vWd * vp;
-                var step = g;
+                var gradient = new Vector<T>(grad.AsSpan(i)) + vWd * vp;
+                var step = gradient;
                 if (useBuf)
                 {
-                    var b = firstStep ? g : vMom * new Vector<T>(buf!.AsSpan(i)) + vDamp * g;
+                    var b = firstStep ? gradient : vMom * new Vector<T>(buf!.AsSpan(i)) + vDamp * gradient;
                     b.CopyTo(buf!.AsSpan(i));
-                    step = nesterov ? g + vMom * b : b;
+                    step = nesterov ? gradient + vMom * b : b;
                 }
                 (vp - vLr * step).CopyTo(p.AsSpan(i));
             }
             for (; i < n; i++)
             {
-                T g = grad[i] + tWd * p[i];
-                T step = g;
+                T gradient = grad[i] + tWd * p[i];
+                T step = gradient;
                 if (useBuf)
                 {
-                    T b = firstStep ? g : tMom * buf![i] + tDamp * g;
+                    T b = firstStep ? gradient : tMom * buf![i] + tDamp * gradient;
                     buf![i] = b;
-                    step = nesterov ? g + tMom * b : b;
+                    step = nesterov ? gradient + tMom * b : b;
                 }
                 p[i] -= tLr * step;
             }
@@ -66,9 +66,9 @@ internal static class OptimizerKernels<T> where T : unmanaged, IFloatingPointIee
             for (; i + Vector<T>.Count <= n; i += Vector<T>.Count)
             {
                 var vp = new Vector<T>(p.AsSpan(i)) * vDecay;
-                var g = new Vector<T>(grad.AsSpan(i)) + vWd * vp;
-                var vm = vB1 * new Vector<T>(m.AsSpan(i)) + vC1 * g;
-                var vv = vB2 * new Vector<T>(v.AsSpan(i)) + vC2 * g * g;
+                var gradient = new Vector<T>(grad.AsSpan(i)) + vWd * vp;
+                var vm = vB1 * new Vector<T>(m.AsSpan(i)) + vC1 * gradient;
+                var vv = vB2 * new Vector<T>(v.AsSpan(i)) + vC2 * gradient * gradient;
                 vm.CopyTo(m.AsSpan(i));
                 vv.CopyTo(v.AsSpan(i));
                 (vp - vStep * vm / (Vector.SquareRoot(vv) * vInv + vEps)).CopyTo(p.AsSpan(i));
@@ -76,9 +76,9 @@ internal static class OptimizerKernels<T> where T : unmanaged, IFloatingPointIee
             for (; i < n; i++)
             {
                 T pi = p[i] * decay;
-                T g = grad[i] + coupledWd * pi;
-                T mi = b1 * m[i] + c1 * g;
-                T vi = b2 * v[i] + c2 * g * g;
+                T gradient = grad[i] + coupledWd * pi;
+                T mi = b1 * m[i] + c1 * gradient;
+                T vi = b2 * v[i] + c2 * gradient * gradient;
                 m[i] = mi;
                 v[i] = vi;
                 p[i] = pi - stepSize * mi / (T.Sqrt(vi) * invBc2Sqrt + tEps);

@@ -11,22 +11,22 @@ internal static class PoolKernels<T> where T : unmanaged, IFloatingPointIeee754<
 {
     // x: (N*C, H, W) -> y, indices: (N*C, Ho, Wo). Padding acts as -inf: only in-bounds taps are read.
     // First maximum wins on ties; NaN propagates (as PyTorch).
-    public static void MaxPool2dForward(T[] x, T[] y, int[] indices, PoolGeometry g)
+    public static void MaxPool2dForward(T[] x, T[] y, int[] indices, PoolGeometry geometry)
     {
-        int h = g.H, w = g.W, ho = g.Ho, wo = g.Wo;
-        CpuParallel.For((long)g.N * g.C, CpuParallel.PlaneGrain((long)h * w), (p0, p1) =>
+        int h = geometry.H, w = geometry.W, ho = geometry.Ho, wo = geometry.Wo;
+        CpuParallel.For((long)geometry.N * geometry.C, CpuParallel.PlaneGrain((long)h * w), (p0, p1) =>
         {
             for (long p = p0; p < p1; p++)
             {
                 long xBase = p * h * w, yBase = p * ho * wo;
                 for (int oh = 0; oh < ho; oh++)
                 {
-                    int hs = oh * g.StrideH - g.PadH;
-                    int ih0 = Math.Max(hs, 0), ih1 = Math.Min(hs + g.KH, h);
+                    int hs = oh * geometry.StrideH - geometry.PadH;
+                    int ih0 = Math.Max(hs, 0), ih1 = Math.Min(hs + geometry.KH, h);
                     for (int ow = 0; ow < wo; ow++)
                     {
-                        int ws = ow * g.StrideW - g.PadW;
-                        int iw0 = Math.Max(ws, 0), iw1 = Math.Min(ws + g.KW, w);
+                        int ws = ow * geometry.StrideW - geometry.PadW;
+                        int iw0 = Math.Max(ws, 0), iw1 = Math.Min(ws + geometry.KW, w);
                         T best = T.NegativeInfinity;
                         int bestIndex = ih0 * w + iw0;
                         for (int ih = ih0; ih < ih1; ih++)
@@ -51,10 +51,10 @@ internal static class PoolKernels<T> where T : unmanaged, IFloatingPointIeee754<
     }
 
     // gx[p, idx[p, o]] += gy[p, o]: overlapping windows that chose the same input accumulate.
-    public static void MaxPool2dBackward(T[] gy, int[] indices, T[] gx, PoolGeometry g)
+    public static void MaxPool2dBackward(T[] gy, int[] indices, T[] gx, PoolGeometry geometry)
     {
-        long planeIn = (long)g.H * g.W, planeOut = (long)g.Ho * g.Wo;
-        CpuParallel.For((long)g.N * g.C, CpuParallel.PlaneGrain(planeIn + planeOut), (p0, p1) =>
+        long planeIn = (long)geometry.H * geometry.W, planeOut = (long)geometry.Ho * geometry.Wo;
+        CpuParallel.For((long)geometry.N * geometry.C, CpuParallel.PlaneGrain(planeIn + planeOut), (p0, p1) =>
         {
             for (long p = p0; p < p1; p++)
             {
@@ -69,10 +69,10 @@ internal static class PoolKernels<T> where T : unmanaged, IFloatingPointIeee754<
     // x (here gx) += y (here gy) / divisor over the window. PyTorch's divisor: the window clipped to the
     // padded input [-pad, H + pad) when countIncludePad (always KH*KW in floor mode; kept for ceil mode),
     // else the in-bounds part of the window only.
-    public static void AvgPool2d(T[] x, T[] y, PoolGeometry g, bool countIncludePad, bool backward)
+    public static void AvgPool2d(T[] x, T[] y, PoolGeometry geometry, bool countIncludePad, bool backward)
     {
-        int h = g.H, w = g.W, ho = g.Ho, wo = g.Wo;
-        CpuParallel.For((long)g.N * g.C, CpuParallel.PlaneGrain((long)h * w), (p0, p1) =>
+        int h = geometry.H, w = geometry.W, ho = geometry.Ho, wo = geometry.Wo;
+        CpuParallel.For((long)geometry.N * geometry.C, CpuParallel.PlaneGrain((long)h * w), (p0, p1) =>
         {
             for (long p = p0; p < p1; p++)
             {
@@ -80,11 +80,11 @@ internal static class PoolKernels<T> where T : unmanaged, IFloatingPointIeee754<
                 if (backward) Array.Clear(x, (int)xBase, h * w);
                 for (int oh = 0; oh < ho; oh++)
                 {
-                    int hs = oh * g.StrideH - g.PadH, he = Math.Min(hs + g.KH, h + g.PadH);
+                    int hs = oh * geometry.StrideH - geometry.PadH, he = Math.Min(hs + geometry.KH, h + geometry.PadH);
                     int ih0 = Math.Max(hs, 0), ih1 = Math.Min(he, h);
                     for (int ow = 0; ow < wo; ow++)
                     {
-                        int ws = ow * g.StrideW - g.PadW, we = Math.Min(ws + g.KW, w + g.PadW);
+                        int ws = ow * geometry.StrideW - geometry.PadW, we = Math.Min(ws + geometry.KW, w + geometry.PadW);
                         int iw0 = Math.Max(ws, 0), iw1 = Math.Min(we, w);
                         int divisor = countIncludePad ? (he - hs) * (we - ws) : (ih1 - ih0) * (iw1 - iw0);
                         long o = yBase + oh * wo + ow;

@@ -62,9 +62,9 @@ internal static class SoftmaxKernels<T> where T : unmanaged, IFloatingPointIeee7
         {
             var ps = RowOf(probs, r, cols);
             var outs = RowOf(gx, r, cols);
-            var g = gLosses[r];
-            for (int j = 0; j < cols; j++) outs[j] = g * ps[j];
-            outs[labels[r]] -= g;
+            var grad = gLosses[r];
+            for (int j = 0; j < cols; j++) outs[j] = grad * ps[j];
+            outs[labels[r]] -= grad;
         });
 
     // The maximum of a row and log(sum(exp(x - max))), the latter accumulated in double.

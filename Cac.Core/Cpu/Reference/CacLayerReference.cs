@@ -9,7 +9,7 @@ namespace Cac;
 /// <see cref="IBackend.CacSparseForward"/>, <see cref="IBackend.CacSparseBackward"/> and
 /// <see cref="IBackend.CacLayerForward"/>, and what the tests check the fused and composed kernels against.
 /// <para>
-/// Shapes use the CAC conv's <see cref="ConvGeometry"/> g: x (N, Cin, H, W), w (Cout, Cin/G, KH, KW),
+/// Shapes use the CAC conv's <see cref="ConvGeometry"/> geometry: x (N, Cin, H, W), w (Cout, Cin/G, KH, KW),
 /// w_phi (Cout, Cin/G), bias (Cout), y (N, Cout, Ho, Wo), score map and mask (N, 1, Ho, Wo). An output position is the
 /// flat index p = n * Ho * Wo + oh * Wo + ow; order (N * Ho * Wo) lists the sharp positions first (order[0, sharp)),
 /// then the smooth ones.
@@ -22,17 +22,17 @@ public static class CacLayerReference
     /// k x k window sum with w (<see cref="ConvReference"/>'s), at a smooth one the 1 x 1 conv of the window's sample pixel
     /// with w_phi; bias on both. y is overwritten (every position is listed once in order).
     /// </summary>
-    public static void SparseForward<T>(T[] x, T[] w, T[] wPhi, T[]? bias, int[] order, int sharp, T[] y, ConvGeometry g,
+    public static void SparseForward<T>(T[] x, T[] w, T[] wPhi, T[]? bias, int[] order, int sharp, T[] y, ConvGeometry geometry,
         CacSamplePoint point) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int j = 0; j < g.N * g.Ho * g.Wo; j++)
+        for (int j = 0; j < geometry.N * geometry.Ho * geometry.Wo; j++)
         {
-            var (n, oh, ow) = Position(g, order[j]);
-            for (int co = 0; co < g.Cout; co++)
+            var (n, oh, ow) = Position(geometry, order[j]);
+            for (int co = 0; co < geometry.Cout; co++)
             {
                 T b = bias is null ? T.Zero : bias[co];
-                T window = j < sharp ? ConvReference.Window(x, w, g, n, co, oh, ow) : SamplePixel(x, wPhi, g, point, n, co, oh, ow);
-                y[ConvReference.OutputIndex(g, n, co, oh, ow)] = b + window;
+                T window = j < sharp ? ConvReference.Window(x, w, geometry, n, co, oh, ow) : SamplePixel(x, wPhi, geometry, point, n, co, oh, ow);
+                y[ConvReference.OutputIndex(geometry, n, co, oh, ow)] = b + window;
             }
         }
     }
@@ -43,28 +43,28 @@ public static class CacLayerReference
     /// w_phi[co, ci] * x[sample pixel] sends its gradient to w_phi; since w_phi[co, ci] = sum over the taps of
     /// w[co, ci, kh, kw], gw[co, ci, kh, kw] gets that gradient at every tap.
     /// </summary>
-    public static void SparseBackward<T>(T[] x, T[] w, T[] wPhi, T[] gy, int[] order, int sharp, T[]? gx, T[]? gw, ConvGeometry g,
+    public static void SparseBackward<T>(T[] x, T[] w, T[] wPhi, T[] gy, int[] order, int sharp, T[]? gx, T[]? gw, ConvGeometry geometry,
         CacSamplePoint point) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (gx is not null) Array.Clear(gx, 0, g.N * g.Cin * g.H * g.W);
-        if (gw is not null) Array.Clear(gw, 0, g.Cout * g.PatchSize);
-        var gwPhi = new T[g.Cout * g.CinPerGroup];                 // (Cout, Cin/G)
-        for (int j = 0; j < g.N * g.Ho * g.Wo; j++)
+        if (gx is not null) Array.Clear(gx, 0, geometry.N * geometry.Cin * geometry.H * geometry.W);
+        if (gw is not null) Array.Clear(gw, 0, geometry.Cout * geometry.PatchSize);
+        var gwPhi = new T[geometry.Cout * geometry.CinPerGroup];                 // (Cout, Cin/G)
+        for (int j = 0; j < geometry.N * geometry.Ho * geometry.Wo; j++)
         {
-            var (n, oh, ow) = Position(g, order[j]);
-            for (int co = 0; co < g.Cout; co++)
+            var (n, oh, ow) = Position(geometry, order[j]);
+            for (int co = 0; co < geometry.Cout; co++)
             {
-                T gyValue = gy[ConvReference.OutputIndex(g, n, co, oh, ow)];
-                if (j < sharp) ConvReference.WindowBackward(x, w, gyValue, gx, gw, g, n, co, oh, ow);
-                else SamplePixelBackward(x, wPhi, gyValue, gx, gwPhi, g, point, n, co, oh, ow);
+                T gyValue = gy[ConvReference.OutputIndex(geometry, n, co, oh, ow)];
+                if (j < sharp) ConvReference.WindowBackward(x, w, gyValue, gx, gw, geometry, n, co, oh, ow);
+                else SamplePixelBackward(x, wPhi, gyValue, gx, gwPhi, geometry, point, n, co, oh, ow);
             }
         }
         if (gw is null) return;
-        for (int co = 0; co < g.Cout; co++)                        // w_phi's gradient spread to every tap
-            for (int ci = 0; ci < g.CinPerGroup; ci++)
-                for (int kh = 0; kh < g.KH; kh++)
-                    for (int kw = 0; kw < g.KW; kw++)
-                        gw[ConvReference.WeightIndex(g, co, ci, kh, kw)] += gwPhi[co * g.CinPerGroup + ci];
+        for (int co = 0; co < geometry.Cout; co++)                        // w_phi's gradient spread to every tap
+            for (int ci = 0; ci < geometry.CinPerGroup; ci++)
+                for (int kh = 0; kh < geometry.KH; kh++)
+                    for (int kw = 0; kw < geometry.KW; kw++)
+                        gw[ConvReference.WeightIndex(geometry, co, ci, kh, kw)] += gwPhi[co * geometry.CinPerGroup + ci];
     }
 
     /// <summary>
@@ -74,10 +74,10 @@ public static class CacLayerReference
     /// scoreMap, mask: (N, 1, Ho, Wo), y: (N, Cout, Ho, Wo), all overwritten. Returns the number of sharp windows.
     /// </summary>
     public static int LayerForward<T>(T[] x, T[] w, T[] wPhi, T[]? bias, T gamma, T beta, T[] scoreMap, T[] mask, T[] y,
-        ConvGeometry g, CacSamplePoint point, int smooth) where T : unmanaged, IFloatingPointIeee754<T>
+        ConvGeometry geometry, CacSamplePoint point, int smooth) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ScoreMap(x, g.Cin, scoreMap, g, smooth);
-        int total = g.N * g.Ho * g.Wo;
+        ScoreMap(x, geometry.Cin, scoreMap, geometry, smooth);
+        int total = geometry.N * geometry.Ho * geometry.Wo;
         var score = new T[total];
         for (int p = 0; p < total; p++)
         {
@@ -86,7 +86,7 @@ public static class CacLayerReference
         }
         var order = new int[total];
         int sharp = Partition(score, order);
-        SparseForward(x, w, wPhi, bias, order, sharp, y, g, point);
+        SparseForward(x, w, wPhi, bias, order, sharp, y, geometry, point);
         return sharp;
     }
 
@@ -95,25 +95,25 @@ public static class CacLayerReference
     /// the channel mean x̄ = (sum over c of x[n, c]) * (1 / channels), then at each output position the mean over the m x m
     /// virtual positions (oh + a, ow + b), a, b in [0, m), of the Sobel magnitude of x̄ centred at row
     /// (oh + a) * strideH - padH + dilationH and column (ow + b) * strideW - padW + dilationW, m = <paramref name="smooth"/>.
-    /// Of g only N, H, W, the stride, padding and dilation and the output size are used (its kernel size sets Ho, Wo).
+    /// Of the geometry only N, H, W, the stride, padding and dilation and the output size are used (its kernel size sets Ho, Wo).
     /// </summary>
-    public static void ScoreMap<T>(T[] x, int channels, T[] score, ConvGeometry g, int smooth) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void ScoreMap<T>(T[] x, int channels, T[] score, ConvGeometry geometry, int smooth) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var xbar = ChannelMean(x, g.N, channels, g.H, g.W);        // (N, H, W)
+        var xbar = ChannelMean(x, geometry.N, channels, geometry.H, geometry.W);        // (N, H, W)
         T boxArea = T.CreateTruncating(smooth * smooth);
-        for (int n = 0; n < g.N; n++)
-            for (int oh = 0; oh < g.Ho; oh++)
-                for (int ow = 0; ow < g.Wo; ow++)
+        for (int n = 0; n < geometry.N; n++)
+            for (int oh = 0; oh < geometry.Ho; oh++)
+                for (int ow = 0; ow < geometry.Wo; ow++)
                 {
                     T sum = T.Zero;
                     for (int a = 0; a < smooth; a++)
                         for (int b = 0; b < smooth; b++)
                         {
-                            int row = (oh + a) * g.StrideH - g.PadH + g.DilationH;
-                            int col = (ow + b) * g.StrideW - g.PadW + g.DilationW;
-                            sum += SobelAt(xbar, g.H, g.W, n, row, col, g.DilationH, g.DilationW);
+                            int row = (oh + a) * geometry.StrideH - geometry.PadH + geometry.DilationH;
+                            int col = (ow + b) * geometry.StrideW - geometry.PadW + geometry.DilationW;
+                            sum += SobelAt(xbar, geometry.H, geometry.W, n, row, col, geometry.DilationH, geometry.DilationW);
                         }
-                    score[(n * g.Ho + oh) * g.Wo + ow] = sum / boxArea;
+                    score[(n * geometry.Ho + oh) * geometry.Wo + ow] = sum / boxArea;
                 }
     }
 
@@ -164,44 +164,44 @@ public static class CacLayerReference
     }
 
     // The 1 x 1 conv of a smooth window: sum over ci of w_phi[co, ci] * x[n, gr * Cin/G + ci, sample pixel].
-    private static T SamplePixel<T>(T[] x, T[] wPhi, ConvGeometry g, CacSamplePoint point, int n, int co, int oh, int ow)
+    private static T SamplePixel<T>(T[] x, T[] wPhi, ConvGeometry geometry, CacSamplePoint point, int n, int co, int oh, int ow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (ih, iw) = SamplePixelOf(g, point, oh, ow);
-        if (!ConvReference.Inside(g, ih, iw)) return T.Zero;
+        var (ih, iw) = SamplePixelOf(geometry, point, oh, ow);
+        if (!ConvReference.Inside(geometry, ih, iw)) return T.Zero;
         T sum = T.Zero;
-        int group = co / g.CoutPerGroup;
-        for (int ci = 0; ci < g.CinPerGroup; ci++)
-            sum += wPhi[co * g.CinPerGroup + ci] * x[ConvReference.InputIndex(g, n, group * g.CinPerGroup + ci, ih, iw)];
+        int group = co / geometry.CoutPerGroup;
+        for (int ci = 0; ci < geometry.CinPerGroup; ci++)
+            sum += wPhi[co * geometry.CinPerGroup + ci] * x[ConvReference.InputIndex(geometry, n, group * geometry.CinPerGroup + ci, ih, iw)];
         return sum;
     }
 
     // Adjoint of SamplePixel: gx[sample pixel] += gy * w_phi, gwPhi += gy * x[sample pixel]. Accumulates.
-    private static void SamplePixelBackward<T>(T[] x, T[] wPhi, T gyValue, T[]? gx, T[] gwPhi, ConvGeometry g, CacSamplePoint point,
+    private static void SamplePixelBackward<T>(T[] x, T[] wPhi, T gyValue, T[]? gx, T[] gwPhi, ConvGeometry geometry, CacSamplePoint point,
         int n, int co, int oh, int ow) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (ih, iw) = SamplePixelOf(g, point, oh, ow);
-        if (!ConvReference.Inside(g, ih, iw)) return;
-        int group = co / g.CoutPerGroup;
-        for (int ci = 0; ci < g.CinPerGroup; ci++)
+        var (ih, iw) = SamplePixelOf(geometry, point, oh, ow);
+        if (!ConvReference.Inside(geometry, ih, iw)) return;
+        int group = co / geometry.CoutPerGroup;
+        for (int ci = 0; ci < geometry.CinPerGroup; ci++)
         {
-            int input = ConvReference.InputIndex(g, n, group * g.CinPerGroup + ci, ih, iw);
-            if (gx is not null) gx[input] += gyValue * wPhi[co * g.CinPerGroup + ci];
-            gwPhi[co * g.CinPerGroup + ci] += gyValue * x[input];
+            int input = ConvReference.InputIndex(geometry, n, group * geometry.CinPerGroup + ci, ih, iw);
+            if (gx is not null) gx[input] += gyValue * wPhi[co * geometry.CinPerGroup + ci];
+            gwPhi[co * geometry.CinPerGroup + ci] += gyValue * x[input];
         }
     }
 
     // The pixel a smooth window samples (docs/design.md 2.5): (oh * s - p + offH, ow * s - p + offW), CacGeometry.SampleOffset.
-    private static (int Ih, int Iw) SamplePixelOf(ConvGeometry g, CacSamplePoint point, int oh, int ow)
+    private static (int Ih, int Iw) SamplePixelOf(ConvGeometry geometry, CacSamplePoint point, int oh, int ow)
     {
-        var (offH, offW) = CacGeometry.SampleOffset(g, point);
-        return (oh * g.StrideH - g.PadH + offH, ow * g.StrideW - g.PadW + offW);
+        var (offH, offW) = CacGeometry.SampleOffset(geometry, point);
+        return (oh * geometry.StrideH - geometry.PadH + offH, ow * geometry.StrideW - geometry.PadW + offW);
     }
 
     // Output position p = n * Ho * Wo + oh * Wo + ow as (n, oh, ow).
-    private static (int N, int Oh, int Ow) Position(ConvGeometry g, int p)
+    private static (int N, int Oh, int Ow) Position(ConvGeometry geometry, int p)
     {
-        int positions = g.Ho * g.Wo, q = p % positions;
-        return (p / positions, q / g.Wo, q % g.Wo);
+        int positions = geometry.Ho * geometry.Wo, q = p % positions;
+        return (p / positions, q / geometry.Wo, q % geometry.Wo);
     }
 }

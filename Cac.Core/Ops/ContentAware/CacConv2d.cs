@@ -25,10 +25,10 @@ public static partial class Ops
     public static Tensor ContentAwareConv2dDense(Tensor x, Tensor weight, Tensor? bias, Tensor score, int stride = 1, int padding = 0,
         int dilation = 1, int groups = 1, CacSamplePoint point = CacSamplePoint.Centre)
     {
-        var g = CacConvGeometry("cac_conv2d_dense", x, weight, bias, score, stride, padding, dilation, groups);
+        var geometry = CacConvGeometry("cac_conv2d_dense", x, weight, bias, score, stride, padding, dilation, groups);
         var ySharp = Conv2d(x, weight, bias, stride, padding, dilation, groups);                   // (N, Cout, Ho, Wo)
         var wPhi = Sum(weight, [2, 3], keepDim: true);                                             // (Cout, Cin/g, 1, 1)
-        var samples = CacSamplePoints(x, g.KH, stride, padding, dilation, point);                  // (N, Cin, Ho, Wo)
+        var samples = CacSamplePoints(x, geometry.KH, stride, padding, dilation, point);                  // (N, Cin, Ho, Wo)
         var ySmooth = Conv2d(samples, wPhi, bias, 1, 0, 1, groups);                                // (N, Cout, Ho, Wo)
         return Add(Mul(CacSharpGate(score), ySharp), Mul(CacSmoothGate(score), ySmooth));         // mask (N, 1, Ho, Wo) broadcast
     }
@@ -38,15 +38,15 @@ public static partial class Ops
     private static ConvGeometry CacConvGeometry(string op, Tensor x, Tensor weight, Tensor? bias, Tensor? score,
         int stride, int padding, int dilation, int groups)
     {
-        var g = ConvArguments.Check(op, x, weight, bias, stride, padding, dilation, groups);
-        if (g.KH != g.KW)
+        var geometry = ConvArguments.Check(op, x, weight, bias, stride, padding, dilation, groups);
+        if (geometry.KH != geometry.KW)
             throw new ArgumentException($"{op}: weight must be (Cout, Cin/groups, k, k), got {Shape.Format(weight.Dims)}");
-        if (g.KH < 2)
+        if (geometry.KH < 2)
             throw new ArgumentException($"{op}: 1 x 1 convolutions are never content-aware (weight {Shape.Format(weight.Dims)}); use a plain conv2d");
-        if (score is null) return g;
+        if (score is null) return geometry;
         RequireCompatible(op, x, score);
-        if (score.Rank != 4 || score.Dims[0] != g.N || score.Dims[1] != 1 || score.Dims[2] != g.Ho || score.Dims[3] != g.Wo)
-            throw new ArgumentException($"{op}: score must be ({g.N}, 1, {g.Ho}, {g.Wo}) for input {Shape.Format(x.Dims)}, got {Shape.Format(score.Dims)}");
-        return g;
+        if (score.Rank != 4 || score.Dims[0] != geometry.N || score.Dims[1] != 1 || score.Dims[2] != geometry.Ho || score.Dims[3] != geometry.Wo)
+            throw new ArgumentException($"{op}: score must be ({geometry.N}, 1, {geometry.Ho}, {geometry.Wo}) for input {Shape.Format(x.Dims)}, got {Shape.Format(score.Dims)}");
+        return geometry;
     }
 }

@@ -24,22 +24,22 @@ public static partial class Ops
         RequireCompatible(op, x, weight, bias, gamma, beta);
         if (gamma.Numel != 1 || beta.Numel != 1)
             throw new ArgumentException($"{op}: gamma and beta must have one element each, got {Shape.Format(gamma.Dims)} and {Shape.Format(beta.Dims)}");
-        var g = CacConvGeometry(op, x, weight, bias, null, stride, padding, dilation, groups);
-        var scoreMap = Empty(x, g.N, 1, g.Ho, g.Wo);
-        var be = x.Backend;
-        var mask = Empty(x, g.N, 1, g.Ho, g.Wo);
-        var wPhi = Empty(x, g.Cout, g.CinPerGroup);                                       // (Cout, Cin/g)
-        be.CacSumTaps(weight.Storage, wPhi.Storage, g.Cout * g.CinPerGroup, g.KH * g.KW);
-        var y = Empty(x, g.N, g.Cout, g.Ho, g.Wo);
-        int sharp = be.CacLayerForward(x.Storage, weight.Storage, wPhi.Storage, bias?.Storage, gamma.Storage, beta.Storage, scoreMap.Storage, mask.Storage,
-            y.Storage, g, point, CacGeometry.SmoothSize(g.KH, stride, dilation));
+        var geometry = CacConvGeometry(op, x, weight, bias, null, stride, padding, dilation, groups);
+        var scoreMap = Empty(x, geometry.N, 1, geometry.Ho, geometry.Wo);
+        var backend = x.Backend;
+        var mask = Empty(x, geometry.N, 1, geometry.Ho, geometry.Wo);
+        var wPhi = Empty(x, geometry.Cout, geometry.CinPerGroup);                                       // (Cout, Cin/g)
+        backend.CacSumTaps(weight.Storage, wPhi.Storage, geometry.Cout * geometry.CinPerGroup, geometry.KH * geometry.KW);
+        var y = Empty(x, geometry.N, geometry.Cout, geometry.Ho, geometry.Wo);
+        int sharp = backend.CacLayerForward(x.Storage, weight.Storage, wPhi.Storage, bias?.Storage, gamma.Storage, beta.Storage, scoreMap.Storage, mask.Storage,
+            y.Storage, geometry, point, CacGeometry.SmoothSize(geometry.KH, stride, dilation));
         stats = new CacForwardStats(scoreMap, mask, sharp, SharpRatioOf(mask, scoreMap, gamma, beta, sharp));
 
         Tensor[] inputs = bias is null ? [x, weight, gamma, beta] : [x, weight, gamma, beta, bias];
         return Autograd.Record(op, y, inputs, gy =>
         {
             // The mask stands for the score (mask > 0 exactly where the score is); the partition is made again from it.
-            var (gx, gw, gScore, gBias) = CacSparseGradients(gy, x, weight, bias, wPhi, y, mask, null, sharp, g, point,
+            var (gx, gw, gScore, gBias) = CacSparseGradients(gy, x, weight, bias, wPhi, y, mask, null, sharp, geometry, point,
                 gamma.RequiresGrad || beta.RequiresGrad);
             // Through s = gamma * G + beta.
             var gGamma = gamma.RequiresGrad ? Sum(Mul(gScore!, scoreMap)).Reshape(gamma.Shape) : null;
@@ -55,9 +55,9 @@ public static partial class Ops
         long count = Math.Max(mask.Numel, 1);
         double value = mask.DType == DType.Float32 ? (float)sharp * (float)(1.0 / count) : sharp * (1.0 / count);
         var ratio = Tensor.Scalar(value, mask.DType, mask.Device);
-        return Autograd.Record("cac_sharp_ratio", ratio, [gamma, beta], g =>
+        return Autograd.Record("cac_sharp_ratio", ratio, [gamma, beta], grad =>
         {
-            var gScore = Mul(mask, g * (1.0 / count));                                   // (N, 1, Ho, Wo)
+            var gScore = Mul(mask, grad * (1.0 / count));                                   // (N, 1, Ho, Wo)
             return
             [
                 gamma.RequiresGrad ? Sum(Mul(gScore, scoreMap)).Reshape(gamma.Shape) : null,

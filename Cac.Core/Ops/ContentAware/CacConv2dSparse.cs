@@ -15,23 +15,23 @@ public static partial class Ops
         int dilation = 1, int groups = 1, CacSamplePoint point = CacSamplePoint.Centre)
     {
         const string op = "cac_conv2d_sparse";
-        var g = CacConvGeometry(op, x, weight, bias, score, stride, padding, dilation, groups);
-        var be = x.Backend;
-        int positions = g.Ho * g.Wo;
-        int total = checked(g.N * positions);
+        var geometry = CacConvGeometry(op, x, weight, bias, score, stride, padding, dilation, groups);
+        var backend = x.Backend;
+        int positions = geometry.Ho * geometry.Wo;
+        int total = checked(geometry.N * positions);
         var order = Tensor.Zeros([total], DType.Int32, x.Device);                      // sharp positions, then smooth
-        int sharp = be.CacPartition(score.Storage, total, order.Storage);
-        var wPhi = Empty(x, g.Cout, g.CinPerGroup);                                       // (Cout, Cin/g)
-        be.CacSumTaps(weight.Storage, wPhi.Storage, g.Cout * g.CinPerGroup, g.KH * g.KW);
+        int sharp = backend.CacPartition(score.Storage, total, order.Storage);
+        var wPhi = Empty(x, geometry.Cout, geometry.CinPerGroup);                                       // (Cout, Cin/g)
+        backend.CacSumTaps(weight.Storage, wPhi.Storage, geometry.Cout * geometry.CinPerGroup, geometry.KH * geometry.KW);
 
-        var y = Empty(x, g.N, g.Cout, g.Ho, g.Wo);
-        if (sharp == total) be.Conv2dForward(x.Storage, weight.Storage, bias?.Storage, y.Storage, g);
-        else be.CacSparseForward(x.Storage, weight.Storage, wPhi.Storage, bias?.Storage, order.Storage, sharp, y.Storage, g, point);
+        var y = Empty(x, geometry.N, geometry.Cout, geometry.Ho, geometry.Wo);
+        if (sharp == total) backend.Conv2dForward(x.Storage, weight.Storage, bias?.Storage, y.Storage, geometry);
+        else backend.CacSparseForward(x.Storage, weight.Storage, wPhi.Storage, bias?.Storage, order.Storage, sharp, y.Storage, geometry, point);
 
         Tensor[] inputs = bias is null ? [x, weight, score] : [x, weight, score, bias];
         return Autograd.Record(op, y, inputs, gy =>
         {
-            var (gx, gw, gScore, gBias) = CacSparseGradients(gy, x, weight, bias, wPhi, y, score, order, sharp, g, point, score.RequiresGrad);
+            var (gx, gw, gScore, gBias) = CacSparseGradients(gy, x, weight, bias, wPhi, y, score, order, sharp, geometry, point, score.RequiresGrad);
             return bias is null ? [gx, gw, gScore] : [gx, gw, gScore, gBias];
         });
     }

@@ -12,7 +12,7 @@ public static partial class Ops
         var mask = Empty(score, score.Shape);
         score.Backend.CacStep(score.Storage, mask.Storage);
         var gate = mask.Detach();
-        return Autograd.Record("cac_sharp_gate", mask, [score], g => [Mul(g, gate)]);
+        return Autograd.Record("cac_sharp_gate", mask, [score], grad => [Mul(grad, gate)]);
     }
 
     /// <summary>
@@ -27,6 +27,6 @@ public static partial class Ops
         var smooth = Empty(score, score.Shape);
         score.Backend.Affine(sharp.Storage, smooth.Storage, -1, 1);
         var gate = smooth.Detach();
-        return Autograd.Record("cac_smooth_gate", smooth, [score], g => [Neg(Mul(g, gate))]);
+        return Autograd.Record("cac_smooth_gate", smooth, [score], grad => [Neg(Mul(grad, gate))]);
     }
 }

@@ -28,8 +28,8 @@ public static class CacGeometry
     /// <see cref="CacSamplePoint.Centre"/>, (0, 0) for <see cref="CacSamplePoint.TopLeft"/>. The pixel of output
     /// (oh, ow) is x[oh*s - p + offH, ow*s - p + offW] (zero when it falls in the padding).
     /// </summary>
-    public static (int OffH, int OffW) SampleOffset(ConvGeometry g, CacSamplePoint point) =>
-        point == CacSamplePoint.Centre ? (g.DilationH * (g.KH / 2), g.DilationW * (g.KW / 2)) : (0, 0);
+    public static (int OffH, int OffW) SampleOffset(ConvGeometry geometry, CacSamplePoint point) =>
+        point == CacSamplePoint.Centre ? (geometry.DilationH * (geometry.KH / 2), geometry.DilationW * (geometry.KW / 2)) : (0, 0);
 
     /// <summary>
     /// Side of the stride-1 box that smooths the Sobel map for kernels larger than 3 (the reference's

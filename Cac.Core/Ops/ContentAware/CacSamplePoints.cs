@@ -16,15 +16,15 @@ public static partial class Ops
         if (kernel < 1 || stride < 1 || padding < 0 || dilation < 1)
             throw new ArgumentException($"{op}: invalid geometry kernel={kernel} stride={stride} padding={padding} dilation={dilation}");
         var d = x.Dims;
-        var g = new ConvGeometry(d[0], d[1], d[2], d[3], d[1], kernel, kernel, stride, stride, padding, padding, dilation, dilation, 1);
-        if (g.Ho <= 0 || g.Wo <= 0)
+        var geometry = new ConvGeometry(d[0], d[1], d[2], d[3], d[1], kernel, kernel, stride, stride, padding, padding, dilation, dilation, 1);
+        if (geometry.Ho <= 0 || geometry.Wo <= 0)
             throw new ArgumentException($"{op}: input {Shape.Format(d)} is too small for kernel {kernel}, padding {padding}, dilation {dilation}");
-        var y = Empty(x, g.N, g.Cin, g.Ho, g.Wo);
-        x.Backend.CacSamplePoints(x.Storage, y.Storage, g, point);
+        var y = Empty(x, geometry.N, geometry.Cin, geometry.Ho, geometry.Wo);
+        x.Backend.CacSamplePoints(x.Storage, y.Storage, geometry, point);
         return Autograd.Record(op, y, [x], gy =>
         {
             var gx = Empty(x, x.Shape);
-            x.Backend.CacSamplePointsBackward(gy.Storage, gx.Storage, g, point);
+            x.Backend.CacSamplePointsBackward(gy.Storage, gx.Storage, geometry, point);
             return [gx];
         });
     }

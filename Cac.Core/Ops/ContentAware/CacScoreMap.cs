@@ -28,11 +28,11 @@ public static partial class Ops
         if (kernel < 2 || stride < 1 || padding < 0 || dilation < 1)
             throw new ArgumentException($"{op}: invalid geometry kernel={kernel} stride={stride} padding={padding} dilation={dilation} (kernel >= 2: 1 x 1 convolutions are never content-aware)");
         var d = x.Dims;
-        var g = new ConvGeometry(d[0], 1, d[2], d[3], 1, kernel, kernel, stride, stride, padding, padding, dilation, dilation, 1);
-        if (g.Ho <= 0 || g.Wo <= 0)
+        var geometry = new ConvGeometry(d[0], 1, d[2], d[3], 1, kernel, kernel, stride, stride, padding, padding, dilation, dilation, 1);
+        if (geometry.Ho <= 0 || geometry.Wo <= 0)
             throw new ArgumentException($"{op}: input {Shape.Format(d)} is too small for kernel {kernel}, padding {padding}, dilation {dilation}");
-        var score = Empty(x, g.N, 1, g.Ho, g.Wo);
-        x.Backend.CacInputScore(x.Storage, d[1], score.Storage, g, CacGeometry.SmoothSize(kernel, stride, dilation));
+        var score = Empty(x, geometry.N, 1, geometry.Ho, geometry.Wo);
+        x.Backend.CacInputScore(x.Storage, d[1], score.Storage, geometry, CacGeometry.SmoothSize(kernel, stride, dilation));
         return score;
     }
 }

@@ -9,34 +9,34 @@ public static partial class Ops
     // w_phi's gradient spread to every tap), gScore (N, 1, Ho, Wo), the straight-through gradient of the score
     // (IBackend.CacScoreGrad, when scoreGrad), and gBias (Cout). Each is null where its input needs no gradient.
     private static (Tensor? Gx, Tensor? Gw, Tensor? GScore, Tensor? GBias) CacSparseGradients(Tensor gy, Tensor x, Tensor weight,
-        Tensor? bias, Tensor wPhi, Tensor y, Tensor gate, Tensor? order, int sharp, ConvGeometry g, CacSamplePoint point, bool scoreGrad)
+        Tensor? bias, Tensor wPhi, Tensor y, Tensor gate, Tensor? order, int sharp, ConvGeometry geometry, CacSamplePoint point, bool scoreGrad)
     {
-        var be = x.Backend;
-        int positions = g.Ho * g.Wo;
-        long total = (long)g.N * positions;
+        var backend = x.Backend;
+        int positions = geometry.Ho * geometry.Wo;
+        long total = (long)geometry.N * positions;
         var gx = x.RequiresGrad ? Empty(x, x.Shape) : null;
         var gw = weight.RequiresGrad ? Empty(weight, weight.Shape) : null;
         if (sharp == total)
         {
-            if (gx is not null) be.Conv2dBackwardInput(gy.Storage, weight.Storage, gx.Storage, g);
-            if (gw is not null) be.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, g);
+            if (gx is not null) backend.Conv2dBackwardInput(gy.Storage, weight.Storage, gx.Storage, geometry);
+            if (gw is not null) backend.Conv2dBackwardWeight(x.Storage, gy.Storage, gw.Storage, geometry);
         }
         else if (gx is not null || gw is not null)
         {
             if (order is null)
             {
                 order = Tensor.Zeros([checked((int)total)], DType.Int32, x.Device);     // sharp positions, then smooth
-                be.CacPartition(gate.Storage, total, order.Storage);
+                backend.CacPartition(gate.Storage, total, order.Storage);
             }
-            be.CacSparseBackward(x.Storage, weight.Storage, wPhi.Storage, gy.Storage, order.Storage, sharp, gx?.Storage, gw?.Storage, g, point);
+            backend.CacSparseBackward(x.Storage, weight.Storage, wPhi.Storage, gy.Storage, order.Storage, sharp, gx?.Storage, gw?.Storage, geometry, point);
         }
         Tensor? gScore = null;
         if (scoreGrad)
         {
             gScore = Empty(gate, gate.Shape);
-            be.CacScoreGrad(gy.Storage, y.Storage, gate.Storage, gScore.Storage, g.N, g.Cout, positions);
+            backend.CacScoreGrad(gy.Storage, y.Storage, gate.Storage, gScore.Storage, geometry.N, geometry.Cout, positions);
         }
-        var gBias = bias is { RequiresGrad: true } ? SumTo(gy, [1, g.Cout, 1, 1]).Reshape(g.Cout) : null;
+        var gBias = bias is { RequiresGrad: true } ? SumTo(gy, [1, geometry.Cout, 1, 1]).Reshape(geometry.Cout) : null;
         return (gx, gw, gScore, gBias);
     }
 }

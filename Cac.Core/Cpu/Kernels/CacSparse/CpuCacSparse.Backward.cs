@@ -68,52 +68,52 @@ internal static partial class CpuCacSparse<T>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unfold(T[] gxt, int stride, int cinPad, int n, T[] gx, Plan l)
     {
-        var g = l.G;
-        int cinG = g.CinPerGroup, hw = g.H * g.W;
-        for (int gr = 0; gr < g.Groups; gr++)
-            for (int r = 0; r < g.H; r++)
-                CpuTranspose<T>.Tile(ref gxt[((r + g.PadH) * l.Wp + g.PadW) * stride + gr * cinPad], stride,
-                    ref gx[(n * g.Cin + gr * cinG) * hw + r * g.W], hw, g.W, cinG, default);
+        var geometry = l.Geometry;
+        int cinG = geometry.CinPerGroup, hw = geometry.H * geometry.W;
+        for (int gr = 0; gr < geometry.Groups; gr++)
+            for (int r = 0; r < geometry.H; r++)
+                CpuTranspose<T>.Tile(ref gxt[((r + geometry.PadH) * l.Wp + geometry.PadW) * stride + gr * cinPad], stride,
+                    ref gx[(n * geometry.Cin + gr * cinG) * hw + r * geometry.W], hw, geometry.W, cinG, default);
         Array.Clear(gxt, 0, l.PaddedPlane * stride);
     }
 
     /// <summary>gx (overwritten, or null) and gw (overwritten, or null; w_phi's gradient spread to every tap) from gy.</summary>
-    public static void Backward(T[] x, T[] w, T[] wPhi, T[] gy, int[] order, int sharp, T[]? gx, T[]? gw, ConvGeometry g, CacSamplePoint point)
+    public static void Backward(T[] x, T[] w, T[] wPhi, T[] gy, int[] order, int sharp, T[]? gx, T[]? gw, ConvGeometry geometry, CacSamplePoint point)
     {
-        var l = new Plan(order, sharp, g, point);
-        int chunks = Chunks(g);
-        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup;
+        var l = new Plan(order, sharp, geometry, point);
+        int chunks = Chunks(geometry);
+        int patch = geometry.PatchSize, coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup;
         int coutPad = l.CoutPad;
         // Per worker: gW^T (G, patch, coutPad) and g(w_phi)^T (G, Cin/G, coutPad).
-        int gwtLength = g.Groups * patch * coutPad, phitLength = g.Groups * cinG * coutPad;
+        int gwtLength = geometry.Groups * patch * coutPad, phitLength = geometry.Groups * cinG * coutPad;
         var gwParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[gwtLength]).ToArray();
         var phiParts = gw is null ? null : Enumerable.Range(0, chunks).Select(_ => new T[phitLength]).ToArray();
         // For gx: per group and tap, W[.., .., tap] as (Cout/G, NR) panels per lane tile of input channels (and w_phi);
         // the gradient is accumulated channels-last (see BackwardSamples).
-        int taps = g.KH * g.KW;
+        int taps = geometry.KH * geometry.KW;
         int phiLength = CpuCacKernel<T>.PackedLength(coutG, cinG), wLength = taps * phiLength;
-        var wPanels = gx is null ? null : Rent(g.Groups * wLength);
-        var phiPanels = gx is null ? null : Rent(g.Groups * phiLength);
-        for (int gr = 0; gx is not null && gr < g.Groups; gr++)
+        var wPanels = gx is null ? null : Rent(geometry.Groups * wLength);
+        var phiPanels = gx is null ? null : Rent(geometry.Groups * phiLength);
+        for (int gr = 0; gx is not null && gr < geometry.Groups; gr++)
         {
             for (int t = 0; t < taps; t++)
                 CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch + t, patch, taps, coutG, cinG, wPanels!, gr * wLength + t * phiLength);
             CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, cinG, 1, coutG, cinG, phiPanels!, gr * phiLength);
         }
-        ForChunks(g, (chunk, n0, n1) => BackwardSamples(x, gy, gx, gwParts?[chunk], phiParts?[chunk], l, wPanels, wLength, phiPanels, phiLength,
+        ForChunks(geometry, (chunk, n0, n1) => BackwardSamples(x, gy, gx, gwParts?[chunk], phiParts?[chunk], l, wPanels, wLength, phiPanels, phiLength,
             coutPad, n0, n1));
         Return(wPanels, phiPanels);
         if (gw is null) return;
-        Reduce(gwParts!, phiParts!, gw, g, coutPad);
+        Reduce(gwParts!, phiParts!, gw, geometry, coutPad);
     }
 
     // Adds the workers' partial sums in worker order and transposes them into gw (Cout, Cin/G, KH, KW); w_phi's
     // gradient reaches every tap.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Reduce(T[][] gwParts, T[][] phiParts, T[] gw, ConvGeometry g, int coutPad)
+    private static void Reduce(T[][] gwParts, T[][] phiParts, T[] gw, ConvGeometry geometry, int coutPad)
     {
-        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, taps = g.KH * g.KW;
-        int gwtLength = g.Groups * patch * coutPad, phitLength = g.Groups * cinG * coutPad;
+        int patch = geometry.PatchSize, coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup, taps = geometry.KH * geometry.KW;
+        int gwtLength = geometry.Groups * patch * coutPad, phitLength = geometry.Groups * cinG * coutPad;
         var gwt = gwParts[0];
         var phit = phiParts[0];
         for (int c = 1; c < gwParts.Length; c++)
@@ -121,7 +121,7 @@ internal static partial class CpuCacSparse<T>
             for (int i = 0; i < gwtLength; i++) gwt[i] += gwParts[c][i];
             for (int i = 0; i < phitLength; i++) phit[i] += phiParts[c][i];
         }
-        for (int gr = 0; gr < g.Groups; gr++)
+        for (int gr = 0; gr < geometry.Groups; gr++)
             for (int co = 0; co < coutG; co++)
             {
                 int row = (gr * coutG + co) * patch;
@@ -136,10 +136,10 @@ internal static partial class CpuCacSparse<T>
     private static void BackwardSamples(T[] x, T[] gy, T[]? gx, T[]? gwAcc, T[]? phiAcc, Plan l, T[]? wPanels, int wLength,
         T[]? phiPanels, int phiLength, int coutPad, int n0, int n1)
     {
-        var g = l.G;
-        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        var geometry = l.Geometry;
+        int patch = geometry.PatchSize, coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup, positions = l.Positions;
         // gx is accumulated channels-last, (Hp*Wp, G * cinPad), so each tile row adds two whole vectors.
-        int cinPad = (cinG + NR - 1) / NR * NR, stride = g.Groups * cinPad;
+        int cinPad = (cinG + NR - 1) / NR * NR, stride = geometry.Groups * cinPad;
         bool gw = gwAcc is not null;
         var xp = !gw ? null : Rent(l.PaddedSample, clear: true);
         var gxt = gx is null ? null : Rent(l.PaddedPlane * stride, clear: true);
@@ -153,8 +153,8 @@ internal static partial class CpuCacSparse<T>
             {
                 if (xp is not null) Pad(x, n, xp, l);
                 // gy of the sample, channels-last: gyT (positions, Ldc).
-                for (int gr = 0; gr < g.Groups; gr++)
-                    CpuTranspose<T>.Tile(ref gy[(n * g.Cout + gr * coutG) * positions], positions, ref gyt[gr * coutPad], l.Ldc, coutG, positions, default);
+                for (int gr = 0; gr < geometry.Groups; gr++)
+                    CpuTranspose<T>.Tile(ref gy[(n * geometry.Cout + gr * coutG) * positions], positions, ref gyt[gr * coutPad], l.Ldc, coutG, positions, default);
                 for (int part = 0; part < 2; part++)
                 {
                     // part 0: the sharp windows (taps, W); part 1: the smooth sample pixels (points, w_phi).
@@ -164,7 +164,7 @@ internal static partial class CpuCacSparse<T>
                     l.Locate(a, count, n, bases, outs, l.Ldc);
                     int steps = part == 0 ? patch : cinG;
                     var offsets = part == 0 ? l.Taps : l.Points;
-                    for (int gr = 0; gr < g.Groups; gr++)
+                    for (int gr = 0; gr < geometry.Groups; gr++)
                     {
                         if (xp is not null)
                         {

@@ -33,15 +33,15 @@ internal static partial class CpuCacSparse<T>
     /// the sample is still in cache. Returns the number of sharp positions.
     /// </summary>
     public static int LayerForward(T[] x, T[] w, T[] wPhi, T[]? bias, T gamma, T beta, T[] scoreMap, T[] mask, T[] y,
-        ConvGeometry g, CacSamplePoint point, int smooth)
+        ConvGeometry geometry, CacSamplePoint point, int smooth)
     {
-        var l = new Plan(null, 0, g, point);
-        var sg = new ConvGeometry(g.N, 1, g.H, g.W, 1, g.KH, g.KW, g.StrideH, g.StrideW, g.PadH, g.PadW, g.DilationH, g.DilationW, 1);
-        var (wPanels, wLength, phiPanels, phiLength) = PackPanels(w, wPhi, g);
-        var sharpPerChunk = new int[Chunks(g)];
-        ForChunks(g, (chunk, n0, n1) =>
+        var l = new Plan(null, 0, geometry, point);
+        var sg = new ConvGeometry(geometry.N, 1, geometry.H, geometry.W, 1, geometry.KH, geometry.KW, geometry.StrideH, geometry.StrideW, geometry.PadH, geometry.PadW, geometry.DilationH, geometry.DilationW, 1);
+        var (wPanels, wLength, phiPanels, phiLength) = PackPanels(w, wPhi, geometry);
+        var sharpPerChunk = new int[Chunks(geometry)];
+        ForChunks(geometry, (chunk, n0, n1) =>
         {
-            var scorer = new CacScoreKernels<T>.SampleScorer(sg, g.Cin, smooth);
+            var scorer = new CacScoreKernels<T>.SampleScorer(sg, geometry.Cin, smooth);
             sharpPerChunk[chunk] = ForwardSamples(x, bias, y, l, wPanels, wLength, phiPanels, phiLength, n0, n1,
                 new Scoring(scorer, gamma, beta, scoreMap, mask));
         });
@@ -53,13 +53,13 @@ internal static partial class CpuCacSparse<T>
     private sealed record Scoring(CacScoreKernels<T>.SampleScorer Scorer, T Gamma, T Beta, T[] ScoreMap, T[] Mask);
 
     // W_g^T and w_phi,g^T as (steps, NR) panels per channel tile and group (rented; give back with Return).
-    private static (T[] W, int WLength, T[] Phi, int PhiLength) PackPanels(T[] w, T[] wPhi, ConvGeometry g)
+    private static (T[] W, int WLength, T[] Phi, int PhiLength) PackPanels(T[] w, T[] wPhi, ConvGeometry geometry)
     {
-        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup;
+        int patch = geometry.PatchSize, coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup;
         int wLength = CpuCacKernel<T>.PackedLength(patch, coutG), phiLength = CpuCacKernel<T>.PackedLength(cinG, coutG);
-        var wPanels = Rent(g.Groups * wLength);
-        var phiPanels = Rent(g.Groups * phiLength);
-        for (int gr = 0; gr < g.Groups; gr++)
+        var wPanels = Rent(geometry.Groups * wLength);
+        var phiPanels = Rent(geometry.Groups * phiLength);
+        for (int gr = 0; gr < geometry.Groups; gr++)
         {
             CpuCacKernel<T>.Pack(w, (long)gr * coutG * patch, 1, patch, patch, coutG, wPanels, gr * wLength);
             CpuCacKernel<T>.Pack(wPhi, (long)gr * coutG * cinG, 1, cinG, cinG, coutG, phiPanels, gr * phiLength);
@@ -96,11 +96,11 @@ internal static partial class CpuCacSparse<T>
     }
 
     /// <summary>y (N, Cout, Ho, Wo): order[0, sharp) get W, the rest w_phi (Cout, Cin/G) on their sample pixels; bias on both.</summary>
-    public static void Forward(T[] x, T[] w, T[] wPhi, T[]? bias, int[] order, int sharp, T[] y, ConvGeometry g, CacSamplePoint point)
+    public static void Forward(T[] x, T[] w, T[] wPhi, T[]? bias, int[] order, int sharp, T[] y, ConvGeometry geometry, CacSamplePoint point)
     {
-        var l = new Plan(order, sharp, g, point);
-        var (wPanels, wLength, phiPanels, phiLength) = PackPanels(w, wPhi, g);
-        ForChunks(g, (_, n0, n1) => ForwardSamples(x, bias, y, l, wPanels, wLength, phiPanels, phiLength, n0, n1, null));
+        var l = new Plan(order, sharp, geometry, point);
+        var (wPanels, wLength, phiPanels, phiLength) = PackPanels(w, wPhi, geometry);
+        ForChunks(geometry, (_, n0, n1) => ForwardSamples(x, bias, y, l, wPanels, wLength, phiPanels, phiLength, n0, n1, null));
         Return(wPanels, phiPanels);
     }
 
@@ -110,8 +110,8 @@ internal static partial class CpuCacSparse<T>
     private static int ForwardSamples(T[] x, T[]? bias, T[] y, Plan l, T[] wPanels, int wLength, T[] phiPanels, int phiLength,
         int n0, int n1, Scoring? scoring)
     {
-        var g = l.G;
-        int patch = g.PatchSize, coutG = g.CoutPerGroup, cinG = g.CinPerGroup, positions = l.Positions;
+        var geometry = l.Geometry;
+        int patch = geometry.PatchSize, coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup, positions = l.Positions;
         // Tiles are stored channels-last into ys (positions, Ldc), then transposed into y: two vector stores per tile
         // row instead of a scalar store per element.
         int coutPad = l.CoutPad, ldc = l.Ldc, sharpTotal = 0;
@@ -139,15 +139,15 @@ internal static partial class CpuCacSparse<T>
                 Pad(x, n, xp, l);
                 // The next sample's input is fetched while this one's tiles run (its scoring pass would otherwise stream it).
                 var prefetch = typeof(T) == typeof(float) && n + 1 < n1
-                    ? new CpuPrefetch((float[])(object)x, (long)(n + 1) * g.Cin * g.H * g.W, (long)g.Cin * g.H * g.W,
-                        g.Groups * ((p + MR - 1) / MR + (q + MR - 1) / MR))
+                    ? new CpuPrefetch((float[])(object)x, (long)(n + 1) * geometry.Cin * geometry.H * geometry.W, (long)geometry.Cin * geometry.H * geometry.W,
+                        geometry.Groups * ((p + MR - 1) / MR + (q + MR - 1) / MR))
                     : default;
-                for (int gr = 0; gr < g.Groups; gr++)
+                for (int gr = 0; gr < geometry.Groups; gr++)
                     ForwardTiles(xp, sharpBases.AsSpan(0, p), sharpOuts, l.Taps, gr * patch, patch, wPanels, gr * wLength, ys, gr * coutPad, coutG, ref prefetch);
-                for (int gr = 0; gr < g.Groups; gr++)
+                for (int gr = 0; gr < geometry.Groups; gr++)
                     ForwardTiles(xp, smoothBases.AsSpan(0, q), smoothOuts, l.Points, gr * cinG, cinG, phiPanels, gr * phiLength, ys, gr * coutPad, coutG, ref prefetch);
-                for (int gr = 0; gr < g.Groups; gr++)
-                    CpuTranspose<T>.Tile(ref ys[gr * coutPad], ldc, ref y[(n * g.Cout + gr * coutG) * positions], positions, positions, coutG,
+                for (int gr = 0; gr < geometry.Groups; gr++)
+                    CpuTranspose<T>.Tile(ref ys[gr * coutPad], ldc, ref y[(n * geometry.Cout + gr * coutG) * positions], positions, positions, coutG,
                         bias is null ? default : bias.AsSpan(gr * coutG, coutG));
             }
         }

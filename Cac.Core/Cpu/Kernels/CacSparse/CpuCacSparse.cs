@@ -32,45 +32,45 @@ internal static partial class CpuCacSparse<T> where T : unmanaged, IFloatingPoin
     private sealed class Plan
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public Plan(int[]? order, int sharp, ConvGeometry g, CacSamplePoint point)
+        public Plan(int[]? order, int sharp, ConvGeometry geometry, CacSamplePoint point)
         {
-            G = g;
+            Geometry = geometry;
             Order = order ?? [];
-            Positions = g.Ho * g.Wo;
-            Wp = g.W + 2 * g.PadW;
-            PaddedPlane = (g.H + 2 * g.PadH) * Wp;
-            PaddedSample = g.Cin * PaddedPlane;
+            Positions = geometry.Ho * geometry.Wo;
+            Wp = geometry.W + 2 * geometry.PadW;
+            PaddedPlane = (geometry.H + 2 * geometry.PadH) * Wp;
+            PaddedSample = geometry.Cin * PaddedPlane;
             // Without an order (the fused layer forward), each sample is partitioned on the fly.
-            SharpStart = order is null ? [] : Starts(order, 0, sharp, g.N, Positions);
-            SmoothStart = order is null ? [] : Starts(order, sharp, g.N * Positions - sharp, g.N, Positions);
-            var (offH, offW) = CacGeometry.SampleOffset(g, point);
+            SharpStart = order is null ? [] : Starts(order, 0, sharp, geometry.N, Positions);
+            SmoothStart = order is null ? [] : Starts(order, sharp, geometry.N * Positions - sharp, geometry.N, Positions);
+            var (offH, offW) = CacGeometry.SampleOffset(geometry, point);
             // Taps[gr * patch + (c, kh, kw)]: offset of tap (c, kh, kw) of group gr from a window origin in the padded sample.
-            Taps = new int[g.Groups * g.PatchSize];
+            Taps = new int[geometry.Groups * geometry.PatchSize];
             int t = 0;
-            for (int c = 0; c < g.Cin; c++)
-                for (int i = 0; i < g.KH; i++)
-                    for (int j = 0; j < g.KW; j++)
-                        Taps[t++] = c * PaddedPlane + i * g.DilationH * Wp + j * g.DilationW;
+            for (int c = 0; c < geometry.Cin; c++)
+                for (int i = 0; i < geometry.KH; i++)
+                    for (int j = 0; j < geometry.KW; j++)
+                        Taps[t++] = c * PaddedPlane + i * geometry.DilationH * Wp + j * geometry.DilationW;
             // Points[c]: offset of channel c's sample pixel from a window origin.
-            Points = new int[g.Cin];
-            for (int c = 0; c < g.Cin; c++) Points[c] = c * PaddedPlane + offH * Wp + offW;
+            Points = new int[geometry.Cin];
+            for (int c = 0; c < geometry.Cin; c++) Points[c] = c * PaddedPlane + offH * Wp + offW;
             // TapShifts[kh * KW + kw]: offset of the tap's pixel from a window origin within one plane; PointShift likewise.
-            TapShifts = new int[g.KH * g.KW];
-            for (int i = 0; i < g.KH; i++)
-                for (int j = 0; j < g.KW; j++)
-                    TapShifts[i * g.KW + j] = i * g.DilationH * Wp + j * g.DilationW;
+            TapShifts = new int[geometry.KH * geometry.KW];
+            for (int i = 0; i < geometry.KH; i++)
+                for (int j = 0; j < geometry.KW; j++)
+                    TapShifts[i * geometry.KW + j] = i * geometry.DilationH * Wp + j * geometry.DilationW;
             PointShift = [offH * Wp + offW];
             // Origins[q]: window origin of output position q in the padded sample.
             Origins = new int[Positions];
-            for (int q = 0; q < Positions; q++) Origins[q] = q / g.Wo * g.StrideH * Wp + q % g.Wo * g.StrideW;
+            for (int q = 0; q < Positions; q++) Origins[q] = q / geometry.Wo * geometry.StrideH * Wp + q % geometry.Wo * geometry.StrideW;
             // y and gy are staged channels-last, (positions, Ldc) with each group's channels padded to whole tiles:
             // a tile row is then two vectors. Lanes[i] = i (the kernel's step offsets over a staged row).
-            CoutPad = (g.CoutPerGroup + CpuCacKernel<T>.NR - 1) / CpuCacKernel<T>.NR * CpuCacKernel<T>.NR;
-            Ldc = g.Groups * CoutPad;
+            CoutPad = (geometry.CoutPerGroup + CpuCacKernel<T>.NR - 1) / CpuCacKernel<T>.NR * CpuCacKernel<T>.NR;
+            Ldc = geometry.Groups * CoutPad;
             Lanes = [.. Enumerable.Range(0, Ldc)];
         }
 
-        public ConvGeometry G { get; }
+        public ConvGeometry Geometry { get; }
         public int[] Order { get; }
         public int Positions { get; }
         public int Wp { get; }
@@ -119,17 +119,17 @@ internal static partial class CpuCacSparse<T> where T : unmanaged, IFloatingPoin
         }
     }
 
-    private static int Chunks(ConvGeometry g) =>
-        Environment.ProcessorCount > 1 ? Math.Clamp(g.N, 1, Environment.ProcessorCount) : 1;
+    private static int Chunks(ConvGeometry geometry) =>
+        Environment.ProcessorCount > 1 ? Math.Clamp(geometry.N, 1, Environment.ProcessorCount) : 1;
 
     // Runs body(chunk, nStart, nEnd) over the batch in a fixed number of chunks.
-    private static void ForChunks(ConvGeometry g, Action<int, int, int> body)
+    private static void ForChunks(ConvGeometry geometry, Action<int, int, int> body)
     {
-        int chunks = Chunks(g);
-        if (chunks == 1) { body(0, 0, g.N); return; }
+        int chunks = Chunks(geometry);
+        if (chunks == 1) { body(0, 0, geometry.N); return; }
         CpuParallel.For(chunks, 1, (c0, c1) =>
         {
-            for (int c = (int)c0; c < c1; c++) body(c, (int)((long)g.N * c / chunks), (int)((long)g.N * (c + 1) / chunks));
+            for (int c = (int)c0; c < c1; c++) body(c, (int)((long)geometry.N * c / chunks), (int)((long)geometry.N * (c + 1) / chunks));
         });
     }
 
@@ -137,13 +137,13 @@ internal static partial class CpuCacSparse<T> where T : unmanaged, IFloatingPoin
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pad(T[] x, int n, T[] xp, Plan l)
     {
-        var g = l.G;
-        int h = g.H, w = g.W;
-        var src = x.AsSpan(n * g.Cin * h * w, g.Cin * h * w);
+        var geometry = l.Geometry;
+        int h = geometry.H, w = geometry.W;
+        var src = x.AsSpan(n * geometry.Cin * h * w, geometry.Cin * h * w);
         var dst = xp.AsSpan(0, l.PaddedSample);
-        for (int c = 0; c < g.Cin; c++)
+        for (int c = 0; c < geometry.Cin; c++)
             for (int r = 0; r < h; r++)
-                src.Slice((c * h + r) * w, w).CopyTo(dst.Slice(c * l.PaddedPlane + (r + g.PadH) * l.Wp + g.PadW, w));
+                src.Slice((c * h + r) * w, w).CopyTo(dst.Slice(c * l.PaddedPlane + (r + geometry.PadH) * l.Wp + geometry.PadW, w));
     }
 
     // Row offsets of the MR-tile starting at t of a list (a short tile repeats its last entry).

@@ -26,8 +26,8 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
     /// Whether the direct path handles the geometry: strided convs with a window larger than 1 x 1 (strided 1 x 1 convs
     /// only subsample: im2col is cheaper), and stride-1 ones padded at most by the output width (wider: im2col).
     /// </summary>
-    public static bool Applies(ConvGeometry g) =>
-        g.Wo >= 1 && g.Ho >= 1 && ((g.StrideH > 1 || g.StrideW > 1) ? g.KH * g.KW > 1 : PaddedImage.Applies(g));
+    public static bool Applies(ConvGeometry geometry) =>
+        geometry.Wo >= 1 && geometry.Ho >= 1 && ((geometry.StrideH > 1 || geometry.StrideW > 1) ? geometry.KH * geometry.KW > 1 : PaddedImage.Applies(geometry));
 
     // The output slots of one sample plane: image offset oh * sh * Wq + ow, output offset oh * Wo + ow, live lanes.
     private readonly record struct Slots(int[] Image, int[] Output, int[] Lanes)
@@ -35,19 +35,19 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
         public int Count => Image.Length;
     }
 
-    private static Slots SlotsOf(ConvGeometry g, PhasedImage layout)
+    private static Slots SlotsOf(ConvGeometry geometry, PhasedImage layout)
     {
-        int w = W, perRow = (g.Wo + w - 1) / w, count = g.Ho * perRow;
+        int w = W, perRow = (geometry.Wo + w - 1) / w, count = geometry.Ho * perRow;
         var image = new int[count];
         var output = new int[count];
         var lanes = new int[count];
         int s = 0;
-        for (int oh = 0; oh < g.Ho; oh++)
-            for (int ow = 0; ow < g.Wo; ow += w, s++)
+        for (int oh = 0; oh < geometry.Ho; oh++)
+            for (int ow = 0; ow < geometry.Wo; ow += w, s++)
             {
-                image[s] = layout.RowOffset(g, oh) + ow;
-                output[s] = oh * g.Wo + ow;
-                lanes[s] = Math.Min(w, g.Wo - ow);
+                image[s] = layout.RowOffset(geometry, oh) + ow;
+                output[s] = oh * geometry.Wo + ow;
+                lanes[s] = Math.Min(w, geometry.Wo - ow);
             }
         return new Slots(image, output, lanes);
     }
@@ -56,24 +56,24 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
     private static int RowsFor(int coutG) => coutG % 6 == 0 ? 6 : coutG % 4 == 0 || coutG < 6 ? 4 : 6;
 
     /// <summary>y = epilogue(conv(x, w)). x: (N, Cin, H, W), w: (Cout, Cin/G, KH, KW), y: (N, Cout, Ho, Wo), overwritten.</summary>
-    public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
+    public static void Forward(T[] x, T[] w, T[] y, ConvGeometry geometry, ConvEpilogue<T> epilogue)
     {
-        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize, hw = g.H * g.W, plane = g.Ho * g.Wo;
+        int coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup, patch = geometry.PatchSize, hw = geometry.H * geometry.W, plane = geometry.Ho * geometry.Wo;
         // Partial slots read up to one vector past the last row: zero slack.
-        var padded = PhasedImage.For(g, W);
-        var slots = SlotsOf(g, padded);
+        var padded = PhasedImage.For(geometry, W);
+        var slots = SlotsOf(geometry, padded);
         int mr = RowsFor(coutG);
         int mTiles = (coutG + mr - 1) / mr;
-        var packed = PackWeights(w, g, mr, mTiles);
+        var packed = PackWeights(w, geometry, mr, mTiles);
         int tiles = (slots.Count + 1) / 2;
 
         void Sample(int n, T[] image, int tileStart, int tileEnd, bool fill)
         {
-            if (fill) padded.Fill(x, (long)n * g.Cin * hw, g, image);
-            for (int gi = 0; gi < g.Groups; gi++)
+            if (fill) padded.Fill(x, (long)n * geometry.Cin * hw, geometry, image);
+            for (int gi = 0; gi < geometry.Groups; gi++)
             {
                 long imageBase = (long)gi * cinG * padded.ChannelLength;
-                long yBase = ((long)n * g.Cout + gi * coutG) * plane;
+                long yBase = ((long)n * geometry.Cout + gi * coutG) * plane;
                 for (int t = tileStart; t < tileEnd; t++)
                 {
                     int s0 = 2 * t, s1 = Math.Min(2 * t + 1, slots.Count - 1);
@@ -96,9 +96,9 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
 
         try
         {
-            if (g.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1)
+            if (geometry.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1)
             {
-                CpuParallel.For(g.N, 1, (start, end) => WithImage(padded.Length, image =>
+                CpuParallel.For(geometry.N, 1, (start, end) => WithImage(padded.Length, image =>
                 {
                     for (int n = (int)start; n < end; n++) Sample(n, image, 0, tiles, fill: true);
                 }));
@@ -108,9 +108,9 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
                 // Few samples: one shared padded image, the tiles split over the cores.
                 WithImage(padded.Length, image =>
                 {
-                    for (int n = 0; n < g.N; n++)
+                    for (int n = 0; n < geometry.N; n++)
                     {
-                        padded.Fill(x, (long)n * g.Cin * hw, g, image);
+                        padded.Fill(x, (long)n * geometry.Cin * hw, geometry, image);
                         CpuParallel.For(tiles, 8, (start, end) => Sample(n, image, (int)start, (int)end, fill: false));
                     }
                 });
@@ -130,12 +130,12 @@ internal static class ConvDirect<T> where T : unmanaged, IFloatingPointIeee754<T
     }
 
     // w (Cout, patch) -> per group and row tile a (patch, mr) panel; rows past Cout/G are zero. Rented: the caller returns it.
-    private static T[] PackWeights(T[] w, ConvGeometry g, int mr, int mTiles)
+    private static T[] PackWeights(T[] w, ConvGeometry geometry, int mr, int mTiles)
     {
-        int coutG = g.CoutPerGroup, patch = g.PatchSize, length = g.Groups * mTiles * patch * mr;
+        int coutG = geometry.CoutPerGroup, patch = geometry.PatchSize, length = geometry.Groups * mTiles * patch * mr;
         var packed = ArrayPool<T>.Shared.Rent(length);
         packed.AsSpan(0, length).Clear();
-        for (int gi = 0; gi < g.Groups; gi++)
+        for (int gi = 0; gi < geometry.Groups; gi++)
             for (int mt = 0; mt < mTiles; mt++)
             {
                 long dst = ((long)gi * mTiles + mt) * patch * mr;

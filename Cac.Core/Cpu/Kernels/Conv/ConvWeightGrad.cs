@@ -29,25 +29,25 @@ internal static class ConvWeightGrad<T> where T : unmanaged, IFloatingPointIeee7
     private static int NR => GemmKernel<T>.NR;
 
     /// <summary>gw = dL/dw. x: (N, Cin, H, W), gy: (N, Cout, Ho, Wo), gw: (Cout, Cin/G, KH, KW), overwritten.</summary>
-    public static void Compute(T[] x, T[] gy, T[] gw, ConvGeometry g)
+    public static void Compute(T[] x, T[] gy, T[] gw, ConvGeometry geometry)
     {
-        int plane = g.Ho * g.Wo, hw = g.H * g.W;
-        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize, gwLength = g.Cout * patch;
-        if (g.N == 0 || plane == 0)
+        int plane = geometry.Ho * geometry.Wo, hw = geometry.H * geometry.W;
+        int coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup, patch = geometry.PatchSize, gwLength = geometry.Cout * patch;
+        if (geometry.N == 0 || plane == 0)
         {
             gw.AsSpan(0, gwLength).Clear();
             return;
         }
-        var padded = PaddedImage.For(g);
+        var padded = PaddedImage.For(geometry);
         int nr = NR, strips = (coutG + nr - 1) / nr, tiles = (patch + MR - 1) / MR;
-        int rowsPerSlice = Math.Max(1, SliceBytes / (strips * nr * Unsafe.SizeOf<T>()) / g.Wo);
-        bool batchParallel = g.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1;
-        int workers = batchParallel ? Math.Min(Environment.ProcessorCount, g.N) : 1;
+        int rowsPerSlice = Math.Max(1, SliceBytes / (strips * nr * Unsafe.SizeOf<T>()) / geometry.Wo);
+        bool batchParallel = geometry.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1;
+        int workers = batchParallel ? Math.Min(Environment.ProcessorCount, geometry.N) : 1;
         var partials = new T[workers][];
 
         void Worker(int worker)
         {
-            int start = (int)((long)g.N * worker / workers), end = (int)((long)g.N * (worker + 1) / workers);
+            int start = (int)((long)geometry.N * worker / workers), end = (int)((long)geometry.N * (worker + 1) / workers);
             var gwT = partials[worker] = ArrayPool<T>.Shared.Rent(gwLength);
             gwT.AsSpan(0, gwLength).Clear();
             var image = ArrayPool<T>.Shared.Rent(padded.Length);
@@ -56,12 +56,12 @@ internal static class ConvWeightGrad<T> where T : unmanaged, IFloatingPointIeee7
             {
                 for (int n = start; n < end; n++)
                 {
-                    padded.Fill(x, (long)n * g.Cin * hw, g, image);
-                    for (int gi = 0; gi < g.Groups; gi++)
+                    padded.Fill(x, (long)n * geometry.Cin * hw, geometry, image);
+                    for (int gi = 0; gi < geometry.Groups; gi++)
                     {
-                        Pack(gy, ((long)n * g.Cout + gi * coutG) * plane, coutG, plane, pack);
+                        Pack(gy, ((long)n * geometry.Cout + gi * coutG) * plane, coutG, plane, pack);
                         var sweep = new Sweep(image, (long)gi * cinG * padded.Plane, padded.Table, padded.Wp, pack, gwT,
-                            (long)gi * patch * coutG, coutG, g, rowsPerSlice);
+                            (long)gi * patch * coutG, coutG, geometry, rowsPerSlice);
                         if (batchParallel) sweep.Run(0, tiles);
                         else CpuParallel.For(tiles, 1, (t0, t1) => sweep.Run((int)t0, (int)t1));
                     }
@@ -81,7 +81,7 @@ internal static class ConvWeightGrad<T> where T : unmanaged, IFloatingPointIeee7
         });
 
         // gwT (G, patch, Cout/G) summed over the workers in order -> gw (Cout, patch).
-        for (int gi = 0; gi < g.Groups; gi++)
+        for (int gi = 0; gi < geometry.Groups; gi++)
             for (int co = 0; co < coutG; co++)
                 for (int r = 0; r < patch; r++)
                 {
@@ -126,14 +126,14 @@ internal static class ConvWeightGrad<T> where T : unmanaged, IFloatingPointIeee7
 
     // One sample and group: gwT rows of the patch tiles [t0, t1) += col @ gy^T, slice by slice of output rows.
     private readonly record struct Sweep(T[] Image, long ImageBase, int[] Table, int Wp, T[] Pack, T[] GwT, long GwOffset, int CoutG,
-        ConvGeometry G, int RowsPerSlice)
+        ConvGeometry Geometry, int RowsPerSlice)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int t0, int t1)
         {
             int nr = NR, patch = Table.Length, coutG = CoutG, strips = (coutG + nr - 1) / nr;
-            int ho = G.Ho, wo = G.Wo, plane = ho * wo;
-            nint rowStep = (nint)G.StrideH * Wp, colStep = G.StrideW;
+            int ho = Geometry.Ho, wo = Geometry.Wo, plane = ho * wo;
+            nint rowStep = (nint)Geometry.StrideH * Wp, colStep = Geometry.StrideW;
             Span<T> tile = stackalloc T[MR * nr];
             ref T tileRef = ref MemoryMarshal.GetReference(tile);
             ref T img = ref MemoryMarshal.GetArrayDataReference(Image);

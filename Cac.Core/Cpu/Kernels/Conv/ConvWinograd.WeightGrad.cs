@@ -23,25 +23,25 @@ internal static partial class ConvWinograd<T>
     private const int MaxGradientPairs = 128 * 128;
 
     /// <summary>Whether <see cref="WeightGradient"/> is the faster weight gradient for the geometry.</summary>
-    public static bool AppliesToWeightGradient(ConvGeometry g) => Applies(g) && g.Cin * g.Cout <= MaxGradientPairs;
+    public static bool AppliesToWeightGradient(ConvGeometry geometry) => Applies(geometry) && geometry.Cin * geometry.Cout <= MaxGradientPairs;
 
     /// <summary>gw = dL/dw. x: (N, Cin, H, W), gy: (N, Cout, Ho, Wo), gw: (Cout, Cin, 3, 3), overwritten.</summary>
-    public static void WeightGradient(T[] x, T[] gy, T[] gw, ConvGeometry g)
+    public static void WeightGradient(T[] x, T[] gy, T[] gw, ConvGeometry geometry)
     {
-        var plan = PlanFor(g);
-        long allRows = (long)g.N * plan.TileRows;
+        var plan = PlanFor(geometry);
+        long allRows = (long)geometry.N * plan.TileRows;
         int blocks = (int)((allRows + plan.RowsPerBlock - 1) / plan.RowsPerBlock);
         int workers = Math.Max(1, Math.Min(Environment.ProcessorCount, blocks));
         // dW is kept padded to whole register tiles: (36, Cout rounded to 6, Cin rounded to 2 vectors).
-        var sum = new Sums(RoundUp(g.Cout, GradTileChannels), RoundUp(g.Cin, 2 * W));
+        var sum = new Sums(RoundUp(geometry.Cout, GradTileChannels), RoundUp(geometry.Cin, 2 * W));
         var sums = new T[workers][];
         int[] lengths =
         [
             Points * plan.Span,                 // gathered windows (i, j, tile), then gy tiles (a, b, tile)
             Alpha * Side * plan.Span,           // gy tiles after the column transform, (k, b, tile)
-            Points * g.Cin * plan.Flat,         // V, (ξ, ci, tile)
+            Points * geometry.Cin * plan.Flat,         // V, (ξ, ci, tile)
             Points * plan.Flat * sum.PaddedCin,   // V transposed, (ξ, tile, ci padded)
-            Points * g.Cout * plan.Flat,        // Z, (ξ, co, tile)
+            Points * geometry.Cout * plan.Flat,        // Z, (ξ, co, tile)
             Side * (RoundUp(plan.TileCols, W) + 1), // one zero-bordered row
             plan.Flat,                          // a zero row: Z of the channels past Cout in the last register tile
         ];
@@ -59,18 +59,18 @@ internal static partial class ConvWinograd<T>
                 {
                     long first = b * plan.RowsPerBlock;
                     int count = (int)Math.Min(plan.RowsPerBlock, allRows - first);
-                    for (int ci = 0; ci < g.Cin; ci++)
+                    for (int ci = 0; ci < geometry.Cin; ci++)
                     {
-                        Gather(x, g, plan, first, count, ci, buffers[0], buffers[5]);
-                        TransformInput(plan, g.Cin, ci, buffers[0], buffers[2]);
+                        Gather(x, geometry, plan, first, count, ci, buffers[0], buffers[5]);
+                        TransformInput(plan, geometry.Cin, ci, buffers[0], buffers[2]);
                     }
-                    TransposePoints(g.Cin, plan.Flat, sum.PaddedCin, buffers[2], buffers[3]);
-                    for (int co = 0; co < g.Cout; co++)
+                    TransposePoints(geometry.Cin, plan.Flat, sum.PaddedCin, buffers[2], buffers[3]);
+                    for (int co = 0; co < geometry.Cout; co++)
                     {
-                        GatherGradient(gy, g, plan, first, count, co, buffers[0], buffers[5]);
-                        TransformGradient(plan, g.Cout, co, buffers[0], buffers[1], buffers[4]);
+                        GatherGradient(gy, geometry, plan, first, count, co, buffers[0], buffers[5]);
+                        TransformGradient(plan, geometry.Cout, co, buffers[0], buffers[1], buffers[4]);
                     }
-                    AccumulatePoints(g.Cout, plan.Flat, sum, buffers[4], buffers[3], buffers[6], dw);
+                    AccumulatePoints(geometry.Cout, plan.Flat, sum, buffers[4], buffers[3], buffers[6], dw);
                 }
             }
             finally
@@ -88,7 +88,7 @@ internal static partial class ConvWinograd<T>
             });
             for (int worker = 1; worker < workers; worker++)
                 CpuConv<T>.Add(sums[worker].AsSpan(0, sum.Length), sums[0].AsSpan(0, sum.Length));
-            TransformWeightGradient(sums[0], sum, g, gw);
+            TransformWeightGradient(sums[0], sum, geometry, gw);
         }
         finally
         {
@@ -130,8 +130,8 @@ internal static partial class ConvWinograd<T>
 
     // Output channel co of gy for the block's tiles -> gathered (a, b, f) = gy (4 r + a, 4 t + b) of tile f = (q, t),
     // zero past the output: the tiles must add nothing there.
-    private static void GatherGradient(T[] gy, ConvGeometry g, Plan plan, long first, int count, int co, T[] gathered, T[] row) =>
-        GatherTiles(gy, g.Cout, co, g.Ho, g.Wo, 0, 0, Side, plan, first, count, gathered, row);
+    private static void GatherGradient(T[] gy, ConvGeometry geometry, Plan plan, long first, int count, int co, T[] gathered, T[] row) =>
+        GatherTiles(gy, geometry.Cout, co, geometry.Ho, geometry.Wo, 0, 0, Side, plan, first, count, gathered, row);
 
     // gathered (a, b, f) -> column transform (k, b, f) -> row transform into Z (ξ = 6 k + l, co, f): Z = A gy A^T.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -187,16 +187,16 @@ internal static partial class ConvWinograd<T>
     }
 
     // dW (36, padded Cout, padded Cin) -> gw (Cout, Cin, 3, 3) = G^T dW G per channel pair, in double.
-    private static void TransformWeightGradient(T[] dw, Sums sum, ConvGeometry g, T[] gw)
+    private static void TransformWeightGradient(T[] dw, Sums sum, ConvGeometry geometry, T[] gw)
     {
         ReadOnlySpan<double> gm = [1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
             1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1];
-        int pairs = g.Cout * g.Cin;
+        int pairs = geometry.Cout * geometry.Cin;
         long pointStride = (long)sum.PaddedCout * sum.PaddedCin;
         Span<double> t = stackalloc double[3 * Alpha];
         for (int pair = 0; pair < pairs; pair++)
         {
-            long at = (long)(pair / g.Cin) * sum.PaddedCin + pair % g.Cin;
+            long at = (long)(pair / geometry.Cin) * sum.PaddedCin + pair % geometry.Cin;
             // t (3, 6) = G^T dW.
             for (int i = 0; i < 3; i++)
                 for (int l = 0; l < Alpha; l++)

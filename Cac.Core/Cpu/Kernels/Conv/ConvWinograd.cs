@@ -46,10 +46,10 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     /// Whether the geometry is a stride-1, undilated, ungrouped 3 x 3 conv with enough channels to gain (and few enough
     /// that the transformed weights, 36 Cout Cin values, fit one array).
     /// </summary>
-    public static bool Applies(ConvGeometry g) =>
-        g.KH == 3 && g.KW == 3 && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1 &&
-        g.Groups == 1 && g.Cin >= MinChannels && g.Cout >= MinChannels && g.Ho >= 1 && g.Wo >= 1 &&
-        (long)Points * RoundUp(g.Cout, TileChannels) * g.Cin <= Array.MaxLength;
+    public static bool Applies(ConvGeometry geometry) =>
+        geometry.KH == 3 && geometry.KW == 3 && geometry.StrideH == 1 && geometry.StrideW == 1 && geometry.DilationH == 1 && geometry.DilationW == 1 &&
+        geometry.Groups == 1 && geometry.Cin >= MinChannels && geometry.Cout >= MinChannels && geometry.Ho >= 1 && geometry.Wo >= 1 &&
+        (long)Points * RoundUp(geometry.Cout, TileChannels) * geometry.Cin <= Array.MaxLength;
 
     // Tiles of one call: tile rows per sample, tile columns per row, tile rows per block and the block's width in tiles
     // (a whole number of PointKernel tiles).
@@ -58,12 +58,12 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
         public int Span => Flat + Vector<T>.Count; // a gathered row: the block's tiles and slack for the last vector's spill
     }
 
-    private static Plan PlanFor(ConvGeometry g)
+    private static Plan PlanFor(ConvGeometry geometry)
     {
-        int rows = (g.Ho + Side - 1) / Side, cols = (g.Wo + Side - 1) / Side;
-        long bytesPerTile = (long)Points * (g.Cin + g.Cout) * Unsafe.SizeOf<T>();
+        int rows = (geometry.Ho + Side - 1) / Side, cols = (geometry.Wo + Side - 1) / Side;
+        long bytesPerTile = (long)Points * (geometry.Cin + geometry.Cout) * Unsafe.SizeOf<T>();
         long targetTiles = Math.Max(2 * W, BlockBytes / bytesPerTile);
-        long allRows = (long)g.N * rows;
+        long allRows = (long)geometry.N * rows;
         // Enough blocks to keep every core busy; of the block sizes that fit, the one that wastes the fewest lanes.
         int limit = (int)Math.Clamp(targetTiles / cols, 1, Math.Max(1, allRows / Environment.ProcessorCount));
         int perBlock = 1;
@@ -78,18 +78,18 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     }
 
     /// <summary>y = epilogue(conv(x, w)). x: (N, Cin, H, W), w: (Cout, Cin, 3, 3), y: (N, Cout, Ho, Wo), overwritten.</summary>
-    public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
+    public static void Forward(T[] x, T[] w, T[] y, ConvGeometry geometry, ConvEpilogue<T> epilogue)
     {
-        var plan = PlanFor(g);
-        var packed = ArrayPool<T>.Shared.Rent(Points * RoundUp(g.Cout, TileChannels) * g.Cin);
-        TransformWeights(w, g, packed);
-        long allRows = (long)g.N * plan.TileRows;
+        var plan = PlanFor(geometry);
+        var packed = ArrayPool<T>.Shared.Rent(Points * RoundUp(geometry.Cout, TileChannels) * geometry.Cin);
+        TransformWeights(w, geometry, packed);
+        long allRows = (long)geometry.N * plan.TileRows;
         int blocks = (int)((allRows + plan.RowsPerBlock - 1) / plan.RowsPerBlock);
         int[] lengths =
         [
             Points * plan.Span,            // gathered input, (row i, column j, tile)
-            Points * g.Cin * plan.Flat,    // V, (ξ, ci, tile)
-            Points * g.Cout * plan.Flat,   // M, (ξ, co, tile)
+            Points * geometry.Cin * plan.Flat,    // V, (ξ, ci, tile)
+            Points * geometry.Cout * plan.Flat,   // M, (ξ, co, tile)
             Side * Alpha * plan.Flat,      // M after the column transform, (a, l, tile)
             Side * Side * plan.Flat,       // one channel's output rows, (a, tile * 4 + b)
             Side * (RoundUp(plan.TileCols, W) + 1), // one zero-bordered input row
@@ -105,14 +105,14 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
                     {
                         long first = b * plan.RowsPerBlock;
                         int count = (int)Math.Min(plan.RowsPerBlock, allRows - first);
-                        for (int ci = 0; ci < g.Cin; ci++)
+                        for (int ci = 0; ci < geometry.Cin; ci++)
                         {
-                            Gather(x, g, plan, first, count, ci, buffers[0], buffers[5]);
-                            TransformInput(plan, g.Cin, ci, buffers[0], buffers[1]);
+                            Gather(x, geometry, plan, first, count, ci, buffers[0], buffers[5]);
+                            TransformInput(plan, geometry.Cin, ci, buffers[0], buffers[1]);
                         }
-                        MultiplyPoints(g, plan, packed, buffers[1], buffers[2]);
-                        for (int co = 0; co < g.Cout; co++)
-                            TransformOutput(g, plan, first, count, co, buffers[2], buffers[3], buffers[4], y, epilogue);
+                        MultiplyPoints(geometry, plan, packed, buffers[1], buffers[2]);
+                        for (int co = 0; co < geometry.Cout; co++)
+                            TransformOutput(geometry, plan, first, count, co, buffers[2], buffers[3], buffers[4], y, epilogue);
                     }
                 }
                 finally
@@ -129,12 +129,12 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
 
     // w (Cout, Cin, 3, 3) -> U_ξ = G w G^T packed for PointKernel: (36, Cout / 4 tiles, Cin, 4), channels past Cout zero.
     // Computed in double, per output channel over the cores.
-    private static void TransformWeights(T[] w, ConvGeometry g, T[] packed)
+    private static void TransformWeights(T[] w, ConvGeometry geometry, T[] packed)
     {
-        int cin = g.Cin, mTiles = (g.Cout + TileChannels - 1) / TileChannels;
+        int cin = geometry.Cin, mTiles = (geometry.Cout + TileChannels - 1) / TileChannels;
         long pointStride = (long)mTiles * cin * TileChannels;
-        if (g.Cout % TileChannels != 0) packed.AsSpan(0, (int)(Points * pointStride)).Clear();
-        CpuParallel.For(g.Cout, 8, (start, end) =>
+        if (geometry.Cout % TileChannels != 0) packed.AsSpan(0, (int)(Points * pointStride)).Clear();
+        CpuParallel.For(geometry.Cout, 8, (start, end) =>
         {
             Span<double> gw = stackalloc double[Alpha * 3];
             Span<double> u = stackalloc double[Alpha];
@@ -174,8 +174,8 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
 
     // Input channel ci of the block's tiles -> gathered (i, j, f) = the zero-padded image at (4 r + i, 4 t + j) of tile
     // f = (q, t), i, j < 6.
-    private static void Gather(T[] x, ConvGeometry g, Plan plan, long first, int count, int ci, T[] gathered, T[] row) =>
-        GatherTiles(x, g.Cin, ci, g.H, g.W, g.PadH, g.PadW, Alpha, plan, first, count, gathered, row);
+    private static void Gather(T[] x, ConvGeometry geometry, Plan plan, long first, int count, int ci, T[] gathered, T[] row) =>
+        GatherTiles(x, geometry.Cin, ci, geometry.H, geometry.W, geometry.PadH, geometry.PadW, Alpha, plan, first, count, gathered, row);
 
     // Plane c (of `channels` per sample, h x w) for the block's tile rows first .. first + count (row q is tile row
     // q % TileRows of sample q / TileRows) -> gathered (i, j, f) = the plane zero-padded by (padH, padW) at (4 r + i, 4 t + j)
@@ -254,15 +254,15 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     }
 
     // M_ξ (Cout, f) = U_ξ (Cout, Cin) @ V_ξ (Cin, f) for the 36 points, in register tiles of 4 channels x 3 vectors of tiles.
-    private static void MultiplyPoints(ConvGeometry g, Plan plan, T[] packed, T[] v, T[] m)
+    private static void MultiplyPoints(ConvGeometry geometry, Plan plan, T[] packed, T[] v, T[] m)
     {
-        int flat = plan.Flat, mTiles = (g.Cout + TileChannels - 1) / TileChannels;
+        int flat = plan.Flat, mTiles = (geometry.Cout + TileChannels - 1) / TileChannels;
         for (int xi = 0; xi < Points; xi++)
             for (int mt = 0; mt < mTiles; mt++)
             {
                 int co0 = mt * TileChannels;
-                PointKernel(g.Cin, ref packed[((long)xi * mTiles + mt) * g.Cin * TileChannels], ref v[(long)xi * g.Cin * flat], flat,
-                    ref m[((long)xi * g.Cout + co0) * flat], Math.Min(TileChannels, g.Cout - co0));
+                PointKernel(geometry.Cin, ref packed[((long)xi * mTiles + mt) * geometry.Cin * TileChannels], ref v[(long)xi * geometry.Cin * flat], flat,
+                    ref m[((long)xi * geometry.Cout + co0) * flat], Math.Min(TileChannels, geometry.Cout - co0));
             }
     }
 
@@ -311,11 +311,11 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
     // Output channel co: M (ξ, co, f) -> column transform (a, l, f) -> row transform, interleaved into rows (a, 4 f + b),
     // then the block's output rows copied into y through the epilogue.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput(ConvGeometry g, Plan plan, long first, int count, int co, T[] m, T[] columns, T[] outputRows,
+    private static void TransformOutput(ConvGeometry geometry, Plan plan, long first, int count, int co, T[] m, T[] columns, T[] outputRows,
         T[] y, in ConvEpilogue<T> epilogue)
     {
         int flat = plan.Flat, w = W;
-        long pointStride = (long)g.Cout * flat;
+        long pointStride = (long)geometry.Cout * flat;
         ref T cd = ref MemoryMarshal.GetArrayDataReference(columns);
         for (int l = 0; l < Alpha; l++)
         {
@@ -347,11 +347,11 @@ internal static partial class ConvWinograd<T> where T : unmanaged, IFloatingPoin
         {
             long n = (first + q) / plan.TileRows;
             int r = (int)((first + q) % plan.TileRows);
-            for (int a = 0; a < Side && Side * r + a < g.Ho; a++)
+            for (int a = 0; a < Side && Side * r + a < geometry.Ho; a++)
             {
-                long index = ((n * g.Cout + co) * g.Ho + Side * r + a) * g.Wo;
-                Copy(ref outputRows[(a * flat + q * plan.TileCols) * Side], ref y[index], g.Wo);
-                if (!epilogue.IsIdentity) epilogue.Apply(y.AsSpan((int)index, g.Wo), co, index);
+                long index = ((n * geometry.Cout + co) * geometry.Ho + Side * r + a) * geometry.Wo;
+                Copy(ref outputRows[(a * flat + q * plan.TileCols) * Side], ref y[index], geometry.Wo);
+                if (!epilogue.IsIdentity) epilogue.Apply(y.AsSpan((int)index, geometry.Wo), co, index);
             }
         }
     }

@@ -34,19 +34,19 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     // Winograd, the direct kernels and the shortcuts run only with CpuKernelChoice.Fast; Gemm unfolds every conv.
     private static bool Fast => CpuBackend.Kernels == CpuKernelChoice.Fast;
 
-    private static Path PathOf(ConvGeometry g) =>
+    private static Path PathOf(ConvGeometry geometry) =>
         !Fast ? Path.Unfold
-        : g.KH == 1 && g.KW == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0 ? Path.Pointwise
-        : PaddedImage.Applies(g) ? Path.Padded
+        : geometry.KH == 1 && geometry.KW == 1 && geometry.StrideH == 1 && geometry.StrideW == 1 && geometry.PadH == 0 && geometry.PadW == 0 ? Path.Pointwise
+        : PaddedImage.Applies(geometry) ? Path.Padded
         : Path.Unfold;
 
-    private static bool BatchParallel(ConvGeometry g) => g.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1;
+    private static bool BatchParallel(ConvGeometry geometry) => geometry.N >= Environment.ProcessorCount && Environment.ProcessorCount > 1;
 
     /// <summary>Runs body(nStart, nEnd, buffers) over the batch; each worker rents its own buffers of the given lengths.</summary>
-    private static void ForBatch(ConvGeometry g, int[] lengths, Action<int, int, T[][]> body)
+    private static void ForBatch(ConvGeometry geometry, int[] lengths, Action<int, int, T[][]> body)
     {
-        if (!BatchParallel(g)) WithBuffers(lengths, buffers => body(0, g.N, buffers));
-        else CpuParallel.For(g.N, 1, (start, end) => WithBuffers(lengths, buffers => body((int)start, (int)end, buffers)));
+        if (!BatchParallel(geometry)) WithBuffers(lengths, buffers => body(0, geometry.N, buffers));
+        else CpuParallel.For(geometry.N, 1, (start, end) => WithBuffers(lengths, buffers => body((int)start, (int)end, buffers)));
     }
 
     private static void WithBuffers(int[] lengths, Action<T[][]> body)
@@ -57,43 +57,43 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>y = conv(x, w) + bias. x: (N, Cin, H, W), w: (Cout, Cin/G, KH, KW), bias: (Cout) or null, y: (N, Cout, Ho, Wo).</summary>
-    public static void Forward(T[] x, T[] w, T[]? bias, T[] y, ConvGeometry g) => Forward(x, w, y, g, ConvEpilogue<T>.Bias(bias));
+    public static void Forward(T[] x, T[] w, T[]? bias, T[] y, ConvGeometry geometry) => Forward(x, w, y, geometry, ConvEpilogue<T>.Bias(bias));
 
     /// <summary>
     /// y = epilogue(conv(x, w)) (see <see cref="ConvEpilogue{T}"/>). x: (N, Cin, H, W), w: (Cout, Cin/G, KH, KW), y: (N, Cout, Ho, Wo).
     /// The Winograd path applies the epilogue per output row as it copies the rows out, <see cref="ConvDirect{T}"/> in
     /// registers; the GEMM paths per sample after the GEMMs.
     /// </summary>
-    public static void Forward(T[] x, T[] w, T[] y, ConvGeometry g, ConvEpilogue<T> epilogue)
+    public static void Forward(T[] x, T[] w, T[] y, ConvGeometry geometry, ConvEpilogue<T> epilogue)
     {
         if (CpuBackend.Kernels == CpuKernelChoice.Reference)
         {
-            ConvReference.ForwardAffine(x, w, null, epilogue.Scale, epilogue.Shift, epilogue.Residual, epilogue.Relu, y, g);
+            ConvReference.ForwardAffine(x, w, null, epilogue.Scale, epilogue.Shift, epilogue.Residual, epilogue.Relu, y, geometry);
             return;
         }
-        if (Fast && ConvWinograd<T>.Applies(g))
+        if (Fast && ConvWinograd<T>.Applies(geometry))
         {
-            ConvWinograd<T>.Forward(x, w, y, g, epilogue);
+            ConvWinograd<T>.Forward(x, w, y, geometry, epilogue);
             return;
         }
-        if (Fast && PathOf(g) != Path.Pointwise && ConvDirect<T>.Applies(g))
+        if (Fast && PathOf(geometry) != Path.Pointwise && ConvDirect<T>.Applies(geometry))
         {
-            ConvDirect<T>.Forward(x, w, y, g, epilogue);
+            ConvDirect<T>.Forward(x, w, y, geometry, epilogue);
             return;
         }
-        int plane = g.Ho * g.Wo, hw = g.H * g.W;
-        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize;
-        var path = PathOf(g);
-        bool gemmParallel = !BatchParallel(g);
+        int plane = geometry.Ho * geometry.Wo, hw = geometry.H * geometry.W;
+        int coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup, patch = geometry.PatchSize;
+        var path = PathOf(geometry);
+        bool gemmParallel = !BatchParallel(geometry);
         int[] lengths = path == Path.Pointwise ? [] : [patch * plane];
-        ForBatch(g, lengths, (start, end, buffers) =>
+        ForBatch(geometry, lengths, (start, end, buffers) =>
         {
             for (int n = start; n < end; n++)
             {
-                for (int gi = 0; gi < g.Groups; gi++)
+                for (int gi = 0; gi < geometry.Groups; gi++)
                 {
-                    long yOff = ((long)n * g.Cout + gi * coutG) * plane;
-                    long xOff = ((long)n * g.Cin + gi * cinG) * hw;
+                    long yOff = ((long)n * geometry.Cout + gi * coutG) * plane;
+                    long xOff = ((long)n * geometry.Cin + gi * cinG) * hw;
                     var wg = new StridedMatrix<T>(w, (long)gi * coutG * patch, patch, 1);
                     StridedMatrix<T> b;
                     if (path == Path.Pointwise)
@@ -102,16 +102,16 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
                     }
                     else
                     {
-                        Im2ColKernels<T>.Unfold(x, xOff, g, buffers[0]);
+                        Im2ColKernels<T>.Unfold(x, xOff, geometry, buffers[0]);
                         b = new StridedMatrix<T>(buffers[0], 0, plane, 1);
                     }
                     CpuGemm<T>.Multiply(coutG, plane, patch, T.One, wg, b, T.Zero, y, yOff, plane, gemmParallel);
                 }
                 // The sample's output is still in cache: bias, scale, residual and activation now.
                 if (!epilogue.IsIdentity)
-                    for (int co = 0; co < g.Cout; co++)
+                    for (int co = 0; co < geometry.Cout; co++)
                     {
-                        long index = ((long)n * g.Cout + co) * plane;
+                        long index = ((long)n * geometry.Cout + co) * plane;
                         epilogue.Apply(y.AsSpan((int)index, plane), co, index);
                     }
             }
@@ -119,39 +119,39 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>gx = dL/dx. gy: (N, Cout, Ho, Wo), w: (Cout, Cin/G, KH, KW), gx: (N, Cin, H, W), overwritten.</summary>
-    public static void BackwardInput(T[] gy, T[] w, T[] gx, ConvGeometry g)
+    public static void BackwardInput(T[] gy, T[] w, T[] gx, ConvGeometry geometry)
     {
         if (CpuBackend.Kernels == CpuKernelChoice.Reference)
         {
-            ConvReference.BackwardInput(gy, w, gx, g);
+            ConvReference.BackwardInput(gy, w, gx, geometry);
             return;
         }
-        var path = PathOf(g);
-        int padH = g.DilationH * (g.KH - 1) - g.PadH, padW = g.DilationW * (g.KW - 1) - g.PadW;
-        if (Fast && path != Path.Pointwise && g.StrideH == 1 && g.StrideW == 1 && padH >= 0 && padW >= 0)
+        var path = PathOf(geometry);
+        int padH = geometry.DilationH * (geometry.KH - 1) - geometry.PadH, padW = geometry.DilationW * (geometry.KW - 1) - geometry.PadW;
+        if (Fast && path != Path.Pointwise && geometry.StrideH == 1 && geometry.StrideW == 1 && padH >= 0 && padW >= 0)
         {
             // Stride 1: dL/dx is a convolution of gy with the flipped, channel-transposed weights, padded by d (K - 1) - p.
-            var gt = new ConvGeometry(g.N, g.Cout, g.Ho, g.Wo, g.Cin, g.KH, g.KW, 1, 1, padH, padW, g.DilationH, g.DilationW, g.Groups);
-            if (gt.Ho == g.H && gt.Wo == g.W)
+            var gt = new ConvGeometry(geometry.N, geometry.Cout, geometry.Ho, geometry.Wo, geometry.Cin, geometry.KH, geometry.KW, 1, 1, padH, padW, geometry.DilationH, geometry.DilationW, geometry.Groups);
+            if (gt.Ho == geometry.H && gt.Wo == geometry.W)
             {
-                var flipped = FlipWeights(w, g);
+                var flipped = FlipWeights(w, geometry);
                 try { Forward(gy, flipped, null, gx, gt); }
                 finally { ArrayPool<T>.Shared.Return(flipped); }
                 return;
             }
         }
-        int plane = g.Ho * g.Wo, hw = g.H * g.W;
-        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize;
-        bool gemmParallel = !BatchParallel(g);
-        ForBatch(g, path == Path.Pointwise ? [] : [patch * plane], (start, end, buffers) =>
+        int plane = geometry.Ho * geometry.Wo, hw = geometry.H * geometry.W;
+        int coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup, patch = geometry.PatchSize;
+        bool gemmParallel = !BatchParallel(geometry);
+        ForBatch(geometry, path == Path.Pointwise ? [] : [patch * plane], (start, end, buffers) =>
         {
             for (int n = start; n < end; n++)
             {
-                if (path != Path.Pointwise) gx.AsSpan((int)((long)n * g.Cin * hw), g.Cin * hw).Clear();
-                for (int gi = 0; gi < g.Groups; gi++)
+                if (path != Path.Pointwise) gx.AsSpan((int)((long)n * geometry.Cin * hw), geometry.Cin * hw).Clear();
+                for (int gi = 0; gi < geometry.Groups; gi++)
                 {
-                    long gyOff = ((long)n * g.Cout + gi * coutG) * plane;
-                    long gxOff = ((long)n * g.Cin + gi * cinG) * hw;
+                    long gyOff = ((long)n * geometry.Cout + gi * coutG) * plane;
+                    long gxOff = ((long)n * geometry.Cin + gi * cinG) * hw;
                     // W_g^T: (patch, coutG), stored (coutG, patch).
                     var wgT = new StridedMatrix<T>(w, (long)gi * coutG * patch, 1, patch);
                     var gyg = new StridedMatrix<T>(gy, gyOff, plane, 1);
@@ -162,7 +162,7 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
                     else
                     {
                         CpuGemm<T>.Multiply(patch, plane, coutG, T.One, wgT, gyg, T.Zero, buffers[0], 0, plane, gemmParallel);
-                        Im2ColKernels<T>.FoldAdd(buffers[0], gx, gxOff, g);
+                        Im2ColKernels<T>.FoldAdd(buffers[0], gx, gxOff, geometry);
                     }
                 }
             }
@@ -171,11 +171,11 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     // w: (Cout, Cin/G, KH, KW) -> (Cin, Cout/G, KH, KW) with both spatial axes reversed, per group. Rented: the caller
     // returns it.
-    private static T[] FlipWeights(T[] w, ConvGeometry g)
+    private static T[] FlipWeights(T[] w, ConvGeometry geometry)
     {
-        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, k = g.KH * g.KW;
-        var flipped = ArrayPool<T>.Shared.Rent(g.Cout * cinG * k);
-        for (int gi = 0; gi < g.Groups; gi++)
+        int coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup, k = geometry.KH * geometry.KW;
+        var flipped = ArrayPool<T>.Shared.Rent(geometry.Cout * cinG * k);
+        for (int gi = 0; gi < geometry.Groups; gi++)
             for (int co = 0; co < coutG; co++)
                 for (int ci = 0; ci < cinG; ci++)
                 {
@@ -194,54 +194,54 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Each worker sums a contiguous slice of the batch into its own buffer (worker 0 into gw); the buffers are then
     /// added in worker order, so the result does not depend on scheduling.
     /// </summary>
-    public static void BackwardWeight(T[] x, T[] gy, T[] gw, ConvGeometry g)
+    public static void BackwardWeight(T[] x, T[] gy, T[] gw, ConvGeometry geometry)
     {
         if (CpuBackend.Kernels == CpuKernelChoice.Reference)
         {
-            ConvReference.BackwardWeight(x, gy, gw, g);
+            ConvReference.BackwardWeight(x, gy, gw, geometry);
             return;
         }
-        if (Fast && ConvWinograd<T>.AppliesToWeightGradient(g))
+        if (Fast && ConvWinograd<T>.AppliesToWeightGradient(geometry))
         {
-            ConvWinograd<T>.WeightGradient(x, gy, gw, g);
+            ConvWinograd<T>.WeightGradient(x, gy, gw, geometry);
             return;
         }
-        var path = PathOf(g);
+        var path = PathOf(geometry);
         if (path == Path.Padded || (Fast && path == Path.Unfold))
         {
-            ConvWeightGrad<T>.Compute(x, gy, gw, g);
+            ConvWeightGrad<T>.Compute(x, gy, gw, geometry);
             return;
         }
-        int plane = g.Ho * g.Wo, hw = g.H * g.W;
-        int coutG = g.CoutPerGroup, cinG = g.CinPerGroup, patch = g.PatchSize;
-        int gwLength = g.Cout * patch;
-        bool batchParallel = BatchParallel(g);
-        if (g.N == 0)
+        int plane = geometry.Ho * geometry.Wo, hw = geometry.H * geometry.W;
+        int coutG = geometry.CoutPerGroup, cinG = geometry.CinPerGroup, patch = geometry.PatchSize;
+        int gwLength = geometry.Cout * patch;
+        bool batchParallel = BatchParallel(geometry);
+        if (geometry.N == 0)
         {
             gw.AsSpan(0, gwLength).Clear();
             return;
         }
-        int workers = batchParallel ? Math.Min(Environment.ProcessorCount, g.N) : 1;
+        int workers = batchParallel ? Math.Min(Environment.ProcessorCount, geometry.N) : 1;
         var partials = new T[]?[workers];
 
         void Worker(int worker)
         {
-            int start = (int)((long)g.N * worker / workers), end = (int)((long)g.N * (worker + 1) / workers);
+            int start = (int)((long)geometry.N * worker / workers), end = (int)((long)geometry.N * (worker + 1) / workers);
             var target = worker == 0 ? gw : partials[worker] = ArrayPool<T>.Shared.Rent(gwLength);
             var col = path == Path.Pointwise ? null : ArrayPool<T>.Shared.Rent(patch * plane);
             for (int n = start; n < end; n++)
             {
                 // The worker's first sample overwrites its buffer; later ones accumulate.
                 T beta = n == start ? T.Zero : T.One;
-                for (int gi = 0; gi < g.Groups; gi++)
+                for (int gi = 0; gi < geometry.Groups; gi++)
                 {
-                    long gyOff = ((long)n * g.Cout + gi * coutG) * plane;
-                    long xOff = ((long)n * g.Cin + gi * cinG) * hw;
+                    long gyOff = ((long)n * geometry.Cout + gi * coutG) * plane;
+                    long xOff = ((long)n * geometry.Cin + gi * cinG) * hw;
                     // col^T: (plane, patch); for 1 x 1 convs col is x_g itself, else the unfolded (patch, plane) matrix.
                     var colT = new StridedMatrix<T>(x, xOff, 1, hw);
                     if (col is not null)
                     {
-                        Im2ColKernels<T>.Unfold(x, xOff, g, col);
+                        Im2ColKernels<T>.Unfold(x, xOff, geometry, col);
                         colT = new StridedMatrix<T>(col, 0, 1, plane);
                     }
                     CpuGemm<T>.Multiply(coutG, patch, plane, T.One, new StridedMatrix<T>(gy, gyOff, plane, 1),

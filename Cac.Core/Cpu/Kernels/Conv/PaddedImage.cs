@@ -13,44 +13,44 @@ namespace Cac.Cpu.Kernels;
 internal readonly record struct PaddedImage(int Hp, int Wp, int Length, int Columns, int[] Table)
 {
     /// <summary>The layout for a geometry; <see cref="Table"/> holds one group's (Cin/G * KH * KW) row offsets.</summary>
-    public static PaddedImage For(ConvGeometry g)
+    public static PaddedImage For(ConvGeometry geometry)
     {
-        int hp = g.H + 2 * g.PadH, wp = g.W + 2 * g.PadW;
-        var table = new int[g.PatchSize];
+        int hp = geometry.H + 2 * geometry.PadH, wp = geometry.W + 2 * geometry.PadW;
+        var table = new int[geometry.PatchSize];
         int row = 0;
-        for (int c = 0; c < g.CinPerGroup; c++)
-            for (int kh = 0; kh < g.KH; kh++)
-                for (int kw = 0; kw < g.KW; kw++)
-                    table[row++] = c * hp * wp + kh * g.DilationH * wp + kw * g.DilationW;
+        for (int c = 0; c < geometry.CinPerGroup; c++)
+            for (int kh = 0; kh < geometry.KH; kh++)
+                for (int kw = 0; kw < geometry.KW; kw++)
+                    table[row++] = c * hp * wp + kh * geometry.DilationH * wp + kw * geometry.DilationW;
         // The last row's slice runs (KW - 1) * dw elements past the image: zero slack.
-        int length = g.Cin * hp * wp + (g.KW - 1) * g.DilationW;
-        return new PaddedImage(hp, wp, length, g.Ho * wp, table);
+        int length = geometry.Cin * hp * wp + (geometry.KW - 1) * geometry.DilationW;
+        return new PaddedImage(hp, wp, length, geometry.Ho * wp, table);
     }
 
     /// <summary>
     /// Whether the implicit path applies: stride 1 and not too many wasted columns (Wp at most 2 Wo).
     /// </summary>
-    public static bool Applies(ConvGeometry g) =>
-        g.StrideH == 1 && g.StrideW == 1 && g.W + 2 * g.PadW <= 2 * g.Wo;
+    public static bool Applies(ConvGeometry geometry) =>
+        geometry.StrideH == 1 && geometry.StrideW == 1 && geometry.W + 2 * geometry.PadW <= 2 * geometry.Wo;
 
     /// <summary>Elements of one padded channel plane.</summary>
     public int Plane => Hp * Wp;
 
     /// <summary>Copies sample (Cin, H, W) at <paramref name="xOffset"/> into dst, zero-padded.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Fill<T>(T[] x, long xOffset, ConvGeometry g, T[] dst) where T : unmanaged
+    public void Fill<T>(T[] x, long xOffset, ConvGeometry geometry, T[] dst) where T : unmanaged
     {
         var d = dst.AsSpan(0, Length);
-        int hw = g.H * g.W;
-        if (g.PadH == 0 && g.PadW == 0)
+        int hw = geometry.H * geometry.W;
+        if (geometry.PadH == 0 && geometry.PadW == 0)
         {
-            x.AsSpan((int)xOffset, g.Cin * hw).CopyTo(d);
-            d[(g.Cin * hw)..].Clear();
+            x.AsSpan((int)xOffset, geometry.Cin * hw).CopyTo(d);
+            d[(geometry.Cin * hw)..].Clear();
             return;
         }
         d.Clear();
-        for (int c = 0; c < g.Cin; c++)
-            for (int ih = 0; ih < g.H; ih++)
-                x.AsSpan((int)(xOffset + (long)c * hw + ih * g.W), g.W).CopyTo(d.Slice(c * Plane + (ih + g.PadH) * Wp + g.PadW));
+        for (int c = 0; c < geometry.Cin; c++)
+            for (int ih = 0; ih < geometry.H; ih++)
+                x.AsSpan((int)(xOffset + (long)c * hw + ih * geometry.W), geometry.W).CopyTo(d.Slice(c * Plane + (ih + geometry.PadH) * Wp + geometry.PadW));
     }
 }

@@ -15,51 +15,51 @@ internal readonly record struct PhasedImage(int Hp, int Wq, int Phases, int Leng
     /// The layout for a geometry, with <paramref name="slack"/> zero elements past the last channel (vector reads of
     /// partial slots); <see cref="Table"/> holds one group's (Cin/G * KH * KW) row offsets.
     /// </summary>
-    public static PhasedImage For(ConvGeometry g, int slack)
+    public static PhasedImage For(ConvGeometry geometry, int slack)
     {
-        int s = g.StrideW, hp = g.H + 2 * g.PadH, wq = (g.W + 2 * g.PadW + s - 1) / s;
-        var table = new int[g.PatchSize];
+        int s = geometry.StrideW, hp = geometry.H + 2 * geometry.PadH, wq = (geometry.W + 2 * geometry.PadW + s - 1) / s;
+        var table = new int[geometry.PatchSize];
         int row = 0;
-        for (int c = 0; c < g.CinPerGroup; c++)
-            for (int kh = 0; kh < g.KH; kh++)
-                for (int kw = 0; kw < g.KW; kw++)
+        for (int c = 0; c < geometry.CinPerGroup; c++)
+            for (int kh = 0; kh < geometry.KH; kh++)
+                for (int kw = 0; kw < geometry.KW; kw++)
                 {
-                    int col = kw * g.DilationW;
-                    table[row++] = ((c * s + col % s) * hp + kh * g.DilationH) * wq + col / s;
+                    int col = kw * geometry.DilationW;
+                    table[row++] = ((c * s + col % s) * hp + kh * geometry.DilationH) * wq + col / s;
                 }
-        return new PhasedImage(hp, wq, s, g.Cin * s * hp * wq + slack, table);
+        return new PhasedImage(hp, wq, s, geometry.Cin * s * hp * wq + slack, table);
     }
 
     /// <summary>Elements of one input channel (all its phases).</summary>
     public int ChannelLength => Phases * Hp * Wq;
 
     /// <summary>Image offset of output row oh relative to a table entry: oh * StrideH * Wq.</summary>
-    public int RowOffset(ConvGeometry g, int oh) => oh * g.StrideH * Wq;
+    public int RowOffset(ConvGeometry geometry, int oh) => oh * geometry.StrideH * Wq;
 
     /// <summary>Copies sample (Cin, H, W) at <paramref name="xOffset"/> into dst, zero-padded and phase-split.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Fill<T>(T[] x, long xOffset, ConvGeometry g, T[] dst) where T : unmanaged
+    public void Fill<T>(T[] x, long xOffset, ConvGeometry geometry, T[] dst) where T : unmanaged
     {
         var d = dst.AsSpan(0, Length);
         d.Clear();
-        int hw = g.H * g.W, s = Phases;
-        for (int c = 0; c < g.Cin; c++)
-            for (int ih = 0; ih < g.H; ih++)
+        int hw = geometry.H * geometry.W, s = Phases;
+        for (int c = 0; c < geometry.Cin; c++)
+            for (int ih = 0; ih < geometry.H; ih++)
             {
-                var src = x.AsSpan((int)(xOffset + (long)c * hw + ih * g.W), g.W);
-                int row = ih + g.PadH;
+                var src = x.AsSpan((int)(xOffset + (long)c * hw + ih * geometry.W), geometry.W);
+                int row = ih + geometry.PadH;
                 if (s == 1)
                 {
-                    src.CopyTo(d.Slice((c * Hp + row) * Wq + g.PadW));
+                    src.CopyTo(d.Slice((c * Hp + row) * Wq + geometry.PadW));
                     continue;
                 }
                 // Phase ph holds padded columns ph, ph + s, ...: input columns ph - PadW + j s.
                 for (int ph = 0; ph < s; ph++)
                 {
                     var dstRow = d.Slice(((c * s + ph) * Hp + row) * Wq, Wq);
-                    int iw = ph - g.PadW, j = 0;
+                    int iw = ph - geometry.PadW, j = 0;
                     for (; iw < 0; iw += s) j++;
-                    for (; iw < g.W; iw += s, j++) dstRow[j] = src[iw];
+                    for (; iw < geometry.W; iw += s, j++) dstRow[j] = src[iw];
                 }
             }
     }
