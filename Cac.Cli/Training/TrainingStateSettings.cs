@@ -6,7 +6,7 @@ namespace Cac.Cli.Training;
 /// <summary>
 /// The settings of a resumed run (`cac train --resume DIR`): the saved run's settings, with the options given on the
 /// command line checked against them. Options that define the run (model, dataset, batch size, lr, schedule, momentum,
-/// weight decay, multistep milestones, limit, seed, lambda, threshold lr scale, calibration targets) must be left out or equal the saved value, else an error names the option and both
+/// weight decay, multistep milestones, limit, seed, lambda, threshold lr scale, calibration targets, CAC sample point, octave alpha) must be left out or equal the saved value, else an error names the option and both
 /// values. --epochs may be raised (cosine and the default multistep milestones are then computed for the new total; milestones given by
 /// --milestones stay); --data and --device may change
 /// (where the files are, what runs the kernels); --out must be DIR itself; --init is refused (the weights come from the state).
@@ -42,6 +42,8 @@ internal static class TrainingStateSettings
                 case "--calibrate-sharp-ratio": Same(option, value, saved.CalibrateSharpRatio); break;
                 case "--calibrate-madds": Same(option, value, saved.CalibrateMadds); break;
                 case "--milestones": SameMilestones((string?)value); break;
+                case "--cac-sample": Same(option, value, saved.CacSample, ignoreCase: true); break;
+                case "--alpha": Same(option, value, saved.Alpha); break;
                 case "--epochs":
                     int epochs = (int)value!;
                     if (epochs < state.Document.EpochsDone)
