@@ -18,7 +18,7 @@ public static partial class ModelRegistry
 {
     private const string Cifar = "cifar10", ImageNet = "imagenet";
 
-    private sealed record Entry(ModelInfo Info, Func<int, int, Generator, Module> Build);
+    private sealed record Entry(ModelInfo Info, Func<int, int, Generator, double, Module> Build);
 
     private static readonly IReadOnlyList<Entry> All = BuildEntries();
 
@@ -41,7 +41,26 @@ public static partial class ModelRegistry
     /// <summary>Creates a model for inputs with <paramref name="inChannels"/> channels and <paramref name="numClasses"/> classes.</summary>
     /// <exception cref="ArgumentException">The name is unknown; the message lists the known names.</exception>
     public static Module Create(string name, int inChannels, int numClasses, Generator? generator = null) =>
-        Find(name).Build(inChannels, numClasses, generator ?? Generator.Default);
+        Create(name, inChannels, numClasses, generator, null);
+
+    /// <summary>
+    /// Creates a model for inputs with <paramref name="inChannels"/> channels and <paramref name="numClasses"/> classes,
+    /// built with <paramref name="options"/> (null: <see cref="ModelOptions.Default"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is unknown (the message lists the known names), or the options give an
+    /// alpha to a model without octave layers or an alpha outside (0, 1).</exception>
+    public static Module Create(string name, int inChannels, int numClasses, Generator? generator, ModelOptions? options)
+    {
+        var entry = Find(name);
+        options ??= ModelOptions.Default;
+        if (options.Alpha is { } alpha)
+        {
+            if (!new ConvFactory(entry.Info.ConvType).IsOctave)
+                throw new ArgumentException($"alpha {alpha}: model '{entry.Info.Name}' has no octave layers (use an oct-* or cac-oct-* model)");
+            if (!(alpha > 0 && alpha < 1)) throw new ArgumentException($"alpha must lie in (0, 1), got {alpha}");
+        }
+        return options.ApplyTo(entry.Build(inChannels, numClasses, generator ?? Generator.Default, options.AlphaOrDefault));
+    }
 
     /// <summary>Creates a model for its default input channels and classes (<see cref="Info"/>).</summary>
     /// <exception cref="ArgumentException">The name is unknown; the message lists the known names.</exception>
@@ -65,7 +84,7 @@ public static partial class ModelRegistry
         foreach (var type in Enum.GetValues<ConvType>())
         {
             bool octave = new ConvFactory(type).IsOctave;
-            void Add(string baseName, string family, string dataset, Func<int, int, Generator, Module> build)
+            void Add(string baseName, string family, string dataset, Func<int, int, Generator, double, Module> build)
             {
                 var (size, classes) = dataset == Cifar ? (32, 10) : (224, 1000);
                 entries.Add(new Entry(new ModelInfo(Prefix(type) + baseName, baseName, family, type, dataset, 3, size, classes), build));
@@ -73,17 +92,17 @@ public static partial class ModelRegistry
 
             foreach (var (depth, n) in new[] { (20, 3), (32, 5), (56, 9), (110, 18) })
                 Add($"resnet{depth}", "resnet", Cifar, octave
-                    ? (c, k, generator) => new OctaveCifarResNet(n, c, k, generator, type)
-                    : (c, k, generator) => new CifarResNet(n, c, k, generator, type));
+                    ? (c, k, generator, alpha) => new OctaveCifarResNet(n, c, k, generator, type, alpha)
+                    : (c, k, generator, _) => new CifarResNet(n, c, k, generator, type));
             foreach (var depth in new[] { 18, 50 })
                 Add($"resnet{depth}", "resnet", ImageNet, octave
-                    ? (c, k, generator) => new OctaveImageNetResNet(depth, c, k, generator, type)
-                    : (c, k, generator) => new ImageNetResNet(depth, c, k, generator, type));
+                    ? (c, k, generator, alpha) => new OctaveImageNetResNet(depth, c, k, generator, type, alpha)
+                    : (c, k, generator, _) => new ImageNetResNet(depth, c, k, generator, type));
             if (octave) continue;
-            Add("densenet121", "densenet", ImageNet, (c, k, generator) => DenseNetBC.DenseNet121(cifarStem: false, c, k, generator, type));
-            Add("densenet121-cifar", "densenet", Cifar, (c, k, generator) => DenseNetBC.DenseNet121(cifarStem: true, c, k, generator, type));
-            Add("shufflenetv2", "shufflenetv2", ImageNet, (c, k, generator) => ShuffleNetV2.X1_0(cifarStem: false, c, k, generator, type));
-            Add("shufflenetv2-cifar", "shufflenetv2", Cifar, (c, k, generator) => ShuffleNetV2.X1_0(cifarStem: true, c, k, generator, type));
+            Add("densenet121", "densenet", ImageNet, (c, k, generator, _) => DenseNetBC.DenseNet121(cifarStem: false, c, k, generator, type));
+            Add("densenet121-cifar", "densenet", Cifar, (c, k, generator, _) => DenseNetBC.DenseNet121(cifarStem: true, c, k, generator, type));
+            Add("shufflenetv2", "shufflenetv2", ImageNet, (c, k, generator, _) => ShuffleNetV2.X1_0(cifarStem: false, c, k, generator, type));
+            Add("shufflenetv2-cifar", "shufflenetv2", Cifar, (c, k, generator, _) => ShuffleNetV2.X1_0(cifarStem: true, c, k, generator, type));
         }
         return entries;
     }

@@ -13,7 +13,7 @@ using Spectre.Console;
 namespace Cac.Cli.Commands;
 
 /// <summary>
-/// `cac eval`: a trained model on a dataset's test split: top-1 accuracy, mean cross-entropy, per-class accuracy, and the
+/// `cac eval`: a trained model on a dataset's test split: top-1 and top-5 accuracy, mean cross-entropy, per-class accuracy, and the
 /// per-sample MAdds. Content-aware models are costed at the sharp ratios their layers measured over this pass (with
 /// the standard-conv baseline and each layer's ratio); other models at their fixed cost.
 /// </summary>
@@ -33,7 +33,7 @@ internal static class EvalCommand
         var device = DeviceSelection.CreateOption();
         var cpuKernels = CpuKernelsOption.Create();
 
-        var command = new Command("eval", "Evaluate a trained model on a dataset's test split: accuracy, loss, per-class accuracy, MAdds")
+        var command = new Command("eval", "Evaluate a trained model on a dataset's test split: top-1 and top-5 accuracy, loss, per-class accuracy, MAdds")
         {
             model, weights, dataset, data, limit, batchSize, json, device, cpuKernels,
         };
@@ -66,13 +66,14 @@ internal static class EvalCommand
         }
     }
 
-    /// <summary>The JSON document of `cac eval --json`.</summary>
+    /// <summary>The JSON document of `cac eval --json`: accuracy is top-1; top5_accuracy is null for fewer than <see cref="TopK"/> classes.</summary>
     internal sealed record EvalJson(
         [property: JsonPropertyName("model")] string Model,
         [property: JsonPropertyName("weights")] string Weights,
         [property: JsonPropertyName("dataset")] string Dataset,
         [property: JsonPropertyName("samples")] long Samples,
         [property: JsonPropertyName("accuracy")] double Accuracy,
+        [property: JsonPropertyName("top5_accuracy")] double? Top5Accuracy,
         [property: JsonPropertyName("loss")] double Loss,
         [property: JsonPropertyName("per_class")] IReadOnlyList<ClassJson> PerClass,
         [property: JsonPropertyName("madds")] long Madds,
@@ -87,6 +88,9 @@ internal static class EvalCommand
         [property: JsonPropertyName("samples")] long Samples,
         [property: JsonPropertyName("correct")] long Correct,
         [property: JsonPropertyName("accuracy")] double? Accuracy);
+
+    /// <summary>The k of the top-k accuracy reported beside top-1 (the paper's ImageNet table gives top-1 and top-5 error).</summary>
+    internal const int TopK = 5;
 
     internal static int Run(EvalSettings s, TextWriter output)
     {
@@ -112,7 +116,8 @@ internal static class EvalCommand
         var perClass = Enumerable.Range(0, test.ClassCount).Select(k => new ClassJson(k, names[k], result.Samples[k], result.Correct[k],
             result.Samples[k] == 0 ? null : (double)result.Correct[k] / result.Samples[k])).ToList();
         long seen = result.Samples.Sum();
-        var doc = new EvalJson(loaded.Info.Name, s.Weights, info.Name, seen, (double)result.Correct.Sum() / seen, result.LossSum / seen, perClass,
+        var doc = new EvalJson(loaded.Info.Name, s.Weights, info.Name, seen, (double)result.Correct.Sum() / seen,
+            result.TopKCorrect is { } topK ? (double)topK / seen : null, result.LossSum / seen, perClass,
             cost?.Madds ?? fixedMadds, cost?.BaselineMadds, cost?.Ratio, cost?.SharpRatios);
 
         if (s.Json) output.WriteLine(JsonSerializer.Serialize(doc, JsonOptions));
@@ -120,13 +125,15 @@ internal static class EvalCommand
         return 0;
     }
 
-    private sealed record PassResult(long[] Samples, long[] Correct, double LossSum);
+    /// <summary>One pass's counts: samples and top-1 hits per class, top-k hits (null for fewer than <see cref="TopK"/> classes), summed loss.</summary>
+    internal sealed record PassResult(long[] Samples, long[] Correct, long? TopKCorrect, double LossSum);
 
-    // One pass in evaluation mode without gradients: per-class counts and the summed cross-entropy.
-    private static PassResult Evaluate(Module net, DataLoader loader, int classes, CacCostMonitor? monitor)
+    // One pass in evaluation mode without gradients: per-class counts, top-k hits and the summed cross-entropy.
+    internal static PassResult Evaluate(Module net, DataLoader loader, int classes, CacCostMonitor? monitor)
     {
         var samples = new long[classes];
         var correct = new long[classes];
+        long topK = 0;
         double lossSum = 0;
         net.Eval();
         monitor?.BeginPass();
@@ -146,10 +153,21 @@ internal static class EvalCommand
                 for (int j = 1; j < classes; j++) if (row[j] > row[best]) best = j;
                 samples[truth[i]]++;
                 if (best == truth[i]) correct[truth[i]]++;
+                if (Rank(row, truth[i]) < TopK) topK++;
             }
             batch.Dispose();
         }
-        return new PassResult(samples, correct, lossSum);
+        return new PassResult(samples, correct, classes >= TopK ? topK : null, lossSum);
+    }
+
+    // The 0-based rank of class `label` in a row of scores: the classes scored higher, plus those scored equal with a lower
+    // index (the tie-break of the top-1 argmax above, so a top-1 hit is always a top-k hit).
+    private static int Rank(ReadOnlySpan<float> row, int label)
+    {
+        int rank = 0;
+        for (int j = 0; j < row.Length; j++)
+            if (row[j] > row[label] || (row[j] == row[label] && j < label)) rank++;
+        return rank;
     }
 
     private static IReadOnlyList<string> ClassNames(IImageDataset test, DatasetInfo info) => test switch
@@ -159,13 +177,16 @@ internal static class EvalCommand
         _ => info.ClassNames.Count == test.ClassCount ? info.ClassNames : Enumerable.Range(0, test.ClassCount).Select(k => k.ToString(CultureInfo.InvariantCulture)).ToList(),
     };
 
-    private static void WriteTables(EvalJson doc, TextWriter output)
+    internal static void WriteTables(EvalJson doc, TextWriter output)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         // Redirected output (a file, a pipe, a test) is not wrapped at Spectre's default 80 columns.
         if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected) console.Profile.Width = 200;
         console.MarkupLine($"[bold]{Markup.Escape(doc.Model)}[/] on {doc.Samples} {Markup.Escape(doc.Dataset)} test image(s), weights {Markup.Escape(doc.Weights)}");
-        console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"top-1 accuracy [bold]{doc.Accuracy:P2}[/], mean cross-entropy {doc.Loss:F4}"));
+        string topK = doc.Top5Accuracy is { } top5
+            ? string.Create(CultureInfo.InvariantCulture, $"top-{TopK} accuracy {top5:P2}")
+            : $"top-{TopK} accuracy n/a ({doc.PerClass.Count} classes)";
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"top-1 accuracy [bold]{doc.Accuracy:P2}[/], {topK}, mean cross-entropy {doc.Loss:F4}"));
         var table = new Table().AddColumns("class", "name", "samples", "accuracy");
         foreach (var c in doc.PerClass)
             table.AddRow(c.Class.ToString(CultureInfo.InvariantCulture), Markup.Escape(c.Name), c.Samples.ToString(CultureInfo.InvariantCulture),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Cac.Cli.Training;
 using Cac.Data;
 using Cac.Madds;
 using Cac.Models;
@@ -155,12 +156,11 @@ internal static class MaddsCommand
 
     private static Module Build(MaddsSettings s, int inChannels, int classes)
     {
-        var net = ModelRegistry.Create(s.Model, inChannels, classes, new Generator(0));
-        if (s.Weights is not null)
-        {
-            if (!File.Exists(s.Weights)) throw new FileNotFoundException($"--weights: file '{s.Weights}' not found", s.Weights);
-            net.LoadStateDict(SafeTensors.Load(s.Weights));
-        }
+        if (s.Weights is null) return ModelRegistry.Create(s.Model, inChannels, classes, new Generator(0));
+        if (!File.Exists(s.Weights)) throw new FileNotFoundException($"--weights: file '{s.Weights}' not found", s.Weights);
+        var weights = SafeTensors.Load(s.Weights, out var metadata);
+        var net = ModelRegistry.Create(s.Model, inChannels, classes, new Generator(0), CheckpointMetadata.OptionsFrom(metadata, s.Weights));
+        net.LoadStateDict(weights);
         return net;
     }
 }

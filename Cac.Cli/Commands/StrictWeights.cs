@@ -1,3 +1,4 @@
+using Cac.Cli.Training;
 using Cac.Models;
 using Cac.Nn;
 using Cac.Serialization;
@@ -11,7 +12,8 @@ internal sealed record LoadedModel(Module Model, ModelInfo Info, int InChannels,
 /// Loads a model's weights for inference (`cac predict`, `cac eval`): strict, unlike <see cref="Training.CheckpointInit"/>.
 /// The input channels and classes come from the caller when given, else from the checkpoint (the stem convolution's weight
 /// (Cout, Cin, k, k) and the classifier's weight (classes, features), found by their names in a probe model), else from the
-/// registry's defaults. Missing or unexpected keys and shape mismatches are errors naming the file and a few keys.
+/// registry's defaults. The model is built with the options the checkpoint records (<see cref="CheckpointMetadata"/>: CAC sample
+/// point, octave alpha). Missing or unexpected keys and shape mismatches are errors naming the file and a few keys.
 /// </summary>
 internal static class StrictWeights
 {
@@ -21,10 +23,11 @@ internal static class StrictWeights
     {
         var info = ModelRegistry.Info(modelName);
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"{what}: file '{weightsPath}' not found", weightsPath);
-        var state = SafeTensors.Load(weightsPath);
+        var state = SafeTensors.Load(weightsPath, out var metadata);
+        var options = CheckpointMetadata.OptionsFrom(metadata, weightsPath);
 
         // A probe with the default sizes names the stem and classifier weights; the checkpoint's shapes give the sizes.
-        var probe = ModelRegistry.Create(info.Name, info.InputChannels, info.NumClasses, new Generator(0));
+        var probe = ModelRegistry.Create(info.Name, info.InputChannels, info.NumClasses, new Generator(0), options);
         var probeState = probe.StateDict();
         string? stemKey = probeState.FirstOrDefault(kv => kv.Value.Rank == 4 && kv.Value.Dims[1] == info.InputChannels).Key;
         string? classifierKey = probeState.LastOrDefault(kv => kv.Value.Rank == 2 && kv.Value.Dims[0] == info.NumClasses).Key;
@@ -38,7 +41,7 @@ internal static class StrictWeights
         int c = inChannels ?? weightsIn ?? info.InputChannels;
         int k = classes ?? weightsClasses ?? info.NumClasses;
 
-        var model = c == info.InputChannels && k == info.NumClasses ? probe : ModelRegistry.Create(info.Name, c, k, new Generator(0));
+        var model = c == info.InputChannels && k == info.NumClasses ? probe : ModelRegistry.Create(info.Name, c, k, new Generator(0), options);
         var keys = model.StateDict().Keys.ToList();
         var known = keys.ToHashSet();
         var missing = keys.Where(key => !state.ContainsKey(key)).ToList();

@@ -30,10 +30,16 @@ internal static class TrainCommand
         var lr = new Option<double>("--lr") { Description = "Initial learning rate", DefaultValueFactory = _ => 0.1 };
         var schedule = new Option<string>("--schedule")
         {
-            Description = "Learning-rate schedule: cosine (to 0 over the run, stepped every batch), multistep (divided by 10 at 50% and 75% of the epochs) or constant",
+            Description = "Learning-rate schedule: cosine (to 0 over the run, stepped every batch), multistep (divided by 10 at --milestones, " +
+                          "by default 50% and 75% of the epochs) or constant",
             DefaultValueFactory = _ => "cosine",
         };
         schedule.AcceptOnlyFromAmong("cosine", "multistep", "constant");
+        var milestones = new Option<string?>("--milestones")
+        {
+            Description = "With --schedule multistep: the epochs after which the lr is divided by 10, ascending and below --epochs, " +
+                          "e.g. 160,240 (the paper's CIFAR-10 recipe with --epochs 400; default: 50% and 75% of --epochs)",
+        };
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum (Nesterov)", DefaultValueFactory = _ => 0.9 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 1e-4 };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and test images (quick runs)" };
@@ -63,6 +69,18 @@ internal static class TrainCommand
                           "fraction of the standard model's MAdds, lowering first the layers where smooth windows raise the loss least " +
                           "(measured on 512 training images), and set the thresholds to match (a starting point for fine-tuning from --init)",
         };
+        var cacSample = new Option<string>("--cac-sample")
+        {
+            Description = "Content-aware models: the pixel a smooth window's 1 x 1 convolution reads, centre (the paper) or top-left " +
+                          "(the official code); recorded in the checkpoint",
+            DefaultValueFactory = _ => "centre",
+        };
+        cacSample.AcceptOnlyFromAmong([.. CheckpointMetadata.SampleNames]);
+        var alpha = new Option<double?>("--alpha")
+        {
+            Description = $"Octave models: the fraction of low-frequency channels in the octave layers, in (0, 1) (default {ModelOptions.DefaultAlpha}); " +
+                          "recorded in the checkpoint",
+        };
         var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
 
         var resume = new Option<string?>("--resume")
@@ -73,7 +91,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, init, device, cpuKernels, resume,
+            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, cacSample, alpha, init, device, cpuKernels, resume,
         };
         command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Run(SettingsFrom(parse)));
         return command;
@@ -99,6 +117,9 @@ internal static class TrainCommand
         ThresholdLrScale: parse.GetValue<double>("--threshold-lr-scale"),
         CalibrateSharpRatio: parse.GetValue<double?>("--calibrate-sharp-ratio"),
         CalibrateMadds: parse.GetValue<double?>("--calibrate-madds"),
+        Milestones: parse.GetValue<string?>("--milestones"),
+        CacSample: parse.GetValue<string>("--cac-sample")!,
+        Alpha: parse.GetValue<double?>("--alpha"),
         CpuKernels: parse.GetValue<string>(CpuKernelsOption.Name)!);
 
     /// <summary>
@@ -113,12 +134,27 @@ internal static class TrainCommand
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
         double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1,
-        double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string CpuKernels = "fast")
+        double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string? Milestones = null,
+        string CacSample = "centre", double? Alpha = null, string CpuKernels = "fast")
     {
+        /// <summary>How the model is built: <see cref="CacSample"/> and <see cref="Alpha"/>.</summary>
+        public ModelOptions BuildOptions() => new(CheckpointMetadata.ParseSample(CacSample), Alpha);
+
+        /// <summary>What model.safetensors records about the model besides its weights.</summary>
+        public CheckpointMetadata Checkpoint() => new(Model, CacSample, Alpha);
+
         public void Validate()
         {
-            ModelRegistry.Info(Model);     // an unknown model fails here, naming the known ones, before any data is read
+            var model = ModelRegistry.Info(Model); // an unknown model fails here, naming the known ones, before any data is read
             DatasetCatalog.Info(Dataset); // likewise an unknown dataset
+            var convs = new ConvFactory(model.ConvType);
+            if (CheckpointMetadata.ParseSample(CacSample) != CacSamplePoint.Centre && !convs.IsContentAware)
+                throw new ArgumentException($"--cac-sample {CacSample}: model '{Model}' has no content-aware layer (use a cac-* model)");
+            if (Alpha is { } alpha)
+            {
+                if (!convs.IsOctave) throw new ArgumentException($"--alpha {alpha}: model '{Model}' has no octave layers (use an oct-* or cac-oct-* model)");
+                if (!(alpha > 0 && alpha < 1)) throw new ArgumentException($"--alpha must lie in (0, 1), got {alpha}");
+            }
             if (Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
             if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
             if (!(Lr > 0) || !double.IsFinite(Lr)) throw new ArgumentException($"--lr must be a positive number, got {Lr}");
@@ -133,6 +169,11 @@ internal static class TrainCommand
             if (CalibrateMadds is { } f && !(f > 0 && f <= 1))
                 throw new ArgumentException($"--calibrate-madds must lie in (0, 1], got {f}");
             CpuKernelsOption.Parse(CpuKernels);
+            if (Milestones is not null)
+            {
+                if (Schedule != "multistep") throw new ArgumentException($"--milestones '{Milestones}' needs --schedule multistep (got {Schedule})");
+                Training.Milestones.Check(Milestones, Epochs);
+            }
             if (CalibrateSharpRatio is not null && CalibrateMadds is not null)
                 throw new ArgumentException($"--calibrate-sharp-ratio {CalibrateSharpRatio} and --calibrate-madds {CalibrateMadds} exclude each other (choose one)");
         }
@@ -166,7 +207,7 @@ internal static class TrainCommand
         var train = DatasetCatalog.Load(s.Dataset, s.DataDir, train: true);
         var test = DatasetCatalog.Load(s.Dataset, s.DataDir, train: false);
         Generator.ManualSeed(s.Seed);
-        var net = ModelRegistry.Create(s.Model, train.ImageShape.Channels, train.ClassCount, new Generator(s.Seed));
+        var net = ModelRegistry.Create(s.Model, train.ImageShape.Channels, train.ClassCount, new Generator(s.Seed), s.BuildOptions());
         string outDir = s.OutDir ?? Path.Combine("runs", $"{s.Model}-{s.Dataset}");
         Directory.CreateDirectory(outDir);
 
@@ -182,7 +223,7 @@ internal static class TrainCommand
         var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
         optimizer.ScaleLearningRate(ContentAwareConv2d.Thresholds(net), s.ThresholdLrScale);
-        LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, [Math.Max(1, s.Epochs / 2), Math.Max(1, s.Epochs * 3 / 4)]) : null;
+        LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, Milestones.For(s.Milestones, s.Epochs)) : null;
         LrScheduler? batchScheduler = s.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, s.Epochs * trainLoader.Count) : null;
         // Content-aware models: cost-aware objective (built before training: it runs one counting pass) and cost report.
         var cost = CostAwareObjective.HasContentAwareLayers(net)
@@ -223,7 +264,7 @@ internal static class TrainCommand
                 passCost?.Madds, passCost?.BaselineMadds, passCost?.Ratio, passCost?.SharpRatios));
             AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, JsonOptions));
             foreach (var problem in RunReport.Write(outDir, metrics, reportContext)) AnsiConsole.MarkupLine($"[yellow]report: not drawn: {Markup.Escape(problem)}[/]");
-            SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), net.StateDict());
+            SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), net.StateDict(), s.Checkpoint().ToMetadata());
             // Last: the resumable state is the commit point of the epoch (one self-contained file; see TrainingState).
             TrainingState.Save(outDir, s, epoch + 1, trainLoader.Count, trainLoader.Seed, net, optimizer, epochScheduler, batchScheduler, metrics);
             AnsiConsole.MarkupLine($"epoch {epoch + 1}/{s.Epochs}: train loss {result.Loss:F4}, train acc {result.Accuracy:P2}, " +

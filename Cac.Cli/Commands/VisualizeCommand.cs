@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cac.Cli.Devices;
 using Cac.Cli.Reports;
+using Cac.Cli.Training;
 using Cac.Data;
 using Cac.IO;
 using Cac.Models;
@@ -94,7 +95,10 @@ internal static class VisualizeCommand
             throw new ArgumentException($"--model {s.Model} has no content-aware (CAC) layers, so it has no sharp masks to draw; " +
                                         $"use a content-aware model such as cac-{ModelRegistry.Info(s.Model).BaseName}");
         if (!File.Exists(s.Weights)) throw new FileNotFoundException($"--weights: file '{s.Weights}' not found", s.Weights);
-        net.LoadStateDict(SafeTensors.Load(s.Weights));
+        var weights = SafeTensors.Load(s.Weights, out var metadata);
+        // Rebuilt with the checkpoint's options (sample point, alpha): they decide the masks' pixels and the shapes.
+        net = ModelRegistry.Create(s.Model, info.ImageShape.Channels, info.ClassCount, new Generator(0), CheckpointMetadata.OptionsFrom(metadata, s.Weights));
+        net.LoadStateDict(weights);
 
         var test = DatasetCatalog.Load(s.Dataset, s.DataDir, train: false);
         var device = DeviceSelection.Open(s.Device);

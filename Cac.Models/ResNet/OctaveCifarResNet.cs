@@ -3,7 +3,7 @@ using Cac.Nn;
 namespace Cac.Models.ResNet;
 
 /// <summary>
-/// The CIFAR ResNet (<see cref="CifarResNet"/>) with octave convolutions (alpha = 0.5) in every basic block. The
+/// The CIFAR ResNet (<see cref="CifarResNet"/>) with octave convolutions (alpha = 0.5 unless given) in every basic block. The
 /// stem stays a non-octave convolution (content-aware, like every path convolution, for <see cref="ConvType.CacOctave"/>); the first octave layer (layer1.0.conv1) has alpha_in = 0 and the last
 /// (layer3.{n-1}.conv2) alpha_out = 0, so the classifier sees a single full-resolution map. Batch norm and ReLU are
 /// separate per frequency part; shortcuts that change the shape project both parts (see <see cref="OctaveBasicBlock"/>).
@@ -15,15 +15,18 @@ public sealed class OctaveCifarResNet : Module
     private readonly OctaveSequential _layer1, _layer2, _layer3;
     private readonly Linear _fc;
 
-    /// <summary>Creates Oct-ResNet-(6 * blocksPerStage + 2).</summary>
-    public OctaveCifarResNet(int blocksPerStage, int inChannels = 3, int numClasses = 10, Generator? generator = null, ConvType convType = ConvType.Octave)
+    /// <summary>Creates Oct-ResNet-(6 * blocksPerStage + 2) whose octave layers split their channels by <paramref name="alpha"/>.</summary>
+    public OctaveCifarResNet(int blocksPerStage, int inChannels = 3, int numClasses = 10, Generator? generator = null, ConvType convType = ConvType.Octave,
+        double alpha = OctaveBasicBlock.InnerAlpha)
     {
+        if (!(alpha > 0 && alpha < 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must lie in (0, 1)");
         if (blocksPerStage < 1) throw new ArgumentOutOfRangeException(nameof(blocksPerStage), blocksPerStage, "a ResNet needs at least one block per stage");
         var rng = generator ?? Generator.Default;
         var convs = new ConvFactory(convType, rng);
         if (!convs.IsOctave) throw new ArgumentException($"OctaveCifarResNet: {convType} convolutions need a CifarResNet");
         BlocksPerStage = blocksPerStage;
         ConvType = convType;
+        Alpha = alpha;
         _conv1 = RegisterModule("conv1", convs.Conv3x3(inChannels, 16, 1));
         _bn1 = RegisterModule("bn1", new BatchNorm2d(16));
         _layer1 = RegisterModule("layer1", Stage(16, 16, 1, first: true, last: false, convs));
@@ -38,14 +41,17 @@ public sealed class OctaveCifarResNet : Module
     /// <summary>The kind of the octave path convolutions.</summary>
     public ConvType ConvType { get; }
 
+    /// <summary>The fraction of low-frequency channels inside the octave layers.</summary>
+    public double Alpha { get; }
+
     private OctaveSequential Stage(int inChannels, int outChannels, int stride, bool first, bool last, ConvFactory convs)
     {
         var stage = new OctaveSequential();
         for (int i = 0; i < BlocksPerStage; i++)
         {
-            double alphaIn = first && i == 0 ? 0 : OctaveBasicBlock.InnerAlpha;
-            double alphaOut = last && i == BlocksPerStage - 1 ? 0 : OctaveBasicBlock.InnerAlpha;
-            stage.Add(new OctaveBasicBlock(i == 0 ? inChannels : outChannels, outChannels, i == 0 ? stride : 1, alphaIn, alphaOut, convs));
+            double alphaIn = first && i == 0 ? 0 : Alpha;
+            double alphaOut = last && i == BlocksPerStage - 1 ? 0 : Alpha;
+            stage.Add(new OctaveBasicBlock(i == 0 ? inChannels : outChannels, outChannels, i == 0 ? stride : 1, alphaIn, alphaOut, convs, Alpha));
         }
         return stage;
     }

@@ -3,7 +3,7 @@ using Cac.Nn;
 namespace Cac.Models.ResNet;
 
 /// <summary>
-/// The ImageNet ResNet (<see cref="ImageNetResNet"/>) with octave convolutions (alpha = 0.5), arranged as the OctConv
+/// The ImageNet ResNet (<see cref="ImageNetResNet"/>) with octave convolutions (alpha = 0.5 unless given), arranged as the OctConv
 /// paper's ResNets (and the public PyTorch port d-li14/octconv.pytorch): the 7x7 stem and max pool stay plain; the
 /// first octave layer (layer1.0.conv1) has alpha_in = 0; layer1..layer3 run with alpha = 0.5; layer4's first block
 /// maps the split back to a single part (its conv1 and downsample have alpha_out = 0) and the rest of layer4 is plain
@@ -12,8 +12,8 @@ namespace Cac.Models.ResNet;
 /// </summary>
 public sealed class OctaveImageNetResNet : Module
 {
-    /// <summary>The split of the octave layers.</summary>
-    public const double Alpha = 0.5;
+    /// <summary>The default split of the octave layers.</summary>
+    public const double DefaultAlpha = 0.5;
 
     private readonly Module _conv1;
     private readonly BatchNorm2d _bn1;
@@ -21,9 +21,12 @@ public sealed class OctaveImageNetResNet : Module
     private readonly OctaveSequential _layer1, _layer2, _layer3, _layer4;
     private readonly Linear _fc;
 
-    /// <summary>Creates Oct-ResNet-<paramref name="depth"/> (18, 34, 50, 101 or 152).</summary>
-    public OctaveImageNetResNet(int depth, int inChannels = 3, int numClasses = 1000, Generator? generator = null, ConvType convType = ConvType.Octave)
+    /// <summary>Creates Oct-ResNet-<paramref name="depth"/> (18, 34, 50, 101 or 152) whose octave layers split their channels by <paramref name="alpha"/>.</summary>
+    public OctaveImageNetResNet(int depth, int inChannels = 3, int numClasses = 1000, Generator? generator = null, ConvType convType = ConvType.Octave,
+        double alpha = DefaultAlpha)
     {
+        if (!(alpha > 0 && alpha < 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must lie in (0, 1)");
+        Alpha = alpha;
         (Bottlenecks, BlocksPerStage) = ImageNetResNet.Layout(depth);
         var rng = generator ?? Generator.Default;
         var convs = new ConvFactory(convType, rng);
@@ -42,6 +45,9 @@ public sealed class OctaveImageNetResNet : Module
     }
 
     private enum StagePosition { First, Middle, Last }
+
+    /// <summary>The fraction of low-frequency channels in layer1..layer3.</summary>
+    public double Alpha { get; }
 
     /// <summary>The depth (18, 34, 50, 101 or 152).</summary>
     public int Depth { get; }

@@ -41,8 +41,9 @@ public sealed class EvalCommandTests : IDisposable
         return doc.RootElement.Clone();
     }
 
-    // The same model on the same images, computed here: normalised pixels, argmax and mean cross-entropy.
-    private static (double Accuracy, double Loss, int[] Predictions) Reference(string model, string weights)
+    // The same model on the same images, computed here: normalised pixels, argmax, mean cross-entropy, and top-5 by sorting
+    // each row's classes by descending score (ties by class index) and looking for the label among the first five.
+    private static (double Accuracy, double Loss, int[] Predictions, double Top5) Reference(string model, string weights)
     {
         var net = WeightFiles.LoadForEval(weights, model, 1, 10, seed: 77);
         var pixels = IdxFiles.Pixels(TestLabels.Length, 28, 28).Select(p => (float)((p / 255.0 - 0.2860) / 0.3530)).ToArray();
@@ -57,7 +58,9 @@ public sealed class EvalCommandTests : IDisposable
             return Array.IndexOf(row, row.Max());
         }).ToArray();
         double accuracy = predictions.Zip(TestLabels).Count(p => p.First == p.Second) / (double)TestLabels.Length;
-        return (accuracy, loss, predictions);
+        double top5 = Enumerable.Range(0, TestLabels.Length).Count(i => Enumerable.Range(0, 10)
+            .OrderByDescending(k => scores[i * 10 + k]).ThenBy(k => k).Take(5).Contains(TestLabels[i])) / (double)TestLabels.Length;
+        return (accuracy, loss, predictions, top5);
     }
 
     [Fact]
@@ -65,7 +68,7 @@ public sealed class EvalCommandTests : IDisposable
     {
         string weights = Weights("resnet20");
         var root = EvalJson(new EvalCommand.EvalSettings("resnet20", weights, "fashion-mnist", _dir.Path, BatchSize: 5));
-        var (accuracy, loss, predictions) = Reference("resnet20", weights);
+        var (accuracy, loss, predictions, _) = Reference("resnet20", weights);
 
         root.GetProperty("model").GetString().Should().Be("resnet20");
         root.GetProperty("samples").GetInt64().Should().Be(12);
@@ -81,6 +84,38 @@ public sealed class EvalCommandTests : IDisposable
         }
         root.GetProperty("madds").GetInt64().Should().Be(MaddsCounter.Count(ModelRegistry.Create("resnet20", 1, 10), 1, 1, 28, 28).TotalMadds);
         root.GetProperty("sharp_ratios").ValueKind.Should().Be(JsonValueKind.Null);
+    }
+
+    [Fact]
+    public void Top5_accuracy_is_reported_beside_top1_and_matches_a_sorted_reference()
+    {
+        string weights = Weights("resnet20");
+        var root = EvalJson(new EvalCommand.EvalSettings("resnet20", weights, "fashion-mnist", _dir.Path, BatchSize: 5));
+        var (accuracy, _, _, top5) = Reference("resnet20", weights);
+        top5.Should().BeGreaterThan(accuracy, "these weights rank some labels 2nd to 5th, so top-5 and top-1 differ").And.BeLessThan(1);
+        root.GetProperty("top5_accuracy").GetDouble().Should().BeApproximately(top5, 1e-12);
+
+        var output = new StringWriter();
+        EvalCommand.Run(new EvalCommand.EvalSettings("resnet20", weights, "fashion-mnist", _dir.Path), output).Should().Be(0);
+        output.ToString().Should().Contain($"top-5 accuracy {top5.ToString("P2", System.Globalization.CultureInfo.InvariantCulture)}");
+    }
+
+    [Fact]
+    public void Top5_is_not_available_for_fewer_than_five_classes()
+    {
+        // Three classes: every label is among the top 5, so a count would read 100%; eval reports n/a instead.
+        var images = Enumerable.Range(0, 6 * 28 * 28).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
+        var test = new InMemoryImageDataset(images, [0, 1, 2, 0, 1, 2], new ImageShape(1, 28, 28), 3);
+        var net = ModelRegistry.Create("resnet20", 1, 3, new Generator(5));
+        var result = EvalCommand.Evaluate(net, new DataLoader(test, 4), 3, monitor: null);
+        result.Samples.Sum().Should().Be(6);
+        result.TopKCorrect.Should().BeNull();
+
+        var doc = new EvalCommand.EvalJson("resnet20", "w", "three", 6, 0.5, null, 1.0,
+            Enumerable.Range(0, 3).Select(k => new EvalCommand.ClassJson(k, $"c{k}", 2, 1, 0.5)).ToList(), 1, null, null, null);
+        var output = new StringWriter();
+        EvalCommand.WriteTables(doc, output);
+        output.ToString().Should().Contain("top-5 accuracy n/a (3 classes)");
     }
 
     [Fact]
