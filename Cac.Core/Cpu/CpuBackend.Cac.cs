@@ -4,7 +4,9 @@ namespace Cac;
 
 // The CAC kernels of IBackend.Cac.cs, forwarded to Kernels/CpuKernels.cs for the storages' dtype: the score, partition
 // and gather kernels (Kernels/CacScoreKernels.cs, CacPartitionKernels.cs, CacGatherKernels.cs) and the fused per-sample
-// sparse convolution and layer forward (Kernels/CacSparse/CpuCacSparse.cs), which override the composed defaults.
+// sparse convolution and layer forward (Kernels/CacSparse/CpuCacSparse.cs). The kernel choice (CpuKernelChoice): the
+// GPU's composition (Backends/Composed) is chosen here under Gemm, as it runs on this backend's own kernels; the plain
+// loops of Reference/CacLayerReference.cs are chosen in the typed entries of CpuKernels, like the convolutions' in CpuConv.
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />

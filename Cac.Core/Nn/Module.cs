@@ -83,8 +83,9 @@ public abstract class Module
     /// <summary>This module (named "") and every descendant, depth first, with dotted names. Shared modules appear once.</summary>
     public IEnumerable<(string Name, Module Module)> NamedModules()
     {
+        // An iterator, so every enumeration starts with an empty set (a set made once would leave a second pass empty).
         var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
-        return Walk("", this, seen);
+        foreach (var item in Walk("", this, seen)) yield return item;
 
         static IEnumerable<(string, Module)> Walk(string prefix, Module m, HashSet<Module> seen)
         {

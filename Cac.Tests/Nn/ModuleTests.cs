@@ -75,6 +75,15 @@ public class ModuleTests
     }
 
     [Fact]
+    public void Each_enumeration_of_the_named_modules_walks_the_whole_tree()
+    {
+        var modules = Net().NamedModules();
+        var first = modules.Select(m => m.Name).ToList();
+        first.Should().HaveCount(14);
+        modules.Select(m => m.Name).Should().Equal(first, "a second pass over the same enumerable starts afresh");
+    }
+
+    [Fact]
     public void State_dict_lists_own_params_then_buffers_then_children_and_skips_non_persistent_buffers()
     {
         var keys = new WithOwnState(new Generator(1)).StateDict().Keys.ToList();
