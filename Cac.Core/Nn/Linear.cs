@@ -13,13 +13,13 @@ public sealed class Linear : Module, Madds.IMaddsCounted
             throw new ArgumentException($"Linear: features must be positive, got in={inFeatures} out={outFeatures}");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        var rng = generator ?? Generator.Default;
+        generator ??= Generator.Default;
         Weight = RegisterParameter("weight", Tensor.Zeros([outFeatures, inFeatures]));
-        Init.KaimingUniform(Weight, a: Math.Sqrt(5), generator: rng);
+        Init.KaimingUniform(Weight, a: Math.Sqrt(5), generator: generator);
         if (bias)
         {
             double bound = 1 / Math.Sqrt(inFeatures);
-            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros([outFeatures]), -bound, bound, rng));
+            Bias = RegisterParameter("bias", Init.Uniform(Tensor.Zeros([outFeatures]), -bound, bound, generator));
         }
     }
 

@@ -31,8 +31,8 @@ public sealed class DenseNetBC : Module
         ArgumentNullException.ThrowIfNull(blockConfig);
         if (growthRate < 1 || initFeatures < 1 || bnSize < 1 || blockConfig.Count == 0 || blockConfig.Any(n => n < 1))
             throw new ArgumentException($"DenseNet: invalid configuration growth={growthRate} blocks=({string.Join(", ", blockConfig)}) init={initFeatures} bn_size={bnSize}");
-        var rng = generator ?? Generator.Default;
-        var convs = new ConvFactory(convType, rng);
+        generator ??= Generator.Default;
+        var convs = new ConvFactory(convType, generator);
         if (convs.IsOctave) throw new ArgumentException($"DenseNet: {convType} convolutions are not supported: no octave DenseNet is implemented");
         ConvType = convType;
         CifarStem = cifarStem;
@@ -58,7 +58,7 @@ public sealed class DenseNetBC : Module
         }
         _features.Add($"norm{blockConfig.Count + 1}", new BatchNorm2d(channels));
         RegisterModule("features", _features);
-        _classifier = RegisterModule("classifier", new Linear(channels, numClasses, generator: rng));
+        _classifier = RegisterModule("classifier", new Linear(channels, numClasses, generator: generator));
     }
 
     /// <summary>DenseNet-121: growth 32, blocks (6, 12, 24, 16), 64 stem channels, bn_size 4.</summary>

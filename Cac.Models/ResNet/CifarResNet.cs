@@ -20,8 +20,8 @@ public sealed partial class CifarResNet : Module
     public CifarResNet(int blocksPerStage, int inChannels = 3, int numClasses = 10, Generator? generator = null, ConvType convType = ConvType.Standard)
     {
         if (blocksPerStage < 1) throw new ArgumentOutOfRangeException(nameof(blocksPerStage), blocksPerStage, "a ResNet needs at least one block per stage");
-        var rng = generator ?? Generator.Default;
-        var convs = new ConvFactory(convType, rng);
+        generator ??= Generator.Default;
+        var convs = new ConvFactory(convType, generator);
         if (convs.IsOctave) throw new ArgumentException($"CifarResNet: {convType} convolutions need an OctaveCifarResNet");
         BlocksPerStage = blocksPerStage;
         ConvType = convType;
@@ -30,7 +30,7 @@ public sealed partial class CifarResNet : Module
         _layer1 = RegisterModule("layer1", Stage(16, 16, 1, convs));
         _layer2 = RegisterModule("layer2", Stage(16, 32, 2, convs));
         _layer3 = RegisterModule("layer3", Stage(32, 64, 2, convs));
-        _fc = RegisterModule("fc", new Linear(64, numClasses, generator: rng));
+        _fc = RegisterModule("fc", new Linear(64, numClasses, generator: generator));
     }
 
     /// <summary>Basic blocks per stage (n); the depth is 6n + 2.</summary>

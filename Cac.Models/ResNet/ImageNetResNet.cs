@@ -22,8 +22,8 @@ public sealed class ImageNetResNet : Module
     public ImageNetResNet(int depth, int inChannels = 3, int numClasses = 1000, Generator? generator = null, ConvType convType = ConvType.Standard)
     {
         (Bottlenecks, BlocksPerStage) = Layout(depth);
-        var rng = generator ?? Generator.Default;
-        var convs = new ConvFactory(convType, rng);
+        generator ??= Generator.Default;
+        var convs = new ConvFactory(convType, generator);
         if (convs.IsOctave) throw new ArgumentException($"ImageNetResNet: {convType} convolutions need an OctaveImageNetResNet");
         Depth = depth;
         ConvType = convType;
@@ -35,7 +35,7 @@ public sealed class ImageNetResNet : Module
         _layer2 = RegisterModule("layer2", Stage(ref channels, 128, BlocksPerStage[1], 2, convs));
         _layer3 = RegisterModule("layer3", Stage(ref channels, 256, BlocksPerStage[2], 2, convs));
         _layer4 = RegisterModule("layer4", Stage(ref channels, 512, BlocksPerStage[3], 2, convs));
-        _fc = RegisterModule("fc", new Linear(channels, numClasses, generator: rng));
+        _fc = RegisterModule("fc", new Linear(channels, numClasses, generator: generator));
     }
 
     /// <summary>The depth (18, 34, 50, 101 or 152).</summary>

@@ -21,8 +21,8 @@ public sealed class OctaveCifarResNet : Module
     {
         if (!(alpha > 0 && alpha < 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must lie in (0, 1)");
         if (blocksPerStage < 1) throw new ArgumentOutOfRangeException(nameof(blocksPerStage), blocksPerStage, "a ResNet needs at least one block per stage");
-        var rng = generator ?? Generator.Default;
-        var convs = new ConvFactory(convType, rng);
+        generator ??= Generator.Default;
+        var convs = new ConvFactory(convType, generator);
         if (!convs.IsOctave) throw new ArgumentException($"OctaveCifarResNet: {convType} convolutions need a CifarResNet");
         BlocksPerStage = blocksPerStage;
         ConvType = convType;
@@ -32,7 +32,7 @@ public sealed class OctaveCifarResNet : Module
         _layer1 = RegisterModule("layer1", Stage(16, 16, 1, first: true, last: false, convs));
         _layer2 = RegisterModule("layer2", Stage(16, 32, 2, first: false, last: false, convs));
         _layer3 = RegisterModule("layer3", Stage(32, 64, 2, first: false, last: true, convs));
-        _fc = RegisterModule("fc", new Linear(64, numClasses, generator: rng));
+        _fc = RegisterModule("fc", new Linear(64, numClasses, generator: generator));
     }
 
     /// <summary>Basic blocks per stage (n); the depth is 6n + 2.</summary>

@@ -28,8 +28,8 @@ public sealed class OctaveImageNetResNet : Module
         if (!(alpha > 0 && alpha < 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must lie in (0, 1)");
         Alpha = alpha;
         (Bottlenecks, BlocksPerStage) = ImageNetResNet.Layout(depth);
-        var rng = generator ?? Generator.Default;
-        var convs = new ConvFactory(convType, rng);
+        generator ??= Generator.Default;
+        var convs = new ConvFactory(convType, generator);
         if (!convs.IsOctave) throw new ArgumentException($"OctaveImageNetResNet: {convType} convolutions need an ImageNetResNet");
         Depth = depth;
         ConvType = convType;
@@ -41,7 +41,7 @@ public sealed class OctaveImageNetResNet : Module
         _layer2 = RegisterModule("layer2", Stage(ref channels, 128, BlocksPerStage[1], 2, StagePosition.Middle, convs));
         _layer3 = RegisterModule("layer3", Stage(ref channels, 256, BlocksPerStage[2], 2, StagePosition.Middle, convs));
         _layer4 = RegisterModule("layer4", Stage(ref channels, 512, BlocksPerStage[3], 2, StagePosition.Last, convs));
-        _fc = RegisterModule("fc", new Linear(channels, numClasses, generator: rng));
+        _fc = RegisterModule("fc", new Linear(channels, numClasses, generator: generator));
     }
 
     private enum StagePosition { First, Middle, Last }

@@ -30,8 +30,8 @@ public sealed class ShuffleNetV2 : Module
         ArgumentNullException.ThrowIfNull(stageChannels);
         if (stageRepeats.Count != 3 || stageChannels.Count != 5 || stageRepeats.Any(n => n < 1) || stageChannels.Any(c => c < 1))
             throw new ArgumentException($"ShuffleNetV2: expected 3 positive stage repeats and 5 positive channel counts, got ({string.Join(", ", stageRepeats)}) and ({string.Join(", ", stageChannels)})");
-        var rng = generator ?? Generator.Default;
-        var convs = new ConvFactory(convType, rng);
+        generator ??= Generator.Default;
+        var convs = new ConvFactory(convType, generator);
         if (convs.IsOctave) throw new ArgumentException($"ShuffleNetV2: {convType} convolutions are not supported (ShuffleNetV2 has no octave variant)");
         ConvType = convType;
         CifarStem = cifarStem;
@@ -47,7 +47,7 @@ public sealed class ShuffleNetV2 : Module
             convs.Conv1x1(stageChannels[3], stageChannels[4]),
             new BatchNorm2d(stageChannels[4]),
             new ReLU()));
-        _fc = RegisterModule("fc", new Linear(stageChannels[4], numClasses, generator: rng));
+        _fc = RegisterModule("fc", new Linear(stageChannels[4], numClasses, generator: generator));
     }
 
     /// <summary>ShuffleNetV2 1.0x: repeats (4, 8, 4), channels (24, 116, 232, 464, 1024).</summary>
