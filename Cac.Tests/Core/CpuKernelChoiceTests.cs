@@ -74,8 +74,13 @@ public class CpuKernelChoiceTests
 
         float[] Run(CpuKernelChoice choice) => KernelChoice.With(choice, () =>
         {
+            var backend = Device.Cpu.Backend;
+            using var xs = backend.Upload<float>(x);
+            using var gys = backend.Upload<float>(gy);
+            using var gws = backend.Allocate(DType.Float32, winograd.Length);
+            backend.Conv2dBackwardWeight(xs, gys, gws, geometry);
             var gw = new float[winograd.Length];
-            CpuConv<float>.BackwardWeight(x, gy, gw, geometry);
+            backend.Download<float>(gws, gw);
             return gw;
         });
         Run(CpuKernelChoice.Fast).Should().Equal(winograd);

@@ -108,6 +108,9 @@ internal abstract class CpuKernels
 /// </summary>
 internal sealed class CpuKernels<T> : CpuKernels where T : unmanaged, IFloatingPointIeee754<T>
 {
+    // Whether the plain loops of Cpu/Reference run instead of the fast kernels (CpuBackend.Kernels, read at every call).
+    private static bool Reference => CpuBackend.Kernels == CpuKernelChoice.Reference;
+
     public static readonly CpuKernels<T> Instance = new();
 
     private CpuKernels() { }
@@ -149,19 +152,36 @@ internal sealed class CpuKernels<T> : CpuKernels where T : unmanaged, IFloatingP
         Storage a, long aOffset, Storage b, long bOffset, double beta, Storage c, long cOffset) =>
         CpuGemm<T>.Multiply(transA, transB, m, n, k, Scalar(alpha), Data(a), aOffset, Data(b), bOffset, Scalar(beta), Data(c), cOffset, parallel: true);
 
-    public override void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry geometry) =>
-        CpuConv<T>.Forward(Data(x), Data(w), DataOrNull(bias), Data(y), geometry);
+    // Convolutions: the plain loops of Cpu/Reference/ConvReference.cs under CpuKernelChoice.Reference; otherwise CpuConv
+    // picks Winograd, the direct kernels or im2col + GEMM (Gemm: im2col + GEMM only).
+    public override void Conv2dForward(Storage x, Storage w, Storage? bias, Storage y, ConvGeometry geometry)
+    {
+        if (Reference) ConvReference.Forward(Data(x), Data(w), DataOrNull(bias), Data(y), geometry);
+        else CpuConv<T>.Forward(Data(x), Data(w), DataOrNull(bias), Data(y), geometry);
+    }
 
     public override void Conv2dForwardFused(Storage x, Storage w, Storage? bias, Storage? scale, Storage? shift, Storage? residual, bool relu,
-        Storage y, ConvGeometry geometry) =>
-        CpuConv<T>.Forward(Data(x), Data(w), Data(y), geometry,
-            ConvEpilogue<T>.Fused(DataOrNull(bias), DataOrNull(scale), DataOrNull(shift), DataOrNull(residual), relu, geometry.Cout));
+        Storage y, ConvGeometry geometry)
+    {
+        if (Reference)
+            ConvReference.ForwardAffine(Data(x), Data(w), DataOrNull(bias), DataOrNull(scale), DataOrNull(shift), DataOrNull(residual), relu,
+                Data(y), geometry);
+        else
+            CpuConv<T>.Forward(Data(x), Data(w), Data(y), geometry,
+                ConvEpilogue<T>.Fused(DataOrNull(bias), DataOrNull(scale), DataOrNull(shift), DataOrNull(residual), relu, geometry.Cout));
+    }
 
-    public override void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry geometry) =>
-        CpuConv<T>.BackwardInput(Data(gy), Data(w), Data(gx), geometry);
+    public override void Conv2dBackwardInput(Storage gy, Storage w, Storage gx, ConvGeometry geometry)
+    {
+        if (Reference) ConvReference.BackwardInput(Data(gy), Data(w), Data(gx), geometry);
+        else CpuConv<T>.BackwardInput(Data(gy), Data(w), Data(gx), geometry);
+    }
 
-    public override void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry geometry) =>
-        CpuConv<T>.BackwardWeight(Data(x), Data(gy), Data(gw), geometry);
+    public override void Conv2dBackwardWeight(Storage x, Storage gy, Storage gw, ConvGeometry geometry)
+    {
+        if (Reference) ConvReference.BackwardWeight(Data(x), Data(gy), Data(gw), geometry);
+        else CpuConv<T>.BackwardWeight(Data(x), Data(gy), Data(gw), geometry);
+    }
 
     public override void BatchNormTrainForward(Storage x, Storage gamma, Storage beta, Storage y, Storage saveMean, Storage saveInvStd,
         Storage runningMean, Storage runningVar, int n, int c, int hw, double momentum, double eps, bool relu) =>
@@ -276,7 +296,7 @@ internal sealed class CpuKernels<T> : CpuKernels where T : unmanaged, IFloatingP
     public override void CacSparseForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage order, int sharp, Storage y,
         ConvGeometry geometry, CacSamplePoint point)
     {
-        if (CpuBackend.Kernels == CpuKernelChoice.Reference)
+        if (Reference)
             CacLayerReference.SparseForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Indices(order), sharp, Data(y), geometry, point);
         else CpuCacSparse<T>.Forward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Indices(order), sharp, Data(y), geometry, point);
     }
@@ -284,14 +304,14 @@ internal sealed class CpuKernels<T> : CpuKernels where T : unmanaged, IFloatingP
     public override void CacSparseBackward(Storage x, Storage w, Storage wPhi, Storage gy, Storage order, int sharp, Storage? gx, Storage? gw,
         ConvGeometry geometry, CacSamplePoint point)
     {
-        if (CpuBackend.Kernels == CpuKernelChoice.Reference)
+        if (Reference)
             CacLayerReference.SparseBackward(Data(x), Data(w), Data(wPhi), Data(gy), Indices(order), sharp, DataOrNull(gx), DataOrNull(gw), geometry, point);
         else CpuCacSparse<T>.Backward(Data(x), Data(w), Data(wPhi), Data(gy), Indices(order), sharp, DataOrNull(gx), DataOrNull(gw), geometry, point);
     }
 
     // gamma and beta are one-element storages, read here on the host.
     public override int CacLayerForward(Storage x, Storage w, Storage wPhi, Storage? bias, Storage gamma, Storage beta, Storage scoreMap,
-        Storage mask, Storage y, ConvGeometry geometry, CacSamplePoint point, int smooth) => CpuBackend.Kernels == CpuKernelChoice.Reference
+        Storage mask, Storage y, ConvGeometry geometry, CacSamplePoint point, int smooth) => Reference
         ? CacLayerReference.LayerForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Data(gamma)[0], Data(beta)[0], Data(scoreMap),
             Data(mask), Data(y), geometry, point, smooth)
         : CpuCacSparse<T>.LayerForward(Data(x), Data(w), Data(wPhi), DataOrNull(bias), Data(gamma)[0], Data(beta)[0], Data(scoreMap),

@@ -14,7 +14,7 @@ namespace Cac.Cpu.Kernels;
 /// it on the flipped weights; the rest unfold an explicit col matrix (<see cref="Im2ColKernels{T}"/>). Weight gradients
 /// other than 1 x 1 run <see cref="ConvWeightGrad{T}"/> straight from the padded image.
 /// <see cref="CpuKernelChoice.Gemm"/> unfolds an explicit col matrix for every conv, forward and both gradients (the GPU's
-/// algorithm); <see cref="CpuKernelChoice.Reference"/> runs <see cref="ConvReference"/> instead of all of this.
+/// algorithm); <see cref="CpuKernelChoice.Reference"/> runs <see cref="ConvReference"/> instead (chosen in CpuKernels, before this class).
 /// Work is split over the batch (each worker owns its pooled buffers and runs single-threaded GEMMs);
 /// with fewer samples than cores the GEMMs themselves go parallel.
 /// <para>
@@ -66,11 +66,6 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public static void Forward(T[] x, T[] w, T[] y, ConvGeometry geometry, ConvEpilogue<T> epilogue)
     {
-        if (CpuBackend.Kernels == CpuKernelChoice.Reference)
-        {
-            ConvReference.ForwardAffine(x, w, null, epilogue.Scale, epilogue.Shift, epilogue.Residual, epilogue.Relu, y, geometry);
-            return;
-        }
         if (Fast && ConvWinograd<T>.Applies(geometry))
         {
             ConvWinograd<T>.Forward(x, w, y, geometry, epilogue);
@@ -121,11 +116,6 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>gx = dL/dx. gy: (N, Cout, Ho, Wo), w: (Cout, Cin/G, KH, KW), gx: (N, Cin, H, W), overwritten.</summary>
     public static void BackwardInput(T[] gy, T[] w, T[] gx, ConvGeometry geometry)
     {
-        if (CpuBackend.Kernels == CpuKernelChoice.Reference)
-        {
-            ConvReference.BackwardInput(gy, w, gx, geometry);
-            return;
-        }
         var path = PathOf(geometry);
         int padH = geometry.DilationH * (geometry.KH - 1) - geometry.PadH, padW = geometry.DilationW * (geometry.KW - 1) - geometry.PadW;
         if (Fast && path != Path.Pointwise && geometry.StrideH == 1 && geometry.StrideW == 1 && padH >= 0 && padW >= 0)
@@ -196,11 +186,6 @@ internal static class CpuConv<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public static void BackwardWeight(T[] x, T[] gy, T[] gw, ConvGeometry geometry)
     {
-        if (CpuBackend.Kernels == CpuKernelChoice.Reference)
-        {
-            ConvReference.BackwardWeight(x, gy, gw, geometry);
-            return;
-        }
         if (Fast && ConvWinograd<T>.AppliesToWeightGradient(geometry))
         {
             ConvWinograd<T>.WeightGradient(x, gy, gw, geometry);
