@@ -30,10 +30,16 @@ internal static class TrainCommand
         var lr = new Option<double>("--lr") { Description = "Initial learning rate", DefaultValueFactory = _ => 0.1 };
         var schedule = new Option<string>("--schedule")
         {
-            Description = "Learning-rate schedule: cosine (to 0 over the run, stepped every batch), multistep (divided by 10 at 50% and 75% of the epochs) or constant",
+            Description = "Learning-rate schedule: cosine (to 0 over the run, stepped every batch), multistep (divided by 10 at --milestones, " +
+                          "by default 50% and 75% of the epochs) or constant",
             DefaultValueFactory = _ => "cosine",
         };
         schedule.AcceptOnlyFromAmong("cosine", "multistep", "constant");
+        var milestones = new Option<string?>("--milestones")
+        {
+            Description = "With --schedule multistep: the epochs after which the lr is divided by 10, ascending and below --epochs, " +
+                          "e.g. 160,240 (the paper's CIFAR-10 recipe with --epochs 400; default: 50% and 75% of --epochs)",
+        };
         var momentum = new Option<double>("--momentum") { Description = "SGD momentum (Nesterov)", DefaultValueFactory = _ => 0.9 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay", DefaultValueFactory = _ => 1e-4 };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and test images (quick runs)" };
@@ -73,7 +79,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, init, device, cpuKernels, resume,
+            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, init, device, cpuKernels, resume,
         };
         command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Run(SettingsFrom(parse)));
         return command;
@@ -99,7 +105,8 @@ internal static class TrainCommand
         ThresholdLrScale: parse.GetValue<double>("--threshold-lr-scale"),
         CalibrateSharpRatio: parse.GetValue<double?>("--calibrate-sharp-ratio"),
         CalibrateMadds: parse.GetValue<double?>("--calibrate-madds"),
-        CpuKernels: parse.GetValue<string>(CpuKernelsOption.Name)!);
+        CpuKernels: parse.GetValue<string>(CpuKernelsOption.Name)!,
+        Milestones: parse.GetValue<string?>("--milestones"));
 
     /// <summary>
     /// The options typed on a parsed `cac train --resume` command line, --resume aside, by name ("--epochs") with their values:
@@ -113,7 +120,7 @@ internal static class TrainCommand
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
         double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1,
-        double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string CpuKernels = "fast")
+        double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string CpuKernels = "fast", string? Milestones = null)
     {
         public void Validate()
         {
@@ -133,6 +140,11 @@ internal static class TrainCommand
             if (CalibrateMadds is { } f && !(f > 0 && f <= 1))
                 throw new ArgumentException($"--calibrate-madds must lie in (0, 1], got {f}");
             CpuKernelsOption.Parse(CpuKernels);
+            if (Milestones is not null)
+            {
+                if (Schedule != "multistep") throw new ArgumentException($"--milestones '{Milestones}' needs --schedule multistep (got {Schedule})");
+                Training.Milestones.Check(Milestones, Epochs);
+            }
             if (CalibrateSharpRatio is not null && CalibrateMadds is not null)
                 throw new ArgumentException($"--calibrate-sharp-ratio {CalibrateSharpRatio} and --calibrate-madds {CalibrateMadds} exclude each other (choose one)");
         }
@@ -182,7 +194,7 @@ internal static class TrainCommand
         var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
         optimizer.ScaleLearningRate(ContentAwareConv2d.Thresholds(net), s.ThresholdLrScale);
-        LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, [Math.Max(1, s.Epochs / 2), Math.Max(1, s.Epochs * 3 / 4)]) : null;
+        LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, Milestones.For(s.Milestones, s.Epochs)) : null;
         LrScheduler? batchScheduler = s.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, s.Epochs * trainLoader.Count) : null;
         // Content-aware models: cost-aware objective (built before training: it runs one counting pass) and cost report.
         var cost = CostAwareObjective.HasContentAwareLayers(net)

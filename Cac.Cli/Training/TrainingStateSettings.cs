@@ -6,8 +6,9 @@ namespace Cac.Cli.Training;
 /// <summary>
 /// The settings of a resumed run (`cac train --resume DIR`): the saved run's settings, with the options given on the
 /// command line checked against them. Options that define the run (model, dataset, batch size, lr, schedule, momentum,
-/// weight decay, limit, seed, lambda, threshold lr scale, calibration targets) must be left out or equal the saved value, else an error names the option and both
-/// values. --epochs may be raised (the schedule is then computed for the new total); --data, --device and --cpu-kernels may
+/// weight decay, multistep milestones, limit, seed, lambda, threshold lr scale, calibration targets) must be left out or equal the saved value, else an error names the option and both
+/// values. --epochs may be raised (cosine and the default multistep milestones are then computed for the new total; milestones given by
+/// --milestones stay); --data, --device and --cpu-kernels may
 /// change (where the files are, what runs the kernels); --out must be DIR itself; --init is refused (the weights come from the state).
 /// </summary>
 internal static class TrainingStateSettings
@@ -40,6 +41,7 @@ internal static class TrainingStateSettings
                 case "--threshold-lr-scale": Same(option, value, saved.ThresholdLrScale); break;
                 case "--calibrate-sharp-ratio": Same(option, value, saved.CalibrateSharpRatio); break;
                 case "--calibrate-madds": Same(option, value, saved.CalibrateMadds); break;
+                case "--milestones": SameMilestones((string?)value); break;
                 case "--epochs":
                     int epochs = (int)value!;
                     if (epochs < state.Document.EpochsDone)
@@ -60,6 +62,15 @@ internal static class TrainingStateSettings
             }
         }
         return s;
+
+        // Compared as lists ("160, 240" equals "160,240"); a run saved without --milestones keeps its default (50% and 75% of --epochs).
+        void SameMilestones(string? value)
+        {
+            bool equal = value is not null && saved.Milestones is not null && Milestones.Parse(value).SequenceEqual(Milestones.Parse(saved.Milestones));
+            if (!equal)
+                throw new ArgumentException($"--resume {dir}: --milestones {value} conflicts with the saved run's --milestones " +
+                                            $"{saved.Milestones ?? "(none: 50% and 75% of --epochs)"} (from {state.Path}); leave --milestones out to keep the saved value, or start a new run");
+        }
 
         void Same<T>(string option, object? value, T savedValue, bool ignoreCase = false)
         {
