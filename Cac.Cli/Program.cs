@@ -42,6 +42,7 @@ public static class Program
         EvalCommand.Create(),
         ModelsCommand.Create(),
         DownloadCommand.Create(),
+        ReproduceCommand.Create(),
     };
 
     private static string Describe(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } a ? Describe(a.InnerExceptions[0]) : e.Message;

@@ -61,7 +61,13 @@ public class OptionParsingTests
 
     private static readonly string[] Devices = ["devices"];
 
-    public static TheoryData<string[]> FullCommandLines => [Train, Madds, Visualize, Eval, Predict, Models, Download, Bench, BenchCac, Devices];
+    private static readonly string[] Reproduce =
+    [
+        "reproduce", "table1", "--scale", "paper", "--dataset", "cifar10", "--data", "/d", "--device", "cpu", "--cpu-kernels", "gemm", "--out", "/o",
+        "--models", "resnet20", "--limit", "5", "--epochs", "3", "--json",
+    ];
+
+    public static TheoryData<string[]> FullCommandLines => [Train, Madds, Visualize, Eval, Predict, Models, Download, Bench, BenchCac, Devices, Reproduce];
 
     // Parses with the real command tree and insists that the line parsed cleanly.
     private static ParseResult Parse(params string[] args)

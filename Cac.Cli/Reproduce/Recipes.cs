@@ -1,0 +1,98 @@
+using System.Globalization;
+using Cac.Cli.Commands;
+
+namespace Cac.Cli.Reproduce;
+
+/// <summary>
+/// How the rows of a reproduced table are trained: the data, the optimizer and its schedule, the cost exponent.
+/// <see cref="Paper"/> is the paper's CIFAR-10 recipe; <see cref="Small"/> is its miniature for a 2-core CPU (docs/design.md,
+/// "The paper's experiments", states both). Each row's <c>cac train</c> settings come from <see cref="SettingsFor"/>.
+/// </summary>
+/// <param name="Scale">"paper" or "small".</param>
+/// <param name="Dataset">The dataset's catalogue name.</param>
+/// <param name="Epochs">Training epochs.</param>
+/// <param name="Limit">Only the first N training (and test) images; null: all.</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+/// <param name="Lr">Initial learning rate.</param>
+/// <param name="MilestoneFractions">When the lr is divided by 10, as fractions of <see cref="Epochs"/> (the paper: 160 and 240 of 400).</param>
+/// <param name="Momentum">Nesterov momentum.</param>
+/// <param name="WeightDecay">L2 weight decay.</param>
+/// <param name="Lambda">The cost exponent of the content-aware objective.</param>
+/// <param name="Seed">Random seed.</param>
+internal sealed record Recipe(string Scale, string Dataset, int Epochs, int? Limit, int BatchSize, double Lr, double[] MilestoneFractions,
+    double Momentum, double WeightDecay, double Lambda, int Seed)
+{
+    /// <summary>
+    /// The lr milestones for <see cref="Epochs"/>: each fraction times the epochs, rounded, kept where it lies strictly
+    /// between 0 and the epochs (a drop after the last epoch never acts), as `cac train --milestones` text; null when none remains.
+    /// </summary>
+    public string? Milestones
+    {
+        get
+        {
+            var epochs = MilestoneFractions.Select(f => (int)Math.Round(f * Epochs, MidpointRounding.AwayFromZero))
+                .Where(e => e >= 1 && e < Epochs).Distinct().Order().ToList();
+            return epochs.Count == 0 ? null : string.Join(",", epochs.Select(e => e.ToString(CultureInfo.InvariantCulture)));
+        }
+    }
+
+    /// <summary>"multistep" with <see cref="Milestones"/>, or "constant" when the run is too short for any drop.</summary>
+    public string Schedule => Milestones is null ? "constant" : "multistep";
+
+    /// <summary>The `cac train` settings of one row: this recipe for <paramref name="model"/> with <paramref name="lambda"/>, writing to <paramref name="outDir"/>.</summary>
+    public TrainCommand.TrainSettings SettingsFor(string model, double lambda, string outDir, string? dataDir, string device, string cpuKernels) =>
+        new(model, Dataset, dataDir, Epochs, BatchSize, Lr, Schedule, Momentum, WeightDecay, Limit, Seed, outDir, lambda,
+            Device: device, CpuKernels: cpuKernels, Milestones: Milestones);
+
+    /// <summary>The recipe in one sentence, for the report.</summary>
+    public string Describe()
+    {
+        string data = Limit is int n ? string.Create(CultureInfo.InvariantCulture, $"{Dataset} (first {n:N0} training images, first {n:N0} test images)") : Dataset;
+        string schedule = Milestones is { } m ? $"divided by 10 after epochs {m} (multistep)" : "constant (too few epochs for the drops)";
+        string augmentation = Dataset.StartsWith("cifar", StringComparison.OrdinalIgnoreCase)
+            ? "random 32 x 32 crop of the 4-padded image and horizontal flip (as `cac train` does for CIFAR)"
+            : "no augmentation (`cac train` augments CIFAR only)";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{data}, {Epochs} epoch(s), batch {BatchSize}, SGD with Nesterov momentum {Momentum}, weight decay {WeightDecay}, lr {Lr} {schedule}, lambda {Lambda}, seed {Seed}, {augmentation}");
+    }
+
+    /// <summary>
+    /// The paper's CIFAR-10 recipe (Table 1 and Table 6): 400 epochs, batch 128, SGD with Nesterov momentum 0.9, weight
+    /// decay 1e-4, lr 0.1 divided by 10 at epochs 160 and 240, crop and flip, lambda 0.3.
+    /// </summary>
+    public static Recipe Paper { get; } = new("paper", "cifar10", 400, null, 128, 0.1, [0.4, 0.6], 0.9, 1e-4, 0.3, 0);
+
+    /// <summary>
+    /// The miniature: Fashion-MNIST (shipped here; CIFAR-10 is not), its first 10,000 training images, 10 epochs with the
+    /// paper's schedule shape (drops after 40% and 60% of the epochs: 4 and 6), everything else as the paper. Sized by
+    /// <see cref="EstimateSeconds"/> to about 16 minutes for Table 1's four rows and 20 for Table 6's five.
+    /// </summary>
+    public static Recipe Small { get; } = new("small", "fashion-mnist", 10, 10_000, 128, 0.1, [0.4, 0.6], 0.9, 1e-4, 0.3, 0);
+
+    /// <summary>The recipe of a scale name ("small" or "paper").</summary>
+    /// <exception cref="ArgumentException">Another name (one line naming the scales).</exception>
+    public static Recipe ForScale(string scale) => scale.ToLowerInvariant() switch
+    {
+        "small" => Small,
+        "paper" => Paper,
+        _ => throw new ArgumentException($"--scale must be small or paper, got '{scale}'"),
+    };
+
+    /// <summary>Training images per second of ResNet-20 on this 2-core machine when it is quiet (one Fashion-MNIST epoch of 60,000 in ~100 s).</summary>
+    public const double TrainImagesPerSecond = 600;
+
+    /// <summary>Test images per second (a forward pass, about three times a training step's speed).</summary>
+    public const double TestImagesPerSecond = 1800;
+
+    /// <summary>
+    /// Estimated seconds of one row on this machine: per epoch, the training images at <see cref="TrainImagesPerSecond"/> and
+    /// the test images at <see cref="TestImagesPerSecond"/>, plus 15 s of set-up and figures. CAC and OctConv ResNet-20 train
+    /// at about the standard model's speed on the CPU (measured: within 20% at --limit 2048).
+    /// </summary>
+    public double EstimateSeconds(int trainImages, int testImages)
+    {
+        int train = Limit is int n ? Math.Min(n, trainImages) : trainImages;
+        int test = Limit is int m ? Math.Min(m, testImages) : testImages;
+        return Epochs * (train / TrainImagesPerSecond + test / TestImagesPerSecond) + 15;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using Cac.Data;
+using Cac.Models;
+
+namespace Cac.Cli.Reproduce;
+
+/// <summary>One row of a reproduced table: what to train and what the paper reports for it.</summary>
+/// <param name="Name">The row's name: its directory under rows/ and its name for --models (e.g. "cac-resnet20", "cac-resnet20-lambda0.5").</param>
+/// <param name="Label">The row as the paper labels it, e.g. "ResNet-20, CAC" or "lambda 0.5".</param>
+/// <param name="Model">Our model name (`cac models`).</param>
+/// <param name="Lambda">The cost exponent it trains with.</param>
+/// <param name="Paper">The paper's MAdds and error.</param>
+/// <param name="PaperStandardMaddsM">The paper's MAdds of the same architecture with standard convolutions, in millions.</param>
+/// <param name="Small">Whether `--scale small` trains it by default (the others run with --models).</param>
+internal sealed record ReproduceRow(string Name, string Label, string Model, double Lambda, PaperResult Paper, double PaperStandardMaddsM, bool Small)
+{
+    /// <summary>Whether our model registry builds <see cref="Model"/> (the paper's OctConv DenseNet-121 is not built here).</summary>
+    public bool Buildable => ModelRegistry.Names.Contains(Model);
+
+    /// <summary>
+    /// Whether the model runs on inputs of <paramref name="height"/> x <paramref name="width"/>: an octave model halves its
+    /// low-frequency maps once more than its stages do, so its CIFAR ResNets need sides divisible by 8 (32 is; Fashion-MNIST's
+    /// 28 is not: OctaveConv2d refuses the odd 7 x 7 maps of the last stage).
+    /// </summary>
+    public bool RunsOn(int height, int width) => !ModelRegistry.Info(Model).ConvType.ToString().Contains("Octave", StringComparison.Ordinal)
+                                                 || (height % 8 == 0 && width % 8 == 0);
+
+    /// <summary>The paper's MAdds over its standard model's, e.g. 0.63 for CAC-ResNet-20.</summary>
+    public double PaperRatio => Paper.MaddsM / PaperStandardMaddsM;
+}
+
+/// <summary>The tables `cac reproduce` knows: their rows, built from <see cref="PaperTables"/>.</summary>
+internal static class ReproduceTable
+{
+    /// <summary>The table names, as the command's argument takes them.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["table1", "table6"];
+
+    /// <summary>Table 1 at small scale: the ResNet-20 column, all four conv types.</summary>
+    private static readonly string[] Table1Small = ["resnet20", "cac-resnet20", "oct-resnet20", "cac-oct-resnet20"];
+
+    /// <summary>The rows of <paramref name="table"/> ("table1" or "table6").</summary>
+    /// <exception cref="ArgumentException">An unknown table (one line listing the tables).</exception>
+    public static IReadOnlyList<ReproduceRow> Rows(string table) => table.ToLowerInvariant() switch
+    {
+        "table1" => Table1(),
+        "table6" => Table6(),
+        _ => throw new ArgumentException($"unknown table '{table}'; tables: {string.Join(", ", Names)}"),
+    };
+
+    private static List<ReproduceRow> Table1() => PaperTables.Table1.Select(c => new ReproduceRow(
+        c.Model, $"{c.Architecture}, {c.ConvType}", c.Model, Recipe.Paper.Lambda, c.Result,
+        PaperTables.Table1Cell(c.StandardModel)!.Result.MaddsM, Table1Small.Contains(c.Model))).ToList();
+
+    // The standard ResNet-20 first (the reduction's reference), then CAC-ResNet-20 at each lambda.
+    private static List<ReproduceRow> Table6()
+    {
+        var standard = PaperTables.Table1Cell("resnet20")!;
+        var rows = new List<ReproduceRow> { new("resnet20", "ResNet-20, standard (Table 1)", "resnet20", Recipe.Paper.Lambda, standard.Result, standard.Result.MaddsM, true) };
+        rows.AddRange(PaperTables.Table6.Select(r => new ReproduceRow(
+            string.Create(CultureInfo.InvariantCulture, $"cac-resnet20-lambda{r.Lambda:0.0#}"), string.Create(CultureInfo.InvariantCulture, $"CAC-ResNet-20, lambda {r.Lambda:0.0#}"),
+            "cac-resnet20", r.Lambda, new PaperResult(r.MaddsM, r.ErrorPercent), PaperTables.ResNet20Madds, true)));
+        return rows;
+    }
+
+    /// <summary>
+    /// The rows to train: with <paramref name="models"/> (row names), those rows in the table's order; otherwise every buildable
+    /// row at paper scale, the <see cref="ReproduceRow.Small"/> ones at small scale.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name that is no row of the table, or a row whose model we do not build (one line).</exception>
+    public static IReadOnlyList<ReproduceRow> Selected(string table, IReadOnlyList<ReproduceRow> rows, string scale, IReadOnlyList<string>? models,
+        string dataset)
+    {
+        var shape = DatasetCatalog.Info(dataset).ImageShape;
+        if (models is null or { Count: 0 })
+            return rows.Where(r => r.Buildable && r.RunsOn(shape.Height, shape.Width) && (scale == "paper" || r.Small)).ToList();
+        foreach (var name in models)
+        {
+            var row = rows.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new ArgumentException($"--models: '{name}' is no row of {table}; its rows: {string.Join(", ", rows.Select(r => r.Name))}");
+            if (!row.Buildable) throw new ArgumentException($"--models: row '{row.Name}' ({row.Label}) has no model in our registry (`cac models` lists them)");
+            if (!row.RunsOn(shape.Height, shape.Width))
+                throw new ArgumentException($"--models: row '{row.Name}' is an octave model, which needs inputs whose sides divide by 8; {dataset}'s are {shape.Height} x {shape.Width} (use --dataset cifar10)");
+        }
+        return rows.Where(r => models.Contains(r.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+    }
+}
