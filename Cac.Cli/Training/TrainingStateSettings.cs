@@ -40,6 +40,10 @@ internal static class TrainingStateSettings
                 case "--threshold-lr-scale": Same(option, value, saved.ThresholdLrScale); break;
                 case "--calibrate-sharp-ratio": Same(option, value, saved.CalibrateSharpRatio); break;
                 case "--calibrate-madds": Same(option, value, saved.CalibrateMadds); break;
+                case "--lambda-warmup": Same(option, value, saved.LambdaWarmup); break;
+                case "--lambda-ramp": Same(option, value, saved.LambdaRamp); break;
+                case "--threshold-lr-norm": Same(option, value, saved.ThresholdLrNorm); break;
+                case "--bn-recalibrate": s = s with { BnRecalibrate = (int)value! }; break;
                 case "--epochs":
                     int epochs = (int)value!;
                     if (epochs < state.Document.EpochsDone)
