@@ -81,6 +81,11 @@ internal static class TrainCommand
             Description = $"Octave models: the fraction of low-frequency channels in the octave layers, in (0, 1) (default {ModelOptions.DefaultAlpha}); " +
                           "recorded in the checkpoint",
         };
+        // Learned-threshold recipe (docs/learned-thresholds.md).
+        var lambdaWarmup = new Option<double>("--lambda-warmup") { Description = "Content-aware models: fraction of the training steps run with lambda 0 before the cost-aware objective starts", DefaultValueFactory = _ => 0 };
+        var lambdaRamp = new Option<double>("--lambda-ramp") { Description = "Content-aware models: fraction of the training steps, after --lambda-warmup, over which lambda rises linearly from 0 to --lambda", DefaultValueFactory = _ => 0 };
+        var bnRecalibrate = new Option<int>("--bn-recalibrate") { Description = "Before each evaluation, re-estimate the batch-norm running statistics on this many training batches (train mode, no gradient; 0 = off)", DefaultValueFactory = _ => 0 };
+        var thresholdLrNorm = new Option<bool>("--threshold-lr-norm") { Description = "Content-aware models: scale each layer's beta learning rate by its mean Sobel score G and gamma's by 1 / mean G (measured on the first training batch)" };
         var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
 
         var resume = new Option<string?>("--resume")
@@ -91,7 +96,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, cacSample, alpha, init, device, cpuKernels, resume,
+            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, lambdaWarmup, lambdaRamp, bnRecalibrate, thresholdLrNorm, cacSample, alpha, init, device, cpuKernels, resume,
         };
         command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Run(SettingsFrom(parse)));
         return command;
@@ -120,7 +125,11 @@ internal static class TrainCommand
         Milestones: parse.GetValue<string?>("--milestones"),
         CacSample: parse.GetValue<string>("--cac-sample")!,
         Alpha: parse.GetValue<double?>("--alpha"),
-        CpuKernels: parse.GetValue<string>(CpuKernelsOption.Name)!);
+        CpuKernels: parse.GetValue<string>(CpuKernelsOption.Name)!,
+        LambdaWarmup: parse.GetValue<double>("--lambda-warmup"),
+        LambdaRamp: parse.GetValue<double>("--lambda-ramp"),
+        BnRecalibrate: parse.GetValue<int>("--bn-recalibrate"),
+        ThresholdLrNorm: parse.GetValue<bool>("--threshold-lr-norm"));
 
     /// <summary>
     /// The options typed on a parsed `cac train --resume` command line, --resume aside, by name ("--epochs") with their values:
@@ -135,7 +144,8 @@ internal static class TrainCommand
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
         double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1,
         double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string? Milestones = null,
-        string CacSample = "centre", double? Alpha = null, string CpuKernels = "fast")
+        string CacSample = "centre", double? Alpha = null, string CpuKernels = "fast",
+        double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = false)
     {
         /// <summary>How the model is built: <see cref="CacSample"/> and <see cref="Alpha"/>.</summary>
         public ModelOptions BuildOptions() => new(CheckpointMetadata.ParseSample(CacSample), Alpha);
@@ -174,6 +184,9 @@ internal static class TrainCommand
                 if (Schedule != "multistep") throw new ArgumentException($"--milestones '{Milestones}' needs --schedule multistep (got {Schedule})");
                 Training.Milestones.Check(Milestones, Epochs);
             }
+            if (!(LambdaWarmup >= 0 && LambdaRamp >= 0 && LambdaWarmup + LambdaRamp <= 1))
+                throw new ArgumentException($"--lambda-warmup {LambdaWarmup} and --lambda-ramp {LambdaRamp} must be fractions >= 0 of the run with a sum <= 1");
+            if (BnRecalibrate < 0) throw new ArgumentException($"--bn-recalibrate must be >= 0, got {BnRecalibrate}");
             if (CalibrateSharpRatio is not null && CalibrateMadds is not null)
                 throw new ArgumentException($"--calibrate-sharp-ratio {CalibrateSharpRatio} and --calibrate-madds {CalibrateMadds} exclude each other (choose one)");
         }
@@ -223,6 +236,12 @@ internal static class TrainCommand
         var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
         optimizer.ScaleLearningRate(ContentAwareConv2d.Thresholds(net), s.ThresholdLrScale);
+        if (s.ThresholdLrNorm && CostAwareObjective.HasContentAwareLayers(net))
+        {
+            using var first = trainLoader.Epoch(0).First();
+            var scales = CacScoreScale.NormaliseLearningRates(net, optimizer, first.Images, s.ThresholdLrScale);
+            AnsiConsole.MarkupLine("threshold lr normalised by mean G: " + Markup.Escape(string.Join(", ", scales.Select(scale => $"{scale.Name} {scale.MeanG:G3}"))));
+        }
         LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, Milestones.For(s.Milestones, s.Epochs)) : null;
         LrScheduler? batchScheduler = s.Schedule == "cosine" ? new CosineAnnealingLR(optimizer, s.Epochs * trainLoader.Count) : null;
         // Content-aware models: cost-aware objective (built before training: it runs one counting pass) and cost report.
@@ -231,7 +250,12 @@ internal static class TrainCommand
             : null;
         if (resumeFrom is null && (s.CalibrateSharpRatio is not null || s.CalibrateMadds is not null)) Calibrate(net, cost, train, normalize, s, device);
         var monitor = cost is null ? null : new CacCostMonitor(cost);
-        var trainer = new Trainer(net, optimizer, cost is null || cost.Lambda == 0 ? null : cost.Loss, batchScheduler);
+        var ramp = cost is not null && (s.LambdaWarmup > 0 || s.LambdaRamp > 0)
+            ? Cac.Nn.LambdaRamp.FromFractions(s.Lambda, (long)s.Epochs * trainLoader.Count, s.LambdaWarmup, s.LambdaRamp) : null;
+        Func<Tensor, Tensor>? objective = cost is null || s.Lambda == 0 ? null
+            : ramp is null ? cost.Loss
+            : loss => { cost.Lambda = ramp.At(optimizer.StepCount); return cost.Loss(loss); };
+        var trainer = new Trainer(net, optimizer, objective, batchScheduler);
         var reportContext = RunReportContext.Measure(s, net, s.Model, [1, trainLoader.OutputShape.Channels, trainLoader.OutputShape.Height, trainLoader.OutputShape.Width], train.ClassCount);
 
         AnsiConsole.MarkupLine($"[bold]cac train[/] {s.Model} on {s.Dataset}: {trainLoader.SampleCount} train / {testLoader.SampleCount} test images, " +
@@ -256,6 +280,16 @@ internal static class TrainCommand
         {
             double lrNow = optimizer.LearningRate;
             var result = TrainWithProgress(trainer, trainLoader, epoch, s.Epochs);
+            if (s.BnRecalibrate > 0)
+            {
+                // The test pass with the running statistics training left, for comparison; training itself never reads them.
+                monitor?.BeginPass();
+                double stale = trainer.Evaluate(testLoader);
+                var staleCost = monitor?.EndPass();
+                BatchNormRecalibration.Recalibrate(net, ImagesOf(trainLoader.Epoch(1000 + epoch).Take(s.BnRecalibrate)));
+                AnsiConsole.MarkupLine($"  before BN recalibration on {s.BnRecalibrate} batch(es): test acc {stale:P2}" +
+                                       (staleCost is null ? "" : $", {Markup.Escape(staleCost.Describe())}"));
+            }
             monitor?.BeginPass();
             double testAccuracy = trainer.Evaluate(testLoader);
             var passCost = monitor?.EndPass();
@@ -275,6 +309,16 @@ internal static class TrainCommand
         if (cost is not null) DrawMasks(s, outDir, metrics, reportContext);
         AnsiConsole.MarkupLine($"wrote {Path.Combine(outDir, "metrics.json")}, {Path.Combine(outDir, "model.safetensors")} and {Path.Combine(outDir, RunReport.ReportFile)}");
         return 0;
+    }
+
+    // The images of each batch, each batch released once the next is asked for (--bn-recalibrate).
+    private static IEnumerable<Tensor> ImagesOf(IEnumerable<Batch> batches)
+    {
+        foreach (var batch in batches)
+        {
+            try { yield return batch.Images; }
+            finally { batch.Dispose(); }
+        }
     }
 
     // Content-aware models: the paper's Fig. 3 (sharp masks of a few test images) from the final weights, linked from the report.

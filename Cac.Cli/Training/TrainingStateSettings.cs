@@ -44,6 +44,10 @@ internal static class TrainingStateSettings
                 case "--milestones": SameMilestones((string?)value); break;
                 case "--cac-sample": Same(option, value, saved.CacSample, ignoreCase: true); break;
                 case "--alpha": Same(option, value, saved.Alpha); break;
+                case "--lambda-warmup": Same(option, value, saved.LambdaWarmup); break;
+                case "--lambda-ramp": Same(option, value, saved.LambdaRamp); break;
+                case "--threshold-lr-norm": Same(option, value, saved.ThresholdLrNorm); break;
+                case "--bn-recalibrate": s = s with { BnRecalibrate = (int)value! }; break;
                 case "--epochs":
                     int epochs = (int)value!;
                     if (epochs < state.Document.EpochsDone)

@@ -35,7 +35,25 @@ public sealed class BatchNorm2d : Module
     public double Eps { get; }
 
     /// <summary>Running-statistics update factor; null for a cumulative average.</summary>
-    public double? Momentum { get; }
+    public double? Momentum
+    {
+        get => _momentum;
+        set => _momentum = value is < 0 or > 1 ? throw new ArgumentException($"BatchNorm2d: momentum must lie in [0, 1], got {value}") : value;
+    }
+
+    private double? _momentum;
+
+    /// <summary>
+    /// As torch's reset_running_stats: running mean 0, running variance 1, num_batches_tracked 0 (with a null
+    /// <see cref="Momentum"/> the next training-mode batches are then averaged cumulatively from scratch).
+    /// </summary>
+    public void ResetRunningStats()
+    {
+        Init.Constant(RunningMean, 0);
+        Init.Constant(RunningVar, 1);
+        _batchesTracked = 0;
+        Init.Constant(NumBatchesTracked, 0);
+    }
 
     /// <summary>Scale (gamma): (C).</summary>
     public Tensor Weight { get; }

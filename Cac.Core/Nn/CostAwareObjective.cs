@@ -49,8 +49,15 @@ public sealed class CostAwareObjective
     /// <summary>The model whose cost is measured.</summary>
     public Module Model { get; }
 
-    /// <summary>The exponent lambda (0: L = loss).</summary>
-    public double Lambda { get; }
+    /// <summary>The exponent lambda (0: L = loss); may change between steps (a <see cref="LambdaRamp"/>).</summary>
+    public double Lambda
+    {
+        get => _lambda;
+        set => _lambda = value >= 0 && !double.IsInfinity(value) ? value
+            : throw new ArgumentException($"CostAwareObjective: lambda must be a finite number >= 0, got {value}");
+    }
+
+    private double _lambda;
 
     /// <summary>The content-aware layers in module order.</summary>
     public IReadOnlyList<CacLayerCost> Layers { get; }
@@ -179,5 +186,30 @@ public sealed class CostAwareObjective
         {
             for (int i = 0; i < modules.Count; i++) modules[i].Train(modes[i]);
         }
+    }
+}
+
+/// <summary>
+/// A schedule of the cost-aware objective's lambda over training steps: 0 for the first <see cref="WarmupSteps"/> steps
+/// (the weights learn with every window sharp, the thresholds see no cost pressure), then a linear rise to
+/// <see cref="Target"/> over <see cref="RampSteps"/> steps, then <see cref="Target"/>. Step s (0-based) of the ramp gets
+/// Target * (s - warmup + 1) / ramp, so the last ramp step reaches the target.
+/// </summary>
+public sealed record LambdaRamp(double Target, long WarmupSteps, long RampSteps)
+{
+    /// <summary>Lambda at 0-based optimizer step <paramref name="step"/>.</summary>
+    public double At(long step)
+    {
+        if (step < WarmupSteps) return 0;
+        if (RampSteps <= 0) return Target;
+        return Target * Math.Min(1.0, (double)(step - WarmupSteps + 1) / RampSteps);
+    }
+
+    /// <summary>The ramp for a run of <paramref name="totalSteps"/> steps with warm-up and ramp given as fractions of it (each rounded to whole steps).</summary>
+    public static LambdaRamp FromFractions(double target, long totalSteps, double warmupFraction, double rampFraction)
+    {
+        if (!(warmupFraction >= 0 && rampFraction >= 0 && warmupFraction + rampFraction <= 1))
+            throw new ArgumentException($"LambdaRamp: warm-up {warmupFraction} and ramp {rampFraction} must be >= 0 fractions of the run with a sum <= 1");
+        return new LambdaRamp(target, (long)Math.Round(warmupFraction * totalSteps), (long)Math.Round(rampFraction * totalSteps));
     }
 }

@@ -60,6 +60,8 @@ public sealed class OptionErrorTests : IDisposable
     [InlineData("--lambda must be a finite number >= 0", "train", "--lambda", "-1")]
     [InlineData("'x' for option '--threshold-lr-scale'", "train", "--threshold-lr-scale", "x")]
     [InlineData("--threshold-lr-scale must be a finite number >= 0", "train", "--threshold-lr-scale", "-2")]
+    [InlineData("--lambda-warmup 0.7 and --lambda-ramp 0.5 must be fractions", "train", "--lambda-warmup", "0.7", "--lambda-ramp", "0.5")]
+    [InlineData("--bn-recalibrate must be >= 0", "train", "--bn-recalibrate", "-1")]
     [InlineData("'x' for option '--calibrate-sharp-ratio'", "train", "--calibrate-sharp-ratio", "x")]
     [InlineData("--calibrate-sharp-ratio must lie in [0, 1]", "train", "--calibrate-sharp-ratio", "1.5")]
     [InlineData("'x' for option '--calibrate-madds'", "train", "--calibrate-madds", "x")]
