@@ -129,7 +129,7 @@ public sealed partial class GpuBackend : IBackend, IDisposable
 
     private GpuStorage<T> Own<T>(Storage s) where T : unmanaged
     {
-        if (s is not GpuStorage<T> grad || !ReferenceEquals(grad.Backend, this))
+        if (s is not GpuStorage<T> own || !ReferenceEquals(own.Backend, this))
             throw new ArgumentException(s.Backend == this
                 ? $"{Device.Name}: expected a {typeof(T).Name} storage, got {s.DType.Name()}"
                 : $"{Device.Name}: the storage belongs to device {s.Backend.Device.Name}; move tensors with Tensor.To(device)");
@@ -138,8 +138,8 @@ public sealed partial class GpuBackend : IBackend, IDisposable
         // Rent after a collection) could hand its buffer to the op's own output. Keep every storage an op touches
         // reachable until this thread's next Synchronize or Download, i.e. past the end of the op. Per thread: another
         // thread's synchronisation never releases an op in progress here.
-        _inFlight.Value!.Add(grad);
-        return grad;
+        _inFlight.Value!.Add(own);
+        return own;
     }
 
     // Per thread, the storages touched by ops since that thread last synchronised (see Own).

@@ -79,7 +79,7 @@ internal static class ReproduceTable
                 ?? throw new ArgumentException($"--models: '{name}' is no row of {table}; its rows: {string.Join(", ", rows.Select(r => r.Name))}");
             if (!row.Buildable) throw new ArgumentException($"--models: row '{row.Name}' ({row.Label}) has no model in our registry (`cac models` lists them)");
             if (!row.RunsOn(shape.Height, shape.Width))
-                throw new ArgumentException($"--models: row '{row.Name}' is an octave model, which needs inputs whose sides divide by 8; {dataset}'s are {shape.Height} x {shape.Width} (use --dataset cifar10)");
+                throw new ArgumentException($"--models: row '{row.Name}' is an octave model, which needs inputs whose sides divide by 8; {dataset}'s are {shape.Height} x {shape.Width} (use --dataset fashion-mnist-32, Fashion-MNIST padded to 32 x 32, or cifar10)");
         }
         return rows.Where(r => models.Contains(r.Name, StringComparer.OrdinalIgnoreCase)).ToList();
     }

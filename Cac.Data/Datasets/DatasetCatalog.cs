@@ -3,7 +3,7 @@ using System.Text;
 namespace Cac.Data;
 
 /// <summary>
-/// Datasets by name ("fashion-mnist", "mnist", "cifar10", "cifar100") and where to find their files.
+/// Datasets by name ("fashion-mnist", "fashion-mnist-32", "mnist", "cifar10", "cifar100") and where to find their files.
 /// <para>
 /// Lookup for a split: the directory given by --data (DIR itself, then DIR/&lt;name&gt;), and only there when it is
 /// given (a mistyped --data fails naming it instead of silently training on another copy); without --data,
@@ -32,6 +32,14 @@ public static class DatasetCatalog
             new ImageShape(1, 28, 28), [0.2860], [0.3530],
             "sudo apt-get install dataset-fashion-mnist (installs /usr/share/datasets/fashion-mnist), " +
             "or run `cac download fashion-mnist --data DIR` (fetches the four files into DIR/fashion-mnist), or pass --data DIR"),
+        // Fashion-MNIST zero-padded by 2 pixels on every side to 32 x 32 (as LeNet-5 fed MNIST): the CIFAR input size,
+        // so the CIFAR networks' MAdds equal the paper's and the octave models (sides divisible by 8) run. Mean and std
+        // follow from fashion-mnist's: mean * 784/1024, and E[x^2] * 784/1024 - mean'^2 under the root.
+        new("fashion-mnist-32",
+            ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+            new ImageShape(1, 32, 32), [0.2190], [0.3318],
+            "the files of fashion-mnist: sudo apt-get install dataset-fashion-mnist, or `cac download fashion-mnist --data DIR`, or pass --data DIR",
+            PaddedFrom: "fashion-mnist"),
         new("mnist",
             ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
             new ImageShape(1, 28, 28), [0.1307], [0.3081],
@@ -73,6 +81,7 @@ public static class DatasetCatalog
     public static DatasetFiles Locate(string name, string? dataDir = null, bool train = true, string? systemRoot = SystemRoot)
     {
         var info = Info(name);
+        if (info.PaddedFrom is { } source) return Locate(source, dataDir, train, systemRoot);
         if (CifarVariantOf(info.Name) is not null)
             throw new ArgumentException($"dataset '{info.Name}' is in the CIFAR binary format, not IDX; use DatasetCatalog.LocateCifar", nameof(name));
         var candidates = Candidates(info.Name, dataDir, systemRoot);
@@ -188,12 +197,32 @@ public static class DatasetCatalog
     {
         var info = Info(name);
         if (CifarVariantOf(info.Name) is not null) return ((ByteImageDataset)Load(info.Name, dataDir, train)).ToInMemory();
+        if (info.PaddedFrom is { } source)
+            return ZeroPadded(Open(source, dataDir, train), info, $"{info.Name}/{(train ? "train" : "test")}");
         var files = Locate(info.Name, dataDir, train);
         var dataset = InMemoryImageDataset.FromIdx(files.ImagesPath, files.LabelsPath, info.ClassCount, info.ClassNames,
             $"{info.Name}/{(train ? "train" : "test")}");
         if (dataset.ImageShape != info.ImageShape)
             throw DataFormat.Error(files.ImagesPath, $"images have shape {dataset.ImageShape}, {info.Name} has {info.ImageShape}");
         return dataset;
+    }
+
+    // Each image of `source` centred in a zero image of info.ImageShape (same channels; the margins split evenly, the odd
+    // pixel, if any, at the bottom and right).
+    private static InMemoryImageDataset ZeroPadded(InMemoryImageDataset source, DatasetInfo info, string name)
+    {
+        ImageShape from = source.ImageShape, to = info.ImageShape;
+        int top = (to.Height - from.Height) / 2, left = (to.Width - from.Width) / 2;
+        var images = new float[(long)source.Count * to.Length];
+        for (int i = 0; i < source.Count; i++)
+        {
+            var image = source.Image(i);
+            for (int c = 0; c < from.Channels; c++)
+                for (int h = 0; h < from.Height; h++)
+                    image.Slice((c * from.Height + h) * from.Width, from.Width)
+                        .CopyTo(images.AsSpan((int)((long)i * to.Length + (c * to.Height + h + top) * to.Width + left)));
+        }
+        return new InMemoryImageDataset(images, source.Labels, to, info.ClassCount, info.ClassNames, name);
     }
 
     private static string? FindFile(string dir, string baseName)

@@ -7,8 +7,10 @@ namespace Cac.Data;
 /// <param name="Mean">Per-channel mean of the training images (pixels in [0, 1]).</param>
 /// <param name="Std">Per-channel standard deviation of the training images.</param>
 /// <param name="HowToGet">A sentence telling a user how to obtain the files.</param>
+/// <param name="PaddedFrom">For a derived dataset: the catalog dataset whose files it reads, each image zero-padded
+/// equally on every side to <paramref name="ImageShape"/>; null for a dataset with files of its own.</param>
 public sealed record DatasetInfo(string Name, IReadOnlyList<string> ClassNames, ImageShape ImageShape,
-    double[] Mean, double[] Std, string HowToGet)
+    double[] Mean, double[] Std, string HowToGet, string? PaddedFrom = null)
 {
     /// <summary>Number of classes.</summary>
     public int ClassCount => ClassNames.Count;

@@ -89,7 +89,8 @@ public sealed class DownloadCommandTests : IDisposable
     [Fact]
     public void Every_catalog_dataset_is_downloadable_from_an_official_https_or_http_address()
     {
-        DownloadCommand.Sources.Select(s => s.Name).Should().BeEquivalentTo(DatasetCatalog.Names);
+        DownloadCommand.Sources.Select(s => s.Name).Should().BeEquivalentTo(
+            DatasetCatalog.Names.Where(n => DatasetCatalog.Info(n).PaddedFrom is null), "derived datasets read another's files");
         var mnist = DownloadCommand.Sources.Single(s => s.Name == "mnist");
         mnist.Files.Select(f => f.FileName).Should().Equal(DatasetCatalog.FileNames);
         mnist.UrlOf(mnist.Files[0]).ToString().Should().Be("https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz");

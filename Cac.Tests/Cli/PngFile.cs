@@ -31,8 +31,8 @@ internal static class PngFile
         int count = 0;
         for (int i = 0; i < image.Data.Length; i += 3)
         {
-            int r = image.Data[i], grad = image.Data[i + 1], b = image.Data[i + 2];
-            if (Math.Max(r, Math.Max(grad, b)) - Math.Min(r, Math.Min(grad, b)) > 60) count++;
+            int r = image.Data[i], green = image.Data[i + 1], b = image.Data[i + 2];
+            if (Math.Max(r, Math.Max(green, b)) - Math.Min(r, Math.Min(green, b)) > 60) count++;
         }
         return count;
     }

@@ -96,6 +96,6 @@ public sealed class TrainModelOptionsTests : IDisposable
             .OfType<ContentAwareConv2d>().ToList().Should().NotBeEmpty().And.OnlyContain(l => l.SamplePoint == CacSamplePoint.TopLeft);
 
         Func<int> Resume(params (string Option, object? Value)[] given) =>
-            () => TrainCommand.Resume(dir, given.ToDictionary(grad => grad.Option, grad => grad.Value));
+            () => TrainCommand.Resume(dir, given.ToDictionary(entry => entry.Option, entry => entry.Value));
     }
 }

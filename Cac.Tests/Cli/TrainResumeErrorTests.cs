@@ -47,7 +47,7 @@ public sealed class FinishedRunFixture : IDisposable
 public class TrainResumeErrorTests(FinishedRunFixture run) : IClassFixture<FinishedRunFixture>
 {
     private static Func<int> Resume(string dir, params (string Option, object? Value)[] given) =>
-        () => TrainCommand.Resume(dir, given.ToDictionary(grad => grad.Option, grad => grad.Value));
+        () => TrainCommand.Resume(dir, given.ToDictionary(entry => entry.Option, entry => entry.Value));
 
     private static string StatePath(string dir) => Path.Combine(dir, TrainingState.FileName);
 

@@ -50,7 +50,7 @@ public class TrainResumeTests
     }
 
     private static void Resume(string dir, params (string Option, object? Value)[] given) =>
-        Quiet(() => TrainCommand.Resume(dir, given.ToDictionary(grad => grad.Option, grad => grad.Value)));
+        Quiet(() => TrainCommand.Resume(dir, given.ToDictionary(entry => entry.Option, entry => entry.Value)));
 
     private static JsonElement StateDocument(string dir)
     {

@@ -24,7 +24,7 @@ internal static class CacReference
     {
         int n = xbar.GetLength(0), h = xbar.GetLength(1), w = xbar.GetLength(2);
         int sh = (h + 2 * pad - 2 * dilation - 1) / stride + 1, sw = (w + 2 * pad - 2 * dilation - 1) / stride + 1;
-        var grad = new double[n, sh, sw];
+        var sobel = new double[n, sh, sw];
         for (int s = 0; s < n; s++)
             for (int i = 0; i < sh; i++)
                 for (int j = 0; j < sw; j++)
@@ -38,9 +38,9 @@ internal static class CacReference
                             gx += SobelX[a, b] * v;
                             gy += SobelX[b, a] * v;
                         }
-                    grad[s, i, j] = Math.Sqrt(gx * gx + gy * gy);
+                    sobel[s, i, j] = Math.Sqrt(gx * gx + gy * gy);
                 }
-        if (pool == 1) return grad;
+        if (pool == 1) return sobel;
         var p = new double[n, sh - pool + 1, sw - pool + 1];
         for (int s = 0; s < n; s++)
             for (int i = 0; i < sh - pool + 1; i++)
@@ -48,7 +48,7 @@ internal static class CacReference
                 {
                     double sum = 0;
                     for (int a = 0; a < pool; a++)
-                        for (int b = 0; b < pool; b++) sum += grad[s, i + a, j + b];
+                        for (int b = 0; b < pool; b++) sum += sobel[s, i + a, j + b];
                     p[s, i, j] = sum / (pool * pool);
                 }
         return p;

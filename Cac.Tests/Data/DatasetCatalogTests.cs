@@ -101,4 +101,44 @@ public class DatasetCatalogTests
         FluentActions.Invoking(() => DatasetCatalog.Open("mnist", dir.Path))
             .Should().Throw<InvalidDataException>().WithMessage("*(1, 32, 32)*(1, 28, 28)*");
     }
+
+    [Fact]
+    public void Fashion_mnist_32_is_fashion_mnist_centred_in_zeros()
+    {
+        using var dir = new TempDir();
+        dir.Write("train-images-idx3-ubyte", Images(3, 28, 28));
+        dir.Write("train-labels-idx1-ubyte", Labels(4, 0, 9));
+        var source = DatasetCatalog.Open("fashion-mnist", dir.Path);
+        var padded = DatasetCatalog.Open("fashion-mnist-32", dir.Path);
+
+        padded.ImageShape.Should().Be(new ImageShape(1, 32, 32));
+        padded.Name.Should().Be("fashion-mnist-32/train");
+        padded.Labels.Should().Equal(source.Labels);
+        padded.ClassNames.Should().Equal(source.ClassNames);
+        for (int i = 0; i < 3; i++)
+        {
+            var image = padded.Image(i);
+            for (int y = 0; y < 32; y++)
+                for (int x = 0; x < 32; x++)
+                {
+                    bool inside = y >= 2 && y < 30 && x >= 2 && x < 30;
+                    image[y * 32 + x].Should().Be(inside ? source.Image(i)[(y - 2) * 28 + x - 2] : 0f, $"image {i} at ({y}, {x})");
+                }
+        }
+        DatasetCatalog.Locate("fashion-mnist-32", dir.Path, systemRoot: null).Directory.Should().Be(dir.Path,
+            "a derived dataset reads its source's files");
+    }
+
+    [Fact]
+    public void Fashion_mnist_32_normalisation_follows_from_fashion_mnist()
+    {
+        // Zero padding keeps the sum of the pixels and of their squares: mean and E[x^2] scale by 784/1024.
+        var source = DatasetCatalog.Info("fashion-mnist");
+        var padded = DatasetCatalog.Info("fashion-mnist-32");
+        double scale = 28.0 * 28 / (32 * 32);
+        double mean = source.Mean[0] * scale;
+        double meanSquare = (source.Std[0] * source.Std[0] + source.Mean[0] * source.Mean[0]) * scale;
+        padded.Mean[0].Should().BeApproximately(mean, 5e-5);
+        padded.Std[0].Should().BeApproximately(Math.Sqrt(meanSquare - mean * mean), 5e-5);
+    }
 }

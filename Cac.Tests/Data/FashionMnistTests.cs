@@ -21,8 +21,8 @@ public class FashionMnistTests
         test.ImageShape.Should().Be(new ImageShape(1, 28, 28));
         train.ClassCount.Should().Be(10);
         // Fashion-MNIST is balanced: 6000 training and 1000 test images per class.
-        train.Labels.GroupBy(l => l).Select(grad => grad.Count()).Should().HaveCount(10).And.OnlyContain(c => c == 6000);
-        test.Labels.GroupBy(l => l).Select(grad => grad.Count()).Should().HaveCount(10).And.OnlyContain(c => c == 1000);
+        train.Labels.GroupBy(l => l).Select(group => group.Count()).Should().HaveCount(10).And.OnlyContain(c => c == 6000);
+        test.Labels.GroupBy(l => l).Select(group => group.Count()).Should().HaveCount(10).And.OnlyContain(c => c == 1000);
 
         // The catalog's normalisation constants match the training pixels.
         double sum = 0, sumSq = 0;

@@ -67,8 +67,8 @@ public class ImageFolderDatasetTests
         dir.Write("b/rgba.png", Png(3, 2, 4, rgba));
 
         var rgb = ImageFolderDataset.Open(dir.Path, new ImageFolderOptions(Channels: 3));
-        var grad = Read(rgb, 0);
-        for (int c = 0; c < 3; c++) grad.AsSpan(c * 6, 6).ToArray().Should().Equal(grey.Select(v => v / 255f));
+        var image = Read(rgb, 0);
+        for (int c = 0; c < 3; c++) image.AsSpan(c * 6, 6).ToArray().Should().Equal(grey.Select(v => v / 255f));
         var noAlpha = Enumerable.Range(0, 6).SelectMany(i => new[] { rgba[i * 4], rgba[i * 4 + 1], rgba[i * 4 + 2] }).ToArray();
         Read(rgb, 1).Should().Equal(Planar(noAlpha, 3, 2, 3), "alpha is dropped");
 
@@ -92,9 +92,9 @@ public class ImageFolderDatasetTests
         for (int k = 0; k < 4; k++)
         {
             var (y, x) = centres[k];
-            var (r, grad, b) = RgbJpegReference[k];
+            var (r, green, b) = RgbJpegReference[k];
             img[(0 * 16 + y) * 16 + x].Should().BeApproximately(r / 255f, tolerance);
-            img[(1 * 16 + y) * 16 + x].Should().BeApproximately(grad / 255f, tolerance);
+            img[(1 * 16 + y) * 16 + x].Should().BeApproximately(green / 255f, tolerance);
             img[(2 * 16 + y) * 16 + x].Should().BeApproximately(b / 255f, tolerance);
         }
         var (pixels, shape) = ImageDecoder.Decode(Path.Combine(dir.Path, "grey", "b.JPEG"), 1);

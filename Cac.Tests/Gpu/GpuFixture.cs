@@ -104,15 +104,15 @@ internal static class Parity
     public static void ShouldMatchElementwise(this Tensor gpu, Tensor cpu, string what, double rtol = Ulps4, double atol = 0)
     {
         gpu.Shape.Should().Equal(cpu.Shape, what);
-        var grad = gpu.ToFloatArray();
+        var gpuValues = gpu.ToFloatArray();
         var c = cpu.ToFloatArray();
         for (int i = 0; i < c.Length; i++)
         {
-            if (float.IsNaN(c[i]) && float.IsNaN(grad[i])) continue;
-            double error = Math.Abs((double)grad[i] - c[i]), bound = rtol * Math.Abs((double)c[i]) + atol;
+            if (float.IsNaN(c[i]) && float.IsNaN(gpuValues[i])) continue;
+            double error = Math.Abs((double)gpuValues[i] - c[i]), bound = rtol * Math.Abs((double)c[i]) + atol;
             if (!(error <= bound))
                 throw new Xunit.Sdk.XunitException(
-                    $"{what}: element {i} of {Shape.Format(cpu.Shape)}: gpu {grad[i]:R}, cpu {c[i]:R}, |error| {error:G3} > {rtol / U:G3} u |cpu| + {atol:G3} = {bound:G3}");
+                    $"{what}: element {i} of {Shape.Format(cpu.Shape)}: gpu {gpuValues[i]:R}, cpu {c[i]:R}, |error| {error:G3} > {rtol / U:G3} u |cpu| + {atol:G3} = {bound:G3}");
         }
     }
 
@@ -124,13 +124,13 @@ internal static class Parity
     {
         terms.Should().BePositive(what);
         gpu.Shape.Should().Equal(cpu.Shape, what);
-        var grad = gpu.ToFloatArray();
+        var gpuValues = gpu.ToFloatArray();
         var c = cpu.ToFloatArray();
         double maxAbs = 0, maxErr = 0;
         for (int i = 0; i < c.Length; i++)
         {
             maxAbs = Math.Max(maxAbs, Math.Abs((double)c[i]));
-            double e = Math.Abs((double)grad[i] - c[i]);
+            double e = Math.Abs((double)gpuValues[i] - c[i]);
             maxErr = Math.Max(maxErr, double.IsNaN(e) ? double.PositiveInfinity : e);
         }
         double tolerance = 16 * Math.Sqrt(terms) * U;

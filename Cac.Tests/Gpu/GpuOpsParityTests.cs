@@ -20,7 +20,7 @@ public class GpuOpsParityTests(GpuFixture fixture)
     private void Check(string what, int terms, Func<Tensor[], Tensor> f, params Tensor[] leaves)
     {
         var cpuLeaves = leaves.Select(t => { var c = t.Detach(); c.RequiresGrad = t.DType != DType.Int32; return c; }).ToArray();
-        var gpuLeaves = leaves.Select(t => { var grad = t.To(_gpu); grad.RequiresGrad = t.DType != DType.Int32; return grad; }).ToArray();
+        var gpuLeaves = leaves.Select(t => { var onGpu = t.To(_gpu); onGpu.RequiresGrad = t.DType != DType.Int32; return onGpu; }).ToArray();
         var yCpu = f(cpuLeaves);
         var yGpu = f(gpuLeaves);
         yGpu.Device.Should().Be(_gpu);

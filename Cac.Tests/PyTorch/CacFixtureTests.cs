@@ -81,7 +81,7 @@ public class CacFixtureTests
         var score = fx.Tensor("mask", DType.Float64) - 0.5;                                 // sharp where the mask is 1
         var yMagnitude = Ops.ContentAwareConv2d(Abs("x"), Abs("weight"), fx.TensorNames.Contains("bias") ? Abs("bias") : null, score,
             stride, padding, dilation, groups, point, CacPath.Dense).ToDoubleArray();
-        double[] r = fx.Data("r"), grad = fx.Data("G");
+        double[] r = fx.Data("r"), scoreMap = fx.Data("G");
         var shape = fx.ShapeOf("y");
         int channels = shape[1], plane = shape[2] * shape[3];
         double gamma = 0, beta = 0;
@@ -89,7 +89,7 @@ public class CacFixtureTests
         {
             double term = Math.Abs(r[i]) * yMagnitude[i];
             beta += term;
-            gamma += term * Math.Abs(grad[i / (channels * plane) * plane + i % plane]);
+            gamma += term * Math.Abs(scoreMap[i / (channels * plane) * plane + i % plane]);
         }
         return (gamma, beta);
     }

@@ -112,7 +112,7 @@ public class CheckpointToPyTorchTests
             var c = (ContentAwareConv2d)modules[name];
             double gamma = (float)(0.6 + rng.NextDouble());
             var scores = Ops.CacScoreMap(input, c.KernelSize, c.Stride, c.Padding, c.Dilation).ToDoubleArray()
-                .Select(grad => gamma * grad).Order().ToArray();
+                .Select(score => gamma * score).Order().ToArray();
             int best = (int)(0.35 * scores.Length);
             for (int i = best; i < (int)(0.65 * scores.Length); i++)
                 if (scores[i + 1] - scores[i] > scores[best + 1] - scores[best]) best = i;
