@@ -90,14 +90,13 @@ internal static class VisualizeCommand
     {
         s.Validate();
         var info = DatasetCatalog.Info(s.Dataset);
-        var net = ModelRegistry.Create(s.Model, info.ImageShape.Channels, info.ClassCount, new Generator(0));
-        if (MaskCapture.Layers(net).Count == 0)
+        if (!new ConvFactory(ModelRegistry.Info(s.Model).ConvType).IsContentAware)
             throw new ArgumentException($"--model {s.Model} has no content-aware (CAC) layers, so it has no sharp masks to draw; " +
                                         $"use a content-aware model such as cac-{ModelRegistry.Info(s.Model).BaseName}");
         if (!File.Exists(s.Weights)) throw new FileNotFoundException($"--weights: file '{s.Weights}' not found", s.Weights);
         var weights = SafeTensors.Load(s.Weights, out var metadata);
-        // Rebuilt with the checkpoint's options (sample point, alpha): they decide the masks' pixels and the shapes.
-        net = ModelRegistry.Create(s.Model, info.ImageShape.Channels, info.ClassCount, new Generator(0), CheckpointMetadata.OptionsFrom(metadata, s.Weights));
+        // Built with the checkpoint's options (sample point, alpha): they decide the masks' pixels and the shapes.
+        var net = ModelRegistry.Create(s.Model, info.ImageShape.Channels, info.ClassCount, new Generator(0), CheckpointMetadata.OptionsFrom(metadata, s.Weights));
         net.LoadStateDict(weights);
 
         var test = DatasetCatalog.Load(s.Dataset, s.DataDir, train: false);
