@@ -86,6 +86,18 @@ internal static class TrainCommand
         var lambdaRamp = new Option<double>("--lambda-ramp") { Description = "Content-aware models: fraction of the training steps, after --lambda-warmup, over which lambda rises linearly from 0 to --lambda", DefaultValueFactory = _ => 0 };
         var bnRecalibrate = new Option<int>("--bn-recalibrate") { Description = "Before each evaluation, re-estimate the batch-norm running statistics on this many training batches (train mode, no gradient; 0 = off)", DefaultValueFactory = _ => 0 };
         var thresholdLrNorm = new Option<bool>("--threshold-lr-norm") { Description = "Content-aware models: scale each layer's beta learning rate by its mean Sobel score G and gamma's by 1 / mean G (measured on the first training batch)" };
+        var thresholdGradient = new Option<string>("--threshold-gradient")
+        {
+            Description = "Content-aware models: the gradient the thresholds learn from, gated (the official code's straight-through gate) or " +
+                          "sigmoid (a sigmoid surrogate over every window near the threshold; training runs both convolutions at every window)",
+            DefaultValueFactory = _ => "gated",
+        };
+        thresholdGradient.AcceptOnlyFromAmong("gated", "sigmoid");
+        var thresholdTemperature = new Option<double>("--threshold-temperature")
+        {
+            Description = "With --threshold-gradient sigmoid: the surrogate's temperature in units of each layer's mean Sobel score G",
+            DefaultValueFactory = _ => 0.25,
+        };
         var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
 
         var resume = new Option<string?>("--resume")
@@ -96,7 +108,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, lambdaWarmup, lambdaRamp, bnRecalibrate, thresholdLrNorm, cacSample, alpha, init, device, cpuKernels, resume,
+            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, lambdaWarmup, lambdaRamp, bnRecalibrate, thresholdLrNorm, thresholdGradient, thresholdTemperature, cacSample, alpha, init, device, cpuKernels, resume,
         };
         command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Run(SettingsFrom(parse)));
         return command;
@@ -129,7 +141,9 @@ internal static class TrainCommand
         LambdaWarmup: parse.GetValue<double>("--lambda-warmup"),
         LambdaRamp: parse.GetValue<double>("--lambda-ramp"),
         BnRecalibrate: parse.GetValue<int>("--bn-recalibrate"),
-        ThresholdLrNorm: parse.GetValue<bool>("--threshold-lr-norm"));
+        ThresholdLrNorm: parse.GetValue<bool>("--threshold-lr-norm"),
+        ThresholdGradient: parse.GetValue<string>("--threshold-gradient")!,
+        ThresholdTemperature: parse.GetValue<double>("--threshold-temperature"));
 
     /// <summary>
     /// The options typed on a parsed `cac train --resume` command line, --resume aside, by name ("--epochs") with their values:
@@ -145,8 +159,17 @@ internal static class TrainCommand
         double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1,
         double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string? Milestones = null,
         string CacSample = "centre", double? Alpha = null, string CpuKernels = "fast",
-        double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = false)
+        double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = false,
+        string ThresholdGradient = "gated", double ThresholdTemperature = 0.25)
     {
+        /// <summary>The <see cref="CacScoreGradient"/> named by <see cref="ThresholdGradient"/>.</summary>
+        public CacScoreGradient ScoreGradient() => ThresholdGradient.ToLowerInvariant() switch
+        {
+            "gated" => CacScoreGradient.Gated,
+            "sigmoid" => CacScoreGradient.Sigmoid,
+            _ => throw new ArgumentException($"--threshold-gradient must be gated or sigmoid, got '{ThresholdGradient}'"),
+        };
+
         /// <summary>How the model is built: <see cref="CacSample"/> and <see cref="Alpha"/>.</summary>
         public ModelOptions BuildOptions() => new(CheckpointMetadata.ParseSample(CacSample), Alpha);
 
@@ -186,6 +209,10 @@ internal static class TrainCommand
             }
             if (!(LambdaWarmup >= 0 && LambdaRamp >= 0 && LambdaWarmup + LambdaRamp <= 1))
                 throw new ArgumentException($"--lambda-warmup {LambdaWarmup} and --lambda-ramp {LambdaRamp} must be fractions >= 0 of the run with a sum <= 1");
+            if (ScoreGradient() != CacScoreGradient.Gated && !convs.IsContentAware)
+                throw new ArgumentException($"--threshold-gradient {ThresholdGradient}: model '{Model}' has no content-aware layer (use a cac-* model)");
+            if (!(ThresholdTemperature > 0) || double.IsInfinity(ThresholdTemperature))
+                throw new ArgumentException($"--threshold-temperature must be a finite number > 0, got {ThresholdTemperature}");
             if (BnRecalibrate < 0) throw new ArgumentException($"--bn-recalibrate must be >= 0, got {BnRecalibrate}");
             if (CalibrateSharpRatio is not null && CalibrateMadds is not null)
                 throw new ArgumentException($"--calibrate-sharp-ratio {CalibrateSharpRatio} and --calibrate-madds {CalibrateMadds} exclude each other (choose one)");
@@ -221,6 +248,11 @@ internal static class TrainCommand
         var test = DatasetCatalog.Load(s.Dataset, s.DataDir, train: false);
         Generator.ManualSeed(s.Seed);
         var net = ModelRegistry.Create(s.Model, train.ImageShape.Channels, train.ClassCount, new Generator(s.Seed), s.BuildOptions());
+        foreach (var layer in net.NamedModules().Select(m => m.Module).OfType<ContentAwareConv2d>())
+        {
+            layer.ScoreGradient = s.ScoreGradient();
+            layer.ScoreTemperature = s.ThresholdTemperature;
+        }
         string outDir = s.OutDir ?? Path.Combine("runs", $"{s.Model}-{s.Dataset}");
         Directory.CreateDirectory(outDir);
 
@@ -264,7 +296,8 @@ internal static class TrainCommand
         if (cost is not null)
             AnsiConsole.MarkupLine($"content-aware: {cost.Layers.Count} CAC layer(s), objective loss * (MAdds / {cost.BaselineMadds / 1e6:F2}M)^{cost.Lambda}" +
                                    (cost.Lambda == 0 ? " (disabled: plain cross-entropy)" : "") +
-                                   (s.ThresholdLrScale != 1 ? $", thresholds at {s.ThresholdLrScale} x lr" : ""));
+                                   (s.ThresholdLrScale != 1 ? $", thresholds at {s.ThresholdLrScale} x lr" : "") +
+                                   (s.ScoreGradient() == CacScoreGradient.Sigmoid ? $", sigmoid threshold gradient (temperature {s.ThresholdTemperature} x mean G)" : ""));
         var metrics = new RunMetrics(s.Model, s.Dataset, net.ParameterCount(), s.Seed, s.BatchSize, []);
         int firstEpoch = 0;
         if (resumeFrom is not null)

@@ -47,6 +47,8 @@ internal static class TrainingStateSettings
                 case "--lambda-warmup": Same(option, value, saved.LambdaWarmup); break;
                 case "--lambda-ramp": Same(option, value, saved.LambdaRamp); break;
                 case "--threshold-lr-norm": Same(option, value, saved.ThresholdLrNorm); break;
+                case "--threshold-gradient": Same(option, value, saved.ThresholdGradient, ignoreCase: true); break;
+                case "--threshold-temperature": Same(option, value, saved.ThresholdTemperature); break;
                 case "--bn-recalibrate": s = s with { BnRecalibrate = (int)value! }; break;
                 case "--epochs":
                     int epochs = (int)value!;

@@ -69,6 +69,39 @@ public sealed class ContentAwareConv2d : ConvolutionModule, IMaddsCounted
     /// <summary>Execution path (sparse by default); both give the same results.</summary>
     public CacPath Path { get; set; }
 
+    /// <summary>
+    /// Which gradient gamma and beta learn from (<see cref="CacScoreGradient.Gated"/> by default, as the official code).
+    /// <see cref="CacScoreGradient.Sigmoid"/> runs on either path: on the sparse one the backward pass adds one sparse
+    /// forward with the partition turned around, on the dense one it is the blend of <see cref="Ops.ContentAwareConv2dBlend"/>.
+    /// </summary>
+    public CacScoreGradient ScoreGradient { get; set; }
+
+    /// <summary>
+    /// The sigmoid surrogate's temperature in units of the layer's score scale: T = ScoreTemperature * |gamma| * mean(G)
+    /// over the batch, so windows whose G lies within a few ScoreTemperature * mean(G) of the threshold -beta/gamma pass
+    /// gradient (default 0.25). Only read with <see cref="CacScoreGradient.Sigmoid"/>.
+    /// </summary>
+    public double ScoreTemperature
+    {
+        get => _scoreTemperature;
+        set => _scoreTemperature = value > 0 && !double.IsInfinity(value) ? value
+            : throw new ArgumentException($"ContentAwareConv2d: the score temperature must be a finite number > 0, got {value}");
+    }
+
+    private double _scoreTemperature = 0.25;
+
+    // T = ScoreTemperature * |gamma| * mean(G); a batch with no edges at all (mean G = 0) takes mean G = 1.
+    private double SurrogateTemperature(Tensor scoreMap)
+    {
+        double meanG, gamma;
+        using (Autograd.NoGrad())
+        {
+            meanG = Ops.Mean(scoreMap).Item();
+            gamma = Math.Abs(Gamma.Item());
+        }
+        return ScoreTemperature * Math.Max(gamma, 1e-6) * (meanG > 0 ? meanG : 1);
+    }
+
     /// <summary>Learnable scale of the score map: shape (1), initialised to 1.</summary>
     public Tensor Gamma { get; }
 
@@ -118,10 +151,12 @@ public sealed class ContentAwareConv2d : ConvolutionModule, IMaddsCounted
     {
         Tensor y, mask;
         long sharp;
+        bool surrogate = ScoreGradient == CacScoreGradient.Sigmoid && Autograd.IsEnabled && (Gamma.RequiresGrad || Beta.RequiresGrad);
         if (Path == CacPath.Sparse && CalibrationTarget is null)
         {
             // One backend call: score map, threshold, partition and convolution (per sample while it is in cache).
-            y = Ops.ContentAwareConv2dFused(x, Weight, Bias, Gamma, Beta, Stride, Padding, Dilation, Groups, SamplePoint, out var stats);
+            y = Ops.ContentAwareConv2dFused(x, Weight, Bias, Gamma, Beta, Stride, Padding, Dilation, Groups, SamplePoint, out var stats,
+                surrogate ? SurrogateTemperature : null);
             mask = stats.Mask;
             sharp = stats.Sharp;
             _sharpRatio = stats.SharpRatio;
@@ -131,8 +166,18 @@ public sealed class ContentAwareConv2d : ConvolutionModule, IMaddsCounted
             var scoreMap = Ops.CacScoreMap(x, KernelSize, Stride, Padding, Dilation);    // (N, 1, Ho, Wo), no gradient
             if (CalibrationTarget is { } target) CalibrateBeta(scoreMap, target);
             var score = Ops.ScaleShift(scoreMap, Gamma, Beta);                             // gamma * G + beta
-            y = Ops.ContentAwareConv2d(x, Weight, Bias, score, Stride, Padding, Dilation, Groups, SamplePoint, Path);
-            var gate = Ops.CacSharpGate(score);
+            Tensor gate;
+            if (surrogate)
+            {
+                // The dense reference of the surrogate: both paths everywhere, blended by the sigmoid gate and one minus it.
+                gate = Ops.CacSigmoidGate(score, SurrogateTemperature(scoreMap));
+                y = Ops.ContentAwareConv2dBlend(x, Weight, Bias, gate, Ops.Affine(gate, -1, 1), Stride, Padding, Dilation, Groups, SamplePoint);
+            }
+            else
+            {
+                y = Ops.ContentAwareConv2d(x, Weight, Bias, score, Stride, Padding, Dilation, Groups, SamplePoint, Path);
+                gate = Ops.CacSharpGate(score);
+            }
             _sharpRatio = Ops.Mean(gate);
             mask = gate.Detach();
             using (Autograd.NoGrad()) sharp = (long)Ops.Sum(mask).Item();      // exact: a sum of 0s and 1s

@@ -7,8 +7,10 @@ namespace Cac.Training;
 /// layers see in one evaluation-mode forward. G's scale differs by layer (the input image vs. deep batch-normed features),
 /// so one learning rate moves the threshold -beta/gamma by very different amounts of G per layer.
 /// <see cref="NormaliseLearningRates"/> scales each layer's threshold learning rates so that, in units of its own mean G,
-/// every threshold moves at the same rate: beta's by mean G, gamma's by 1 / mean G (gamma multiplies G, whose scale its
-/// gradient already carries).
+/// every threshold moves at the same rate. With the gated gradient (<see cref="CacScoreGradient.Gated"/>) beta's rate is
+/// scaled by mean G and gamma's by 1 / mean G (gamma multiplies G, whose scale its gradient already carries). The sigmoid
+/// surrogate's slope sigma'(s / T) / T carries 1 / mean G more (T is in units of mean G), so there beta's rate is scaled by
+/// mean G squared and gamma's is left as it is.
 /// </summary>
 public static class CacScoreScale
 {
@@ -45,7 +47,9 @@ public static class CacScoreScale
     /// <summary>
     /// Gives each layer's beta the learning rate <paramref name="factor"/> x mean G x lr and its gamma
     /// <paramref name="factor"/> / mean G x lr (<see cref="Optim.Optimizer.ScaleLearningRate"/>), from <see cref="Measure"/> on
-    /// <paramref name="batch"/>; a layer whose mean G is 0 keeps <paramref name="factor"/> for both. Returns the measurement.
+    /// <paramref name="batch"/>, for a layer that learns from the gated gradient; for the sigmoid surrogate, beta's
+    /// <paramref name="factor"/> x mean G² x lr and gamma's <paramref name="factor"/> x lr. A layer whose mean G is 0 keeps
+    /// <paramref name="factor"/> for both. Returns the measurement.
     /// </summary>
     public static IReadOnlyList<(string Name, ContentAwareConv2d Layer, double MeanG)> NormaliseLearningRates(
         Module model, Optim.Optimizer optimizer, Tensor batch, double factor)
@@ -55,8 +59,9 @@ public static class CacScoreScale
         foreach (var (_, layer, meanG) in scales)
         {
             double s = meanG > 0 && double.IsFinite(meanG) ? meanG : 1;
-            optimizer.ScaleLearningRate([layer.Beta], factor * s);
-            optimizer.ScaleLearningRate([layer.Gamma], factor / s);
+            double slope = layer.ScoreGradient == CacScoreGradient.Sigmoid ? s : 1;      // the surrogate's extra 1 / mean G
+            optimizer.ScaleLearningRate([layer.Beta], factor * s * slope);
+            optimizer.ScaleLearningRate([layer.Gamma], factor / s * slope);
         }
         return scales;
     }

@@ -25,12 +25,25 @@ public static partial class Ops
     public static Tensor ContentAwareConv2dDense(Tensor x, Tensor weight, Tensor? bias, Tensor score, int stride = 1, int padding = 0,
         int dilation = 1, int groups = 1, CacSamplePoint point = CacSamplePoint.Centre)
     {
-        var geometry = CacConvGeometry("cac_conv2d_dense", x, weight, bias, score, stride, padding, dilation, groups);
+        CacConvGeometry("cac_conv2d_dense", x, weight, bias, score, stride, padding, dilation, groups);
+        return ContentAwareConv2dBlend(x, weight, bias, CacSharpGate(score), CacSmoothGate(score), stride, padding, dilation, groups, point);
+    }
+
+    /// <summary>
+    /// y = sharpGate * conv_kxk(x) + smoothGate * conv_1x1(sample(x), w_phi), both convolutions over every position, for
+    /// any pair of differentiable gates (N, 1, Ho, Wo): the gates choose the score's gradient (<see cref="CacSharpGate"/> and
+    /// <see cref="CacSmoothGate"/>: the official gated one; <see cref="CacSigmoidGate"/> and one minus it: the sigmoid surrogate).
+    /// </summary>
+    public static Tensor ContentAwareConv2dBlend(Tensor x, Tensor weight, Tensor? bias, Tensor sharpGate, Tensor smoothGate,
+        int stride = 1, int padding = 0, int dilation = 1, int groups = 1, CacSamplePoint point = CacSamplePoint.Centre)
+    {
+        var geometry = CacConvGeometry("cac_conv2d_blend", x, weight, bias, sharpGate, stride, padding, dilation, groups);
+        CacConvGeometry("cac_conv2d_blend", x, weight, bias, smoothGate, stride, padding, dilation, groups);
         var ySharp = Conv2d(x, weight, bias, stride, padding, dilation, groups);                   // (N, Cout, Ho, Wo)
         var wPhi = Sum(weight, [2, 3], keepDim: true);                                             // (Cout, Cin/g, 1, 1)
-        var samples = CacSamplePoints(x, geometry.KH, stride, padding, dilation, point);                  // (N, Cin, Ho, Wo)
+        var samples = CacSamplePoints(x, geometry.KH, stride, padding, dilation, point);           // (N, Cin, Ho, Wo)
         var ySmooth = Conv2d(samples, wPhi, bias, 1, 0, 1, groups);                                // (N, Cout, Ho, Wo)
-        return Add(Mul(CacSharpGate(score), ySharp), Mul(CacSmoothGate(score), ySmooth));         // mask (N, 1, Ho, Wo) broadcast
+        return Add(Mul(sharpGate, ySharp), Mul(smoothGate, ySmooth));                              // gates (N, 1, Ho, Wo) broadcast
     }
 
     // Validates a CAC call (ConvArguments, then what is particular to CAC: a square k x k kernel with k >= 2 and, when given,

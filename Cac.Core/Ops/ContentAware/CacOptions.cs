@@ -20,6 +20,27 @@ public enum CacPath
     Dense,
 }
 
+/// <summary>
+/// Which gradient the thresholds gamma and beta learn from (docs/design.md 2.7). The forward is the same hard mask
+/// (sharp iff score &gt; 0) either way.
+/// </summary>
+public enum CacScoreGradient
+{
+    /// <summary>
+    /// The official code's straight-through gate (default): d sharp / d score = sharp mask, d smooth / d score = -smooth
+    /// mask. Runs on the sparse path.
+    /// </summary>
+    Gated,
+
+    /// <summary>
+    /// The sigmoid surrogate (<see cref="Ops.CacSigmoidGate"/>): d mask / d score = sigma'(score / T) / T for every window,
+    /// sharp or smooth, so the thresholds learn what switching a window would change (y_sharp - y_smooth). That needs
+    /// the other path's output at every window: on the sparse path the backward pass runs one more sparse forward with the
+    /// partition turned around, (1 - rho) of a dense convolution.
+    /// </summary>
+    Sigmoid,
+}
+
 /// <summary>Geometry helpers shared by the CAC ops and kernels.</summary>
 public static class CacGeometry
 {
