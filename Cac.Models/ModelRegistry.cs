@@ -11,8 +11,8 @@ namespace Cac.Models;
 /// standard, "oct-" for octave, and one per further <see cref="ConvType"/>) followed by a base architecture.
 /// CIFAR (3 x 32 x 32, 10 classes): resnet20, resnet32, resnet56, resnet110, densenet121-cifar, shufflenetv2-cifar.
 /// ImageNet (3 x 224 x 224, 1000 classes): resnet18, resnet50, densenet121, shufflenetv2. Every base architecture is
-/// registered for every non-octave conv type; the ResNets also for every octave type (DenseNet: no octave variant is
-/// implemented; ShuffleNetV2 has none in the paper).
+/// registered for every non-octave conv type; the ResNets and DenseNets also for every octave type (ShuffleNetV2 has
+/// none in the paper).
 /// </summary>
 public static partial class ModelRegistry
 {
@@ -98,9 +98,9 @@ public static partial class ModelRegistry
                 Add($"resnet{depth}", "resnet", ImageNet, octave
                     ? (c, k, generator, alpha) => new OctaveImageNetResNet(depth, c, k, generator, type, alpha)
                     : (c, k, generator, _) => new ImageNetResNet(depth, c, k, generator, type));
+            Add("densenet121", "densenet", ImageNet, (c, k, generator, alpha) => DenseNetBC.DenseNet121(cifarStem: false, c, k, generator, type, alpha));
+            Add("densenet121-cifar", "densenet", Cifar, (c, k, generator, alpha) => DenseNetBC.DenseNet121(cifarStem: true, c, k, generator, type, alpha));
             if (octave) continue;
-            Add("densenet121", "densenet", ImageNet, (c, k, generator, _) => DenseNetBC.DenseNet121(cifarStem: false, c, k, generator, type));
-            Add("densenet121-cifar", "densenet", Cifar, (c, k, generator, _) => DenseNetBC.DenseNet121(cifarStem: true, c, k, generator, type));
             Add("shufflenetv2", "shufflenetv2", ImageNet, (c, k, generator, _) => ShuffleNetV2.X1_0(cifarStem: false, c, k, generator, type));
             Add("shufflenetv2-cifar", "shufflenetv2", Cifar, (c, k, generator, _) => ShuffleNetV2.X1_0(cifarStem: true, c, k, generator, type));
         }

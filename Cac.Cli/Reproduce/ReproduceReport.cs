@@ -67,7 +67,7 @@ internal static class ReproduceReport
             var r = e.Result;
             var shape = Cac.Data.DatasetCatalog.Info(c.Recipe.Dataset).ImageShape;
             string status = !e.Row.Buildable ? "no such model here"
-                : !e.Row.RunsOn(shape.Height, shape.Width) ? $"needs sides divisible by 8 ({shape.Height} x {shape.Width} here; --dataset fashion-mnist-32 runs it)"
+                : !e.Row.RunsOn(shape.Height, shape.Width) ? $"needs sides divisible by {e.Row.SideMultiple} ({shape.Height} x {shape.Width} here; --dataset fashion-mnist-32 runs it)"
                 : e.Selected ? "not finished" : "not run";
             md.Append(Inv, $"| {e.Row.Label} | {e.Row.Model} | {(r is null ? status : Table1Row.Millions(r.Madds))} | ");
             md.Append(Inv, $"{(r is null ? "" : Table1Row.Percent(r.TestAccuracy, 2))} | {(r is null ? "" : Percent(r.ErrorPercent))} | ");

@@ -14,16 +14,29 @@ namespace Cac.Cli.Reproduce;
 /// <param name="Small">Whether `--scale small` trains it by default (the others run with --models).</param>
 internal sealed record ReproduceRow(string Name, string Label, string Model, double Lambda, PaperResult Paper, double PaperStandardMaddsM, bool Small)
 {
-    /// <summary>Whether our model registry builds <see cref="Model"/> (the paper's OctConv DenseNet-121 is not built here).</summary>
+    /// <summary>Whether our model registry builds <see cref="Model"/>.</summary>
     public bool Buildable => ModelRegistry.Names.Contains(Model);
 
     /// <summary>
-    /// Whether the model runs on inputs of <paramref name="height"/> x <paramref name="width"/>: an octave model halves its
-    /// low-frequency maps once more than its stages do, so its CIFAR ResNets need sides divisible by 8 (32 is; Fashion-MNIST's
-    /// 28 is not: OctaveConv2d refuses the odd 7 x 7 maps of the last stage).
+    /// What the input sides must be a multiple of: an octave model halves its low-frequency maps once more than its stages
+    /// do, so its CIFAR ResNets need 8 (their last stage runs at 1/4 of the input, its low part at 1/8) and its CIFAR
+    /// DenseNet-121 16 (last block at 1/8, low part at 1/16); 1 for the other models.
     /// </summary>
-    public bool RunsOn(int height, int width) => !ModelRegistry.Info(Model).ConvType.ToString().Contains("Octave", StringComparison.Ordinal)
-                                                 || (height % 8 == 0 && width % 8 == 0);
+    public int SideMultiple
+    {
+        get
+        {
+            var info = ModelRegistry.Info(Model);
+            if (!new ConvFactory(info.ConvType).IsOctave) return 1;
+            return info.Family == "densenet" ? 16 : 8;
+        }
+    }
+
+    /// <summary>
+    /// Whether the model runs on inputs of <paramref name="height"/> x <paramref name="width"/> (<see cref="SideMultiple"/>:
+    /// 32 suits every row; Fashion-MNIST's 28 does not suit the octave ones, whose OctaveConv2d refuses odd maps).
+    /// </summary>
+    public bool RunsOn(int height, int width) => height % SideMultiple == 0 && width % SideMultiple == 0;
 
     /// <summary>The paper's MAdds over its standard model's, e.g. 0.63 for CAC-ResNet-20.</summary>
     public double PaperRatio => Paper.MaddsM / PaperStandardMaddsM;
@@ -79,7 +92,7 @@ internal static class ReproduceTable
                 ?? throw new ArgumentException($"--models: '{name}' is no row of {table}; its rows: {string.Join(", ", rows.Select(r => r.Name))}");
             if (!row.Buildable) throw new ArgumentException($"--models: row '{row.Name}' ({row.Label}) has no model in our registry (`cac models` lists them)");
             if (!row.RunsOn(shape.Height, shape.Width))
-                throw new ArgumentException($"--models: row '{row.Name}' is an octave model, which needs inputs whose sides divide by 8; {dataset}'s are {shape.Height} x {shape.Width} (use --dataset fashion-mnist-32, Fashion-MNIST padded to 32 x 32, or cifar10)");
+                throw new ArgumentException($"--models: row '{row.Name}' is an octave model, which needs inputs whose sides divide by {row.SideMultiple}; {dataset}'s are {shape.Height} x {shape.Width} (use --dataset fashion-mnist-32, Fashion-MNIST padded to 32 x 32, or cifar10)");
         }
         return rows.Where(r => models.Contains(r.Name, StringComparer.OrdinalIgnoreCase)).ToList();
     }

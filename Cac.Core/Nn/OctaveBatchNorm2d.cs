@@ -9,8 +9,14 @@ public sealed class OctaveBatchNorm2d : OctaveModule
 {
     /// <summary>Creates the layer for <paramref name="channels"/> channels split by <paramref name="alpha"/>.</summary>
     public OctaveBatchNorm2d(int channels, double alpha = 0.5, double eps = 1e-5, double? momentum = 0.1)
+        : this(OctaveChannels.Split(channels, alpha, nameof(OctaveBatchNorm2d)), eps, momentum)
     {
-        (HighChannels, LowChannels) = OctaveChannels.Split(channels, alpha, nameof(OctaveBatchNorm2d));
+    }
+
+    /// <summary>Creates the layer for an explicit split of the channels (high, low); low may be 0.</summary>
+    public OctaveBatchNorm2d((int High, int Low) split, double eps = 1e-5, double? momentum = 0.1)
+    {
+        (HighChannels, LowChannels) = OctaveChannels.Check(split, nameof(OctaveBatchNorm2d));
         High = RegisterModule("bn_h", new BatchNorm2d(HighChannels, eps, momentum));
         if (LowChannels > 0) Low = RegisterModule("bn_l", new BatchNorm2d(LowChannels, eps, momentum));
     }

@@ -12,4 +12,15 @@ public static class OctaveChannels
         if (low >= channels) throw new ArgumentException($"{owner}: alpha {alpha} leaves no high-frequency channel out of {channels}");
         return (channels - low, low);
     }
+
+    /// <summary>Checks an explicit split: at least one high-frequency channel and no negative low part; returns it.</summary>
+    public static (int High, int Low) Check((int High, int Low) split, string owner = "octave")
+    {
+        if (split.High <= 0 || split.Low < 0)
+            throw new ArgumentException($"{owner}: a split needs at least one high-frequency channel and no negative low part, got high={split.High} low={split.Low}");
+        return split;
+    }
+
+    /// <summary>The channel-wise sum of two splits: the split of their concatenation (high parts together, low parts together).</summary>
+    public static (int High, int Low) Concat((int High, int Low) a, (int High, int Low) b) => (a.High + b.High, a.Low + b.Low);
 }

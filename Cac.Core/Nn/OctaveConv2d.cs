@@ -32,21 +32,34 @@ public sealed class OctaveConv2d : OctaveModule, IMaddsGroup
     /// <summary>Creates the layer with path convolutions made by <paramref name="pathFactory"/>.</summary>
     public OctaveConv2d(int inChannels, int outChannels, int kernelSize, double alphaIn, double alphaOut, int stride, int padding,
         OctavePathFactory pathFactory)
+        : this(OctaveChannels.Split(inChannels, alphaIn, $"{nameof(OctaveConv2d)} input"),
+            OctaveChannels.Split(outChannels, alphaOut, $"{nameof(OctaveConv2d)} output"), kernelSize, stride, padding, pathFactory)
+    {
+        AlphaIn = alphaIn;
+        AlphaOut = alphaOut;
+    }
+
+    /// <summary>
+    /// Creates the layer for explicit channel splits (a concatenation of octave maps, as a dense block's, need not split
+    /// by one alpha); <see cref="AlphaIn"/> and <see cref="AlphaOut"/> are then the low parts' fractions.
+    /// </summary>
+    public OctaveConv2d((int High, int Low) input, (int High, int Low) output, int kernelSize, int stride, int padding,
+        OctavePathFactory pathFactory)
     {
         ArgumentNullException.ThrowIfNull(pathFactory);
         if (kernelSize <= 0 || padding < 0 || stride is not (1 or 2))
             throw new ArgumentException($"{nameof(OctaveConv2d)}: invalid hyper-parameters kernel={kernelSize} stride={stride} (1 or 2) padding={padding}");
-        (InHigh, InLow) = OctaveChannels.Split(inChannels, alphaIn, $"{nameof(OctaveConv2d)} input");
-        (OutHigh, OutLow) = OctaveChannels.Split(outChannels, alphaOut, $"{nameof(OctaveConv2d)} output");
+        (InHigh, InLow) = OctaveChannels.Check(input, $"{nameof(OctaveConv2d)} input");
+        (OutHigh, OutLow) = OctaveChannels.Check(output, $"{nameof(OctaveConv2d)} output");
         if ((InLow > 0 || OutLow > 0) && 2 * padding != kernelSize - 1)
             throw new ArgumentException($"{nameof(OctaveConv2d)}: with a low-frequency part the convolutions must preserve size (2 * padding = kernel - 1), got kernel={kernelSize} padding={padding}");
-        InChannels = inChannels;
-        OutChannels = outChannels;
+        InChannels = InHigh + InLow;
+        OutChannels = OutHigh + OutLow;
         KernelSize = kernelSize;
         Stride = stride;
         Padding = padding;
-        AlphaIn = alphaIn;
-        AlphaOut = alphaOut;
+        AlphaIn = (double)InLow / InChannels;
+        AlphaOut = (double)OutLow / OutChannels;
         H2H = RegisterModule("h2h", pathFactory(InHigh, OutHigh, kernelSize, 1, padding));
         if (OutLow > 0) H2L = RegisterModule("h2l", pathFactory(InHigh, OutLow, kernelSize, 1, padding));
         if (InLow > 0) L2H = RegisterModule("l2h", pathFactory(InLow, OutHigh, kernelSize, 1, padding));

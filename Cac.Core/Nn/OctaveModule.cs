@@ -18,6 +18,20 @@ public abstract class OctaveModule : Module
     /// <summary>The module's own computation on both frequency parts; called by <see cref="Forward(OctaveTensor)"/>.</summary>
     protected abstract OctaveTensor ForwardCore(OctaveTensor x);
 
+    /// <summary>
+    /// Runs <paramref name="module"/> on <paramref name="x"/>: an octave module on both parts, any other module on the high
+    /// part, which must then be the whole map (no low part). Lets a network mix plain and octave layers in one chain.
+    /// </summary>
+    public static OctaveTensor Run(Module module, OctaveTensor x)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(x);
+        if (module is OctaveModule octave) return octave.Forward(x);
+        if (x.Low is not null)
+            throw new ArgumentException($"{module.GetType().Name} is not an octave module and takes no low-frequency part, got {x.Describe()}");
+        return new OctaveTensor(module.Forward(x.High));
+    }
+
     /// <summary>Calls <see cref="Forward(OctaveTensor)"/>.</summary>
     public OctaveTensor Call(OctaveTensor x) => Forward(x);
 

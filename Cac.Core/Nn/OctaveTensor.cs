@@ -20,6 +20,18 @@ public sealed record OctaveTensor(Tensor High, Tensor? Low = null)
         return new OctaveTensor(Ops.Add(a.High, b.High), a.Low is null ? null : Ops.Add(a.Low, b.Low!));
     }
 
+    /// <summary>
+    /// Concatenates along the channels part by part, as a dense block concatenates octave maps: the high parts together,
+    /// the low parts together (in order; a part without a low part adds no low channels; null when none has one).
+    /// </summary>
+    public static OctaveTensor Concat(IReadOnlyList<OctaveTensor> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0) throw new ArgumentException("octave concat: no part to concatenate");
+        var lows = parts.Where(p => p.Low is not null).Select(p => p.Low!).ToList();
+        return new OctaveTensor(Ops.Concat(parts.Select(p => p.High).ToList()), lows.Count == 0 ? null : Ops.Concat(lows));
+    }
+
     /// <summary>Applies <paramref name="f"/> to each branch.</summary>
     public OctaveTensor Map(Func<Tensor, Tensor> f)
     {

@@ -81,7 +81,8 @@ public partial class ReproduceCommandTests
             .Should().Contain("'cac-resnet20-lambda0.4' is no row of table6").And.Contain("cac-resnet20-lambda0.5");
         Error(new ReproduceCommand.ReproduceSettings("table1", DataDir: tmp.Path, Models: "oct-resnet20"))
             .Should().Contain("oct-resnet20").And.Contain("28 x 28");
-        Error(new ReproduceCommand.ReproduceSettings("table1", DataDir: tmp.Path, Models: "oct-densenet121-cifar")).Should().Contain("no model in our registry");
+        Error(new ReproduceCommand.ReproduceSettings("table1", DataDir: tmp.Path, Models: "oct-densenet121-cifar"))
+            .Should().Contain("oct-densenet121-cifar").And.Contain("divide by 16").And.Contain("28 x 28");
     }
 
     [Fact]

@@ -32,6 +32,7 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
     [
         "cac-resnet20", "cac-resnet18", "cac-resnet50", "cac-densenet121", "cac-shufflenetv2", "cac-densenet121-cifar", "cac-shufflenetv2-cifar",
         "oct-resnet20", "oct-resnet18", "oct-resnet50", "cac-oct-resnet20", "cac-oct-resnet18", "cac-oct-resnet50",
+        "oct-densenet121", "oct-densenet121-cifar", "cac-oct-densenet121", "cac-oct-densenet121-cifar",
     ];
 
     public static TheoryData<string> Models => new(StandardNames);
