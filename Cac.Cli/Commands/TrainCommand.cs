@@ -85,12 +85,18 @@ internal static class TrainCommand
         var lambdaWarmup = new Option<double>("--lambda-warmup") { Description = "Content-aware models: fraction of the training steps run with lambda 0 before the cost-aware objective starts", DefaultValueFactory = _ => 0 };
         var lambdaRamp = new Option<double>("--lambda-ramp") { Description = "Content-aware models: fraction of the training steps, after --lambda-warmup, over which lambda rises linearly from 0 to --lambda", DefaultValueFactory = _ => 0 };
         var bnRecalibrate = new Option<int>("--bn-recalibrate") { Description = "Before each evaluation, re-estimate the batch-norm running statistics on this many training batches (train mode, no gradient; 0 = off)", DefaultValueFactory = _ => 0 };
-        var thresholdLrNorm = new Option<bool>("--threshold-lr-norm") { Description = "Content-aware models: scale each layer's beta learning rate by its mean Sobel score G and gamma's by 1 / mean G (measured on the first training batch)" };
+        var thresholdLrNorm = new Option<bool>("--threshold-lr-norm")
+        {
+            Description = "Content-aware models: scale each layer's threshold learning rates by its mean Sobel score G (measured on the first " +
+                          "training batch), so that every threshold moves at the same rate in units of its own G (on by default; --threshold-lr-norm false turns it off)",
+            DefaultValueFactory = _ => true,
+        };
         var thresholdGradient = new Option<string>("--threshold-gradient")
         {
-            Description = "Content-aware models: the gradient the thresholds learn from, gated (the official code's straight-through gate) or " +
-                          "sigmoid (a sigmoid surrogate over every window near the threshold; training runs both convolutions at every window)",
-            DefaultValueFactory = _ => "gated",
+            Description = "Content-aware models: the gradient the thresholds learn from, sigmoid (a sigmoid surrogate at every window near the " +
+                          "threshold: what switching the window between its paths would change; the backward runs the other path once more) or gated " +
+                          "(the official code's straight-through gate, which lets the thresholds run far when trained from scratch)",
+            DefaultValueFactory = _ => "sigmoid",
         };
         thresholdGradient.AcceptOnlyFromAmong("gated", "sigmoid");
         var thresholdTemperature = new Option<double>("--threshold-temperature")
@@ -159,8 +165,8 @@ internal static class TrainCommand
         double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1,
         double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string? Milestones = null,
         string CacSample = "centre", double? Alpha = null, string CpuKernels = "fast",
-        double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = false,
-        string ThresholdGradient = "gated", double ThresholdTemperature = 0.25)
+        double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = true,
+        string ThresholdGradient = "sigmoid", double ThresholdTemperature = 0.25)
     {
         /// <summary>The <see cref="CacScoreGradient"/> named by <see cref="ThresholdGradient"/>.</summary>
         public CacScoreGradient ScoreGradient() => ThresholdGradient.ToLowerInvariant() switch
@@ -209,8 +215,7 @@ internal static class TrainCommand
             }
             if (!(LambdaWarmup >= 0 && LambdaRamp >= 0 && LambdaWarmup + LambdaRamp <= 1))
                 throw new ArgumentException($"--lambda-warmup {LambdaWarmup} and --lambda-ramp {LambdaRamp} must be fractions >= 0 of the run with a sum <= 1");
-            if (ScoreGradient() != CacScoreGradient.Gated && !convs.IsContentAware)
-                throw new ArgumentException($"--threshold-gradient {ThresholdGradient}: model '{Model}' has no content-aware layer (use a cac-* model)");
+            ScoreGradient();
             if (!(ThresholdTemperature > 0) || double.IsInfinity(ThresholdTemperature))
                 throw new ArgumentException($"--threshold-temperature must be a finite number > 0, got {ThresholdTemperature}");
             if (BnRecalibrate < 0) throw new ArgumentException($"--bn-recalibrate must be >= 0, got {BnRecalibrate}");

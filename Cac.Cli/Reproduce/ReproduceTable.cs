@@ -12,8 +12,18 @@ namespace Cac.Cli.Reproduce;
 /// <param name="Paper">The paper's MAdds and error.</param>
 /// <param name="PaperStandardMaddsM">The paper's MAdds of the same architecture with standard convolutions, in millions.</param>
 /// <param name="Small">Whether `--scale small` trains it by default (the others run with --models).</param>
-internal sealed record ReproduceRow(string Name, string Label, string Model, double Lambda, PaperResult Paper, double PaperStandardMaddsM, bool Small)
+/// <param name="Quick">Whether `--scale quick` trains it by default.</param>
+internal sealed record ReproduceRow(string Name, string Label, string Model, double Lambda, PaperResult Paper, double PaperStandardMaddsM, bool Small,
+    bool Quick)
 {
+    /// <summary>Whether a run at <paramref name="scale"/> trains this row by default: every row at paper scale.</summary>
+    public bool RunsByDefaultAt(string scale) => scale switch
+    {
+        "quick" => Quick,
+        "small" => Small,
+        _ => true,
+    };
+
     /// <summary>Whether our model registry builds <see cref="Model"/>.</summary>
     public bool Buildable => ModelRegistry.Names.Contains(Model);
 
@@ -51,6 +61,9 @@ internal static class ReproduceTable
     /// <summary>Table 1 at small scale: the ResNet-20 column, all four conv types.</summary>
     private static readonly string[] Table1Small = ["resnet20", "cac-resnet20", "oct-resnet20", "cac-oct-resnet20"];
 
+    /// <summary>Table 1 at quick scale: the paper's headline pair.</summary>
+    private static readonly string[] Table1Quick = ["resnet20", "cac-resnet20"];
+
     /// <summary>The rows of <paramref name="table"/> ("table1" or "table6").</summary>
     /// <exception cref="ArgumentException">An unknown table (one line listing the tables).</exception>
     public static IReadOnlyList<ReproduceRow> Rows(string table) => table.ToLowerInvariant() switch
@@ -62,22 +75,22 @@ internal static class ReproduceTable
 
     private static List<ReproduceRow> Table1() => PaperTables.Table1.Select(c => new ReproduceRow(
         c.Model, $"{c.Architecture}, {c.ConvType}", c.Model, Recipe.Paper.Lambda, c.Result,
-        PaperTables.Table1Cell(c.StandardModel)!.Result.MaddsM, Table1Small.Contains(c.Model))).ToList();
+        PaperTables.Table1Cell(c.StandardModel)!.Result.MaddsM, Table1Small.Contains(c.Model), Table1Quick.Contains(c.Model))).ToList();
 
     // The standard ResNet-20 first (the reduction's reference), then CAC-ResNet-20 at each lambda.
     private static List<ReproduceRow> Table6()
     {
         var standard = PaperTables.Table1Cell("resnet20")!;
-        var rows = new List<ReproduceRow> { new("resnet20", "ResNet-20, standard (Table 1)", "resnet20", Recipe.Paper.Lambda, standard.Result, standard.Result.MaddsM, true) };
+        var rows = new List<ReproduceRow> { new("resnet20", "ResNet-20, standard (Table 1)", "resnet20", Recipe.Paper.Lambda, standard.Result, standard.Result.MaddsM, true, true) };
         rows.AddRange(PaperTables.Table6.Select(r => new ReproduceRow(
             string.Create(CultureInfo.InvariantCulture, $"cac-resnet20-lambda{r.Lambda:0.0#}"), string.Create(CultureInfo.InvariantCulture, $"CAC-ResNet-20, lambda {r.Lambda:0.0#}"),
-            "cac-resnet20", r.Lambda, new PaperResult(r.MaddsM, r.ErrorPercent), PaperTables.ResNet20Madds, true)));
+            "cac-resnet20", r.Lambda, new PaperResult(r.MaddsM, r.ErrorPercent), PaperTables.ResNet20Madds, true, true)));
         return rows;
     }
 
     /// <summary>
     /// The rows to train: with <paramref name="models"/> (row names), those rows in the table's order; otherwise every buildable
-    /// row at paper scale, the <see cref="ReproduceRow.Small"/> ones at small scale.
+    /// row that runs by default at <paramref name="scale"/> (<see cref="ReproduceRow.RunsByDefaultAt"/>).
     /// </summary>
     /// <exception cref="ArgumentException">A name that is no row of the table, or a row whose model we do not build (one line).</exception>
     public static IReadOnlyList<ReproduceRow> Selected(string table, IReadOnlyList<ReproduceRow> rows, string scale, IReadOnlyList<string>? models,
@@ -85,7 +98,7 @@ internal static class ReproduceTable
     {
         var shape = DatasetCatalog.Info(dataset).ImageShape;
         if (models is null or { Count: 0 })
-            return rows.Where(r => r.Buildable && r.RunsOn(shape.Height, shape.Width) && (scale == "paper" || r.Small)).ToList();
+            return rows.Where(r => r.Buildable && r.RunsOn(shape.Height, shape.Width) && r.RunsByDefaultAt(scale)).ToList();
         foreach (var name in models)
         {
             var row = rows.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))

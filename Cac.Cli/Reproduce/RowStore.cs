@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Cac.Cli.Commands;
 using Cac.Cli.Reports;
@@ -107,7 +108,9 @@ internal static class RowStore
         Marker? m;
         try
         {
-            m = JsonSerializer.Deserialize<Marker>(File.ReadAllText(path), JsonOptions);
+            string json = File.ReadAllText(path);
+            m = JsonSerializer.Deserialize<Marker>(json, JsonOptions);
+            if (m?.Settings is not null) m = m with { Settings = SavedSettings.WithOptionsLaterAdded(m.Settings, JsonNode.Parse(json)?["settings"] as JsonObject) };
         }
         catch (JsonException e)
         {

@@ -5,7 +5,8 @@ namespace Cac.Cli.Reproduce;
 
 /// <summary>
 /// The `cac train` command line that trains a row by hand: every option of its <see cref="TrainCommand.TrainSettings"/>
-/// that defines the run, defaults included so that the line reads as the recipe; parsing the line gives the settings back
+/// that defines the run, defaults included so that the line reads as the recipe (the threshold-learning options only where
+/// they differ from their defaults); parsing the line gives the settings back
 /// (Cac.Tests/Cli/ReproduceCommandTests.cs checks it).
 /// </summary>
 internal static class TrainCommandLine
@@ -22,6 +23,13 @@ internal static class TrainCommandLine
         if (s.Limit is int limit) args.AddRange(["--limit", Text(limit)]);
         args.AddRange(["--seed", Text(s.Seed), "--lambda", Text(s.Lambda)]);
         if (s.ThresholdLrScale != 1) args.AddRange(["--threshold-lr-scale", Text(s.ThresholdLrScale)]);
+        var defaults = new TrainCommand.TrainSettings(s.Model, s.Dataset, null, 1, 1, 1, "constant", 0, 0, null, 0, null);
+        if (s.ThresholdGradient != defaults.ThresholdGradient) args.AddRange(["--threshold-gradient", s.ThresholdGradient]);
+        if (s.ThresholdTemperature != defaults.ThresholdTemperature) args.AddRange(["--threshold-temperature", Text(s.ThresholdTemperature)]);
+        if (s.ThresholdLrNorm != defaults.ThresholdLrNorm) args.AddRange(["--threshold-lr-norm", s.ThresholdLrNorm ? "true" : "false"]);
+        if (s.LambdaWarmup != defaults.LambdaWarmup) args.AddRange(["--lambda-warmup", Text(s.LambdaWarmup)]);
+        if (s.LambdaRamp != defaults.LambdaRamp) args.AddRange(["--lambda-ramp", Text(s.LambdaRamp)]);
+        if (s.BnRecalibrate != defaults.BnRecalibrate) args.AddRange(["--bn-recalibrate", Text(s.BnRecalibrate)]);
         if (s.CalibrateSharpRatio is double r) args.AddRange(["--calibrate-sharp-ratio", Text(r)]);
         if (s.CalibrateMadds is double m) args.AddRange(["--calibrate-madds", Text(m)]);
         if (s.Init is not null) args.AddRange(["--init", s.Init]);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Cac.Cli.Commands;
 using Cac.Nn;
 using Cac.Optim;
@@ -104,6 +105,7 @@ internal sealed class TrainingState
             throw new InvalidDataException($"--resume: {path}: the \"{MetadataKey}\" metadata is not a valid training state ({e.Message})", e);
         }
         Check(path, document);
+        document = document! with { Settings = SavedSettings.WithOptionsLaterAdded(document.Settings, JsonNode.Parse(json)?["settings"] as JsonObject) };
 
         var model = new OrderedDictionary<string, Tensor>();
         var optimizer = new OrderedDictionary<string, Tensor>();

@@ -20,7 +20,8 @@ public class OptionParsingTests
         "train", "--model", "cac-resnet56", "--dataset", "mnist", "--data", "/d/train", "--epochs", "7", "--batch-size", "33",
         "--lr", "0.123", "--schedule", "multistep", "--milestones", "3,5", "--momentum", "0.91", "--weight-decay", "0.00037", "--limit", "444", "--seed", "55",
         "--out", "/o/train", "--lambda", "0.066", "--threshold-lr-scale", "2.5", "--calibrate-sharp-ratio", "0.37", "--calibrate-madds", "0.61",
-        "--lambda-warmup", "0.2", "--lambda-ramp", "0.3", "--bn-recalibrate", "17", "--threshold-lr-norm",
+        "--lambda-warmup", "0.2", "--lambda-ramp", "0.3", "--bn-recalibrate", "17", "--threshold-lr-norm", "false",
+        "--threshold-gradient", "gated", "--threshold-temperature", "0.4",
         "--cac-sample", "top-left", "--alpha", "0.25", "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--cpu-kernels", "reference", "--resume", "/r/train",
     ];
 
@@ -94,7 +95,7 @@ public class OptionParsingTests
             Model: "cac-resnet56", Dataset: "mnist", DataDir: "/d/train", Epochs: 7, BatchSize: 33, Lr: 0.123, Schedule: "multistep",
             Momentum: 0.91, WeightDecay: 0.00037, Limit: 444, Seed: 55, OutDir: "/o/train", Lambda: 0.066, Init: "/i/init.safetensors",
             Device: "ilgpu-cpu", ThresholdLrScale: 2.5, CalibrateSharpRatio: 0.37, CalibrateMadds: 0.61, Milestones: "3,5", CacSample: "top-left", Alpha: 0.25, CpuKernels: "reference",
-            LambdaWarmup: 0.2, LambdaRamp: 0.3, BnRecalibrate: 17, ThresholdLrNorm: true));
+            LambdaWarmup: 0.2, LambdaRamp: 0.3, BnRecalibrate: 17, ThresholdLrNorm: false, ThresholdGradient: "gated", ThresholdTemperature: 0.4));
     }
 
     [Fact]
@@ -104,7 +105,7 @@ public class OptionParsingTests
             Model: "cac-resnet20", Dataset: "fashion-mnist", DataDir: null, Epochs: 1, BatchSize: 128, Lr: 0.1, Schedule: "cosine",
             Momentum: 0.9, WeightDecay: 1e-4, Limit: null, Seed: 0, OutDir: null, Lambda: CostAwareObjective.DefaultLambda, Init: null,
             Device: "auto", ThresholdLrScale: 1, CalibrateSharpRatio: null, CalibrateMadds: null, Milestones: null, CacSample: "centre", Alpha: null, CpuKernels: "fast",
-            LambdaWarmup: 0, LambdaRamp: 0, BnRecalibrate: 0, ThresholdLrNorm: false));
+            LambdaWarmup: 0, LambdaRamp: 0, BnRecalibrate: 0, ThresholdLrNorm: true, ThresholdGradient: "sigmoid", ThresholdTemperature: 0.25));
     }
 
     [Theory]

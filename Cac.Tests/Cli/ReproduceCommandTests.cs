@@ -134,7 +134,7 @@ public partial class ReproduceCommandTests
     [Fact]
     public void Each_rows_command_line_parses_back_to_its_settings()
     {
-        foreach (var recipe in new[] { Recipe.Paper, Recipe.Small })
+        foreach (var recipe in new[] { Recipe.Paper, Recipe.Small, Recipe.Quick })
         foreach (var row in ReproduceTable.Rows("table6"))
         {
             var s = recipe.SettingsFor(row.Model, row.Lambda, "runs/x y/rows/" + row.Name, "/data dir", "cpu", "gemm");
@@ -154,6 +154,47 @@ public partial class ReproduceCommandTests
         Recipe.Small.Milestones.Should().Be("4,6");
         (Recipe.Small with { Epochs = 1 }).Schedule.Should().Be("constant");
         Recipe.Small.EstimateSeconds(60_000, 10_000).Should().BeInRange(200, 300, "a small row fits 4 minutes or so");
+    }
+
+    [Fact]
+    public void The_quick_scale_trains_the_resnet20_pair_for_one_epoch_on_a_cosine()
+    {
+        var settings = Recipe.Quick.SettingsFor("cac-resnet20", 0.3, "o", null, "cpu", "fast");
+        settings.Epochs.Should().Be(1);
+        settings.Schedule.Should().Be("cosine");
+        settings.Milestones.Should().BeNull("a cosine run has no drops (cac train refuses --milestones without multistep)");
+        settings.Limit.Should().BeNull("every training image once");
+        var act = settings.Validate;
+        act.Should().NotThrow();
+        Recipe.Quick.Describe().Should().Contain("cosine");
+        var rows = ReproduceTable.Rows("table1");
+        ReproduceTable.Selected("table1", rows, "quick", null, "fashion-mnist").Select(r => r.Name).Should().Equal("resnet20", "cac-resnet20");
+        ReproduceTable.Selected("table1", rows, "small", null, "fashion-mnist-32").Select(r => r.Name)
+            .Should().Equal("resnet20", "cac-resnet20", "oct-resnet20", "cac-oct-resnet20");
+        Recipe.ForScale("QUICK").Should().Be(Recipe.Quick);
+        var unknown = () => Recipe.ForScale("tiny");
+        unknown.Should().Throw<ArgumentException>().WithMessage("--scale must be quick, small or paper, got 'tiny'");
+    }
+
+    [Fact]
+    public void The_claim_is_checked_on_every_finished_pair()
+    {
+        var rows = ReproduceTable.Rows("table1");
+        ReproduceEntry Entry(string model, double accuracy, long madds) => new(rows.Single(r => r.Model == model),
+            Recipe.Quick.SettingsFor(model, 0.3, "o", null, "cpu", "fast"), true, new RowResult(accuracy, madds, 1000, 1, 1, null));
+        ReproduceEntry Unfinished(string model) => Entry(model, 0, 1) with { Result = null };
+
+        var verdicts = ClaimCheck.Verdicts([Entry("resnet20", 0.9000, 1000), Entry("cac-resnet20", 0.8905, 780),
+            Entry("oct-resnet20", 0.90, 600), Entry("cac-oct-resnet20", 0.91, 500), Unfinished("resnet56"), Entry("cac-resnet56", 0.9, 100)]);
+        verdicts.Should().HaveCount(2, "cac-resnet56's counterpart has not finished");
+        verdicts[0].Should().Be(new ClaimVerdict("cac-resnet20", "resnet20", 0.78, 100 * (0.9 - 0.8905)));
+        verdicts[0].Holds.Should().BeTrue();
+        verdicts[0].Describe().Should().Be("cac-resnet20: 78.0% of resnet20's MAdds, 0.95 points less accuracy: the claim holds (<= 80% of the MAdds within 1.0 point)");
+        verdicts[1].Holds.Should().BeFalse("83% of the counterpart's MAdds is no saving of the size the check asks for");
+        verdicts[1].Describe().Should().Contain("1.00 points more accuracy").And.Contain("does not hold");
+
+        ClaimCheck.Verdicts([Entry("resnet20", 0.90, 1000), Entry("cac-resnet20", 0.888, 700)]).Single().Holds
+            .Should().BeFalse("1.2 points of accuracy lost is more than the bound");
     }
 
     [Fact]

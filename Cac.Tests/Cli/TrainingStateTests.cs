@@ -86,4 +86,26 @@ public class TrainingStateTests
         FluentActions.Invoking(() => TrainingState.Load(tmp.Path)).Should().Throw<InvalidDataException>()
             .WithMessage($"*{TrainingState.FileName}*2 epoch(s) done but 1 metrics row(s)*");
     }
+
+    [Fact]
+    public void A_state_saved_before_the_threshold_options_existed_reads_as_such_a_run_behaved()
+    {
+        using var tmp = new TempDir();
+        var (net, opt, scheduler) = Build(seed: 1, steps: 1);
+        TrainingState.Save(tmp.Path, Settings, 1, 10, 0, net, opt, null, scheduler, Metrics(1));
+        TrainingState.Load(tmp.Path).Document.Settings.Should().Be(Settings, "a state that has the keys reads them");
+        Settings.ThresholdGradient.Should().Be("sigmoid");
+        Settings.ThresholdLrNorm.Should().BeTrue();
+
+        // The same file as an older build wrote it: no threshold_gradient and no threshold_lr_norm key.
+        string path = Path.Combine(tmp.Path, TrainingState.FileName);
+        var tensors = Cac.Serialization.SafeTensors.Load(path, out var metadata);
+        var document = System.Text.Json.Nodes.JsonNode.Parse(metadata[TrainingState.MetadataKey])!;
+        var settings = document["settings"]!.AsObject();
+        settings.Remove("threshold_gradient").Should().BeTrue();
+        settings.Remove("threshold_lr_norm").Should().BeTrue();
+        Cac.Serialization.SafeTensors.Save(path, tensors, new Dictionary<string, string> { [TrainingState.MetadataKey] = document.ToJsonString() });
+
+        TrainingState.Load(tmp.Path).Document.Settings.Should().Be(Settings with { ThresholdGradient = "gated", ThresholdLrNorm = false });
+    }
 }
