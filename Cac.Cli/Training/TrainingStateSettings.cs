@@ -47,6 +47,10 @@ internal static class TrainingStateSettings
                 case "--lambda-warmup": Same(option, value, saved.LambdaWarmup); break;
                 case "--lambda-ramp": Same(option, value, saved.LambdaRamp); break;
                 case "--threshold-lr-norm": Same(option, value, saved.ThresholdLrNorm); break;
+                case "--adversarial": Same(option, value, saved.Adversarial, ignoreCase: true); break;
+                case "--adv-steps": Same(option, value, saved.AdvSteps); break;
+                case "--adv-eps": Same(option, value, saved.AdvEps); break;
+                case "--adv-step-size": Same(option, value, saved.AdvStepSize); break;
                 case "--bn-recalibrate": s = s with { BnRecalibrate = (int)value! }; break;
                 case "--epochs":
                     int epochs = (int)value!;
