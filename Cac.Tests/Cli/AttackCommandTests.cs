@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Cac.Cli;
 using Cac.Cli.Commands;
 using Cac.Tests.Data;
 using FluentAssertions;
@@ -84,14 +83,5 @@ public sealed class AttackCommandTests : IDisposable
             var act = () => AttackCommand.Run(settings, TextWriter.Null);
             act.Should().Throw<ArgumentException>().WithMessage(message).Which.Message.Should().NotContain("\n");
         }
-    }
-
-    [Fact]
-    public void The_command_line_parses_into_the_settings()
-    {
-        var parse = Program.BuildRoot().Parse("attack --model resnet20 --weights w --dataset fashion-mnist --method mifgsm --steps 3 --eps 0.1 --random-start false");
-        parse.Errors.Should().BeEmpty();
-        var s = AttackCommand.SettingsFrom(parse.CommandResult.Command.Name == "attack" ? parse : throw new InvalidOperationException());
-        s.Options().Should().Be(new Cac.Adversarial.AttackOptions(0.1, 2.0 / 255, 3, false));
     }
 }
