@@ -40,6 +40,7 @@ public static class Program
         DevicesCommand.Create(),
         PredictCommand.Create(),
         EvalCommand.Create(),
+        AttackCommand.Create(),
         ModelsCommand.Create(),
         DownloadCommand.Create(),
         ReproduceCommand.Create(),

@@ -2,6 +2,8 @@ using Cac.Training;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
+using Cac.Adversarial;
+using Cac.Cli.Adversarial;
 using Cac.Cli.Devices;
 using Cac.Cli.Reports;
 using Cac.Cli.Training;
@@ -104,6 +106,15 @@ internal static class TrainCommand
             Description = "With --threshold-gradient sigmoid: the surrogate's temperature in units of each layer's mean Sobel score G",
             DefaultValueFactory = _ => 0.25,
         };
+        var adversarial = new Option<string?>("--adversarial")
+        {
+            Description = "Adversarial training (Madry et al.): train on each batch's PGD examples (uniform random start, attack in training mode); " +
+                          "the only method is pgd. Normalisation moves into the model, so the attack works on pixels in [0, 1]",
+        };
+        adversarial.AcceptOnlyFromAmong("pgd");
+        var advSteps = new Option<int>("--adv-steps") { Description = "With --adversarial: PGD iterations per batch (Madry et al.'s CIFAR-10 training: 7)", DefaultValueFactory = _ => 7 };
+        var advEps = new Option<double>("--adv-eps") { Description = "With --adversarial: L-infinity radius in pixel units [0, 1] (the paper: 8/255)", DefaultValueFactory = _ => AttackOptions.PaperEpsilon };
+        var advStepSize = new Option<double>("--adv-step-size") { Description = "With --adversarial: PGD step in pixel units (the paper: 2/255)", DefaultValueFactory = _ => AttackOptions.PaperStepSize };
         var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
 
         var resume = new Option<string?>("--resume")
@@ -114,7 +125,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, lambdaWarmup, lambdaRamp, bnRecalibrate, thresholdLrNorm, thresholdGradient, thresholdTemperature, cacSample, alpha, init, device, cpuKernels, resume,
+            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, lambdaWarmup, lambdaRamp, bnRecalibrate, thresholdLrNorm, thresholdGradient, thresholdTemperature, cacSample, alpha, adversarial, advSteps, advEps, advStepSize, init, device, cpuKernels, resume,
         };
         command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Run(SettingsFrom(parse)));
         return command;
@@ -149,7 +160,12 @@ internal static class TrainCommand
         BnRecalibrate: parse.GetValue<int>("--bn-recalibrate"),
         ThresholdLrNorm: parse.GetValue<bool>("--threshold-lr-norm"),
         ThresholdGradient: parse.GetValue<string>("--threshold-gradient")!,
-        ThresholdTemperature: parse.GetValue<double>("--threshold-temperature"));
+        ThresholdTemperature: parse.GetValue<double>("--threshold-temperature"),
+
+        Adversarial: parse.GetValue<string?>("--adversarial"),
+        AdvSteps: parse.GetValue<int>("--adv-steps"),
+        AdvEps: parse.GetValue<double>("--adv-eps"),
+        AdvStepSize: parse.GetValue<double>("--adv-step-size"));
 
     /// <summary>
     /// The options typed on a parsed `cac train --resume` command line, --resume aside, by name ("--epochs") with their values:
@@ -166,7 +182,8 @@ internal static class TrainCommand
         double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string? Milestones = null,
         string CacSample = "centre", double? Alpha = null, string CpuKernels = "fast",
         double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = true,
-        string ThresholdGradient = "sigmoid", double ThresholdTemperature = 0.25)
+        string ThresholdGradient = "sigmoid", double ThresholdTemperature = 0.25,
+        string? Adversarial = null, int AdvSteps = 7, double AdvEps = AttackOptions.PaperEpsilon, double AdvStepSize = AttackOptions.PaperStepSize)
     {
         /// <summary>The <see cref="CacScoreGradient"/> named by <see cref="ThresholdGradient"/>.</summary>
         public CacScoreGradient ScoreGradient() => ThresholdGradient.ToLowerInvariant() switch
@@ -175,6 +192,9 @@ internal static class TrainCommand
             "sigmoid" => CacScoreGradient.Sigmoid,
             _ => throw new ArgumentException($"--threshold-gradient must be gated or sigmoid, got '{ThresholdGradient}'"),
         };
+
+        /// <summary>With --adversarial: the attack that makes the training images (random start on).</summary>
+        public AttackOptions AdversarialOptions() => new(AdvEps, AdvStepSize, AdvSteps, RandomStart: true);
 
         /// <summary>How the model is built: <see cref="CacSample"/> and <see cref="Alpha"/>.</summary>
         public ModelOptions BuildOptions() => new(CheckpointMetadata.ParseSample(CacSample), Alpha);
@@ -219,6 +239,12 @@ internal static class TrainCommand
             if (!(ThresholdTemperature > 0) || double.IsInfinity(ThresholdTemperature))
                 throw new ArgumentException($"--threshold-temperature must be a finite number > 0, got {ThresholdTemperature}");
             if (BnRecalibrate < 0) throw new ArgumentException($"--bn-recalibrate must be >= 0, got {BnRecalibrate}");
+            if (Adversarial is not null)
+            {
+                if (Adversarial != "pgd") throw new ArgumentException($"--adversarial {Adversarial}: the only adversarial training is pgd");
+                if (AdvSteps < 1) throw new ArgumentException($"--adv-steps must be at least 1, got {AdvSteps}");
+                AdversarialOptions().Validate();
+            }
             if (CalibrateSharpRatio is not null && CalibrateMadds is not null)
                 throw new ArgumentException($"--calibrate-sharp-ratio {CalibrateSharpRatio} and --calibrate-madds {CalibrateMadds} exclude each other (choose one)");
         }
@@ -261,22 +287,29 @@ internal static class TrainCommand
         string outDir = s.OutDir ?? Path.Combine("runs", $"{s.Model}-{s.Dataset}");
         Directory.CreateDirectory(outDir);
 
-        var normalize = DatasetCatalog.Info(s.Dataset).Normalize();
+        var info = DatasetCatalog.Info(s.Dataset);
+        var normalize = info.Normalize();
+        // Adversarial training attacks pixels in [0, 1]: the normalisation moves from the loaders into the trained model.
+        IImageTransform? loaderNormalize = s.Adversarial is null ? normalize : null;
         // CIFAR: the paper's augmentation (random 32 x 32 crop of the 4-padded image, horizontal flip).
-        IImageTransform trainTransform = s.Dataset.StartsWith("cifar", StringComparison.OrdinalIgnoreCase)
-            ? new Compose(new RandomCrop(32, 4), new RandomHorizontalFlip(), normalize)
-            : normalize;
+        var trainSteps = new List<IImageTransform>();
+        if (s.Dataset.StartsWith("cifar", StringComparison.OrdinalIgnoreCase)) trainSteps.AddRange([new RandomCrop(32, 4), new RandomHorizontalFlip()]);
+        if (loaderNormalize is not null) trainSteps.Add(loaderNormalize);
+        IImageTransform? trainTransform = trainSteps.Count switch { 0 => null, 1 => trainSteps[0], _ => new Compose([.. trainSteps]) };
         if (s.Init is not null && resumeFrom is null) ReportInit(CheckpointInit.Load(net, s.Init), s.Init);
         var device = DeviceSelection.Open(s.Device);
         net.To(device);
         var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: trainTransform, limit: s.Limit, device: device);
-        var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
+        var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: loaderNormalize, limit: s.Limit, device: device);
+        // The module the loaders' images go into: the network, or for adversarial training the network behind the normalisation.
+        Module trained = s.Adversarial is null ? net : InputNormalization.Wrap(net, info.Mean, info.Std).To(device);
+        var adversarial = s.Adversarial is null ? null : new AdversarialTraining(trained, s.AdversarialOptions(), s.Seed);
         var optimizer = new Sgd(net.Parameters(), s.Lr, momentum: s.Momentum, weightDecay: s.WeightDecay, nesterov: s.Momentum > 0);
         optimizer.ScaleLearningRate(ContentAwareConv2d.Thresholds(net), s.ThresholdLrScale);
         if (s.ThresholdLrNorm && CostAwareObjective.HasContentAwareLayers(net))
         {
             using var first = trainLoader.Epoch(0).First();
-            var scales = CacScoreScale.NormaliseLearningRates(net, optimizer, first.Images, s.ThresholdLrScale);
+            var scales = CacScoreScale.NormaliseLearningRates(trained, optimizer, first.Images, s.ThresholdLrScale);
             AnsiConsole.MarkupLine("threshold lr normalised by mean G: " + Markup.Escape(string.Join(", ", scales.Select(scale => $"{scale.Name} {scale.MeanG:G3}"))));
         }
         LrScheduler? epochScheduler = s.Schedule == "multistep" ? new MultiStepLR(optimizer, Milestones.For(s.Milestones, s.Epochs)) : null;
@@ -292,12 +325,15 @@ internal static class TrainCommand
         Func<Tensor, Tensor>? objective = cost is null || s.Lambda == 0 ? null
             : ramp is null ? cost.Loss
             : loss => { cost.Lambda = ramp.At(optimizer.StepCount); return cost.Loss(loss); };
-        var trainer = new Trainer(net, optimizer, objective, batchScheduler);
+        var trainer = new Trainer(trained, optimizer, objective, batchScheduler, adversarial is null ? null : adversarial.Examples);
         var reportContext = RunReportContext.Measure(s, net, s.Model, [1, trainLoader.OutputShape.Channels, trainLoader.OutputShape.Height, trainLoader.OutputShape.Width], train.ClassCount);
 
         AnsiConsole.MarkupLine($"[bold]cac train[/] {s.Model} on {s.Dataset}: {trainLoader.SampleCount} train / {testLoader.SampleCount} test images, " +
                                $"{net.ParameterCount():N0} parameters, {s.Epochs} epoch(s), batch {s.BatchSize}, lr {s.Lr} ({s.Schedule}), device {device}" +
                                (device.Kind == DeviceKind.Cpu ? $", cpu kernels {s.CpuKernels}" : ""));
+        if (adversarial is not null)
+            AnsiConsole.MarkupLine(FormattableString.Invariant($"adversarial training: PGD-{adversarial.Options.Steps} examples of every batch, eps {adversarial.Options.Epsilon * 255:0.##}/255, ") +
+                                   FormattableString.Invariant($"step {adversarial.Options.StepSize * 255:0.##}/255, random start, attack in training mode"));
         if (cost is not null)
             AnsiConsole.MarkupLine($"content-aware: {cost.Layers.Count} CAC layer(s), objective loss * (MAdds / {cost.BaselineMadds / 1e6:F2}M)^{cost.Lambda}" +
                                    (cost.Lambda == 0 ? " (disabled: plain cross-entropy)" : "") +
@@ -324,7 +360,7 @@ internal static class TrainCommand
                 monitor?.BeginPass();
                 double stale = trainer.Evaluate(testLoader);
                 var staleCost = monitor?.EndPass();
-                BatchNormRecalibration.Recalibrate(net, ImagesOf(trainLoader.Epoch(1000 + epoch).Take(s.BnRecalibrate)));
+                BatchNormRecalibration.Recalibrate(trained, ImagesOf(trainLoader.Epoch(1000 + epoch).Take(s.BnRecalibrate)));
                 AnsiConsole.MarkupLine($"  before BN recalibration on {s.BnRecalibrate} batch(es): test acc {stale:P2}" +
                                        (staleCost is null ? "" : $", {Markup.Escape(staleCost.Describe())}"));
             }

@@ -52,9 +52,9 @@ internal static class MaskFigure
         }
     }
 
-    // One panel: the picture filling square axes, no ticks, a title and a caption.
+    // One panel (also of AdversarialFigure): the picture filling square axes, no ticks, a title and a caption.
     // The image is kept in pictures (disposed by the caller once the figure is saved).
-    private static Plot Panel(List<Image> pictures, byte[,,] rgb, int height, int width, string title, string caption)
+    internal static Plot Panel(List<Image> pictures, byte[,,] rgb, int height, int width, string title, string caption)
     {
         var plot = ChartFile.Style(new Plot());
         var picture = new Image(rgb);
@@ -74,7 +74,7 @@ internal static class MaskFigure
     }
 
     // (C, H, W) in [0, 1] to (H, W, 3) bytes; grey images repeat their one channel.
-    private static byte[,,] Rgb(float[] pixels, ImageShape shape)
+    internal static byte[,,] Rgb(float[] pixels, ImageShape shape)
     {
         int h = shape.Height, w = shape.Width, plane = h * w;
         var rgb = new byte[h, w, 3];

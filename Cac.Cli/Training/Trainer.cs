@@ -17,8 +17,11 @@ public readonly record struct EpochResult(double Loss, double Accuracy, double S
 /// An optional <paramref name="objective"/> maps the batch's cross-entropy to the loss that is minimised (for example
 /// the cost-aware objective of content-aware models); the reported loss is always the cross-entropy.
 /// A <paramref name="batchScheduler"/>, when given, steps after every optimizer step (per-iteration schedules).
+/// <paramref name="inputs"/>, when given, makes the images each step trains on from its batch (adversarial training: the
+/// batch's PGD examples); they are created inside the step and released with it.
 /// </summary>
-public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tensor>? objective = null, LrScheduler? batchScheduler = null)
+public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tensor>? objective = null, LrScheduler? batchScheduler = null,
+    Func<Batch, Tensor>? inputs = null)
 {
     /// <summary>The model being trained.</summary>
     public Module Model { get; } = model;
@@ -33,7 +36,7 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
         int batchIndex = 0, batches = loader.Count;
         foreach (var batch in loader.Epoch(epoch))
         {
-            var (batchLoss, batchCorrect) = Step(batch.Images, batch.Labels);
+            var (batchLoss, batchCorrect) = Step(batch);
             int n = batch.Size;
             batch.Dispose(); // its memory goes back to the backend's pool for the next batch
             if (!double.IsFinite(batchLoss))
@@ -50,9 +53,11 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
 
     // One optimizer step; returns the batch's cross-entropy and correct count. The step's graph and temporaries live only
     // in here: the scope releases them (back to the backend's pool) before the next batch.
-    private (double Loss, long Correct) Step(Tensor images, Tensor labels)
+    private (double Loss, long Correct) Step(Batch batch)
     {
         using var step = TensorScope.Begin();
+        var images = inputs is null ? batch.Images : inputs(batch);
+        var labels = batch.Labels;
         var logits = Model.Forward(images);
         var loss = Ops.CrossEntropy(logits, labels);
         optimizer.ZeroGrad();

@@ -49,6 +49,10 @@ internal static class TrainingStateSettings
                 case "--threshold-lr-norm": Same(option, value, saved.ThresholdLrNorm); break;
                 case "--threshold-gradient": Same(option, value, saved.ThresholdGradient, ignoreCase: true); break;
                 case "--threshold-temperature": Same(option, value, saved.ThresholdTemperature); break;
+                case "--adversarial": Same(option, value, saved.Adversarial, ignoreCase: true); break;
+                case "--adv-steps": Same(option, value, saved.AdvSteps); break;
+                case "--adv-eps": Same(option, value, saved.AdvEps); break;
+                case "--adv-step-size": Same(option, value, saved.AdvStepSize); break;
                 case "--bn-recalibrate": s = s with { BnRecalibrate = (int)value! }; break;
                 case "--epochs":
                     int epochs = (int)value!;

@@ -36,7 +36,7 @@ public readonly record struct PoolGeometry(
 }
 
 /// <summary>Elementwise unary functions.</summary>
-public enum UnaryOp { Neg, Relu, Sigmoid, Tanh, Exp, Log, Sqrt, Abs }
+public enum UnaryOp { Neg, Relu, Sigmoid, Tanh, Exp, Log, Sqrt, Abs, Sign }
 
 /// <summary>Elementwise binary functions (with broadcasting).</summary>
-public enum BinaryOp { Add, Sub, Mul, Div }
+public enum BinaryOp { Add, Sub, Mul, Div, Maximum, Minimum }

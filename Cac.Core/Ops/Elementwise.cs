@@ -36,6 +36,32 @@ public static partial class Ops
     public static Tensor Div(Tensor a, Tensor b) => Broadcasting(BinaryOp.Div, a, b, "div",
         (grad, x, y) => (Div(grad, y), Neg(Div(Mul(grad, x), Mul(y, y)))));
 
+    /// <summary>
+    /// max(a, b) elementwise with broadcasting. The gradient goes to the larger operand, split in half on ties (as
+    /// torch.maximum): grad * (1 + sign(a - b)) / 2 to a, the rest to b.
+    /// </summary>
+    public static Tensor Maximum(Tensor a, Tensor b) => Broadcasting(BinaryOp.Maximum, a, b, "maximum",
+        (grad, x, y) => TieSplit(grad, x, y, toLarger: true));
+
+    /// <summary>min(a, b) elementwise with broadcasting. The gradient goes to the smaller operand, split in half on ties.</summary>
+    public static Tensor Minimum(Tensor a, Tensor b) => Broadcasting(BinaryOp.Minimum, a, b, "minimum",
+        (grad, x, y) => TieSplit(grad, x, y, toLarger: false));
+
+    /// <summary>x clamped to [<paramref name="min"/>, <paramref name="max"/>] elementwise: min(max(x, min), max).</summary>
+    public static Tensor Clamp(Tensor x, double min, double max)
+    {
+        if (!(min <= max)) throw new ArgumentException($"clamp: min {min} must not exceed max {max}");
+        return Minimum(Maximum(x, Tensor.Scalar(min, x.DType, x.Device)), Tensor.Scalar(max, x.DType, x.Device));
+    }
+
+    // The gradients of max / min: the selected operand's share is (1 +- sign(a - b)) / 2 (1, 1/2 on ties, 0).
+    private static (Tensor Ga, Tensor Gb) TieSplit(Tensor grad, Tensor a, Tensor b, bool toLarger)
+    {
+        var sign = Sign(Sub(a, b));
+        double s = toLarger ? 0.5 : -0.5;
+        return (Mul(grad, Affine(sign, s, 0.5)), Mul(grad, Affine(sign, -s, 0.5)));
+    }
+
     // a, b: any broadcast-compatible shapes; y: their broadcast shape.
     private static Tensor Broadcasting(BinaryOp op, Tensor a, Tensor b, string name,
         Func<Tensor, Tensor, Tensor, (Tensor Ga, Tensor Gb)> backward)
@@ -86,6 +112,9 @@ public static partial class Ops
 
     /// <summary>|x| (gradient sign(x), 0 at 0).</summary>
     public static Tensor Abs(Tensor x) => Unary(UnaryOp.Abs, x);
+
+    /// <summary>sign(x): 1, -1, or 0 at 0 (NaN stays NaN). A step function, so its gradient is 0 (as torch.sign).</summary>
+    public static Tensor Sign(Tensor x) => Unary(UnaryOp.Sign, x);
 
     // x, y: same shape. The backend's UnaryBackward knows each derivative (from x or from y).
     private static Tensor Unary(UnaryOp op, Tensor x)

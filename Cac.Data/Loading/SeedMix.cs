@@ -8,12 +8,16 @@ public static class SeedMix
 {
     private const long PermutationStream = 0x5045524D; // "PERM"
     private const long BatchStream = 0x42415443;       // "BATC"
+    private const long AttackStream = 0x4154544B;      // "ATTK"
 
     /// <summary>The seed of epoch <paramref name="epoch"/>'s shuffle.</summary>
     public static int Permutation(int seed, int epoch) => Mix(PermutationStream, seed, epoch, 0);
 
     /// <summary>The seed of the generator used for batch <paramref name="batch"/> of epoch <paramref name="epoch"/>.</summary>
     public static int Batch(int seed, int epoch, int batch) => Mix(BatchStream, seed, epoch, batch);
+
+    /// <summary>The seed of the adversarial attack's random start for batch <paramref name="batch"/> of an epoch (adversarial training).</summary>
+    public static int Attack(int seed, int epoch, int batch) => Mix(AttackStream, seed, epoch, batch);
 
     private static int Mix(long stream, long a, long b, long c)
     {

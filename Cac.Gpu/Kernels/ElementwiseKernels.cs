@@ -18,7 +18,8 @@ internal static class ElementwiseKernels
         UnaryOp.Exp => XMath.Exp(x),
         UnaryOp.Log => XMath.Log(x),
         UnaryOp.Sqrt => XMath.Sqrt(x),
-        _ => XMath.Abs(x),
+        UnaryOp.Abs => XMath.Abs(x),
+        _ => x > 0f ? 1f : x < 0f ? -1f : x, // Sign: 0 and NaN stay as they are
     };
 
     // dy/dx at x, where y = f(x) was saved by the forward pass.
@@ -31,7 +32,8 @@ internal static class ElementwiseKernels
         UnaryOp.Exp => y,
         UnaryOp.Log => 1f / x,
         UnaryOp.Sqrt => 1f / (y + y),
-        _ => x > 0f ? 1f : x < 0f ? -1f : 0f,
+        UnaryOp.Abs => x > 0f ? 1f : x < 0f ? -1f : 0f,
+        _ => 0f, // Sign
     };
 
     // y = f(x).
@@ -51,7 +53,9 @@ internal static class ElementwiseKernels
         BinaryOp.Add => a + b,
         BinaryOp.Sub => a - b,
         BinaryOp.Mul => a * b,
-        _ => a / b,
+        BinaryOp.Div => a / b,
+        BinaryOp.Maximum => a > b ? a : b,
+        _ => a < b ? a : b, // Minimum
     };
 
     // y[i] = a[i] (op) b[i]: same shapes, no broadcasting.

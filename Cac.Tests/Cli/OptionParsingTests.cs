@@ -22,7 +22,15 @@ public class OptionParsingTests
         "--out", "/o/train", "--lambda", "0.066", "--threshold-lr-scale", "2.5", "--calibrate-sharp-ratio", "0.37", "--calibrate-madds", "0.61",
         "--lambda-warmup", "0.2", "--lambda-ramp", "0.3", "--bn-recalibrate", "17", "--threshold-lr-norm", "false",
         "--threshold-gradient", "gated", "--threshold-temperature", "0.4",
-        "--cac-sample", "top-left", "--alpha", "0.25", "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--cpu-kernels", "reference", "--resume", "/r/train",
+        "--cac-sample", "top-left", "--alpha", "0.25", "--adversarial", "pgd", "--adv-steps", "4", "--adv-eps", "0.02", "--adv-step-size", "0.006",
+        "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--cpu-kernels", "reference", "--resume", "/r/train",
+    ];
+
+    private static readonly string[] Attack =
+    [
+        "attack", "--model", "cac-resnet32", "--weights", "/w/attack.safetensors", "--dataset", "cifar10", "--data", "/d/attack", "--method", "mifgsm",
+        "--steps", "6", "--eps", "0.05", "--step-size", "0.01", "--random-start", "false", "--limit", "21", "--batch-size", "9", "--seed", "4",
+        "--json", "--save-examples", "/o/attack", "--device", "ilgpu-cpu", "--cpu-kernels", "gemm",
     ];
 
     private static readonly string[] Madds =
@@ -69,7 +77,7 @@ public class OptionParsingTests
         "--models", "resnet20", "--limit", "5", "--epochs", "3", "--json",
     ];
 
-    public static TheoryData<string[]> FullCommandLines => [Train, Madds, Visualize, Eval, Predict, Models, Download, Bench, BenchCac, Devices, Reproduce];
+    public static TheoryData<string[]> FullCommandLines => [Train, Madds, Visualize, Eval, Attack, Predict, Models, Download, Bench, BenchCac, Devices, Reproduce];
 
     // Parses with the real command tree and insists that the line parsed cleanly.
     private static ParseResult Parse(params string[] args)
@@ -95,7 +103,17 @@ public class OptionParsingTests
             Model: "cac-resnet56", Dataset: "mnist", DataDir: "/d/train", Epochs: 7, BatchSize: 33, Lr: 0.123, Schedule: "multistep",
             Momentum: 0.91, WeightDecay: 0.00037, Limit: 444, Seed: 55, OutDir: "/o/train", Lambda: 0.066, Init: "/i/init.safetensors",
             Device: "ilgpu-cpu", ThresholdLrScale: 2.5, CalibrateSharpRatio: 0.37, CalibrateMadds: 0.61, Milestones: "3,5", CacSample: "top-left", Alpha: 0.25, CpuKernels: "reference",
-            LambdaWarmup: 0.2, LambdaRamp: 0.3, BnRecalibrate: 17, ThresholdLrNorm: false, ThresholdGradient: "gated", ThresholdTemperature: 0.4));
+            LambdaWarmup: 0.2, LambdaRamp: 0.3, BnRecalibrate: 17, ThresholdLrNorm: false, ThresholdGradient: "gated", ThresholdTemperature: 0.4,
+            Adversarial: "pgd", AdvSteps: 4, AdvEps: 0.02, AdvStepSize: 0.006));
+    }
+
+    [Fact]
+    public void Attack_maps_every_option_to_its_own_field()
+    {
+        AttackCommand.SettingsFrom(Parse(Attack)).Should().Be(new AttackCommand.AttackSettings(
+            Model: "cac-resnet32", Weights: "/w/attack.safetensors", Dataset: "cifar10", DataDir: "/d/attack", Method: "mifgsm", Steps: 6,
+            Eps: 0.05, StepSize: 0.01, RandomStart: false, Limit: 21, BatchSize: 9, Seed: 4, Json: true, SaveExamples: "/o/attack",
+            Device: "ilgpu-cpu", CpuKernels: "gemm"));
     }
 
     [Fact]

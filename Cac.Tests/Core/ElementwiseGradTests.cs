@@ -30,6 +30,43 @@ public class ElementwiseGradTests
     }
 
     [Theory]
+    [InlineData("maximum")]
+    [InlineData("minimum")]
+    public void Maximum_and_minimum_with_broadcasting(string op)
+    {
+        var a = RandD(6, 2, 3, 4);
+        var b = RandD(7, 3, 1); // random draws: no ties, where the function has a kink
+        Func<Tensor> f = op == "maximum" ? () => Ops.Maximum(a, b) : () => Ops.Minimum(a, b);
+        GradCheck.Check(f, [a, b]).Passed.Should().BeTrue();
+        var (av, bv) = (a.ToDoubleArray(), Ops.BroadcastTo(b, [2, 3, 4]).ToDoubleArray());
+        f().ToDoubleArray().Should().Equal(av.Zip(bv, (x, y) => op == "maximum" ? Math.Max(x, y) : Math.Min(x, y)));
+    }
+
+    [Fact]
+    public void Maximum_splits_the_gradient_of_a_tie_in_half_as_torch_does()
+    {
+        var a = Tensor.FromArray([1.0, 2.0, 3.0], [3], requiresGrad: true);
+        var b = Tensor.FromArray([2.0, 2.0, 2.0], [3], requiresGrad: true);
+        Ops.Sum(Ops.Maximum(a, b)).Backward();
+        a.Grad!.ToDoubleArray().Should().Equal(0.0, 0.5, 1.0);
+        b.Grad!.ToDoubleArray().Should().Equal(1.0, 0.5, 0.0);
+    }
+
+    [Theory]
+    [InlineData(DType.Float32)]
+    [InlineData(DType.Float64)]
+    public void Sign_and_clamp_values(DType dtype)
+    {
+        // 19 values: the vectorised body and a scalar tail of the broadcasting min / max on every Vector width.
+        var values = Enumerable.Range(0, 19).Select(i => (i - 9) / 4.0).ToArray();
+        var x = Tensor.FromArray(values, [19]).To(dtype);
+        Ops.Sign(x).ToDoubleArray().Should().Equal(values.Select(v => (double)Math.Sign(v)));
+        Ops.Clamp(x, -1, 0.5).ToDoubleArray().Should().Equal(values.Select(v => Math.Clamp(v, -1, 0.5)));
+        var act = () => Ops.Clamp(x, 1, 0);
+        act.Should().Throw<ArgumentException>().WithMessage("*min 1 must not exceed max 0*");
+    }
+
+    [Theory]
     [InlineData(UnaryOp.Neg)]
     [InlineData(UnaryOp.Relu)]
     [InlineData(UnaryOp.Sigmoid)]
@@ -38,11 +75,12 @@ public class ElementwiseGradTests
     [InlineData(UnaryOp.Log)]
     [InlineData(UnaryOp.Sqrt)]
     [InlineData(UnaryOp.Abs)]
+    [InlineData(UnaryOp.Sign)]
     public void Unary_ops(UnaryOp op)
     {
         // Positive inputs away from 0 for log/sqrt; inputs away from the kinks of relu/abs.
         var x = (Ops.Abs(RandD(3, 2, 5)) + 0.1).Detach();
-        if (op is UnaryOp.Relu or UnaryOp.Abs or UnaryOp.Neg or UnaryOp.Sigmoid or UnaryOp.Tanh)
+        if (op is UnaryOp.Relu or UnaryOp.Abs or UnaryOp.Sign or UnaryOp.Neg or UnaryOp.Sigmoid or UnaryOp.Tanh)
             x = (x * Tensor.FromArray([1.0, -1.0, 1.0, -1.0, 1.0], [5])).Detach();
         x.RequiresGrad = true;
         Func<Tensor> f = op switch
@@ -54,6 +92,7 @@ public class ElementwiseGradTests
             UnaryOp.Exp => () => Ops.Exp(x),
             UnaryOp.Log => () => Ops.Log(x),
             UnaryOp.Sqrt => () => Ops.Sqrt(x),
+            UnaryOp.Sign => () => Ops.Sign(x),
             _ => () => Ops.Abs(x),
         };
         GradCheck.Check(f, [x]).Passed.Should().BeTrue();

@@ -20,6 +20,7 @@ public class GpuElementwiseParityTests(GpuFixture fixture)
     [InlineData(UnaryOp.Log)]
     [InlineData(UnaryOp.Sqrt)]
     [InlineData(UnaryOp.Abs)]
+    [InlineData(UnaryOp.Sign)]
     public void Unary_forward_and_backward(UnaryOp op)
     {
         var x = op is UnaryOp.Log or UnaryOp.Sqrt ? Uniform(1, 0.1, 3, 5, 7) : Rand(1, 5, 7);
@@ -65,7 +66,7 @@ public class GpuElementwiseParityTests(GpuFixture fixture)
     {
         var a = Rand(3, aShape);
         var b = Uniform(4, 0.5, 2, bShape); // away from zero for division
-        foreach (var op in new[] { BinaryOp.Add, BinaryOp.Sub, BinaryOp.Mul, BinaryOp.Div })
+        foreach (var op in Enum.GetValues<BinaryOp>())
         {
             var yShape = Shape.Broadcast(aShape, bShape);
             var aStrides = Shape.BroadcastStrides(aShape, yShape);

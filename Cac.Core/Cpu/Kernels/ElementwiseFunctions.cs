@@ -38,6 +38,18 @@ internal readonly struct DivFunction<T> : IBinaryFunction<T> where T : unmanaged
     public static Vector<T> Apply(Vector<T> a, Vector<T> b) => a / b;
 }
 
+internal readonly struct MaximumFunction<T> : IBinaryFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T a, T b) => a > b ? a : b;
+    public static Vector<T> Apply(Vector<T> a, Vector<T> b) => Vector.Max(a, b);
+}
+
+internal readonly struct MinimumFunction<T> : IBinaryFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Apply(T a, T b) => a < b ? a : b;
+    public static Vector<T> Apply(Vector<T> a, Vector<T> b) => Vector.Min(a, b);
+}
+
 /// <summary>The scalar forms of the unary functions and their derivatives.</summary>
 internal static class UnaryFunctions<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -51,6 +63,7 @@ internal static class UnaryFunctions<T> where T : unmanaged, IFloatingPointIeee7
         UnaryOp.Log => T.Log(x),
         UnaryOp.Sqrt => T.Sqrt(x),
         UnaryOp.Abs => T.Abs(x),
+        UnaryOp.Sign => x > T.Zero ? T.One : x < T.Zero ? -T.One : x, // 0 and NaN stay as they are
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 
@@ -65,6 +78,7 @@ internal static class UnaryFunctions<T> where T : unmanaged, IFloatingPointIeee7
         UnaryOp.Log => T.One / x,
         UnaryOp.Sqrt => T.One / (y + y),
         UnaryOp.Abs => x > T.Zero ? T.One : x < T.Zero ? -T.One : T.Zero,
+        UnaryOp.Sign => T.Zero, // a step function: zero almost everywhere (PyTorch's choice)
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 }

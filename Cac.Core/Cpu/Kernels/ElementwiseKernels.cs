@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Cac.Cpu.Kernels;
 
 // Elementwise kernels over flat buffers of one length n: unary functions y = f(x) and their backward
-// gx = gy * f'(x, y) (x, y, gy, gx: (n)); binary ops y = a (op) b with broadcasting (a and b read through strides over
+// gx = gy * f'(x, y) (x, y, gy, gx: (n)); binary ops y = a (op) b (op: + - * / max min) with broadcasting (a and b read through strides over
 // yShape, y: yShape contiguous); affine y = scale * x + shift; axpy y += alpha * x; add-ReLU y = max(0, a + b).
 // SIMD over Vector<T> where the operands are contiguous, split over cores in chunks of CpuParallel.ElementwiseGrain.
 // GPU twin: Cac.Gpu/Kernels/ElementwiseKernels.cs.
@@ -60,7 +60,10 @@ internal static class ElementwiseKernels<T> where T : unmanaged, IFloatingPointI
             case BinaryOp.Add: Broadcast<AddFunction<T>>(a, aStrides, b, bStrides, y, yShape); break;
             case BinaryOp.Sub: Broadcast<SubFunction<T>>(a, aStrides, b, bStrides, y, yShape); break;
             case BinaryOp.Mul: Broadcast<MulFunction<T>>(a, aStrides, b, bStrides, y, yShape); break;
-            default: Broadcast<DivFunction<T>>(a, aStrides, b, bStrides, y, yShape); break;
+            case BinaryOp.Div: Broadcast<DivFunction<T>>(a, aStrides, b, bStrides, y, yShape); break;
+            case BinaryOp.Maximum: Broadcast<MaximumFunction<T>>(a, aStrides, b, bStrides, y, yShape); break;
+            case BinaryOp.Minimum: Broadcast<MinimumFunction<T>>(a, aStrides, b, bStrides, y, yShape); break;
+            default: throw new ArgumentOutOfRangeException(nameof(op));
         }
     }
 
