@@ -35,11 +35,12 @@ internal static class ReproduceCommand
         var models = new Option<string?>("--models") { Description = "Train only these rows, comma-separated (table1: model names such as cac-resnet32; table6: resnet20, cac-resnet20-lambda0.5, ...)" };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and test images (replaces the scale's; quick runs)" };
         var epochs = new Option<int?>("--epochs") { Description = "Train this many epochs (replaces the scale's; the lr drops stay at 40% and 60% of them)" };
+        var seed = new Option<int?>("--seed") { Description = "Random seed of every row (initialisation, shuffling; replaces the scale's 0)" };
         var json = new Option<bool>("--json") { Description = "Print report.json on stdout (the training's output goes to stderr)" };
 
         var command = new Command("reproduce", "Train and evaluate every row of one of the paper's tables and compare with the paper's numbers")
         {
-            table, scale, dataset, data, device, cpuKernels, output, models, limit, epochs, json,
+            table, scale, dataset, data, device, cpuKernels, output, models, limit, epochs, seed, json,
         };
         command.SetAction(parse => Run(SettingsFrom(parse)));
         return command;
@@ -57,13 +58,14 @@ internal static class ReproduceCommand
         Models: parse.GetValue<string?>("--models"),
         Limit: parse.GetValue<int?>("--limit"),
         Epochs: parse.GetValue<int?>("--epochs"),
+        Seed: parse.GetValue<int?>("--seed"),
         Json: parse.GetValue<bool>("--json"));
 
     /// <summary>The options of `cac reproduce`; null ones take the scale's value.</summary>
     internal sealed record ReproduceSettings(string Table, string Scale = "small", string? Dataset = null, string? DataDir = null, string Device = "auto",
-        string CpuKernels = "fast", string? OutDir = null, string? Models = null, int? Limit = null, int? Epochs = null, bool Json = false)
+        string CpuKernels = "fast", string? OutDir = null, string? Models = null, int? Limit = null, int? Epochs = null, int? Seed = null, bool Json = false)
     {
-        /// <summary>The scale's recipe with --dataset, --limit and --epochs applied.</summary>
+        /// <summary>The scale's recipe with --dataset, --limit, --epochs and --seed applied.</summary>
         /// <exception cref="ArgumentException">An unknown scale or dataset, or a limit or epoch count below 1.</exception>
         public Recipe Recipe()
         {
@@ -76,6 +78,7 @@ internal static class ReproduceCommand
                 Dataset = Dataset ?? recipe.Dataset,
                 Limit = Limit ?? recipe.Limit,
                 Epochs = Epochs ?? recipe.Epochs,
+                Seed = Seed ?? recipe.Seed,
             };
         }
 

@@ -74,7 +74,7 @@ public class OptionParsingTests
     private static readonly string[] Reproduce =
     [
         "reproduce", "table1", "--scale", "paper", "--dataset", "cifar10", "--data", "/d", "--device", "cpu", "--cpu-kernels", "gemm", "--out", "/o",
-        "--models", "resnet20", "--limit", "5", "--epochs", "3", "--json",
+        "--models", "resnet20", "--limit", "5", "--epochs", "3", "--seed", "2", "--json",
     ];
 
     public static TheoryData<string[]> FullCommandLines => [Train, Madds, Visualize, Eval, Attack, Predict, Models, Download, Bench, BenchCac, Devices, Reproduce];

@@ -51,10 +51,12 @@ public partial class ReproduceCommandTests
     public void Every_option_lands_in_its_field()
     {
         var parse = Program.BuildRoot().Parse(["reproduce", "table6", "--scale", "paper", "--dataset", "mnist", "--data", "/d", "--device", "cpu",
-            "--cpu-kernels", "gemm", "--out", "/o", "--models", "resnet20,cac-resnet20-lambda0.5", "--limit", "5", "--epochs", "3", "--json"]);
+            "--cpu-kernels", "gemm", "--out", "/o", "--models", "resnet20,cac-resnet20-lambda0.5", "--limit", "5", "--epochs", "3", "--seed", "7", "--json"]);
         parse.Errors.Should().BeEmpty();
-        ReproduceCommand.SettingsFrom(parse).Should().Be(new ReproduceCommand.ReproduceSettings("table6", "paper", "mnist", "/d", "cpu", "gemm", "/o",
-            "resnet20,cac-resnet20-lambda0.5", 5, 3, true));
+        var settings = ReproduceCommand.SettingsFrom(parse);
+        settings.Should().Be(new ReproduceCommand.ReproduceSettings("table6", "paper", "mnist", "/d", "cpu", "gemm", "/o",
+            "resnet20,cac-resnet20-lambda0.5", 5, 3, 7, true));
+        settings.Recipe().Should().Be(Recipe.Paper with { Dataset = "mnist", Limit = 5, Epochs = 3, Seed = 7 });
         ReproduceCommand.SettingsFrom(Program.BuildRoot().Parse(["reproduce", "table1"])).Should().Be(new ReproduceCommand.ReproduceSettings("table1"));
         new ReproduceCommand.ReproduceSettings("table1").Directory().Should().Be(Path.Combine("runs", "reproduce-table1-small"));
     }
