@@ -22,7 +22,7 @@ internal static class ReproduceCommand
         var scale = new Option<string>("--scale")
         {
             Description = "quick: the claim in minutes (Fashion-MNIST, 1 epoch, cosine lr; table1: the ResNet-20 pair only, about 5 min); " +
-                          "small: a miniature for a 2-core CPU (Fashion-MNIST, 10,000 training images, 10 epochs, ResNet-20 rows; about 16 min for table1, 20 for table6); " +
+                          "small: a miniature for a 2-core CPU (Fashion-MNIST padded to 32 x 32, 10,000 training images, 10 epochs, ResNet-20 rows; about 16-20 min for table1, 25 for table6); " +
                           "paper: the paper's recipe exactly (CIFAR-10, 400 epochs, every row)",
             DefaultValueFactory = _ => "small",
         };
