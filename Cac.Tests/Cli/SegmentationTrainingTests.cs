@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Cac.Cli;
+using Cac.Cli.Commands;
+using Cac.Cli.Training;
+using Cac.Data;
+using Cac.Models;
+using Cac.Tests.Data;
+using FluentAssertions;
+using Xunit;
+
+namespace Cac.Tests.Cli;
+
+/// <summary>`cac train --task segmentation` on a tiny fashion-mnist-seg: it learns, reports mIoU and MAdds, and refuses what does not apply.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class SegmentationTrainingTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string MakeDataset()
+    {
+        string root = Path.Combine(_dir.Path, "seg");
+        MakeDatasetCommand.Run(new MakeDatasetCommand.MakeDatasetSettings("fashion-mnist-seg", root, Seed: 3, Train: 8, Val: 4, DataDir: DatasetCatalog.SystemRoot), TextWriter.Null);
+        return root;
+    }
+
+    private TrainCommand.TrainSettings Settings(string model, string root, int epochs) => new(
+        model, "fashion-mnist-seg", root, Epochs: epochs, BatchSize: 4, Lr: 0.01, Schedule: "constant", Momentum: 0.9, WeightDecay: 1e-4,
+        Limit: null, Seed: 1, OutDir: Path.Combine(_dir.Path, model), Device: "cpu", Task: "segmentation");
+
+    [Theory]
+    [InlineData("fcn-resnet18")]
+    [InlineData("rc-fcn-resnet18")]
+    [InlineData("cac-fcn-resnet18")]
+    public void A_short_run_writes_miou_per_class_iou_and_madds(string model)
+    {
+        string root = MakeDataset();
+        TrainCommand.Dispatch(Settings(model, root, epochs: 2)).Should().Be(0);
+        string outDir = Path.Combine(_dir.Path, model);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        metrics.RootElement.GetProperty("classes").GetInt32().Should().Be(11);
+        var epochs = metrics.RootElement.GetProperty("epochs").EnumerateArray().ToList();
+        epochs.Should().HaveCount(2);
+        foreach (var e in epochs)
+        {
+            e.GetProperty("train_loss").GetDouble().Should().BeInRange(0, 10);
+            e.GetProperty("test_miou").GetDouble().Should().BeInRange(0, 1);
+            e.GetProperty("test_iou").GetArrayLength().Should().Be(11);
+            e.GetProperty("madds").GetDouble().Should().BeGreaterThan(0);
+        }
+        // MAdds of the test pass at 96 x 96: the FCN's convolutions; the cascade's and CAC's what they ran.
+        double fcn = Cac.Madds.MaddsCounter.Count(ModelRegistry.Create("fcn-resnet18", 3, 11), 1, 3, 96, 96).TotalMadds;
+        double madds = epochs[^1].GetProperty("madds").GetDouble();
+        if (model == "fcn-resnet18") madds.Should().BeApproximately(fcn, 1);
+        else madds.Should().BeLessThan(fcn + 3 * 3 * 256 * 64 * 12 * 12 + 64 * 11 * 12 * 12 + 1, "no more than the FCN plus the auxiliary head");
+        File.ReadAllText(Path.Combine(outDir, "report.md")).Should().Contain($"| {model} |").And.Contain("paper mIoU");
+        File.Exists(Path.Combine(outDir, "model.safetensors")).Should().BeTrue();
+    }
+
+    [Fact]
+    public void The_loss_falls_over_a_few_epochs()
+    {
+        string root = MakeDataset();
+        TrainCommand.Dispatch(Settings("fcn-resnet18", root, epochs: 4) with { Lr = 0.02 }).Should().Be(0);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.Path, "fcn-resnet18", "metrics.json")));
+        var losses = metrics.RootElement.GetProperty("epochs").EnumerateArray().Select(e => e.GetProperty("train_loss").GetDouble()).ToList();
+        losses[^1].Should().BeLessThan(losses[0] * 0.8, $"losses {string.Join(", ", losses)}");
+    }
+
+    [Fact]
+    public void Refuses_classification_models_and_unknown_datasets()
+    {
+        var classification = () => TrainCommand.Dispatch(Settings("resnet20", _dir.Path, 1));
+        classification.Should().Throw<ArgumentException>().WithMessage("*needs a segmentation model*fcn-resnet18*'resnet20'*");
+        var dataset = () => TrainCommand.Dispatch(Settings("fcn-resnet18", _dir.Path, 1) with { Dataset = "cifar10" });
+        dataset.Should().Throw<ArgumentException>().WithMessage("*unknown dataset 'cifar10'*voc2012, fashion-mnist-seg*");
+        var task = () => TrainCommand.Dispatch(Settings("fcn-resnet18", _dir.Path, 1) with { Task = "detection" });
+        task.Should().Throw<ArgumentException>().WithMessage("*--task must be classification or segmentation*");
+    }
+
+    [Fact]
+    public void Pixel_argmax_picks_the_highest_logit_of_every_pixel()
+    {
+        // (1, 3, 1, 2): pixel 0 logits (1, 5, 2) -> class 1; pixel 1 (7, 0, 9) -> class 2.
+        var logits = Tensor.FromArray([1f, 7f, 5f, 0f, 2f, 9f], [1, 3, 1, 2]);
+        SegmentationTrainer.PixelArgmax(logits).Should().Equal(1, 2);
+    }
+}
