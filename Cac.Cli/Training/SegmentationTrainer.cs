@@ -70,10 +70,13 @@ public sealed class SegmentationTrainer(Module model, Optimizer optimizer, int c
         return loss.Item();
     }
 
-    /// <summary>Evaluates on every batch of <paramref name="loader"/> in evaluation mode, without gradients.</summary>
-    public SegmentationEvaluation Evaluate(SegmentationLoader loader)
+    /// <summary>Evaluates <see cref="Model"/> on every batch of <paramref name="loader"/> (<see cref="Evaluate(Module, SegmentationLoader, int)"/>).</summary>
+    public SegmentationEvaluation Evaluate(SegmentationLoader loader) => Evaluate(Model, loader, classes);
+
+    /// <summary>Evaluates <paramref name="model"/> on every batch of <paramref name="loader"/> in evaluation mode, without gradients.</summary>
+    public static SegmentationEvaluation Evaluate(Module model, SegmentationLoader loader, int classes)
     {
-        Model.Eval();
+        model.Eval();
         using var noGrad = Autograd.NoGrad();
         var confusion = new SegmentationConfusion(classes);
         double madds = 0;
@@ -83,7 +86,7 @@ public sealed class SegmentationTrainer(Module model, Optimizer optimizer, int c
             using var scope = TensorScope.Begin();
             using (var count = MaddsScope.Begin())
             {
-                var logits = Model.Forward(batch.Images);
+                var logits = model.Forward(batch.Images);
                 madds += count.Entries.Sum(e => e.Madds) * batch.Size;
                 confusion.Add(batch.Labels.ToIntArray(), PixelArgmax(logits));
             }

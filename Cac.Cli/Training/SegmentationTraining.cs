@@ -37,8 +37,8 @@ internal static class SegmentationTraining
             Path.Combine("data", MakeDatasetCommand.FashionMnistSeg)),
     ];
 
-    // torchvision's ImageNet statistics, for the ImageNet-style backbone.
-    private static readonly float[] Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f];
+    /// <summary>torchvision's ImageNet channel means and deviations, the input normalisation of the ImageNet-style backbone.</summary>
+    internal static readonly float[] Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f];
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 

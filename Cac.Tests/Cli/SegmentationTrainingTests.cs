@@ -59,6 +59,29 @@ public sealed class SegmentationTrainingTests : IDisposable
     }
 
     [Fact]
+    public void Eval_reproduces_the_runs_miou_and_predict_writes_logits_at_the_input_size()
+    {
+        string root = MakeDataset();
+        TrainCommand.Dispatch(Settings("rc-fcn-resnet18", root, epochs: 1)).Should().Be(0);
+        string outDir = Path.Combine(_dir.Path, "rc-fcn-resnet18"), weights = Path.Combine(outDir, "model.safetensors");
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        var last = metrics.RootElement.GetProperty("epochs").EnumerateArray().Last();
+
+        var json = new StringWriter();
+        EvalCommand.Run(new EvalCommand.EvalSettings("rc-fcn-resnet18", weights, "fashion-mnist-seg", root, BatchSize: 4, Json: true), json).Should().Be(0);
+        using var eval = JsonDocument.Parse(json.ToString());
+        eval.RootElement.GetProperty("images").GetInt32().Should().Be(4);
+        eval.RootElement.GetProperty("miou").GetDouble().Should().Be(last.GetProperty("test_miou").GetDouble(), "the same images, resize and weights");
+        eval.RootElement.GetProperty("madds").GetDouble().Should().Be(last.GetProperty("madds").GetDouble());
+        eval.RootElement.GetProperty("per_class_iou").GetArrayLength().Should().Be(11);
+
+        string input = Path.Combine(_dir.Path, "x.npy"), output = Path.Combine(_dir.Path, "logits.npy");
+        Cac.Serialization.Npy.Save(input, Tensor.RandN([3, 3, 40, 24], new Generator(2)));
+        PredictCommand.Run(new PredictCommand.PredictSettings("rc-fcn-resnet18", weights, input, output, BatchSize: 2), TextWriter.Null).Should().Be(0);
+        Cac.Serialization.Npy.Load(output).Dims.ToArray().Should().Equal(3, 11, 40, 24);
+    }
+
+    [Fact]
     public void The_loss_falls_over_a_few_epochs()
     {
         string root = MakeDataset();
