@@ -92,6 +92,27 @@ public sealed class SegmentationTrainingTests : IDisposable
     }
 
     [Fact]
+    public void Reproduce_table3_trains_the_three_rows_and_reports_them_beside_the_paper()
+    {
+        string root = MakeDataset(), outDir = Path.Combine(_dir.Path, "table3");
+        var settings = new ReproduceCommand.ReproduceSettings("table3", "small", DataDir: root, Device: "cpu", OutDir: outDir, Limit: 4, Epochs: 1);
+        ReproduceCommand.Run(settings, TextWriter.Null).Should().Be(0);
+        string report = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        foreach (var (model, paper) in new[] { ("fcn-resnet18", "61.7 | 45.0G | 1.000"), ("rc-fcn-resnet18", "60.6 | 38.2G | 0.849"), ("cac-fcn-resnet18", "62.5 | 37.2G | 0.827") })
+        {
+            report.Should().Contain($"| {model} |").And.Contain(paper);
+            File.Exists(Path.Combine(outDir, "rows", model, "metrics.json")).Should().BeTrue();
+        }
+        report.Should().NotContain("not run");
+        // A second run reuses the finished rows.
+        var written = File.GetLastWriteTimeUtc(Path.Combine(outDir, "rows", "fcn-resnet18", "model.safetensors"));
+        ReproduceCommand.Run(settings, TextWriter.Null).Should().Be(0);
+        File.GetLastWriteTimeUtc(Path.Combine(outDir, "rows", "fcn-resnet18", "model.safetensors")).Should().Be(written);
+        var badRow = () => ReproduceCommand.Run(settings with { Models = "resnet20" }, TextWriter.Null);
+        badRow.Should().Throw<ArgumentException>().WithMessage("*'resnet20' is no row of table3*");
+    }
+
+    [Fact]
     public void Refuses_classification_models_and_unknown_datasets()
     {
         var classification = () => TrainCommand.Dispatch(Settings("resnet20", _dir.Path, 1));
