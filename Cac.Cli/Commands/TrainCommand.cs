@@ -104,7 +104,7 @@ internal static class TrainCommand
         var thresholdTemperature = new Option<double>("--threshold-temperature")
         {
             Description = "With --threshold-gradient sigmoid: the surrogate's temperature in units of each layer's mean Sobel score G",
-            DefaultValueFactory = _ => 0.25,
+            DefaultValueFactory = _ => 0.5,
         };
         var adversarial = new Option<string?>("--adversarial")
         {
@@ -198,7 +198,7 @@ internal static class TrainCommand
         double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string? Milestones = null,
         string CacSample = "centre", double? Alpha = null, string CpuKernels = "fast",
         double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = true,
-        string ThresholdGradient = "sigmoid", double ThresholdTemperature = 0.25,
+        string ThresholdGradient = "sigmoid", double ThresholdTemperature = 0.5,
         string? Adversarial = null, int AdvSteps = 7, double AdvEps = AttackOptions.PaperEpsilon, double AdvStepSize = AttackOptions.PaperStepSize,
         string Task = "classification")
     {

@@ -123,7 +123,7 @@ public class OptionParsingTests
             Model: "cac-resnet20", Dataset: "fashion-mnist", DataDir: null, Epochs: 1, BatchSize: 128, Lr: 0.1, Schedule: "cosine",
             Momentum: 0.9, WeightDecay: 1e-4, Limit: null, Seed: 0, OutDir: null, Lambda: CostAwareObjective.DefaultLambda, Init: null,
             Device: "auto", ThresholdLrScale: 1, CalibrateSharpRatio: null, CalibrateMadds: null, Milestones: null, CacSample: "centre", Alpha: null, CpuKernels: "fast",
-            LambdaWarmup: 0, LambdaRamp: 0, BnRecalibrate: 0, ThresholdLrNorm: true, ThresholdGradient: "sigmoid", ThresholdTemperature: 0.25));
+            LambdaWarmup: 0, LambdaRamp: 0, BnRecalibrate: 0, ThresholdLrNorm: true, ThresholdGradient: "sigmoid", ThresholdTemperature: 0.5));
     }
 
     [Theory]
