@@ -24,7 +24,7 @@ internal static class ReproduceCommand
         {
             Description = "quick: the claim in minutes (Fashion-MNIST, 1 epoch, cosine lr; table1: the ResNet-20 pair only, about 5 min); " +
                           "small: a miniature for a 2-core CPU (Fashion-MNIST, 10,000 training images, 10 epochs, ResNet-20 rows; about 16 min for table1, 20 for table6; " +
-                          "table5: 10 epochs of PGD-7 training, attacks on 2,000 test images, PGD-100 on 500, about 24 min); " +
+                          "table5: 8,000 images, 10 epochs of PGD-7 training, attacks on 2,000 test images, PGD-100 on 500, about 30 min); " +
                           "paper: the paper's recipe exactly (CIFAR-10, 400 epochs, every row; table5: 200 epochs of PGD-7 training, attacks on the whole test set)",
             DefaultValueFactory = _ => "small",
         };
