@@ -52,7 +52,7 @@ internal static class AttackStore
         if (saved.Count == 0) return [];
         string sourceHash = WeightsHash(source);
         var hashes = targets.ToDictionary(t => t.Row.Name, WeightsHash);
-        return [.. specs.Select(spec => saved.FirstOrDefault(r => r.Spec == spec && r.SourceWeights == sourceHash))
+        return [.. specs.Select(spec => saved.FirstOrDefault(r => Matches(r, spec, sourceHash)))
             .OfType<AttackResult>()
             .Select(r => r with { Targets = [.. r.Targets.Where(t => hashes.TryGetValue(t.Row, out var h) && h == t.Weights)] })];
     }
@@ -60,9 +60,10 @@ internal static class AttackStore
     /// <summary>
     /// Every attack of <paramref name="specs"/> on <paramref name="source"/> (a finished row), its examples also classified by
     /// <paramref name="transfer"/> (finished rows): reused where saved (see the class summary), run otherwise on the
-    /// first images of <paramref name="test"/> on <paramref name="device"/>. Returns the results in spec order and how many were reused.
+    /// first images of <paramref name="test"/> on <paramref name="device"/>. <paramref name="onAttack"/> hears of each result
+    /// (true: reused) as it comes. Returns the results in spec order.
     /// </summary>
-    public static (IReadOnlyList<AttackResult> Results, int Reused) Run(ReproduceEntry source, IReadOnlyList<ReproduceEntry> transfer,
+    public static IReadOnlyList<AttackResult> Run(ReproduceEntry source, IReadOnlyList<ReproduceEntry> transfer,
         IReadOnlyList<AttackSpec> specs, IImageDataset test, Device device, Action<AttackSpec, AttackResult, bool> onAttack)
     {
         string dir = source.Settings.OutDir!;
@@ -72,16 +73,14 @@ internal static class AttackStore
         var info = DatasetCatalog.Info(source.Settings.Dataset);
         List<Module>? models = null; // loaded on the first attack that runs
         var results = new List<AttackResult>();
-        int reused = 0;
         foreach (var spec in specs)
         {
-            var done = saved.FirstOrDefault(r => r.Spec == spec && r.SourceWeights == hashes[0]
+            var done = saved.FirstOrDefault(r => Matches(r, spec, hashes[0])
                 && targets.Select((t, i) => r.On(t.Row.Name)?.Weights == hashes[i]).All(same => same));
             if (done is not null)
             {
                 var result = done with { Targets = [.. targets.Select(t => done.On(t.Row.Name)!)] };
                 results.Add(result);
-                reused++;
                 onAttack(spec, result, true);
                 continue;
             }
@@ -98,8 +97,10 @@ internal static class AttackStore
             AtomicFile.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(new Document(FormatName, saved), JsonOptions));
             onAttack(spec, fresh, false);
         }
-        return (results, reused);
+        return results;
     }
+
+    private static bool Matches(AttackResult saved, AttackSpec spec, string sourceHash) => saved.Spec == spec && saved.SourceWeights == sourceHash;
 
     // A finished row's model, strict from its weights, taking pixels in [0, 1], on the device.
     private static Module Load(ReproduceEntry row, IImageDataset test, DatasetInfo info, Device device)

@@ -128,7 +128,9 @@ internal static class ReproduceReport
               .Append("and the errors are not comparable with the paper's\n");
         if (c.Recipe.Scale != "paper")
             md.Append(Inv, $"- time: estimated {c.Recipe.EstimateSeconds(60_000, 10_000) / 60:F1} min per row on a quiet 2-core CPU ")
-              .Append(Inv, $"(at {Recipe.TrainImagesPerSecond:F0} training and {Recipe.TestImagesPerSecond:F0} test images/s)\n");
+              .Append(Inv, $"(at {Recipe.TrainImagesPerSecond:F0} training and {Recipe.TestImagesPerSecond:F0} test images/s")
+              .Append(c.Recipe.AdversarialSteps is null && c.Recipe.Attacks is null ? "" : string.Create(Inv, $", an attack step at {Recipe.AttackStepCost} of a training step"))
+              .Append(")\n");
         md.Append('\n');
 
         md.Append("## Commands\n\nEach row by hand (a row directory already finished is reused by `cac reproduce`; one left half-done continues with `cac train --resume DIR`):\n\n");

@@ -45,7 +45,7 @@ internal static class Table5Attacks
         {
             var transfer = TransferTargets(source, entries);
             var paper = source.Row.PaperAttacks;
-            var (results, _) = AttackStore.Run(source, transfer, specs, test, opened, (spec, result, reused) =>
+            var results = AttackStore.Run(source, transfer, specs, test, opened, (spec, result, reused) =>
             {
                 int column = specs.ToList().IndexOf(spec);
                 var own = result.Targets[0];
