@@ -14,17 +14,18 @@ namespace Cac.Cli.Commands;
 /// (one directory per row under DIR/rows), then writes DIR/report.md and DIR/report.json with our numbers beside the
 /// paper's. Finished rows are reused, a half-done row continues where it stopped (Cac.Cli/Reproduce/RowStore.cs).
 /// Table 5's rows train adversarially and are then attacked (Cac.Cli/Reproduce/Table5Attacks.cs), the attacks also reused.
+/// `cac reproduce table3` (segmentation) goes to <see cref="SegmentationReproduction"/>.
 /// </summary>
 internal static class ReproduceCommand
 {
     public static Command Create()
     {
-        var table = new Argument<string>("table") { Description = $"The paper's table: {string.Join(", ", ReproduceTable.Names)}" };
+        var table = new Argument<string>("table") { Description = $"The paper's table: {string.Join(", ", ReproduceTable.Names)}, or {SegmentationReproduction.Table} (segmentation; --scale small or paper)" };
         var scale = new Option<string>("--scale")
         {
             Description = "quick: the claim in minutes (Fashion-MNIST, 1 epoch, cosine lr; table1: the ResNet-20 pair only, about 5 min); " +
-                          "small: a miniature for a 2-core CPU (Fashion-MNIST, 10,000 training images, 10 epochs, ResNet-20 rows; about 16 min for table1, 20 for table6; " +
-                          "table5: 8,000 images, 10 epochs of PGD-7 training, attacks on 2,000 test images, PGD-100 on 500, about 30 min); " +
+                          "small: a miniature for a 2-core CPU (Fashion-MNIST padded to 32 x 32, 10,000 training images, 10 epochs, ResNet-20 rows; about 16-20 min for table1, 25 for table6; " +
+                          "table5: Fashion-MNIST 28 x 28, 8,000 images, 10 epochs of PGD-7 training, attacks on 2,000 test images, PGD-100 on 500, about 30 min); " +
                           "paper: the paper's recipe exactly (CIFAR-10, 400 epochs, every row; table5: 200 epochs of PGD-7 training, attacks on the whole test set)",
             DefaultValueFactory = _ => "small",
         };
@@ -37,11 +38,12 @@ internal static class ReproduceCommand
         var models = new Option<string?>("--models") { Description = "Train only these rows, comma-separated (table1 and table5: model names such as cac-resnet32; table6: resnet20, cac-resnet20-lambda0.5, ...)" };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N training and test images (replaces the scale's; quick runs)" };
         var epochs = new Option<int?>("--epochs") { Description = "Train this many epochs (replaces the scale's; the lr drops stay at 40% and 60% of them)" };
+        var seed = new Option<int?>("--seed") { Description = "Random seed of every row (initialisation, shuffling; replaces the scale's 0)" };
         var json = new Option<bool>("--json") { Description = "Print report.json on stdout (the training's output goes to stderr)" };
 
         var command = new Command("reproduce", "Train and evaluate every row of one of the paper's tables and compare with the paper's numbers")
         {
-            table, scale, dataset, data, device, cpuKernels, output, models, limit, epochs, json,
+            table, scale, dataset, data, device, cpuKernels, output, models, limit, epochs, seed, json,
         };
         command.SetAction(parse => Run(SettingsFrom(parse)));
         return command;
@@ -59,13 +61,14 @@ internal static class ReproduceCommand
         Models: parse.GetValue<string?>("--models"),
         Limit: parse.GetValue<int?>("--limit"),
         Epochs: parse.GetValue<int?>("--epochs"),
+        Seed: parse.GetValue<int?>("--seed"),
         Json: parse.GetValue<bool>("--json"));
 
     /// <summary>The options of `cac reproduce`; null ones take the scale's value.</summary>
     internal sealed record ReproduceSettings(string Table, string Scale = "small", string? Dataset = null, string? DataDir = null, string Device = "auto",
-        string CpuKernels = "fast", string? OutDir = null, string? Models = null, int? Limit = null, int? Epochs = null, bool Json = false)
+        string CpuKernels = "fast", string? OutDir = null, string? Models = null, int? Limit = null, int? Epochs = null, int? Seed = null, bool Json = false)
     {
-        /// <summary>The table's recipe at the scale (<see cref="Reproduce.Recipe.For"/>) with --dataset, --limit and --epochs applied.</summary>
+        /// <summary>The table's recipe at the scale (<see cref="Reproduce.Recipe.For"/>) with --dataset, --limit, --epochs and --seed applied.</summary>
         /// <exception cref="ArgumentException">An unknown scale or dataset, table5 at quick scale, or a limit or epoch count below 1.</exception>
         public Recipe Recipe()
         {
@@ -78,6 +81,7 @@ internal static class ReproduceCommand
                 Dataset = Dataset ?? recipe.Dataset,
                 Limit = Limit ?? recipe.Limit,
                 Epochs = Epochs ?? recipe.Epochs,
+                Seed = Seed ?? recipe.Seed,
             };
         }
 
@@ -94,6 +98,7 @@ internal static class ReproduceCommand
     {
         progress ??= Console.Error;
         string table = s.Table.ToLowerInvariant();
+        if (table == SegmentationReproduction.Table) return SegmentationReproduction.Run(s, progress);
         var rows = ReproduceTable.Rows(table);
         var recipe = s.Recipe();
         var selected = ReproduceTable.Selected(table, rows, recipe.Scale, s.ModelList(), recipe.Dataset);

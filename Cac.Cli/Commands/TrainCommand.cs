@@ -123,11 +123,18 @@ internal static class TrainCommand
                           "with its settings; other options must match them, except --epochs (may be raised), --data and --device",
         };
 
+        var task = new Option<string>("--task")
+        {
+            Description = "classification, or segmentation: a segmentation model (fcn-resnet18, cac-fcn-resnet18, rc-fcn-resnet18) on a dataset in VOC's layout " +
+                          "(voc2012, fashion-mnist-seg from `cac make-dataset`; --data names its folder), reporting mIoU (Training/SegmentationTraining.cs)",
+            DefaultValueFactory = _ => "classification",
+        };
+
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, lambdaWarmup, lambdaRamp, bnRecalibrate, thresholdLrNorm, thresholdGradient, thresholdTemperature, cacSample, alpha, adversarial, advSteps, advEps, advStepSize, init, device, cpuKernels, resume,
+            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, lambdaWarmup, lambdaRamp, bnRecalibrate, thresholdLrNorm, thresholdGradient, thresholdTemperature, cacSample, alpha, adversarial, advSteps, advEps, advStepSize, init, device, cpuKernels, resume, task,
         };
-        command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Run(SettingsFrom(parse)));
+        command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Dispatch(SettingsFrom(parse)));
         return command;
     }
 
@@ -165,7 +172,16 @@ internal static class TrainCommand
         Adversarial: parse.GetValue<string?>("--adversarial"),
         AdvSteps: parse.GetValue<int>("--adv-steps"),
         AdvEps: parse.GetValue<double>("--adv-eps"),
-        AdvStepSize: parse.GetValue<double>("--adv-step-size"));
+        AdvStepSize: parse.GetValue<double>("--adv-step-size"),
+        Task: parse.GetValue<string>("--task")!);
+
+    /// <summary>Runs a new run of the settings' task: classification here, segmentation in <see cref="SegmentationTraining"/>.</summary>
+    internal static int Dispatch(TrainSettings s) => s.Task.ToLowerInvariant() switch
+    {
+        "classification" => Run(s),
+        "segmentation" => SegmentationTraining.Run(s),
+        _ => throw new ArgumentException($"--task must be classification or segmentation, got '{s.Task}'"),
+    };
 
     /// <summary>
     /// The options typed on a parsed `cac train --resume` command line, --resume aside, by name ("--epochs") with their values:
@@ -186,7 +202,8 @@ internal static class TrainCommand
         string CacSample = "centre", double? Alpha = null, string CpuKernels = "fast",
         double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = true,
         string ThresholdGradient = "sigmoid", double ThresholdTemperature = 0.25,
-        string? Adversarial = null, int AdvSteps = MadryAdvSteps, double AdvEps = AttackOptions.PaperEpsilon, double AdvStepSize = AttackOptions.PaperStepSize)
+        string? Adversarial = null, int AdvSteps = MadryAdvSteps, double AdvEps = AttackOptions.PaperEpsilon, double AdvStepSize = AttackOptions.PaperStepSize,
+        string Task = "classification")
     {
         /// <summary>The <see cref="CacScoreGradient"/> named by <see cref="ThresholdGradient"/>.</summary>
         public CacScoreGradient ScoreGradient() => ThresholdGradient.ToLowerInvariant() switch

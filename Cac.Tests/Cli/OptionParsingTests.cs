@@ -23,7 +23,7 @@ public class OptionParsingTests
         "--lambda-warmup", "0.2", "--lambda-ramp", "0.3", "--bn-recalibrate", "17", "--threshold-lr-norm", "false",
         "--threshold-gradient", "gated", "--threshold-temperature", "0.4",
         "--cac-sample", "top-left", "--alpha", "0.25", "--adversarial", "pgd", "--adv-steps", "4", "--adv-eps", "0.02", "--adv-step-size", "0.006",
-        "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--cpu-kernels", "reference", "--resume", "/r/train",
+        "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--cpu-kernels", "reference", "--resume", "/r/train", "--task", "segmentation",
     ];
 
     private static readonly string[] Attack =
@@ -74,7 +74,7 @@ public class OptionParsingTests
     private static readonly string[] Reproduce =
     [
         "reproduce", "table1", "--scale", "paper", "--dataset", "cifar10", "--data", "/d", "--device", "cpu", "--cpu-kernels", "gemm", "--out", "/o",
-        "--models", "resnet20", "--limit", "5", "--epochs", "3", "--json",
+        "--models", "resnet20", "--limit", "5", "--epochs", "3", "--seed", "2", "--json",
     ];
 
     public static TheoryData<string[]> FullCommandLines => [Train, Madds, Visualize, Eval, Attack, Predict, Models, Download, Bench, BenchCac, Devices, Reproduce];
@@ -104,7 +104,7 @@ public class OptionParsingTests
             Momentum: 0.91, WeightDecay: 0.00037, Limit: 444, Seed: 55, OutDir: "/o/train", Lambda: 0.066, Init: "/i/init.safetensors",
             Device: "ilgpu-cpu", ThresholdLrScale: 2.5, CalibrateSharpRatio: 0.37, CalibrateMadds: 0.61, Milestones: "3,5", CacSample: "top-left", Alpha: 0.25, CpuKernels: "reference",
             LambdaWarmup: 0.2, LambdaRamp: 0.3, BnRecalibrate: 17, ThresholdLrNorm: false, ThresholdGradient: "gated", ThresholdTemperature: 0.4,
-            Adversarial: "pgd", AdvSteps: 4, AdvEps: 0.02, AdvStepSize: 0.006));
+            Adversarial: "pgd", AdvSteps: 4, AdvEps: 0.02, AdvStepSize: 0.006, Task: "segmentation"));
     }
 
     [Fact]

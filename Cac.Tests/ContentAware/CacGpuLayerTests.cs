@@ -15,13 +15,15 @@ namespace Cac.Tests.ContentAware;
 public class CacGpuLayerTests(GpuFixture fixture)
 {
     [Theory]
-    [InlineData(CacPath.Sparse)]
-    [InlineData(CacPath.Dense)]
-    public void Cac_on_the_simulator_matches_the_cpu(CacPath path)
+    [InlineData(CacPath.Sparse, CacScoreGradient.Gated)]
+    [InlineData(CacPath.Dense, CacScoreGradient.Gated)]
+    [InlineData(CacPath.Sparse, CacScoreGradient.Sigmoid)]
+    [InlineData(CacPath.Dense, CacScoreGradient.Sigmoid)]
+    public void Cac_on_the_simulator_matches_the_cpu(CacPath path, CacScoreGradient scoreGradient)
     {
-        var cpu = new ContentAwareConv2d(3, 4, 3, stride: 1, padding: 1, path: path, generator: new Generator(1));
+        var cpu = new ContentAwareConv2d(3, 4, 3, stride: 1, padding: 1, path: path, generator: new Generator(1)) { ScoreGradient = scoreGradient };
         cpu.Beta.CopyFrom(Tensor.Full([1], -1.0, DType.Float32));
-        var gpu = new ContentAwareConv2d(3, 4, 3, stride: 1, padding: 1, path: path, generator: new Generator(1));
+        var gpu = new ContentAwareConv2d(3, 4, 3, stride: 1, padding: 1, path: path, generator: new Generator(1)) { ScoreGradient = scoreGradient };
         gpu.Beta.CopyFrom(Tensor.Full([1], -1.0, DType.Float32));
         gpu.To(fixture.Gpu);
 
