@@ -112,7 +112,7 @@ internal static class TrainCommand
                           "the only method is pgd. Normalisation moves into the model, so the attack works on pixels in [0, 1]",
         };
         adversarial.AcceptOnlyFromAmong("pgd");
-        var advSteps = new Option<int>("--adv-steps") { Description = "With --adversarial: PGD iterations per batch (Madry et al.'s CIFAR-10 training: 7)", DefaultValueFactory = _ => 7 };
+        var advSteps = new Option<int>("--adv-steps") { Description = "With --adversarial: PGD iterations per batch (Madry et al.'s CIFAR-10 training: 7)", DefaultValueFactory = _ => MadryAdvSteps };
         var advEps = new Option<double>("--adv-eps") { Description = "With --adversarial: L-infinity radius in pixel units [0, 1] (the paper: 8/255)", DefaultValueFactory = _ => AttackOptions.PaperEpsilon };
         var advStepSize = new Option<double>("--adv-step-size") { Description = "With --adversarial: PGD step in pixel units (the paper: 2/255)", DefaultValueFactory = _ => AttackOptions.PaperStepSize };
         var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
@@ -192,6 +192,9 @@ internal static class TrainCommand
         .Where(o => !o.Implicit && o.Option.Name != "--resume")
         .ToDictionary(o => o.Option.Name, o => o.GetValueOrDefault<object?>());
 
+    /// <summary>PGD iterations per batch of adversarial training by default: Madry et al.'s CIFAR-10 training (PGD-7).</summary>
+    internal const int MadryAdvSteps = 7;
+
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
         double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1,
@@ -199,7 +202,7 @@ internal static class TrainCommand
         string CacSample = "centre", double? Alpha = null, string CpuKernels = "fast",
         double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = true,
         string ThresholdGradient = "sigmoid", double ThresholdTemperature = 0.5,
-        string? Adversarial = null, int AdvSteps = 7, double AdvEps = AttackOptions.PaperEpsilon, double AdvStepSize = AttackOptions.PaperStepSize,
+        string? Adversarial = null, int AdvSteps = MadryAdvSteps, double AdvEps = AttackOptions.PaperEpsilon, double AdvStepSize = AttackOptions.PaperStepSize,
         string Task = "classification")
     {
         /// <summary>The <see cref="CacScoreGradient"/> named by <see cref="ThresholdGradient"/>.</summary>

@@ -63,7 +63,7 @@ public partial class ReproduceCommandTests
 
     [Fact]
     public void An_unknown_table_lists_the_tables() =>
-        Error(new ReproduceCommand.ReproduceSettings("table9")).Should().Be("unknown table 'table9'; tables: table1, table6");
+        Error(new ReproduceCommand.ReproduceSettings("table9")).Should().Be("unknown table 'table9'; tables: table1, table5, table6");
 
     [Fact]
     public void Paper_scale_without_cifar10_says_where_it_looked_and_how_to_download()
