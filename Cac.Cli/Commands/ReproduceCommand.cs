@@ -107,7 +107,7 @@ internal static class ReproduceCommand
         var entries = rows.Select(r => new ReproduceEntry(r, recipe.SettingsFor(r.Model, r.Lambda, Path.Combine(outDir, ReproduceReport.RowsFolder, r.Name), s.DataDir, s.Device, s.CpuKernels),
             selected.Contains(r), null)).ToList();
         for (int i = 0; i < entries.Count; i++)
-            if (entries[i].Row.Buildable) entries[i] = entries[i] with { Result = RowStore.Finished(entries[i].Settings) };
+            entries[i] = entries[i] with { Result = RowStore.Finished(entries[i].Settings) };
         Table5Attacks.LoadSaved(entries, recipe);
         foreach (var e in entries.Where(e => e.Selected))
         {

@@ -72,14 +72,11 @@ internal static class ReproduceReport
         md.Append("| row | model | our MAdds (M) | our accuracy | our error | paper MAdds (M) | paper error | ours vs standard | paper vs standard |");
         md.Append(table6 ? " our MAdds reduction | paper MAdds reduction |" : "").Append(" figures |\n");
         md.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|").Append(table6 ? "---:|---:|" : "").Append("---|\n");
-        foreach (var e in entries)
+        var shape = Cac.Data.DatasetCatalog.Info(c.Recipe.Dataset).ImageShape;
+        foreach (var e in entries.Where(e => e.Selected || e.Result is not null))
         {
             var r = e.Result;
-            var shape = Cac.Data.DatasetCatalog.Info(c.Recipe.Dataset).ImageShape;
-            string status = !e.Row.Buildable ? "no such model here"
-                : !e.Row.RunsOn(shape.Height, shape.Width) ? $"needs sides divisible by {e.Row.SideMultiple} ({shape.Height} x {shape.Width} here; --dataset fashion-mnist-32 runs it)"
-                : e.Selected ? "not finished" : "not run";
-            md.Append(Inv, $"| {e.Row.Label} | {e.Row.Model} | {(r is null ? status : Table1Row.Millions(r.Madds))} | ");
+            md.Append(Inv, $"| {e.Row.Label} | {e.Row.Model} | {(r is null ? "not finished" : Table1Row.Millions(r.Madds))} | ");
             md.Append(Inv, $"{(r is null ? "" : Table1Row.Percent(r.TestAccuracy, 2))} | {(r is null ? "" : Percent(r.ErrorPercent))} | ");
             md.Append(Inv, $"{e.Row.Paper.MaddsM:F2} | {Percent(e.Row.Paper.ErrorPercent)} | {(r is null ? "" : Table1Row.Percent(r.Ratio, 1))} | {Table1Row.Percent(e.Row.PaperRatio, 1)} |");
             if (table6)
@@ -87,6 +84,12 @@ internal static class ReproduceReport
             md.Append(' ').Append(string.Join(", ", Figures(e, c.OutDir).Select(f => $"[{f.Caption}]({f.Path})"))).Append(" |\n");
         }
         md.Append('\n');
+        // The rest of the paper's table in one line, so that a reader sees what this run leaves out and why.
+        var others = entries.Where(e => !e.Selected && e.Result is null).ToList();
+        if (others.Count > 0)
+            md.Append("Not run at this scale (`--models NAME` runs a row): ").Append(string.Join(", ", others.Select(e => e.Row.RunsOn(shape.Height, shape.Width)
+                ? e.Row.Model
+                : $"{e.Row.Model} (needs sides divisible by {e.Row.SideMultiple}; {shape.Height} x {shape.Width} here)"))).Append(".\n\n");
     }
 
     // The verdicts, the settings and each row's command.
@@ -135,7 +138,7 @@ internal static class ReproduceReport
 
         md.Append("## Commands\n\nEach row by hand (a row directory already finished is reused by `cac reproduce`; one left half-done continues with `cac train --resume DIR`):\n\n");
         var input = Cac.Data.DatasetCatalog.Info(c.Recipe.Dataset).ImageShape;
-        foreach (var e in entries.Where(e => e.Row.Buildable && e.Row.RunsOn(input.Height, input.Width)))
+        foreach (var e in entries.Where(e => e.Row.RunsOn(input.Height, input.Width)))
             md.Append(Inv, $"- {e.Row.Name}{(e.Result is { } r ? string.Create(Inv, $" ({r.Epochs} epoch(s), {r.TrainSeconds:F0} s of training)") : "")}:\n\n  ```\n  {TrainCommandLine.Format(e.Settings)}\n  ```\n\n");
     }
 

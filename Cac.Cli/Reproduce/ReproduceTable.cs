@@ -25,8 +25,6 @@ internal sealed record ReproduceRow(string Name, string Label, string Model, dou
         _ => true,
     };
 
-    /// <summary>Whether our model registry builds <see cref="Model"/>.</summary>
-    public bool Buildable => ModelRegistry.Names.Contains(Model);
 
     /// <summary>
     /// What the input sides must be a multiple of: an octave model halves its low-frequency maps once more than its stages
@@ -114,12 +112,11 @@ internal static class ReproduceTable
     {
         var shape = DatasetCatalog.Info(dataset).ImageShape;
         if (models is null or { Count: 0 })
-            return rows.Where(r => r.Buildable && r.RunsOn(shape.Height, shape.Width) && r.RunsByDefaultAt(scale)).ToList();
+            return rows.Where(r => r.RunsOn(shape.Height, shape.Width) && r.RunsByDefaultAt(scale)).ToList();
         foreach (var name in models)
         {
             var row = rows.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
                 ?? throw new ArgumentException($"--models: '{name}' is no row of {table}; its rows: {string.Join(", ", rows.Select(r => r.Name))}");
-            if (!row.Buildable) throw new ArgumentException($"--models: row '{row.Name}' ({row.Label}) has no model in our registry (`cac models` lists them)");
             if (!row.RunsOn(shape.Height, shape.Width))
                 throw new ArgumentException($"--models: row '{row.Name}' is an octave model, which needs inputs whose sides divide by {row.SideMultiple}; {dataset}'s are {shape.Height} x {shape.Width} (use --dataset fashion-mnist-32, Fashion-MNIST padded to 32 x 32, or cifar10)");
         }

@@ -103,7 +103,9 @@ public partial class ReproduceCommandTests
         var cac = report.Split('\n').Single(l => l.StartsWith("| ResNet-20, CAC |", StringComparison.Ordinal));
         cac.Should().MatchRegex(@"^\| ResNet-20, CAC \| cac-resnet20 \| \d+\.\d\d \| \d+\.\d\d% \| \d+\.\d\d% \| 25\.79 \| 8\.37% \| \d+\.\d% \| 63\.0% \|")
             .And.Contain("(rows/cac-resnet20/sharp_ratios.png)");
-        report.Should().Contain("| ResNet-32, standard | resnet32 | not run |");
+        report.Should().NotContain("| ResNet-32, standard |", "rows this run did not select are listed in one line")
+            .And.Contain("Not run at this scale (`--models NAME` runs a row): resnet32, resnet56,")
+            .And.Contain("oct-resnet20 (needs sides divisible by 8; 28 x 28 here)");
         report.Should().Contain($"cac train --model cac-resnet20 --dataset fashion-mnist --data {tmp.Path}");
         File.Exists(Path.Combine(outDir, "report.json")).Should().BeTrue();
 
@@ -178,6 +180,13 @@ public partial class ReproduceCommandTests
         Recipe.ForScale("QUICK").Should().Be(Recipe.Quick);
         var unknown = () => Recipe.ForScale("tiny");
         unknown.Should().Throw<ArgumentException>().WithMessage("--scale must be quick, small or paper, got 'tiny'");
+    }
+
+    [Fact]
+    public void Every_row_of_every_table_is_a_model_of_the_registry()
+    {
+        foreach (var table in ReproduceTable.Names)
+            ReproduceTable.Rows(table).Select(r => r.Model).Should().BeSubsetOf(Cac.Models.ModelRegistry.Names, table);
     }
 
     [Fact]
