@@ -20,8 +20,7 @@ public sealed class EvalCommandTests : IDisposable
 
     public EvalCommandTests()
     {
-        _dir.Write("fashion-mnist/t10k-images-idx3-ubyte", IdxFiles.Images(TestLabels.Length, 28, 28));
-        _dir.Write("fashion-mnist/t10k-labels-idx1-ubyte", IdxFiles.Labels(TestLabels));
+        IdxFiles.WriteSplit(_dir, "t10k", TestLabels, "fashion-mnist");
     }
 
     public void Dispose() => _dir.Dispose();

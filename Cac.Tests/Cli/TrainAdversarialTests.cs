@@ -15,10 +15,8 @@ public sealed class TrainAdversarialTests : IDisposable
     public TrainAdversarialTests()
     {
         byte[] labels = Enumerable.Range(0, 16).Select(i => (byte)(i % 10)).ToArray();
-        _tmp.Write("train-images-idx3-ubyte", IdxFiles.Images(16, 28, 28));
-        _tmp.Write("train-labels-idx1-ubyte", IdxFiles.Labels(labels));
-        _tmp.Write("t10k-images-idx3-ubyte", IdxFiles.Images(16, 28, 28));
-        _tmp.Write("t10k-labels-idx1-ubyte", IdxFiles.Labels(labels));
+        IdxFiles.WriteSplit(_tmp, "train", labels);
+        IdxFiles.WriteSplit(_tmp, "t10k", labels);
     }
 
     public void Dispose() => _tmp.Dispose();

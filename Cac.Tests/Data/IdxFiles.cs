@@ -35,6 +35,18 @@ internal static class IdxFiles
     /// <summary>A complete raw label file.</summary>
     public static byte[] Labels(params byte[] labels) => [.. Header(0x00000801, labels.Length), .. labels];
 
+    /// <summary>
+    /// Writes one raw 28 x 28 split in the Fashion-MNIST file names, "{split}-images-idx3-ubyte" and
+    /// "{split}-labels-idx1-ubyte" (split "train" or "t10k"), under <paramref name="folder"/> of <paramref name="dir"/>:
+    /// one image per label.
+    /// </summary>
+    public static void WriteSplit(TempDir dir, string split, byte[] labels, string folder = "")
+    {
+        string prefix = folder.Length == 0 ? "" : folder + "/";
+        dir.Write($"{prefix}{split}-images-idx3-ubyte", Images(labels.Length, 28, 28));
+        dir.Write($"{prefix}{split}-labels-idx1-ubyte", Labels(labels));
+    }
+
     /// <summary>Gzip-compresses bytes.</summary>
     public static byte[] Gzip(byte[] raw)
     {
