@@ -24,6 +24,7 @@ public class OptionParsingTests
         "--threshold-gradient", "gated", "--threshold-temperature", "0.4",
         "--cac-sample", "top-left", "--alpha", "0.25", "--adversarial", "pgd", "--adv-steps", "4", "--adv-eps", "0.02", "--adv-step-size", "0.006",
         "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--cpu-kernels", "reference", "--resume", "/r/train",
+        "--workers", "5", "--bad-images", "skip",
     ];
 
     private static readonly string[] Attack =
@@ -48,7 +49,7 @@ public class OptionParsingTests
     private static readonly string[] Eval =
     [
         "eval", "--model", "resnet44", "--weights", "/w/eval.safetensors", "--dataset", "cifar100", "--data", "/d/eval", "--limit", "88",
-        "--batch-size", "17", "--json", "--device", "cuda", "--cpu-kernels", "gemm",
+        "--batch-size", "17", "--json", "--device", "cuda", "--cpu-kernels", "gemm", "--workers", "3", "--bad-images", "skip",
     ];
 
     private static readonly string[] Predict =
@@ -104,7 +105,7 @@ public class OptionParsingTests
             Momentum: 0.91, WeightDecay: 0.00037, Limit: 444, Seed: 55, OutDir: "/o/train", Lambda: 0.066, Init: "/i/init.safetensors",
             Device: "ilgpu-cpu", ThresholdLrScale: 2.5, CalibrateSharpRatio: 0.37, CalibrateMadds: 0.61, Milestones: "3,5", CacSample: "top-left", Alpha: 0.25, CpuKernels: "reference",
             LambdaWarmup: 0.2, LambdaRamp: 0.3, BnRecalibrate: 17, ThresholdLrNorm: false, ThresholdGradient: "gated", ThresholdTemperature: 0.4,
-            Adversarial: "pgd", AdvSteps: 4, AdvEps: 0.02, AdvStepSize: 0.006));
+            Adversarial: "pgd", AdvSteps: 4, AdvEps: 0.02, AdvStepSize: 0.006, Workers: 5, BadImages: "skip"));
     }
 
     [Fact]
@@ -194,7 +195,7 @@ public class OptionParsingTests
     {
         EvalCommand.SettingsFrom(Parse(Eval)).Should().Be(new EvalCommand.EvalSettings(
             Model: "resnet44", Weights: "/w/eval.safetensors", Dataset: "cifar100", DataDir: "/d/eval", Limit: 88, BatchSize: 17, Json: true,
-            Device: "cuda", CpuKernels: "gemm"));
+            Device: "cuda", CpuKernels: "gemm", Workers: 3, BadImages: "skip"));
     }
 
     [Fact]
