@@ -44,6 +44,7 @@ public static class Program
         ModelsCommand.Create(),
         DownloadCommand.Create(),
         ReproduceCommand.Create(),
+        MakeDatasetCommand.Create(),
     };
 
     private static string Describe(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } a ? Describe(a.InnerExceptions[0]) : e.Message;

@@ -38,6 +38,13 @@ public sealed record DatasetInfo(string Name, IReadOnlyList<string> ClassNames, 
     public IImageTransform[] EvalPreprocessing() =>
         IsImageFolder ? [new ResizeShorterSide(ImageFolderEvalResize), new CenterCrop(ImageShape.Height)] : [];
 
+    /// <summary>Throws ArgumentException for an image folder: `cac <paramref name="command"/>` reads only fixed-size datasets.</summary>
+    public void RefuseImageFolder(string command)
+    {
+        if (IsImageFolder)
+            throw new ArgumentException($"--dataset {Name}: `cac {command}` does not read image folders yet (`cac train` and `cac eval` do)");
+    }
+
     /// <summary>The normalisation transform with this dataset's constants.</summary>
     public Normalize Normalize() => new(Mean, Std);
 }

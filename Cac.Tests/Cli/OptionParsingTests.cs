@@ -34,6 +34,11 @@ public class OptionParsingTests
         "--json", "--save-examples", "/o/attack", "--device", "ilgpu-cpu", "--cpu-kernels", "gemm",
     ];
 
+    private static readonly string[] MakeFashionMnistFolder =
+    [
+        "make-dataset", "fashion-mnist-folder", "--out", "/o/folder", "--size", "48", "--data", "/d/folder", "--limit", "77",
+    ];
+
     private static readonly string[] Madds =
     [
         "madds", "--model", "oct-resnet56", "--json", "--input-size", "29", "--in-channels", "2", "--classes", "7",
@@ -78,7 +83,7 @@ public class OptionParsingTests
         "--models", "resnet20", "--limit", "5", "--epochs", "3", "--seed", "2", "--json",
     ];
 
-    public static TheoryData<string[]> FullCommandLines => [Train, Madds, Visualize, Eval, Attack, Predict, Models, Download, Bench, BenchCac, Devices, Reproduce];
+    public static TheoryData<string[]> FullCommandLines => [Train, Madds, Visualize, Eval, Attack, Predict, Models, Download, Bench, BenchCac, Devices, Reproduce, MakeFashionMnistFolder];
 
     // Parses with the real command tree and insists that the line parsed cleanly.
     private static ParseResult Parse(params string[] args)
@@ -196,6 +201,15 @@ public class OptionParsingTests
         EvalCommand.SettingsFrom(Parse(Eval)).Should().Be(new EvalCommand.EvalSettings(
             Model: "resnet44", Weights: "/w/eval.safetensors", Dataset: "cifar100", DataDir: "/d/eval", Limit: 88, BatchSize: 17, Json: true,
             Device: "cuda", CpuKernels: "gemm", Workers: 3, BadImages: "skip"));
+    }
+
+    [Fact]
+    public void Make_fashion_mnist_folder_maps_every_option_to_its_own_field_and_defaults()
+    {
+        MakeFashionMnistFolderCommand.SettingsFrom(Parse(MakeFashionMnistFolder)).Should().Be(
+            new MakeFashionMnistFolderCommand.Settings(Out: "/o/folder", Size: 48, DataDir: "/d/folder", Limit: 77));
+        MakeFashionMnistFolderCommand.SettingsFrom(Parse("make-dataset", "fashion-mnist-folder", "--out", "x")).Should().Be(
+            new MakeFashionMnistFolderCommand.Settings(Out: "x", Size: 64, DataDir: null, Limit: null));
     }
 
     [Fact]
