@@ -93,8 +93,8 @@ internal static class EvalCommand
         [property: JsonPropertyName("correct")] long Correct,
         [property: JsonPropertyName("accuracy")] double? Accuracy);
 
-    /// <summary>The k of the top-k accuracy reported beside top-1 (the paper's ImageNet table gives top-1 and top-5 error).</summary>
-    internal const int TopK = 5;
+    /// <summary>The k of the top-k accuracy reported beside top-1 (<see cref="ScoreRank.TopK"/>).</summary>
+    internal const int TopK = ScoreRank.TopK;
 
     internal static int Run(EvalSettings s, TextWriter output)
     {
@@ -160,21 +160,11 @@ internal static class EvalCommand
                 for (int j = 1; j < classes; j++) if (row[j] > row[best]) best = j;
                 samples[truth[i]]++;
                 if (best == truth[i]) correct[truth[i]]++;
-                if (Rank(row, truth[i]) < TopK) topK++;
+                if (ScoreRank.Of(row, truth[i]) < TopK) topK++;
             }
             batch.Dispose();
         }
         return new PassResult(samples, correct, classes >= TopK ? topK : null, lossSum);
-    }
-
-    // The 0-based rank of class `label` in a row of scores: the classes scored higher, plus those scored equal with a lower
-    // index (the tie-break of the top-1 argmax above, so a top-1 hit is always a top-k hit).
-    private static int Rank(ReadOnlySpan<float> row, int label)
-    {
-        int rank = 0;
-        for (int j = 0; j < row.Length; j++)
-            if (row[j] > row[label] || (row[j] == row[label] && j < label)) rank++;
-        return rank;
     }
 
     private static IReadOnlyList<string> ClassNames(IImageDataset test, DatasetInfo info) => test switch

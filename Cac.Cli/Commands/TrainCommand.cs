@@ -364,25 +364,26 @@ internal static class TrainCommand
             {
                 // The test pass with the running statistics training left, for comparison; training itself never reads them.
                 monitor?.BeginPass();
-                double stale = trainer.Evaluate(testLoader);
+                double stale = trainer.Evaluate(testLoader).Top1;
                 var staleCost = monitor?.EndPass();
                 BatchNormRecalibration.Recalibrate(trained, ImagesOf(trainLoader.Epoch(1000 + epoch).Take(s.BnRecalibrate)));
                 AnsiConsole.MarkupLine($"  before BN recalibration on {s.BnRecalibrate} batch(es): test acc {stale:P2}" +
                                        (staleCost is null ? "" : $", {Markup.Escape(staleCost.Describe())}"));
             }
             monitor?.BeginPass();
-            double testAccuracy = trainer.Evaluate(testLoader);
+            var testPass = trainer.Evaluate(testLoader);
+            double testAccuracy = testPass.Top1;
             var passCost = monitor?.EndPass();
             epochScheduler?.Step();
             metrics.Epochs.Add(new EpochMetrics(epoch + 1, result.Loss, result.Accuracy, testAccuracy, result.Seconds, result.ImagesPerSecond, lrNow,
-                passCost?.Madds, passCost?.BaselineMadds, passCost?.Ratio, passCost?.SharpRatios));
+                passCost?.Madds, passCost?.BaselineMadds, passCost?.Ratio, passCost?.SharpRatios, testPass.Top5));
             AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, JsonOptions));
             foreach (var problem in RunReport.Write(outDir, metrics, reportContext)) AnsiConsole.MarkupLine($"[yellow]report: not drawn: {Markup.Escape(problem)}[/]");
             SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), net.StateDict(), s.Checkpoint().ToMetadata());
             // Last: the resumable state is the commit point of the epoch (one self-contained file; see TrainingState).
             TrainingState.Save(outDir, s, epoch + 1, trainLoader.Count, trainLoader.Seed, net, optimizer, epochScheduler, batchScheduler, metrics);
             AnsiConsole.MarkupLine($"epoch {epoch + 1}/{s.Epochs}: train loss {result.Loss:F4}, train acc {result.Accuracy:P2}, " +
-                                   $"[bold]test acc {testAccuracy:P2}[/], {result.Seconds:F1} s, {result.ImagesPerSecond:F0} img/s");
+                                   $"[bold]test acc {testAccuracy:P2}[/]{(testPass.Top5 is { } top5 ? $" (top-5 {top5:P2})" : "")}, {result.Seconds:F1} s, {result.ImagesPerSecond:F0} img/s");
             if (passCost is not null) AnsiConsole.MarkupLine($"  test pass: {Markup.Escape(passCost.Describe())}");
             afterEpoch?.Invoke(epoch + 1);
         }
