@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Cac.Models.DenseNet;
 using Cac.Models.ResNet;
+using Cac.Models.Segmentation;
 using Cac.Models.ShuffleNet;
 using Cac.Nn;
 
@@ -12,11 +13,12 @@ namespace Cac.Models;
 /// CIFAR (3 x 32 x 32, 10 classes): resnet20, resnet32, resnet56, resnet110, densenet121-cifar, shufflenetv2-cifar.
 /// ImageNet (3 x 224 x 224, 1000 classes): resnet18, resnet50, densenet121, shufflenetv2. Every base architecture is
 /// registered for every non-octave conv type; the ResNets and DenseNets also for every octave type (ShuffleNetV2 has
-/// none in the paper).
+/// none in the paper). Segmentation (PASCAL VOC 2012: 3 x 480 x 480, 21 classes, logits (N, 21, 480, 480)):
+/// fcn-resnet18 for every non-octave conv type, and rc-fcn-resnet18, the region-convolution cascade (standard convolutions).
 /// </summary>
 public static partial class ModelRegistry
 {
-    private const string Cifar = "cifar10", ImageNet = "imagenet";
+    private const string Cifar = "cifar10", ImageNet = "imagenet", Voc = "voc2012";
 
     private sealed record Entry(ModelInfo Info, Func<int, int, Generator, double, Module> Build);
 
@@ -86,7 +88,7 @@ public static partial class ModelRegistry
             bool octave = new ConvFactory(type).IsOctave;
             void Add(string baseName, string family, string dataset, Func<int, int, Generator, double, Module> build)
             {
-                var (size, classes) = dataset == Cifar ? (32, 10) : (224, 1000);
+                var (size, classes) = dataset switch { Cifar => (32, 10), Voc => (480, 21), _ => (224, 1000) };
                 entries.Add(new Entry(new ModelInfo(Prefix(type) + baseName, baseName, family, type, dataset, 3, size, classes), build));
             }
 
@@ -103,6 +105,9 @@ public static partial class ModelRegistry
             if (octave) continue;
             Add("shufflenetv2", "shufflenetv2", ImageNet, (c, k, generator, _) => ShuffleNetV2.X1_0(cifarStem: false, c, k, generator, type));
             Add("shufflenetv2-cifar", "shufflenetv2", Cifar, (c, k, generator, _) => ShuffleNetV2.X1_0(cifarStem: true, c, k, generator, type));
+            Add("fcn-resnet18", "fcn", Voc, (c, k, generator, _) => new Fcn(18, c, k, generator, type));
+            if (type == ConvType.Standard)
+                Add("rc-fcn-resnet18", "fcn", Voc, (c, k, generator, _) => new RegionCascadeFcn(18, c, k, generator));
         }
         return entries;
     }

@@ -2,7 +2,11 @@
 """PyTorch reference for `cac bench`: the same workloads, printed as the same JSON list of
 {"name", "value", "unit"} on stdout (progress on stderr).
 
-  /usr/bin/python3 bench/pytorch_reference.py [--config default|channels_last] [--quick] [--device cpu|cuda]
+  /usr/bin/python3 bench/pytorch_reference.py [--config default|channels_last] [--quick] [--device cpu|cuda] [--filter TEXT]
+
+--filter runs only the benchmarks whose group name contains TEXT (as `cac bench --filter`, which passes it on), e.g.
+pgd10 for the attack alone: PGD-10 (eps 8/255, step 2/255, uniform random start) on ResNet-20 in evaluation mode behind
+CIFAR-10's normalisation, parameters frozen, as Cac.Core/Adversarial/Pgd.cs; images attacked per second.
 
 --config channels_last runs the convolutions and models in torch.channels_last memory format (the
 fastest PyTorch configuration on this CPU), and the GEMMs as 1x1 convolutions in oneDNN (torch.mm uses
@@ -90,11 +94,41 @@ class CifarResNet(nn.Module):
         return self.fc(x)
 
 
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+
+
+def pgd10_attack(fmt):
+    """One PGD-10 pass over a batch of random pixels: the closure to time."""
+    log("PGD-10 on resnet20 ...")
+    net = CifarResNet(3).to(DEVICE, memory_format=fmt).eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    mean = torch.tensor(CIFAR10_MEAN, device=DEVICE).view(1, 3, 1, 1)
+    std = torch.tensor(CIFAR10_STD, device=DEVICE).view(1, 3, 1, 1)
+    images = torch.rand(BATCH, 3, 32, 32, device=DEVICE).to(memory_format=fmt)
+    labels = torch.arange(BATCH, device=DEVICE) % 10
+    eps, step = 8 / 255, 2 / 255
+
+    def attack():
+        x = (images + torch.empty_like(images).uniform_(-eps, eps)).clamp(0, 1)
+        for _ in range(10):
+            x.requires_grad_(True)
+            loss = F.cross_entropy(net((x - mean) / std), labels)
+            (grad,) = torch.autograd.grad(loss, x)
+            x = x.detach() + step * grad.sign()
+            x = torch.min(torch.max(x, images - eps), images + eps).clamp(0, 1)
+        x.cpu().numpy()
+
+    return attack
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", choices=["default", "channels_last"], default="default")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--filter", default=None)
     args = parser.parse_args()
     global DEVICE
     DEVICE = torch.device(args.device)
@@ -106,11 +140,16 @@ def main():
     warmup, repeats, model_repeats = (1, 3, 3) if args.quick else (2, 7, 5)
     results = []
 
+    def wants(group):
+        return args.filter is None or args.filter.lower() in group.lower()
+
     def add(name, value, unit):
         results.append({"name": name, "value": value, "unit": unit})
         log(f"  {name:<28} {value:10.2f} {unit}")
 
     for name, (m, n, k) in (("gemm_1024", (1024, 1024, 1024)), ("gemm_256x2304x1024", (256, 1024, 2304))):
+        if not wants(name):
+            continue
         log(f"{name} ...")
         a, b = torch.randn(m, k, device=DEVICE), torch.randn(k, n, device=DEVICE)
         c = torch.empty(m, n, device=DEVICE)
@@ -129,6 +168,8 @@ def main():
 
     for ch, hw in ((16, 32), (32, 16), (64, 8)):
         name = f"conv3x3_{ch}ch_{hw}x{hw}"
+        if not wants(name):
+            continue
         log(f"{name} ...")
         x = torch.randn(BATCH, ch, hw, hw, device=DEVICE).to(memory_format=fmt).requires_grad_()
         w = torch.randn(ch, ch, 3, 3, device=DEVICE).to(memory_format=fmt).requires_grad_()
@@ -163,23 +204,30 @@ def main():
 
         add(f"{model_name}_train_img_s", BATCH / median_seconds(step, warmup, model_repeats), "img/s")
 
-    if DEVICE.type == "cuda":
-        torch.cuda.reset_peak_memory_stats()
-    train(3, "resnet20")
-    add("peak_working_set_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "MiB")
-    if DEVICE.type == "cuda":
-        add("device_peak_mb", torch.cuda.max_memory_allocated() / (1024.0 * 1024.0), "MiB")
+    if wants("resnet20_train"):
+        if DEVICE.type == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+        train(3, "resnet20")
+        add("peak_working_set_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "MiB")
+        if DEVICE.type == "cuda":
+            add("device_peak_mb", torch.cuda.max_memory_allocated() / (1024.0 * 1024.0), "MiB")
 
-    log("resnet20 inference ...")
-    net = CifarResNet(3).to(DEVICE, memory_format=fmt).eval()
-    images = torch.randn(BATCH, 3, 32, 32, device=DEVICE).to(memory_format=fmt)
+    if wants("resnet20_infer"):
+        log("resnet20 inference ...")
+        net = CifarResNet(3).to(DEVICE, memory_format=fmt).eval()
+        images = torch.randn(BATCH, 3, 32, 32, device=DEVICE).to(memory_format=fmt)
 
-    def infer():
-        with torch.no_grad():
-            net(images).cpu().numpy()
+        def infer():
+            with torch.no_grad():
+                net(images).cpu().numpy()
 
-    add("resnet20_infer_img_s", BATCH / median_seconds(infer, warmup, model_repeats * 2), "img/s")
-    train(9, "resnet56")
+        add("resnet20_infer_img_s", BATCH / median_seconds(infer, warmup, model_repeats * 2), "img/s")
+
+    if wants("pgd10_resnet20"):
+        add("pgd10_resnet20_img_s", BATCH / median_seconds(pgd10_attack(fmt), 1, model_repeats), "img/s")
+
+    if wants("resnet56_train"):
+        train(9, "resnet56")
     print(json.dumps(results))
 
 

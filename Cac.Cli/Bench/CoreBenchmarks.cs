@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Cac.Adversarial;
+using Cac.Data;
 using Cac.Gpu;
 using Cac.Models;
 using Cac.Nn;
@@ -8,8 +10,8 @@ namespace Cac.Cli.Bench;
 
 /// <summary>
 /// The core benchmarks, float32: SGEMM, 3 x 3 convolutions at the ResNet-20 stage shapes (batch 128),
-/// ResNet-20 / ResNet-56 training steps and ResNet-20 inference on random CIFAR-shaped data (3 x 32 x 32), and on the
-/// CPU the ImageNet input pipeline (<see cref="ImageFolderLoaderBenchmark"/>).
+/// ResNet-20 / ResNet-56 training steps, ResNet-20 inference and a PGD-10 attack on ResNet-20 on random CIFAR-shaped data
+/// (3 x 32 x 32), and on the CPU the ImageNet input pipeline (<see cref="ImageFolderLoaderBenchmark"/>).
 /// The same workloads as bench/pytorch_reference.py, under the same names. They run on <paramref name="device"/>
 /// (the CPU backend by default); on an ILGPU device every timed run ends with a synchronisation, and a training
 /// step and each inference batch runs in its own <see cref="TensorScope"/>, as in `cac train` and `cac eval`.
@@ -46,6 +48,7 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
                 Add(new BenchResult("device_pool_mb", gpu.MemoryStatistics.AllocatedBytes / (1024.0 * 1024.0), "MiB"));
         }
         if (Wants("resnet20_infer")) Add(Infer("resnet20"));
+        if (Wants("pgd10_resnet20")) Add(Pgd10("resnet20"));
         if (Wants("resnet56_train")) Add(Train("resnet56"));
         if (Wants(ImageFolderLoaderBenchmark.Name) && _device.Kind == DeviceKind.Cpu)
         {
@@ -132,6 +135,27 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         var images = Random([Batch, 3, 32, 32], generator);
         var seconds = Timing.Summarize(() => Forward(net, images), Warmup, ModelRepeats * 2);
         return BenchResult.FromTiming($"{model}_infer_img_s", seconds, t => Batch / t, "img/s");
+    }
+
+    // PGD-10 (eps 8/255, step 2/255, random start) on a batch of random pixels in [0, 1], the model in evaluation mode
+    // behind CIFAR-10's normalisation as `cac attack` runs it; images attacked per second.
+    private BenchResult Pgd10(string model)
+    {
+        progress($"PGD-10 on {model} ...");
+        var generator = new Generator(5);
+        var cifar = DatasetCatalog.Info("cifar10");
+        var net = InputNormalization.Wrap(ModelRegistry.Create(model, 3, 10, generator), cifar.Mean, cifar.Std);
+        net.To(_device);
+        net.Eval();
+        var images = Tensor.Uniform([Batch, 3, 32, 32], generator, 0, 1, DType.Float32, _device);
+        var labels = Tensor.FromArray(Enumerable.Range(0, Batch).Select(i => i % 10).ToArray(), [Batch], _device);
+        var options = new AttackOptions(Steps: AttackOptions.PaperSteps, RandomStart: true);
+        var seconds = Timing.Summarize(() =>
+        {
+            using var scope = TensorScope.Begin();
+            _ = Pgd.Attack(net, images, labels, options, generator).ToFloatArray();
+        }, 1, ModelRepeats);
+        return BenchResult.FromTiming($"pgd10_{model}_img_s", seconds, t => Batch / t, "img/s");
     }
 
     // One inference forward; its temporaries are released at the end (as `cac eval` does per batch).

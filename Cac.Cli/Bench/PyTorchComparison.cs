@@ -18,13 +18,18 @@ public static class PyTorchComparison
         ["MALLOC_TOP_PAD_"] = "536870912",
     };
 
-    /// <summary>Runs both PyTorch configurations on <paramref name="device"/> ("cpu" or "cuda"); returns (default, best) results.</summary>
-    public static (List<BenchResult> Default, List<BenchResult> Best) Run(string python, string script, bool quick, string device, Action<string> progress)
+    /// <summary>
+    /// Runs both PyTorch configurations on <paramref name="device"/> ("cpu" or "cuda"), only the benchmarks whose group name
+    /// contains <paramref name="filter"/> when given (as `cac bench --filter`); returns (default, best) results.
+    /// </summary>
+    public static (List<BenchResult> Default, List<BenchResult> Best) Run(string python, string script, bool quick, string device, string? filter,
+        Action<string> progress)
     {
+        string[] only = filter is null ? [] : ["--filter", filter];
         progress($"PyTorch on {device}, default configuration ...");
-        var baseline = RunScript(python, script, ["--config", "default", "--device", device], quick, new Dictionary<string, string>());
+        var baseline = RunScript(python, script, ["--config", "default", "--device", device, .. only], quick, new Dictionary<string, string>());
         progress($"PyTorch on {device}, channels_last + malloc tuning ...");
-        var best = RunScript(python, script, ["--config", "channels_last", "--device", device], quick, BestMallocEnv);
+        var best = RunScript(python, script, ["--config", "channels_last", "--device", device, .. only], quick, BestMallocEnv);
         return (baseline, best);
     }
 

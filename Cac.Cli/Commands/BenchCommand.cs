@@ -24,10 +24,10 @@ internal static class BenchCommand
         var compare = new Option<bool>("--compare-pytorch") { Description = "Also run bench/pytorch_reference.py (default and channels_last configurations) and print the ratios" };
         var python = new Option<string>("--python") { Description = "Python interpreter with PyTorch", DefaultValueFactory = _ => "/usr/bin/python3" };
         var script = new Option<string?>("--pytorch-script") { Description = "Path of pytorch_reference.py (default: found from the working directory)" };
-        var filter = new Option<string?>("--filter") { Description = "Run only the benchmarks whose group name contains this text (e.g. gemm, conv3x3_16ch, resnet20)" };
+        var filter = new Option<string?>("--filter") { Description = "Run only the benchmarks whose group name contains this text (e.g. gemm, conv3x3_16ch, resnet20, pgd10); with --compare-pytorch PyTorch runs the same ones" };
         var device = CreateDeviceOption();
         var cpuKernels = CpuKernelsOption.Create();
-        var command = new Command("bench", "Benchmarks: SGEMM, 3x3 convolutions, ResNet-20/56 training and inference (float32, batch 128), on the CPU or a GPU (--device)")
+        var command = new Command("bench", "Benchmarks: SGEMM, 3x3 convolutions, ResNet-20/56 training and inference, PGD-10 on ResNet-20 (float32, batch 128), on the CPU or a GPU (--device)")
         {
             json, quick, compare, python, script, filter, device, cpuKernels,
         };
@@ -127,7 +127,7 @@ internal static class BenchCommand
         });
         if (s.ComparePyTorch)
         {
-            var (baseline, best) = PyTorchComparison.Run(s.Python, s.PyTorchScript ?? PyTorchComparison.FindScript(), s.Quick, torchDevice, Progress);
+            var (baseline, best) = PyTorchComparison.Run(s.Python, s.PyTorchScript ?? PyTorchComparison.FindScript(), s.Quick, torchDevice, s.Filter, Progress);
             if (s.Json)
             {
                 var all = results.Select(r => r with { Name = $"cac.{r.Name}" })

@@ -15,7 +15,8 @@ namespace Cac.Cli.Commands;
 /// <summary>
 /// `cac eval`: a trained model on a dataset's test split: top-1 and top-5 accuracy, mean cross-entropy, per-class accuracy, and the
 /// per-sample MAdds. Content-aware models are costed at the sharp ratios their layers measured over this pass (with
-/// the standard-conv baseline and each layer's ratio); other models at their fixed cost.
+/// the standard-conv baseline and each layer's ratio); other models at their fixed cost. Segmentation models go to
+/// <see cref="SegmentationEval"/> (mIoU, per-class IoU).
 /// </summary>
 internal static class EvalCommand
 {
@@ -25,7 +26,7 @@ internal static class EvalCommand
     {
         var model = new Option<string>("--model") { Description = "Model name (see `cac models`)", Required = true };
         var weights = new Option<string>("--weights") { Description = "The model's weights (a safetensors file such as a run's model.safetensors)", Required = true };
-        var dataset = new Option<string>("--dataset") { Description = $"Dataset whose test split is evaluated: {string.Join(", ", DatasetCatalog.Names)}", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = $"Dataset whose test split is evaluated: {string.Join(", ", DatasetCatalog.Names)}; segmentation models: voc2012 or fashion-mnist-seg (its val split)", Required = true };
         var data = new Option<string?>("--data") { Description = "Directory holding the dataset files (default: /usr/share/datasets/<dataset>)" };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N test images" };
         var batchSize = new Option<int>("--batch-size") { Description = "Images per forward pass", DefaultValueFactory = _ => 250 };
@@ -98,6 +99,7 @@ internal static class EvalCommand
 
     internal static int Run(EvalSettings s, TextWriter output)
     {
+        if (ModelRegistry.Info(s.Model).IsSegmentation) return SegmentationEval.Run(s, output);
         s.Validate();
         using var kernels = CpuKernelsOption.Use(s.CpuKernels);
         var info = DatasetCatalog.Info(s.Dataset);

@@ -10,7 +10,8 @@ namespace Cac.Cli.Commands;
 /// image-folder pipeline (`--dataset imagefolder --data DIR`) on a machine without ImageNet: DIR/train/&lt;class&gt;/*.jpg
 /// (the 60,000 training images) and DIR/val/&lt;class&gt;/*.jpg (the 10,000 test images), upscaled to size x size
 /// (<see cref="ImageFolderWriter"/>). Class folders are "00-t-shirt-top" ... "09-ankle-boot", so their ordinal order is
-/// Fashion-MNIST's label order. Deterministic: the same files give the same bytes.
+/// Fashion-MNIST's label order. Deterministic: the same files give the same bytes. A subcommand of
+/// <see cref="MakeDatasetCommand"/>.
 /// </summary>
 internal static class MakeFashionMnistFolderCommand
 {

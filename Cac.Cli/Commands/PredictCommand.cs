@@ -7,7 +7,8 @@ namespace Cac.Cli.Commands;
 /// <summary>
 /// `cac predict`: runs a trained model over images stored in a NumPy file and writes the logits to another.
 /// Input: float32 (float64 is converted) (N, C, H, W), already normalised as the model was trained. Output: float32 logits
-/// (N, classes). The model runs in evaluation mode without gradients, in batches of --batch-size.
+/// (N, classes), or (N, classes, H, W) at the input's size for a segmentation model. The model runs in evaluation mode
+/// without gradients, in batches of --batch-size.
 /// </summary>
 internal static class PredictCommand
 {
@@ -76,7 +77,10 @@ internal static class PredictCommand
         net.Eval();
 
         var pixels = images.ToFloatArray();
-        var logits = new float[(long)n * loaded.Classes];
+        // Logits per image: (classes), or (classes, H, W) for a segmentation model.
+        int[] perImage = loaded.Info.IsSegmentation ? [loaded.Classes, h, w] : [loaded.Classes];
+        int perImageCount = (int)Shape.Numel(perImage);
+        var logits = new float[(long)n * perImageCount];
         int sample = c * h * w;
         using (Autograd.NoGrad())
         {
@@ -94,14 +98,16 @@ internal static class PredictCommand
                     throw new ArgumentException($"model '{loaded.Info.Name}' (made for {loaded.Info.InputSize} x {loaded.Info.InputSize} images) " +
                                                 $"cannot take the {h} x {w} images of --input '{s.Input}': {e.Message}", e);
                 }
-                // output: (b, classes)
-                if (output.Rank != 2 || output.Dims[0] != b || output.Dims[1] != loaded.Classes)
-                    throw new InvalidOperationException($"model '{loaded.Info.Name}' returned shape {Shape.Format(output.Dims)} for a batch of {b}; expected ({b}, {loaded.Classes})");
-                output.ToFloatArray().CopyTo(logits.AsSpan(start * loaded.Classes));
+                // output: (b, classes) or (b, classes, H, W)
+                int[] expected = [b, .. perImage];
+                if (!output.Dims.SequenceEqual(expected))
+                    throw new InvalidOperationException($"model '{loaded.Info.Name}' returned shape {Shape.Format(output.Dims)} for a batch of {b}; expected {Shape.Format(expected)}");
+                output.ToFloatArray().CopyTo(logits.AsSpan(start * perImageCount));
             }
         }
-        Npy.Save(s.Output, Tensor.FromArray(logits, [n, loaded.Classes]));
-        log.WriteLine($"wrote {s.Output}: logits ({n}, {loaded.Classes}) of {loaded.Info.Name} for {n} image(s) {Shape.Format([c, h, w])}");
+        int[] shape = [n, .. perImage];
+        Npy.Save(s.Output, Tensor.FromArray(logits, shape));
+        log.WriteLine($"wrote {s.Output}: logits {Shape.Format(shape)} of {loaded.Info.Name} for {n} image(s) {Shape.Format([c, h, w])}");
         return 0;
     }
 }

@@ -11,7 +11,7 @@ internal sealed record LoadedModel(Module Model, ModelInfo Info, int InChannels,
 /// <summary>
 /// Loads a model's weights for inference (`cac predict`, `cac eval`): strict, unlike <see cref="Training.CheckpointInit"/>.
 /// The input channels and classes come from the caller when given, else from the checkpoint (the stem convolution's weight
-/// (Cout, Cin, k, k) and the classifier's weight (classes, features), found by their names in a probe model), else from the
+/// (Cout, Cin, k, k) and the classifier's weight (classes, features), or a segmentation head's (classes, features, 1, 1), found by their names in a probe model), else from the
 /// registry's defaults. The model is built with the options the checkpoint records (<see cref="CheckpointMetadata"/>: CAC sample
 /// point, octave alpha). Missing or unexpected keys and shape mismatches are errors naming the file and a few keys.
 /// </summary>
@@ -30,9 +30,11 @@ internal static class StrictWeights
         var probe = ModelRegistry.Create(info.Name, info.InputChannels, info.NumClasses, new Generator(0), options);
         var probeState = probe.StateDict();
         string? stemKey = probeState.FirstOrDefault(kv => kv.Value.Rank == 4 && kv.Value.Dims[1] == info.InputChannels).Key;
-        string? classifierKey = probeState.LastOrDefault(kv => kv.Value.Rank == 2 && kv.Value.Dims[0] == info.NumClasses).Key;
+        // The classifier: a linear layer (classes, features), or a segmentation head's 1 x 1 convolution (classes, features, 1, 1).
+        static bool IsClassifier(Tensor t, int classes) => t.Dims[0] == classes && (t.Rank == 2 || (t.Rank == 4 && t.Dims[2] == 1 && t.Dims[3] == 1));
+        string? classifierKey = probeState.LastOrDefault(kv => IsClassifier(kv.Value, info.NumClasses)).Key;
         int? weightsIn = stemKey is not null && state.TryGetValue(stemKey, out var stem) && stem.Rank == 4 ? stem.Dims[1] : null;
-        int? weightsClasses = classifierKey is not null && state.TryGetValue(classifierKey, out var fc) && fc.Rank == 2 ? fc.Dims[0] : null;
+        int? weightsClasses = classifierKey is not null && state.TryGetValue(classifierKey, out var fc) && fc.Rank == probeState[classifierKey].Rank ? fc.Dims[0] : null;
 
         if (inChannels is not null && weightsIn is not null && inChannels != weightsIn)
             throw new ArgumentException($"{what} '{weightsPath}' is for {weightsIn} input channel(s) ({stemKey} has shape {Shape.Format(state[stemKey!].Dims)}), not {inChannels}");

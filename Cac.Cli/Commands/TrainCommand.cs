@@ -104,7 +104,7 @@ internal static class TrainCommand
         var thresholdTemperature = new Option<double>("--threshold-temperature")
         {
             Description = "With --threshold-gradient sigmoid: the surrogate's temperature in units of each layer's mean Sobel score G",
-            DefaultValueFactory = _ => 0.25,
+            DefaultValueFactory = _ => 0.5,
         };
         var adversarial = new Option<string?>("--adversarial")
         {
@@ -112,7 +112,7 @@ internal static class TrainCommand
                           "the only method is pgd. Normalisation moves into the model, so the attack works on pixels in [0, 1]",
         };
         adversarial.AcceptOnlyFromAmong("pgd");
-        var advSteps = new Option<int>("--adv-steps") { Description = "With --adversarial: PGD iterations per batch (Madry et al.'s CIFAR-10 training: 7)", DefaultValueFactory = _ => 7 };
+        var advSteps = new Option<int>("--adv-steps") { Description = "With --adversarial: PGD iterations per batch (Madry et al.'s CIFAR-10 training: 7)", DefaultValueFactory = _ => MadryAdvSteps };
         var advEps = new Option<double>("--adv-eps") { Description = "With --adversarial: L-infinity radius in pixel units [0, 1] (the paper: 8/255)", DefaultValueFactory = _ => AttackOptions.PaperEpsilon };
         var advStepSize = new Option<double>("--adv-step-size") { Description = "With --adversarial: PGD step in pixel units (the paper: 2/255)", DefaultValueFactory = _ => AttackOptions.PaperStepSize };
         var init = new Option<string?>("--init") { Description = "Initialise from a safetensors checkpoint (non-strict: missing keys such as gamma/beta are reported; shapes must match)" };
@@ -123,12 +123,19 @@ internal static class TrainCommand
                           "with its settings; other options must match them, except --epochs (may be raised), --data and --device",
         };
 
+        var task = new Option<string>("--task")
+        {
+            Description = "classification, or segmentation: a segmentation model (fcn-resnet18, cac-fcn-resnet18, rc-fcn-resnet18) on a dataset in VOC's layout " +
+                          "(voc2012, fashion-mnist-seg from `cac make-dataset`; --data names its folder), reporting mIoU (Training/SegmentationTraining.cs)",
+            DefaultValueFactory = _ => "classification",
+        };
+
         var command = new Command("train", "Train a model with SGD (Nesterov) and softmax cross-entropy")
         {
-            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, lambdaWarmup, lambdaRamp, bnRecalibrate, thresholdLrNorm, thresholdGradient, thresholdTemperature, cacSample, alpha, adversarial, advSteps, advEps, advStepSize, init, device, cpuKernels, resume,
+            model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, lambdaWarmup, lambdaRamp, bnRecalibrate, thresholdLrNorm, thresholdGradient, thresholdTemperature, cacSample, alpha, adversarial, advSteps, advEps, advStepSize, init, device, cpuKernels, resume, task,
         };
         foreach (var option in LoaderOptions.Create()) command.Options.Add(option);
-        command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Run(SettingsFrom(parse)));
+        command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Dispatch(SettingsFrom(parse)));
         return command;
     }
 
@@ -167,8 +174,17 @@ internal static class TrainCommand
         AdvSteps: parse.GetValue<int>("--adv-steps"),
         AdvEps: parse.GetValue<double>("--adv-eps"),
         AdvStepSize: parse.GetValue<double>("--adv-step-size"),
+        Task: parse.GetValue<string>("--task")!,
         Workers: parse.GetValue<int>(LoaderOptions.WorkersName),
         BadImages: parse.GetValue<string>(LoaderOptions.BadImagesName)!);
+
+    /// <summary>Runs a new run of the settings' task: classification here, segmentation in <see cref="SegmentationTraining"/>.</summary>
+    internal static int Dispatch(TrainSettings s) => s.Task.ToLowerInvariant() switch
+    {
+        "classification" => Run(s),
+        "segmentation" => SegmentationTraining.Run(s),
+        _ => throw new ArgumentException($"--task must be classification or segmentation, got '{s.Task}'"),
+    };
 
     /// <summary>
     /// The options typed on a parsed `cac train --resume` command line, --resume aside, by name ("--epochs") with their values:
@@ -179,15 +195,18 @@ internal static class TrainCommand
         .Where(o => !o.Implicit && o.Option.Name != "--resume")
         .ToDictionary(o => o.Option.Name, o => o.GetValueOrDefault<object?>());
 
+    /// <summary>PGD iterations per batch of adversarial training by default: Madry et al.'s CIFAR-10 training (PGD-7).</summary>
+    internal const int MadryAdvSteps = 7;
+
     internal sealed record TrainSettings(string Model, string Dataset, string? DataDir, int Epochs, int BatchSize,
         double Lr, string Schedule, double Momentum, double WeightDecay, int? Limit, int Seed, string? OutDir,
         double Lambda = CostAwareObjective.DefaultLambda, string? Init = null, string Device = "cpu", double ThresholdLrScale = 1,
         double? CalibrateSharpRatio = null, double? CalibrateMadds = null, string? Milestones = null,
         string CacSample = "centre", double? Alpha = null, string CpuKernels = "fast",
         double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = true,
-        string ThresholdGradient = "sigmoid", double ThresholdTemperature = 0.25,
-        string? Adversarial = null, int AdvSteps = 7, double AdvEps = AttackOptions.PaperEpsilon, double AdvStepSize = AttackOptions.PaperStepSize,
-        int Workers = 2, string BadImages = "stop")
+        string ThresholdGradient = "sigmoid", double ThresholdTemperature = 0.5,
+        string? Adversarial = null, int AdvSteps = MadryAdvSteps, double AdvEps = AttackOptions.PaperEpsilon, double AdvStepSize = AttackOptions.PaperStepSize,
+        string Task = "classification", int Workers = 2, string BadImages = "stop")
     {
         /// <summary>The <see cref="CacScoreGradient"/> named by <see cref="ThresholdGradient"/>.</summary>
         public CacScoreGradient ScoreGradient() => ThresholdGradient.ToLowerInvariant() switch

@@ -45,7 +45,7 @@ internal static class ClaimCheck
         foreach (var e in entries)
         {
             if (e.Result is not { } cac || !e.Row.Model.StartsWith("cac-", StringComparison.Ordinal)) continue;
-            string counterpart = e.Row.Model["cac-".Length..];
+            string counterpart = ReproduceTable.Partner(e.Row.Model);
             if (entries.FirstOrDefault(o => o.Row.Model == counterpart)?.Result is not { } plain) continue;
             verdicts.Add(new ClaimVerdict(e.Row.Model, counterpart, (double)cac.Madds / plain.Madds, 100 * (plain.TestAccuracy - cac.TestAccuracy)));
         }

@@ -23,9 +23,16 @@ internal sealed record PaperTable6Row(double Lambda, double ErrorPercent, double
     public double MaddsM => PaperTables.ResNet20Madds * (1 - MaddsReductionPercent / 100);
 }
 
+/// <summary>One row of the paper's Table 5: an adversarially trained network's error on adversarial examples.</summary>
+/// <param name="Architecture">The paper's row, e.g. "ResNet-20".</param>
+/// <param name="ConvType">"standard" or "CAC".</param>
+/// <param name="Model">Our model name (`cac models`), e.g. "cac-resnet20".</param>
+/// <param name="ErrorPercent">Error on adversarial examples, in percent, one per attack in <see cref="AttackColumns.Table5"/> order (FGSM, MI-FGSM, PGD-10, PGD-100).</param>
+internal sealed record PaperTable5Row(string Architecture, string ConvType, string Model, IReadOnlyList<double> ErrorPercent);
+
 /// <summary>
 /// The paper's CIFAR-10 results as data (Guo et al., "Content-Aware Convolutional Neural Networks", Neural Networks 2021):
-/// Table 1 (four conv types on five architectures) and Table 6 (the lambda study). docs/design.md, "The paper's
+/// Table 1 (four conv types on five architectures), Table 5 (adversarial robustness) and Table 6 (the lambda study). docs/design.md, "The paper's
 /// experiments", has the same tables in prose and the recipes that produced them; Cac.Tests/Cli/ReproduceCommandTests.cs
 /// checks that the two agree.
 /// </summary>
@@ -61,6 +68,18 @@ internal static class PaperTables
         new(0.5, 9.92, 40.38),
         new(0.7, 10.07, 51.68),
         new(1.0, 11.81, 69.39),
+    ];
+
+    /// <summary>
+    /// Table 5: ResNet-20 and ResNet-56, standard and CAC, adversarially trained (PGD-7, Madry et al.), error under FGSM,
+    /// MI-FGSM (10 steps), PGD-10 and PGD-100 at eps 8/255, step 2/255.
+    /// </summary>
+    public static IReadOnlyList<PaperTable5Row> Table5 { get; } =
+    [
+        new("ResNet-20", "standard", "resnet20", [29.82, 54.89, 57.99, 65.41]),
+        new("ResNet-20", "CAC", "cac-resnet20", [28.97, 53.67, 57.13, 64.74]),
+        new("ResNet-56", "standard", "resnet56", [26.91, 51.91, 55.33, 64.81]),
+        new("ResNet-56", "CAC", "cac-resnet56", [25.58, 51.03, 54.72, 63.75]),
     ];
 
     /// <summary>Table 1's cell of <paramref name="model"/> (our name), or null.</summary>

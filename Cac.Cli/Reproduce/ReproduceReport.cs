@@ -23,7 +23,7 @@ internal static class ReproduceReport
     public const string RowsFolder = "rows";
 
     /// <summary>Everything the report states besides the rows.</summary>
-    /// <param name="Table">"table1" or "table6".</param>
+    /// <param name="Table">"table1", "table5" or "table6".</param>
     /// <param name="Recipe">The recipe the rows train with (after --epochs / --limit).</param>
     /// <param name="OutDir">The reproduction's directory.</param>
     /// <param name="Device">--device.</param>
@@ -53,12 +53,22 @@ internal static class ReproduceReport
     public static string Markdown(Context c, IReadOnlyList<ReproduceEntry> entries)
     {
         var md = new StringBuilder();
-        bool table6 = c.Table == "table6";
-        md.Append(Inv, $"# Reproduction of the paper's {(table6 ? "Table 6 (the lambda study)" : "Table 1")}, {c.Recipe.Scale} scale\n\n");
+        bool table6 = c.Table == "table6", table5 = c.Table == "table5";
+        string title = table6 ? "Table 6 (the lambda study)" : table5 ? "Table 5 (adversarial robustness)" : "Table 1";
+        md.Append(Inv, $"# Reproduction of the paper's {title}, {c.Recipe.Scale} scale\n\n");
         int done = entries.Count(e => e.Result is not null);
         md.Append(Inv, $"{done} of {entries.Count(e => e.Selected)} selected row(s) finished; {entries.Count} row(s) in the table. ");
         md.Append("The paper's numbers: CIFAR-10, docs/design.md \"The paper's experiments\". Error = 100% - top-1 test accuracy of the last epoch.\n\n");
+        if (table5) md.Append(Table5Report.Markdown(c, entries));
+        else MaddsTable(md, c, entries, table6);
 
+        AfterTable(md, c, entries, table6);
+        return md.ToString();
+    }
+
+    // Table 1 and Table 6: our MAdds and error beside the paper's, row by row.
+    private static void MaddsTable(StringBuilder md, Context c, IReadOnlyList<ReproduceEntry> entries, bool table6)
+    {
         md.Append("| row | model | our MAdds (M) | our accuracy | our error | paper MAdds (M) | paper error | ours vs standard | paper vs standard |");
         md.Append(table6 ? " our MAdds reduction | paper MAdds reduction |" : "").Append(" figures |\n");
         md.Append("|---|---|---:|---:|---:|---:|---:|---:|---:|").Append(table6 ? "---:|---:|" : "").Append("---|\n");
@@ -77,7 +87,11 @@ internal static class ReproduceReport
             md.Append(' ').Append(string.Join(", ", Figures(e, c.OutDir).Select(f => $"[{f.Caption}]({f.Path})"))).Append(" |\n");
         }
         md.Append('\n');
+    }
 
+    // The verdicts, the settings and each row's command.
+    private static void AfterTable(StringBuilder md, Context c, IReadOnlyList<ReproduceEntry> entries, bool table6)
+    {
         if (table6)
         {
             var grows = ReductionGrowsWithLambda(entries);
@@ -90,7 +104,7 @@ internal static class ReproduceReport
             });
         }
 
-        if (!table6)
+        if (c.Table == "table1")
         {
             var verdicts = ClaimCheck.Verdicts(entries);
             md.Append("## The claim\n\n");
@@ -103,7 +117,8 @@ internal static class ReproduceReport
 
         md.Append("## Settings\n\n");
         md.Append(Inv, $"- recipe ({c.Recipe.Scale}): {c.Recipe.Describe()}\n");
-        md.Append(Inv, $"- lr schedule: `--schedule {c.Recipe.Schedule}`{(c.Recipe.Milestones is { } m ? $" `--milestones {m}`" : "")} (the paper's drops at 40% and 60% of the epochs: 160 and 240 of 400)\n");
+        string paperDrops = c.Recipe.AdversarialSteps is null ? "40% and 60% of the epochs: 160 and 240 of 400" : "45%, 70% and 80% of the epochs: 90, 140 and 160 of 200";
+        md.Append(Inv, $"- lr schedule: `--schedule {c.Recipe.Schedule}`{(c.Recipe.Milestones is { } m ? $" `--milestones {m}`" : "")} (the paper's drops at {paperDrops})\n");
         md.Append(Inv, $"- device {c.Device}, cpu kernels {c.CpuKernels}\n");
         if (table6) md.Append("- lambda: each CAC row's own (its row name); the standard ResNet-20 is the reduction's reference\n");
         md.Append("- MAdds: multiply-adds per image of the convolution and linear layers; a content-aware model's at the sharp ratios of its last test pass; " +
@@ -113,14 +128,15 @@ internal static class ReproduceReport
               .Append("and the errors are not comparable with the paper's\n");
         if (c.Recipe.Scale != "paper")
             md.Append(Inv, $"- time: estimated {c.Recipe.EstimateSeconds(60_000, 10_000) / 60:F1} min per row on a quiet 2-core CPU ")
-              .Append(Inv, $"(at {Recipe.TrainImagesPerSecond:F0} training and {Recipe.TestImagesPerSecond:F0} test images/s)\n");
+              .Append(Inv, $"(at {Recipe.TrainImagesPerSecond:F0} training and {Recipe.TestImagesPerSecond:F0} test images/s")
+              .Append(c.Recipe.AdversarialSteps is null && c.Recipe.Attacks is null ? "" : string.Create(Inv, $", an attack step at {Recipe.AttackStepCost} of a training step"))
+              .Append(")\n");
         md.Append('\n');
 
         md.Append("## Commands\n\nEach row by hand (a row directory already finished is reused by `cac reproduce`; one left half-done continues with `cac train --resume DIR`):\n\n");
         var input = Cac.Data.DatasetCatalog.Info(c.Recipe.Dataset).ImageShape;
         foreach (var e in entries.Where(e => e.Row.Buildable && e.Row.RunsOn(input.Height, input.Width)))
             md.Append(Inv, $"- {e.Row.Name}{(e.Result is { } r ? string.Create(Inv, $" ({r.Epochs} epoch(s), {r.TrainSeconds:F0} s of training)") : "")}:\n\n  ```\n  {TrainCommandLine.Format(e.Settings)}\n  ```\n\n");
-        return md.ToString();
     }
 
     // A number already in percent, two decimals: 8.37 reads "8.37%".
@@ -133,7 +149,7 @@ internal static class ReproduceReport
         foreach (var e in entries)
         {
             var r = e.Result;
-            rows.Add(new JsonObject
+            var row = new JsonObject
             {
                 ["name"] = e.Row.Name,
                 ["label"] = e.Row.Label,
@@ -141,7 +157,8 @@ internal static class ReproduceReport
                 ["lambda"] = e.Row.Lambda,
                 ["selected"] = e.Selected,
                 ["command"] = TrainCommandLine.Format(e.Settings),
-                ["paper"] = new JsonObject
+                // Table 5 reports no MAdds or clean error: its rows' paper numbers are under "attacks".
+                ["paper"] = e.Row.PaperAttacks is not null ? null : new JsonObject
                 {
                     ["madds_m"] = e.Row.Paper.MaddsM,
                     ["error_percent"] = e.Row.Paper.ErrorPercent,
@@ -159,7 +176,9 @@ internal static class ReproduceReport
                     ["mean_sharp_ratio"] = r.MeanSharpRatio,
                 },
                 ["figures"] = new JsonArray([.. Figures(e, c.OutDir).Select(f => (JsonNode)new JsonObject { ["caption"] = f.Caption, ["path"] = f.Path })]),
-            });
+            };
+            if (c.Table == "table5") row["attacks"] = Table5Report.Json(e);
+            rows.Add(row);
         }
         var root = new JsonObject
         {

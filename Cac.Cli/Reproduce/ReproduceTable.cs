@@ -9,12 +9,13 @@ namespace Cac.Cli.Reproduce;
 /// <param name="Label">The row as the paper labels it, e.g. "ResNet-20, CAC" or "lambda 0.5".</param>
 /// <param name="Model">Our model name (`cac models`).</param>
 /// <param name="Lambda">The cost exponent it trains with.</param>
-/// <param name="Paper">The paper's MAdds and error.</param>
+/// <param name="Paper">The paper's MAdds and error (Table 5's rows: Table 1's cell of the model, trained without attacks; Table 5 reports neither).</param>
 /// <param name="PaperStandardMaddsM">The paper's MAdds of the same architecture with standard convolutions, in millions.</param>
 /// <param name="Small">Whether `--scale small` trains it by default (the others run with --models).</param>
 /// <param name="Quick">Whether `--scale quick` trains it by default.</param>
+/// <param name="PaperAttacks">Table 5's rows: the paper's errors under its four attacks; null for the other tables.</param>
 internal sealed record ReproduceRow(string Name, string Label, string Model, double Lambda, PaperResult Paper, double PaperStandardMaddsM, bool Small,
-    bool Quick)
+    bool Quick, PaperTable5Row? PaperAttacks = null)
 {
     /// <summary>Whether a run at <paramref name="scale"/> trains this row by default: every row at paper scale.</summary>
     public bool RunsByDefaultAt(string scale) => scale switch
@@ -56,7 +57,7 @@ internal sealed record ReproduceRow(string Name, string Label, string Model, dou
 internal static class ReproduceTable
 {
     /// <summary>The table names, as the command's argument takes them.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["table1", "table6"];
+    public static IReadOnlyList<string> Names { get; } = ["table1", "table5", "table6"];
 
     /// <summary>Table 1 at small scale: the ResNet-20 column, all four conv types.</summary>
     private static readonly string[] Table1Small = ["resnet20", "cac-resnet20", "oct-resnet20", "cac-oct-resnet20"];
@@ -64,11 +65,17 @@ internal static class ReproduceTable
     /// <summary>Table 1 at quick scale: the paper's headline pair.</summary>
     private static readonly string[] Table1Quick = ["resnet20", "cac-resnet20"];
 
-    /// <summary>The rows of <paramref name="table"/> ("table1" or "table6").</summary>
+    /// <summary>The other model of a standard/CAC pair: "cac-resnet20" for "resnet20" and the reverse.</summary>
+    public static string Partner(string model) => model.StartsWith(CacPrefix, StringComparison.Ordinal) ? model[CacPrefix.Length..] : CacPrefix + model;
+
+    private const string CacPrefix = "cac-";
+
+    /// <summary>The rows of <paramref name="table"/> ("table1", "table5" or "table6").</summary>
     /// <exception cref="ArgumentException">An unknown table (one line listing the tables).</exception>
     public static IReadOnlyList<ReproduceRow> Rows(string table) => table.ToLowerInvariant() switch
     {
         "table1" => Table1(),
+        "table5" => Table5(),
         "table6" => Table6(),
         _ => throw new ArgumentException($"unknown table '{table}'; tables: {string.Join(", ", Names)}"),
     };
@@ -76,6 +83,15 @@ internal static class ReproduceTable
     private static List<ReproduceRow> Table1() => PaperTables.Table1.Select(c => new ReproduceRow(
         c.Model, $"{c.Architecture}, {c.ConvType}", c.Model, Recipe.Paper.Lambda, c.Result,
         PaperTables.Table1Cell(c.StandardModel)!.Result.MaddsM, Table1Small.Contains(c.Model), Table1Quick.Contains(c.Model))).ToList();
+
+    // Adversarially trained: the ResNet-20 pair at every scale, the ResNet-56 pair at paper scale (or with --models).
+    private static List<ReproduceRow> Table5() => PaperTables.Table5.Select(r =>
+    {
+        var cell = PaperTables.Table1Cell(r.Model)!;
+        bool resnet20 = r.Architecture == "ResNet-20";
+        return new ReproduceRow(r.Model, $"{r.Architecture}, {r.ConvType}", r.Model, Recipe.Table5Paper.Lambda, cell.Result,
+            PaperTables.Table1Cell(cell.StandardModel)!.Result.MaddsM, Small: resnet20, Quick: false, PaperAttacks: r);
+    }).ToList();
 
     // The standard ResNet-20 first (the reduction's reference), then CAC-ResNet-20 at each lambda.
     private static List<ReproduceRow> Table6()

@@ -32,6 +32,8 @@ internal static class TrainCommandLine
         if (s.BnRecalibrate != defaults.BnRecalibrate) args.AddRange(["--bn-recalibrate", Text(s.BnRecalibrate)]);
         if (s.CalibrateSharpRatio is double r) args.AddRange(["--calibrate-sharp-ratio", Text(r)]);
         if (s.CalibrateMadds is double m) args.AddRange(["--calibrate-madds", Text(m)]);
+        if (s.Adversarial is not null)
+            args.AddRange(["--adversarial", s.Adversarial, "--adv-steps", Text(s.AdvSteps), "--adv-eps", Text(s.AdvEps), "--adv-step-size", Text(s.AdvStepSize)]);
         if (s.Init is not null) args.AddRange(["--init", s.Init]);
         args.AddRange(["--device", s.Device, "--cpu-kernels", s.CpuKernels]);
         if (s.OutDir is not null) args.AddRange(["--out", s.OutDir]);

@@ -53,6 +53,7 @@ internal static class TrainingStateSettings
                 case "--adv-steps": Same(option, value, saved.AdvSteps); break;
                 case "--adv-eps": Same(option, value, saved.AdvEps); break;
                 case "--adv-step-size": Same(option, value, saved.AdvStepSize); break;
+                case "--task": Same(option, value, saved.Task, ignoreCase: true); break;
                 case "--bn-recalibrate": s = s with { BnRecalibrate = (int)value! }; break;
                 case "--epochs":
                     int epochs = (int)value!;

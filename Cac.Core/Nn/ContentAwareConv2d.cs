@@ -79,7 +79,7 @@ public sealed class ContentAwareConv2d : ConvolutionModule, IMaddsCounted
     /// <summary>
     /// The sigmoid surrogate's temperature in units of the layer's score scale: T = ScoreTemperature * |gamma| * mean(G)
     /// over the batch, so windows whose G lies within a few ScoreTemperature * mean(G) of the threshold -beta/gamma pass
-    /// gradient (default 0.25). Only read with <see cref="CacScoreGradient.Sigmoid"/>.
+    /// gradient (default 0.5). Only read with <see cref="CacScoreGradient.Sigmoid"/>.
     /// </summary>
     public double ScoreTemperature
     {
@@ -88,7 +88,7 @@ public sealed class ContentAwareConv2d : ConvolutionModule, IMaddsCounted
             : throw new ArgumentException($"ContentAwareConv2d: the score temperature must be a finite number > 0, got {value}");
     }
 
-    private double _scoreTemperature = 0.25;
+    private double _scoreTemperature = 0.5;
 
     // T = ScoreTemperature * |gamma| * mean(G); a batch with no edges at all (mean G = 0) takes mean G = 1.
     private double SurrogateTemperature(Tensor scoreMap)

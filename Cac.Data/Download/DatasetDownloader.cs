@@ -4,8 +4,8 @@ namespace Cac.Data;
 /// Fetches datasets from their official addresses into a data directory, verifying every file's checksum.
 /// <para>
 /// Layout: dataset NAME goes to DATA/NAME/ (what <see cref="DatasetCatalog"/> searches): Fashion-MNIST's four .gz files
-/// directly, CIFAR's archive (kept, so a second run re-verifies it and unpacks it again without fetching) unpacked beside it
-/// (DATA/cifar10/cifar-10-batches-bin, DATA/cifar100/cifar-100-binary).
+/// directly, CIFAR's and VOC's archives (kept, so a second run re-verifies them and unpacks them again without fetching)
+/// unpacked beside them (DATA/cifar10/cifar-10-batches-bin, DATA/cifar100/cifar-100-binary, DATA/voc2012/VOCdevkit/VOC2012).
 /// </para>
 /// <para>
 /// Each file streams to TARGET.part while its hash is computed; only a matching hash moves it to TARGET (File.Move),
@@ -25,6 +25,9 @@ public sealed class DatasetDownloader : IDisposable
     /// <summary>Where the Fashion-MNIST files are published.</summary>
     public const string FashionMnistBase = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
 
+    /// <summary>Where PASCAL VOC 2012 is published (the trainval archive, 1.9 GB, unpacks to VOCdevkit/VOC2012).</summary>
+    public const string Voc2012Base = "http://host.robots.ox.ac.uk/pascal/VOC/voc2012/";
+
     private const string TorontoBase = "https://www.cs.toronto.edu/~kriz/";
 
     /// <summary>The datasets this downloader knows, with their official addresses and MD5 checksums.</summary>
@@ -39,6 +42,8 @@ public sealed class DatasetDownloader : IDisposable
             new("t10k-images-idx3-ubyte.gz", Checksum.Md5("bef4ecab320f06d8554ea6380940ec79")),
             new("t10k-labels-idx1-ubyte.gz", Checksum.Md5("bb300cfdad3c16e7a12a480ee83cd310")),
         ], ExtractTarGz: false),
+        // The MD5 torchvision's VOCSegmentation checks; a plain .tar (TarGz reads both).
+        new("voc2012", new Uri(Voc2012Base), [new("VOCtrainval_11-May-2012.tar", Checksum.Md5("6cd6e144f989b92b3379bac3b3de84fd"))], ExtractTarGz: true),
     ];
 
     private readonly HttpClient _http;

@@ -13,7 +13,7 @@ public sealed record RemoteFile(string RelativeUrl, Checksum Checksum)
 /// <param name="Name">Catalog name ("cifar10").</param>
 /// <param name="BaseAddress">The address the files' relative addresses resolve against; ends in '/'.</param>
 /// <param name="Files">The files to fetch.</param>
-/// <param name="ExtractTarGz">Whether each file is a .tar.gz archive to unpack after the download.</param>
+/// <param name="ExtractTarGz">Whether each file is a .tar.gz (or plain .tar) archive to unpack after the download.</param>
 public sealed record DatasetSource(string Name, Uri BaseAddress, IReadOnlyList<RemoteFile> Files, bool ExtractTarGz)
 {
     /// <summary>The absolute address of <paramref name="file"/>.</summary>

@@ -4,7 +4,7 @@ using System.IO.Compression;
 namespace Cac.Data;
 
 /// <summary>
-/// Unpacks .tar.gz archives safely. Entries are first written to a staging folder inside the target directory and
+/// Unpacks .tar.gz archives (and plain .tar archives, recognised by the absence of gzip's magic bytes 1F 8B) safely. Entries are first written to a staging folder inside the target directory and
 /// moved into place only when the whole archive has been read, so a bad archive leaves the target as it was.
 /// Rejected (<see cref="InvalidDataException"/> naming the archive): entries whose path leaves the target directory
 /// (absolute paths, "..") and entries other than plain files and directories (links, devices), plus corrupt gzip or tar data.
@@ -25,8 +25,8 @@ public static class TarGz
         try
         {
             using (var file = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
-            using (var gzip = new GZipStream(file, CompressionMode.Decompress))
-            using (var tar = new TarReader(gzip))
+            using (var data = IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file)
+            using (var tar = new TarReader(data))
             {
                 try
                 {
@@ -56,6 +56,15 @@ public static class TarGz
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         }
+    }
+
+    // Whether the stream starts with gzip's magic bytes; leaves it at its start.
+    private static bool IsGzip(FileStream file)
+    {
+        Span<byte> magic = stackalloc byte[2];
+        int got = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        file.Position = 0;
+        return got == 2 && magic[0] == 0x1F && magic[1] == 0x8B;
     }
 
     private static void Write(TarEntry entry, string archivePath, string target, string staging, string stagingPrefix)

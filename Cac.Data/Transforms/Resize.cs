@@ -72,8 +72,9 @@ public sealed class Resize : IImageTransform
         }
     }
 
-    // align_corners=False source coordinate of each output index, clamped at 0 below and at size - 1 above.
-    private static void SourceIndices(int size, int outSize, int[] i0, int[] i1, float[] frac)
+    // align_corners=False source coordinate of each output index, clamped at 0 below and at size - 1 above: the two taps
+    // and the weight of the second (JointResize takes a mask's nearest pixel from them).
+    internal static void SourceIndices(int size, int outSize, int[] i0, int[] i1, float[] frac)
     {
         float scale = (float)size / outSize;
         for (int o = 0; o < outSize; o++)

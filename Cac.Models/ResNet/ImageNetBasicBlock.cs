@@ -13,9 +13,12 @@ public sealed class ImageNetBasicBlock : ResidualBasicBlock
     /// <summary>Output channels per unit of <c>planes</c> (1: a basic block does not expand).</summary>
     public const int Expansion = 1;
 
-    /// <summary>Creates a block mapping (N, inChannels, H, W) to (N, planes, H/stride, W/stride).</summary>
-    public ImageNetBasicBlock(int inChannels, int planes, int stride, ConvFactory convs)
-        : base(inChannels, planes * Expansion, stride, convs, "downsample", "OctaveImageNetBasicBlock")
+    /// <summary>
+    /// Creates a block mapping (N, inChannels, H, W) to (N, planes, H/stride, W/stride); both 3x3 convolutions have
+    /// <paramref name="dilation"/> (a dilated stage of a segmentation backbone).
+    /// </summary>
+    public ImageNetBasicBlock(int inChannels, int planes, int stride, ConvFactory convs, int dilation = 1)
+        : base(inChannels, planes * Expansion, stride, convs, "downsample", "OctaveImageNetBasicBlock", dilation)
     {
     }
 }

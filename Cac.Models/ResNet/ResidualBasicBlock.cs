@@ -17,15 +17,17 @@ public abstract partial class ResidualBasicBlock : Module
     /// <summary>
     /// Registers the layers for (N, inChannels, H, W) -> (N, outChannels, H/stride, W/stride); the projection, when
     /// needed, is registered as <paramref name="shortcutName"/>. <paramref name="octaveBlock"/> names the block to use
-    /// with octave convolutions (for the error message).
+    /// with octave convolutions (for the error message). Both 3x3 convolutions have <paramref name="dilation"/> (and
+    /// padding equal to it), as torchvision's blocks of a dilated stage.
     /// </summary>
-    private protected ResidualBasicBlock(int inChannels, int outChannels, int stride, ConvFactory convs, string shortcutName, string octaveBlock)
+    private protected ResidualBasicBlock(int inChannels, int outChannels, int stride, ConvFactory convs, string shortcutName, string octaveBlock,
+        int dilation = 1)
     {
         ArgumentNullException.ThrowIfNull(convs);
         if (convs.IsOctave) throw new ArgumentException($"{GetType().Name}: {convs.Type} convolutions need an {octaveBlock}");
-        _conv1 = RegisterModule("conv1", convs.Conv3x3(inChannels, outChannels, stride));
+        _conv1 = RegisterModule("conv1", convs.Conv3x3(inChannels, outChannels, stride, dilation));
         _bn1 = RegisterModule("bn1", new BatchNorm2d(outChannels));
-        _conv2 = RegisterModule("conv2", convs.Conv3x3(outChannels, outChannels, 1));
+        _conv2 = RegisterModule("conv2", convs.Conv3x3(outChannels, outChannels, 1, dilation));
         _bn2 = RegisterModule("bn2", new BatchNorm2d(outChannels));
         if (stride != 1 || inChannels != outChannels)
             _shortcut = RegisterModule(shortcutName, new Sequential(

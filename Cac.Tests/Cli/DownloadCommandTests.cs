@@ -90,7 +90,8 @@ public sealed class DownloadCommandTests : IDisposable
     public void Every_catalog_dataset_is_downloadable_from_an_official_https_or_http_address()
     {
         DownloadCommand.Sources.Select(s => s.Name).Should().BeEquivalentTo(
-            DatasetCatalog.Names.Where(n => DatasetCatalog.Info(n).PaddedFrom is null), "derived datasets read another's files");
+            DatasetCatalog.Names.Where(n => DatasetCatalog.Info(n) is { PaddedFrom: null, IsImageFolder: false }).Append("voc2012"),
+            "derived datasets read another's files, image folders (ImageNet) are the user's own, and the segmentation dataset voc2012 is read by VocSegmentationDataset");
         var mnist = DownloadCommand.Sources.Single(s => s.Name == "mnist");
         mnist.Files.Select(f => f.FileName).Should().Equal(DatasetCatalog.FileNames);
         mnist.UrlOf(mnist.Files[0]).ToString().Should().Be("https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz");
@@ -116,5 +117,39 @@ public sealed class DownloadCommandTests : IDisposable
         code.Should().Be(1);
         stdout.Should().Contain("downloading cifar100").And.Contain(Path.Combine(_dir.Path, "cifar100"));
         stderr.Should().Contain("cifar-100-binary.tar.gz").And.Contain("HTTP 404");
+    }
+
+    [Fact]
+    public void Voc2012_downloads_verifies_and_unpacks_its_plain_tar_where_the_voc_reader_finds_it()
+    {
+        // A one-image VOCtrainval archive in the official layout (VOCdevkit/VOC2012/...), uncompressed as the real one.
+        string staging = Path.Combine(_dir.Path, "staging");
+        string root = Path.Combine(staging, "VOCdevkit", "VOC2012");
+        foreach (var folder in new[] { "JPEGImages", "SegmentationClass", Path.Combine("ImageSets", "Segmentation") })
+            Directory.CreateDirectory(Path.Combine(root, folder));
+        File.WriteAllBytes(Path.Combine(root, "JPEGImages", "2007_000032.jpg"), ImageFiles.RgbJpeg);
+        var mask = Enumerable.Range(0, 256).Select(i => (byte)(i < 128 ? 0 : i % 16 == 0 ? 255 : 15)).ToArray();
+        PalettePng.Write(Path.Combine(root, "SegmentationClass", "2007_000032.png"), mask, 16, 16, VocPalette.Rgb);
+        File.WriteAllText(Path.Combine(root, "ImageSets", "Segmentation", "train.txt"), "2007_000032\n");
+        var archive = new MemoryStream();
+        System.Formats.Tar.TarFile.CreateFromDirectory(staging, archive, includeBaseDirectory: false);
+        byte[] tar = archive.ToArray();
+
+        using var server = new LoopbackServer();
+        server.Files["VOCtrainval_11-May-2012.tar"] = tar;
+        var official = DatasetDownloader.Source("voc2012");
+        official.Files.Should().ContainSingle().Which.Checksum.Should().Be(Checksum.Md5("6cd6e144f989b92b3379bac3b3de84fd"));
+        var source = official with { Files = [official.Files[0] with { Checksum = Checksum.Md5(Convert.ToHexStringLower(MD5.HashData(tar))) }] };
+        using var client = LoopbackServer.Client();
+        DownloadCommand.Run(new DownloadCommand.DownloadSettings("voc2012", _dir.Path, server.BaseAddress.ToString()), TextWriter.Null, client, [source])
+            .Should().Be(0);
+
+        var dataset = new VocSegmentationDataset(Path.Combine(_dir.Path, "voc2012"), "train");
+        dataset.Count.Should().Be(1);
+        dataset.Read(0).Mask.Should().Equal(mask);
+
+        // The published checksum rejects other bytes.
+        var act = () => DownloadCommand.Run(new DownloadCommand.DownloadSettings("voc2012", Path.Combine(_dir.Path, "other"), server.BaseAddress.ToString()), TextWriter.Null, client);
+        act.Should().Throw<ChecksumMismatchException>().WithMessage("*VOCtrainval_11-May-2012.tar*6cd6e144f989b92b3379bac3b3de84fd*");
     }
 }

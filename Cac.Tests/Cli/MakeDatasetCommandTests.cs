@@ -6,69 +6,59 @@ using Xunit;
 
 namespace Cac.Tests.Cli;
 
-/// <summary>`cac make-dataset fashion-mnist-folder` on small IDX files made here, read back by the image-folder reader.</summary>
+/// <summary>`cac make-dataset fashion-mnist-seg`: a VOC-layout dataset the VOC reader reads, deterministic per seed.</summary>
 public sealed class MakeDatasetCommandTests : IDisposable
 {
-    private static readonly byte[] TrainLabels = [3, 0, 9, 3, 1, 0, 7];
-    private static readonly byte[] TestLabels = [2, 9, 0];
     private readonly TempDir _dir = new();
 
     public MakeDatasetCommandTests()
     {
-        _dir.Write("fmnist/train-images-idx3-ubyte", IdxFiles.Images(TrainLabels.Length, 28, 28));
-        _dir.Write("fmnist/train-labels-idx1-ubyte", IdxFiles.Labels(TrainLabels));
-        _dir.Write("fmnist/t10k-images-idx3-ubyte", IdxFiles.Images(TestLabels.Length, 28, 28));
-        _dir.Write("fmnist/t10k-labels-idx1-ubyte", IdxFiles.Labels(TestLabels));
+        // Small Fashion-MNIST-shaped files: 12 training and 5 test items.
+        _dir.Write(Path.Combine("fm", "fashion-mnist", "train-images-idx3-ubyte.gz"), IdxFiles.Gzip(IdxFiles.Images(12, 28, 28)));
+        _dir.Write(Path.Combine("fm", "fashion-mnist", "train-labels-idx1-ubyte.gz"), IdxFiles.Gzip(IdxFiles.Labels(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1)));
+        _dir.Write(Path.Combine("fm", "fashion-mnist", "t10k-images-idx3-ubyte.gz"), IdxFiles.Gzip(IdxFiles.Images(5, 28, 28)));
+        _dir.Write(Path.Combine("fm", "fashion-mnist", "t10k-labels-idx1-ubyte.gz"), IdxFiles.Gzip(IdxFiles.Labels(9, 8, 7, 6, 5)));
     }
 
     public void Dispose() => _dir.Dispose();
 
-    private string Make(string name, int size = 40, int? limit = null)
+    private string Make(string name, int seed)
     {
         string output = Path.Combine(_dir.Path, name);
-        MakeFashionMnistFolderCommand.Run(new MakeFashionMnistFolderCommand.Settings(output, size, Path.Combine(_dir.Path, "fmnist"), limit), TextWriter.Null);
+        MakeDatasetCommand.Run(new MakeDatasetCommand.MakeDatasetSettings("fashion-mnist-seg", output, seed, Train: 6, Val: 3, DataDir: Path.Combine(_dir.Path, "fm")), TextWriter.Null);
         return output;
     }
 
     [Fact]
-    public void Class_folders_sort_in_label_order()
+    public void The_voc_reader_reads_both_splits_with_items_labels_and_a_boundary_band()
     {
-        MakeFashionMnistFolderCommand.ClassFolders.Should().StartWith(["00-t-shirt-top", "01-trouser"]).And.EndWith("09-ankle-boot");
-        MakeFashionMnistFolderCommand.ClassFolders.Order(StringComparer.Ordinal).Should().Equal(MakeFashionMnistFolderCommand.ClassFolders);
-    }
-
-    [Fact]
-    public void Writes_both_splits_read_back_with_the_same_labels_and_upscaled_pixels()
-    {
-        string output = Make("folder");
-        var train = StreamingImageFolderDataset.Open(Path.Combine(output, "train"), policy: BadSamplePolicy.Skip);
-        train.ClassNames.Should().Equal(MakeFashionMnistFolderCommand.ClassFolders);
-        train.Count.Should().Be(TrainLabels.Length);
-        train.Scan.Problems.Should().HaveCount(10 - TrainLabels.Distinct().Count(), "classes without images are empty folders");
-        var source = DatasetCatalog.Load("fashion-mnist", Path.Combine(_dir.Path, "fmnist"), train: true);
+        string root = Make("a", 5);
+        var train = new VocSegmentationDataset(root, "train", FashionMnistSegmentation.ClassCount);
+        var val = new VocSegmentationDataset(root, "val", FashionMnistSegmentation.ClassCount);
+        (train.Count, val.Count).Should().Be((6, 3));
+        int size = FashionMnistSegmentation.CanvasSize;
         for (int i = 0; i < train.Count; i++)
         {
-            string file = train.Scan.Samples[i].Path;
-            int index = int.Parse(Path.GetFileNameWithoutExtension(file), System.Globalization.CultureInfo.InvariantCulture);
-            train.Label(i).Should().Be(TrainLabels[index], file);
-            var (pixels, shape) = train.ReadImage(i);
-            shape.Should().Be(new ImageShape(3, 40, 40));
-            var expected = new float[40 * 40];
-            var (original, originalShape) = source.ReadImage(index);
-            AntialiasedBilinear.Resize(original, originalShape, CropBox.Whole(originalShape), expected, 40, 40);
-            double meanError = Enumerable.Range(0, 3 * 40 * 40).Average(k => Math.Abs(pixels[k] - expected[k % (40 * 40)]));
-            meanError.Should().BeLessThan(3.0 / 255, $"{file}: JPEG at quality 95 of the upscaled image, all three channels grey");
+            var sample = train.Read(i);
+            (sample.Height, sample.Width).Should().Be((size, size));
+            sample.Mask.Should().Contain(v => v > 0 && v < 11, "every canvas holds an item").And.Contain((byte)0).And.Contain(SegmentationSample.Ignore);
+            // The band separates labels: no two different scored labels touch.
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x + 1 < size; x++)
+                    foreach (var (a, b) in new[] { (sample.Mask[y * size + x], sample.Mask[y * size + x + 1]), (sample.Mask[x * size + y], sample.Mask[(x + 1) * size + y]) })
+                        if (a != 255 && b != 255) a.Should().Be(b, $"image {i}: neighbouring labels {a} and {b} at ({y}, {x})");
         }
-        Directory.GetFiles(Path.Combine(output, "val"), "*.jpg", SearchOption.AllDirectories).Should().HaveCount(TestLabels.Length);
+        // Validation canvases come from the test items (classes 5..9, so labels 6..10).
+        Enumerable.Range(0, val.Count).SelectMany(i => val.Read(i).Mask).Where(v => v is > 0 and < 255).Should().OnlyContain(v => v >= 6 && v <= 10);
     }
 
     [Fact]
-    public void Is_deterministic_honours_limit_and_refuses_to_overwrite()
+    public void The_same_seed_writes_the_same_files_and_another_seed_other_ones()
     {
-        string a = Make("a", size: 24, limit: 4), b = Make("b", size: 24, limit: 4);
-        var filesA = Directory.GetFiles(a, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a, f)).Order(StringComparer.Ordinal).ToList();
-        filesA.Should().HaveCount(4 + 3);
-        foreach (var file in filesA) File.ReadAllBytes(Path.Combine(b, file)).Should().Equal(File.ReadAllBytes(Path.Combine(a, file)), file);
-        FluentActions.Invoking(() => Make("a")).Should().Throw<IOException>().WithMessage("*already exists*");
+        string a = Make("a", 5), b = Make("b", 5), c = Make("c", 6);
+        foreach (var file in Directory.GetFiles(a, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a, f)))
+            File.ReadAllBytes(Path.Combine(b, file)).Should().Equal(File.ReadAllBytes(Path.Combine(a, file)), file);
+        File.ReadAllBytes(Path.Combine(c, "SegmentationClass", "train_00000.png"))
+            .Should().NotEqual(File.ReadAllBytes(Path.Combine(a, "SegmentationClass", "train_00000.png")));
     }
 }

@@ -23,7 +23,7 @@ public class OptionParsingTests
         "--lambda-warmup", "0.2", "--lambda-ramp", "0.3", "--bn-recalibrate", "17", "--threshold-lr-norm", "false",
         "--threshold-gradient", "gated", "--threshold-temperature", "0.4",
         "--cac-sample", "top-left", "--alpha", "0.25", "--adversarial", "pgd", "--adv-steps", "4", "--adv-eps", "0.02", "--adv-step-size", "0.006",
-        "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--cpu-kernels", "reference", "--resume", "/r/train",
+        "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--cpu-kernels", "reference", "--resume", "/r/train", "--task", "segmentation",
         "--workers", "5", "--bad-images", "skip",
     ];
 
@@ -110,7 +110,7 @@ public class OptionParsingTests
             Momentum: 0.91, WeightDecay: 0.00037, Limit: 444, Seed: 55, OutDir: "/o/train", Lambda: 0.066, Init: "/i/init.safetensors",
             Device: "ilgpu-cpu", ThresholdLrScale: 2.5, CalibrateSharpRatio: 0.37, CalibrateMadds: 0.61, Milestones: "3,5", CacSample: "top-left", Alpha: 0.25, CpuKernels: "reference",
             LambdaWarmup: 0.2, LambdaRamp: 0.3, BnRecalibrate: 17, ThresholdLrNorm: false, ThresholdGradient: "gated", ThresholdTemperature: 0.4,
-            Adversarial: "pgd", AdvSteps: 4, AdvEps: 0.02, AdvStepSize: 0.006, Workers: 5, BadImages: "skip"));
+            Adversarial: "pgd", AdvSteps: 4, AdvEps: 0.02, AdvStepSize: 0.006, Task: "segmentation", Workers: 5, BadImages: "skip"));
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public class OptionParsingTests
             Model: "cac-resnet20", Dataset: "fashion-mnist", DataDir: null, Epochs: 1, BatchSize: 128, Lr: 0.1, Schedule: "cosine",
             Momentum: 0.9, WeightDecay: 1e-4, Limit: null, Seed: 0, OutDir: null, Lambda: CostAwareObjective.DefaultLambda, Init: null,
             Device: "auto", ThresholdLrScale: 1, CalibrateSharpRatio: null, CalibrateMadds: null, Milestones: null, CacSample: "centre", Alpha: null, CpuKernels: "fast",
-            LambdaWarmup: 0, LambdaRamp: 0, BnRecalibrate: 0, ThresholdLrNorm: true, ThresholdGradient: "sigmoid", ThresholdTemperature: 0.25));
+            LambdaWarmup: 0, LambdaRamp: 0, BnRecalibrate: 0, ThresholdLrNorm: true, ThresholdGradient: "sigmoid", ThresholdTemperature: 0.5));
     }
 
     [Theory]

@@ -29,7 +29,7 @@ public partial class ReproduceCommandTests
     }
 
     private static ReproduceCommand.ReproduceSettings TwoRows(string data, string outDir, int epochs = 1) =>
-        new("table1", "small", DataDir: data, Device: "cpu", OutDir: outDir, Models: "resnet20,cac-resnet20", Limit: 64, Epochs: epochs);
+        new("table1", "small", Dataset: "fashion-mnist", DataDir: data, Device: "cpu", OutDir: outDir, Models: "resnet20,cac-resnet20", Limit: 64, Epochs: epochs);
 
     private static string Run(ReproduceCommand.ReproduceSettings s)
     {
@@ -63,7 +63,7 @@ public partial class ReproduceCommandTests
 
     [Fact]
     public void An_unknown_table_lists_the_tables() =>
-        Error(new ReproduceCommand.ReproduceSettings("table9")).Should().Be("unknown table 'table9'; tables: table1, table6");
+        Error(new ReproduceCommand.ReproduceSettings("table9")).Should().Be("unknown table 'table9'; tables: table1, table5, table6");
 
     [Fact]
     public void Paper_scale_without_cifar10_says_where_it_looked_and_how_to_download()
@@ -81,9 +81,9 @@ public partial class ReproduceCommandTests
         WriteDataset(tmp.Path);
         Error(new ReproduceCommand.ReproduceSettings("table6", DataDir: tmp.Path, Models: "cac-resnet20-lambda0.4"))
             .Should().Contain("'cac-resnet20-lambda0.4' is no row of table6").And.Contain("cac-resnet20-lambda0.5");
-        Error(new ReproduceCommand.ReproduceSettings("table1", DataDir: tmp.Path, Models: "oct-resnet20"))
+        Error(new ReproduceCommand.ReproduceSettings("table1", Dataset: "fashion-mnist", DataDir: tmp.Path, Models: "oct-resnet20"))
             .Should().Contain("oct-resnet20").And.Contain("28 x 28");
-        Error(new ReproduceCommand.ReproduceSettings("table1", DataDir: tmp.Path, Models: "oct-densenet121-cifar"))
+        Error(new ReproduceCommand.ReproduceSettings("table1", Dataset: "fashion-mnist", DataDir: tmp.Path, Models: "oct-densenet121-cifar"))
             .Should().Contain("oct-densenet121-cifar").And.Contain("divide by 16").And.Contain("28 x 28");
     }
 
@@ -155,7 +155,9 @@ public partial class ReproduceCommandTests
             Device: "auto", CpuKernels: "fast", Milestones: "160,240"));
         Recipe.Small.Milestones.Should().Be("4,6");
         (Recipe.Small with { Epochs = 1 }).Schedule.Should().Be("constant");
-        Recipe.Small.EstimateSeconds(60_000, 10_000).Should().BeInRange(200, 300, "a small row fits 4 minutes or so");
+        Recipe.Small.EstimateSeconds(60_000, 10_000).Should().BeInRange(240, 330, "a small row fits 5 minutes or so");
+        (Recipe.Small with { Dataset = "fashion-mnist" }).EstimateSeconds(60_000, 10_000)
+            .Should().BeLessThan(Recipe.Small.EstimateSeconds(60_000, 10_000), "28 x 28 images cost less than 32 x 32");
     }
 
     [Fact]

@@ -182,7 +182,7 @@ public class CacSigmoidGradientTests
         layer.SharpRatio().Backward();
 
         var G = Ops.CacScoreMap(x, 3, 1, 1, 1).ToDoubleArray();
-        double gamma = layer.Gamma.Item(), beta = layer.Beta.Item(), t = 0.25 * gamma * G.Average();
+        double gamma = layer.Gamma.Item(), beta = layer.Beta.Item(), t = 0.5 * gamma * G.Average();
         double expected = G.Select(v =>
         {
             double sigma = 1 / (1 + Math.Exp(-(gamma * v + beta) / t));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cac.Models;
+using Cac.Models.Segmentation;
 using Cac.Nn;
 using Cac.Tests.PyTorch;
 using FluentAssertions;
@@ -33,6 +34,7 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
         "cac-resnet20", "cac-resnet18", "cac-resnet50", "cac-densenet121", "cac-shufflenetv2", "cac-densenet121-cifar", "cac-shufflenetv2-cifar",
         "oct-resnet20", "oct-resnet18", "oct-resnet50", "cac-oct-resnet20", "cac-oct-resnet18", "cac-oct-resnet50",
         "oct-densenet121", "oct-densenet121-cifar", "cac-oct-densenet121", "cac-oct-densenet121-cifar",
+        "fcn-resnet18", "cac-fcn-resnet18", "rc-fcn-resnet18",
     ];
 
     public static TheoryData<string> Models => new(StandardNames);
@@ -161,6 +163,8 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
                 state[names[l] + ".beta"] = Tensor.FromArray([(float)betas[l]], [1]);
             }
         });
+        var cascade = m.Net as RegionCascadeFcn;
+        if (cascade is not null) cascade.ConfidenceThreshold = fx.Double("rc_threshold");
         var layers = m.Net.NamedModules().Where(e => e.Module is ContentAwareConv2d).Select(e => (e.Name, Layer: (ContentAwareConv2d)e.Module)).ToList();
         layers.Select(l => l.Name).Should().Equal(names, "the content-aware layers are those of the reference (every k > 1 conv)");
         if (model.StartsWith("cac-", StringComparison.Ordinal)) layers.Should().NotBeEmpty();
@@ -183,6 +187,14 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
             string what = $"{model} {dtype.Name()}";
             logits.DType.Should().Be(dtype);
             logits.Dims.ToArray().Should().Equal(fx.ShapeOf("logits"));
+
+            // The cascade's hard region: its confidences lie at least 5e-5 from the threshold, far above rounding.
+            if (cascade is not null)
+            {
+                var hard = cascade.LastHardRegion!.ToDoubleArray().Select(v => v > 0).ToArray();
+                hard.Should().Equal(Bits(fx.String("rc_hard"), hard.Length), $"{what}: the hard region should be the reference's");
+                cascade.LastHardRatio.Should().Be(fx.Double("rc_hard_ratio"));
+            }
 
             // Masks, layer by layer in forward order, per sample.
             var flippedAt = new string?[batch];
@@ -235,7 +247,9 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
     {
         fx.String("model").Should().Be(model);
         var watch = Stopwatch.StartNew();
-        var net = ModelRegistry.Create(model, new Generator(0));
+        var info = ModelRegistry.Info(model);
+        int classes = fx.HasParam("classes") ? fx.Int("classes") : info.NumClasses;
+        var net = ModelRegistry.Create(model, info.InputChannels, classes, new Generator(0));
         double create = watch.Elapsed.TotalSeconds;
         var entries = net.StateDict().Select(kv => (kv.Key, Shape: kv.Value.Dims.ToArray())).ToList();
         entries.Select(e => e.Key).Should().Equal(fx.Json("state_dict").EnumerateArray().Select(e => e.GetString()), "the fill follows state_dict order");
@@ -246,7 +260,8 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
         net.Eval();
         var x = HashFill.Input(Ints(fx, "input_shape"));
         double build = watch.Elapsed.TotalSeconds;
-        fx.ShapeOf("logits").Should().Equal(x.Dims[0], ModelRegistry.Info(model).NumClasses);
+        int[] logitShape = info.IsSegmentation ? [x.Dims[0], classes, x.Dims[2], x.Dims[3]] : [x.Dims[0], classes];
+        fx.ShapeOf("logits").Should().Equal(logitShape);
 
         // Reduction length K (the largest fan-in) and depth L (conv and linear layers), from the weights.
         var weights = entries.Where(e => HashFill.Rule(e.Key, e.Shape) == "weight").ToList();
@@ -262,7 +277,7 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
         return Enumerable.Range(0, count).Select(i => (bytes[i >> 3] >> (7 - (i & 7)) & 1) == 1).ToArray();
     }
 
-    // Asserts that the logits `got` match `expected` (both (batch, classes), flat) within tol relative to max|logit|, and
+    // Asserts that the logits `got` match `expected` (both (batch, classes) or (batch, classes, H, W), flat) within tol relative to max|logit|, and
     // each logit within tol * (rms + |logit_i|) (max and rms over the whole fixture); rows: the samples to compare (null:
     // all). Returns a line for the test output.
     private static string CompareLogits(string what, double[] expected, double[] got, int batch, ISet<int>? rows, double tol)
@@ -270,13 +285,13 @@ public class ModelLogitsFixtureTests(ITestOutputHelper output)
         double scale = expected.Max(Math.Abs);
         double rms = Math.Sqrt(expected.Average(v => v * v));
         got.Length.Should().Be(expected.Length, what);
-        int classes = expected.Length / batch;
+        int perSample = expected.Length / batch;
         double maxErr = 0, maxElemRatio = 0;
         int compared = 0;
         var outliers = new List<string>();
         for (int i = 0; i < got.Length; i++)
         {
-            if (rows is not null && !rows.Contains(i / classes))
+            if (rows is not null && !rows.Contains(i / perSample))
                 continue;
             compared++;
             double e = Math.Abs(got[i] - expected[i]);
