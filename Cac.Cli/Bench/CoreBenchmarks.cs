@@ -11,7 +11,7 @@ namespace Cac.Cli.Bench;
 /// <summary>
 /// The core benchmarks, float32: SGEMM, 3 x 3 convolutions at the ResNet-20 stage shapes (batch 128),
 /// ResNet-20 / ResNet-56 training steps, ResNet-20 inference and a PGD-10 attack on ResNet-20 on random CIFAR-shaped data
-/// (3 x 32 x 32).
+/// (3 x 32 x 32), and on the CPU the ImageNet input pipeline (<see cref="ImageFolderLoaderBenchmark"/>).
 /// The same workloads as bench/pytorch_reference.py, under the same names. They run on <paramref name="device"/>
 /// (the CPU backend by default); on an ILGPU device every timed run ends with a synchronisation, and a training
 /// step and each inference batch runs in its own <see cref="TensorScope"/>, as in `cac train` and `cac eval`.
@@ -50,6 +50,11 @@ public sealed class CoreBenchmarks(bool quick, Action<string> progress, string? 
         if (Wants("resnet20_infer")) Add(Infer("resnet20"));
         if (Wants("pgd10_resnet20")) Add(Pgd10("resnet20"));
         if (Wants("resnet56_train")) Add(Train("resnet56"));
+        if (Wants(ImageFolderLoaderBenchmark.Name) && _device.Kind == DeviceKind.Cpu)
+        {
+            progress($"{ImageFolderLoaderBenchmark.Name} ...");
+            Add(ImageFolderLoaderBenchmark.Run(Warmup - 1, quick ? 2 : 3));
+        }
         return results;
     }
 

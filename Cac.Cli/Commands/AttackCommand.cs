@@ -85,7 +85,7 @@ internal static class AttackCommand
         public void Validate()
         {
             ModelRegistry.Info(Model);
-            DatasetCatalog.Info(Dataset);
+            DatasetCatalog.Info(Dataset).RefuseImageFolder("attack");
             var attack = Attack;
             if (Steps < 0) throw new ArgumentException($"--steps must be >= 0, got {Steps}"); // fgsm ignores it, so checked here too
             Options().Validate();

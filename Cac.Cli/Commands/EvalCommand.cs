@@ -38,6 +38,7 @@ internal static class EvalCommand
         {
             model, weights, dataset, data, limit, batchSize, json, device, cpuKernels,
         };
+        foreach (var option in LoaderOptions.Create()) command.Options.Add(option);
         command.SetAction(parse => Run(SettingsFrom(parse), Console.Out));
         return command;
     }
@@ -52,10 +53,12 @@ internal static class EvalCommand
         BatchSize: parse.GetValue<int>("--batch-size"),
         Json: parse.GetValue<bool>("--json"),
         Device: parse.GetValue<string>("--device")!,
-        CpuKernels: parse.GetValue<string>(CpuKernelsOption.Name)!);
+        CpuKernels: parse.GetValue<string>(CpuKernelsOption.Name)!,
+        Workers: parse.GetValue<int>(LoaderOptions.WorkersName),
+        BadImages: parse.GetValue<string>(LoaderOptions.BadImagesName)!);
 
     internal sealed record EvalSettings(string Model, string Weights, string Dataset, string? DataDir = null, int? Limit = null,
-        int BatchSize = 250, bool Json = false, string Device = "cpu", string CpuKernels = "fast")
+        int BatchSize = 250, bool Json = false, string Device = "cpu", string CpuKernels = "fast", int Workers = 2, string BadImages = "stop")
     {
         public void Validate()
         {
@@ -64,6 +67,7 @@ internal static class EvalCommand
             if (BatchSize < 1) throw new ArgumentException($"--batch-size must be at least 1, got {BatchSize}");
             if (Limit is < 1) throw new ArgumentException($"--limit must be at least 1, got {Limit}");
             CpuKernelsOption.Parse(CpuKernels);
+            LoaderOptions.Validate(Workers, BadImages);
         }
     }
 
@@ -90,8 +94,8 @@ internal static class EvalCommand
         [property: JsonPropertyName("correct")] long Correct,
         [property: JsonPropertyName("accuracy")] double? Accuracy);
 
-    /// <summary>The k of the top-k accuracy reported beside top-1 (the paper's ImageNet table gives top-1 and top-5 error).</summary>
-    internal const int TopK = 5;
+    /// <summary>The k of the top-k accuracy reported beside top-1 (<see cref="ScoreRank.TopK"/>).</summary>
+    internal const int TopK = ScoreRank.TopK;
 
     internal static int Run(EvalSettings s, TextWriter output)
     {
@@ -99,12 +103,14 @@ internal static class EvalCommand
         s.Validate();
         using var kernels = CpuKernelsOption.Use(s.CpuKernels);
         var info = DatasetCatalog.Info(s.Dataset);
-        var test = DatasetCatalog.Load(info.Name, s.DataDir, train: false);
+        var badImages = LoaderOptions.ParsePolicy(s.BadImages);
+        var test = DatasetCatalog.Load(info.Name, s.DataDir, train: false, badImages);
         var loaded = StrictWeights.Load(s.Model, s.Weights, test.ImageShape.Channels, test.ClassCount);
         var device = DeviceSelection.Open(s.Device);
         var net = loaded.Model;
         net.To(device);
-        var loader = new DataLoader(test, s.BatchSize, transform: info.Normalize(), limit: s.Limit, device: device);
+        var loader = new DataLoader(test, s.BatchSize, transform: Compose.Chain([.. info.EvalPreprocessing(), info.Normalize()]), limit: s.Limit,
+            device: device, workers: s.Workers, badSamples: badImages);
         var shape = loader.OutputShape;
         int[] inputShape = [1, shape.Channels, shape.Height, shape.Width];
 
@@ -113,6 +119,7 @@ internal static class EvalCommand
         long fixedMadds = monitor is null ? MaddsCounter.Count(net, inputShape).TotalMadds : 0;
 
         var result = Evaluate(net, loader, test.ClassCount, monitor);
+        LoaderOptions.ReportSkipped(Console.Error, loader);
         var cost = monitor?.EndPass();
         var names = ClassNames(test, info);
         var perClass = Enumerable.Range(0, test.ClassCount).Select(k => new ClassJson(k, names[k], result.Samples[k], result.Correct[k],
@@ -155,27 +162,18 @@ internal static class EvalCommand
                 for (int j = 1; j < classes; j++) if (row[j] > row[best]) best = j;
                 samples[truth[i]]++;
                 if (best == truth[i]) correct[truth[i]]++;
-                if (Rank(row, truth[i]) < TopK) topK++;
+                if (ScoreRank.Of(row, truth[i]) < TopK) topK++;
             }
             batch.Dispose();
         }
         return new PassResult(samples, correct, classes >= TopK ? topK : null, lossSum);
     }
 
-    // The 0-based rank of class `label` in a row of scores: the classes scored higher, plus those scored equal with a lower
-    // index (the tie-break of the top-1 argmax above, so a top-1 hit is always a top-k hit).
-    private static int Rank(ReadOnlySpan<float> row, int label)
-    {
-        int rank = 0;
-        for (int j = 0; j < row.Length; j++)
-            if (row[j] > row[label] || (row[j] == row[label] && j < label)) rank++;
-        return rank;
-    }
-
     private static IReadOnlyList<string> ClassNames(IImageDataset test, DatasetInfo info) => test switch
     {
         InMemoryImageDataset { ClassNames: { } names } when names.Count == test.ClassCount => names,
         ByteImageDataset { ClassNames: { } names } when names.Count == test.ClassCount => names,
+        StreamingImageFolderDataset folder => folder.ClassNames,
         _ => info.ClassNames.Count == test.ClassCount ? info.ClassNames : Enumerable.Range(0, test.ClassCount).Select(k => k.ToString(CultureInfo.InvariantCulture)).ToList(),
     };
 

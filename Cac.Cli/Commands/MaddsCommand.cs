@@ -81,6 +81,7 @@ internal static class MaddsCommand
                 throw new ArgumentException("--data and --limit need --dataset");
             if (Dataset is not null && (InputSize is not null || InChannels is not null || Classes is not null))
                 throw new ArgumentException("--dataset sets the input shape and classes: drop --input-size, --in-channels and --classes");
+            if (Dataset is not null) DatasetCatalog.Info(Dataset).RefuseImageFolder("madds");
         }
     }
 

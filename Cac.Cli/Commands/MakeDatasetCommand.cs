@@ -10,6 +10,9 @@ namespace Cac.Cli.Commands;
 /// DIR/ImageSets/Segmentation/train.txt and val.txt), so <see cref="VocSegmentationDataset"/> reads it as it reads VOC.
 /// Training canvases take their items from Fashion-MNIST's training images, validation canvases from its test images.
 /// Images are JPEG at quality 95 (the labels come from the lossless PNGs).
+/// <para>
+/// Other datasets are subcommands: `cac make-dataset fashion-mnist-folder` (<see cref="MakeFashionMnistFolderCommand"/>).
+/// </para>
 /// </summary>
 internal static class MakeDatasetCommand
 {
@@ -31,6 +34,7 @@ internal static class MakeDatasetCommand
         {
             name, output, seed, train, val, data,
         };
+        command.Subcommands.Add(MakeFashionMnistFolderCommand.Create());
         command.SetAction(parse => Run(new MakeDatasetSettings(parse.GetValue(name)!, parse.GetValue(output)!, parse.GetValue(seed),
             parse.GetValue(train), parse.GetValue(val), parse.GetValue(data)), Console.Out));
         return command;
@@ -39,7 +43,7 @@ internal static class MakeDatasetCommand
     internal static int Run(MakeDatasetSettings s, TextWriter log)
     {
         if (!string.Equals(s.Dataset, FashionMnistSeg, StringComparison.OrdinalIgnoreCase))
-            throw new ArgumentException($"no synthetic dataset '{s.Dataset}'; known: {FashionMnistSeg}");
+            throw new ArgumentException($"no synthetic dataset '{s.Dataset}'; known: {FashionMnistSeg} (and the subcommand fashion-mnist-folder)");
         if (s.Train < 1 || s.Val < 1) throw new ArgumentException($"--train and --val must be at least 1, got {s.Train} and {s.Val}");
         foreach (var folder in new[] { "JPEGImages", "SegmentationClass", Path.Combine("ImageSets", "Segmentation") })
             Directory.CreateDirectory(Path.Combine(s.Out, folder));

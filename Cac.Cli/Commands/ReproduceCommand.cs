@@ -75,7 +75,7 @@ internal static class ReproduceCommand
             var recipe = Reproduce.Recipe.For(Table, Scale);
             if (Limit is < 1) throw new ArgumentException($"--limit must be at least 1, got {Limit}");
             if (Epochs is < 1) throw new ArgumentException($"--epochs must be at least 1, got {Epochs}");
-            if (Dataset is not null) DatasetCatalog.Info(Dataset);
+            if (Dataset is not null) DatasetCatalog.Info(Dataset).RefuseImageFolder("reproduce");
             return recipe with
             {
                 Dataset = Dataset ?? recipe.Dataset,

@@ -134,6 +134,7 @@ internal static class TrainCommand
         {
             model, dataset, data, epochs, batchSize, lr, schedule, milestones, momentum, weightDecay, limit, seed, output, lambda, thresholdLr, calibrate, calibrateMadds, lambdaWarmup, lambdaRamp, bnRecalibrate, thresholdLrNorm, thresholdGradient, thresholdTemperature, cacSample, alpha, adversarial, advSteps, advEps, advStepSize, init, device, cpuKernels, resume, task,
         };
+        foreach (var option in LoaderOptions.Create()) command.Options.Add(option);
         command.SetAction(parse => parse.GetValue(resume) is { } resumeDir ? Resume(resumeDir, GivenOptions(parse)) : Dispatch(SettingsFrom(parse)));
         return command;
     }
@@ -173,7 +174,9 @@ internal static class TrainCommand
         AdvSteps: parse.GetValue<int>("--adv-steps"),
         AdvEps: parse.GetValue<double>("--adv-eps"),
         AdvStepSize: parse.GetValue<double>("--adv-step-size"),
-        Task: parse.GetValue<string>("--task")!);
+        Task: parse.GetValue<string>("--task")!,
+        Workers: parse.GetValue<int>(LoaderOptions.WorkersName),
+        BadImages: parse.GetValue<string>(LoaderOptions.BadImagesName)!);
 
     /// <summary>Runs a new run of the settings' task: classification here, segmentation in <see cref="SegmentationTraining"/>.</summary>
     internal static int Dispatch(TrainSettings s) => s.Task.ToLowerInvariant() switch
@@ -203,7 +206,7 @@ internal static class TrainCommand
         double LambdaWarmup = 0, double LambdaRamp = 0, int BnRecalibrate = 0, bool ThresholdLrNorm = true,
         string ThresholdGradient = "sigmoid", double ThresholdTemperature = 0.5,
         string? Adversarial = null, int AdvSteps = MadryAdvSteps, double AdvEps = AttackOptions.PaperEpsilon, double AdvStepSize = AttackOptions.PaperStepSize,
-        string Task = "classification")
+        string Task = "classification", int Workers = 2, string BadImages = "stop")
     {
         /// <summary>The <see cref="CacScoreGradient"/> named by <see cref="ThresholdGradient"/>.</summary>
         public CacScoreGradient ScoreGradient() => ThresholdGradient.ToLowerInvariant() switch
@@ -258,6 +261,7 @@ internal static class TrainCommand
             ScoreGradient();
             if (!(ThresholdTemperature > 0) || double.IsInfinity(ThresholdTemperature))
                 throw new ArgumentException($"--threshold-temperature must be a finite number > 0, got {ThresholdTemperature}");
+            LoaderOptions.Validate(Workers, BadImages);
             if (BnRecalibrate < 0) throw new ArgumentException($"--bn-recalibrate must be >= 0, got {BnRecalibrate}");
             if (Adversarial is not null)
             {
@@ -295,8 +299,9 @@ internal static class TrainCommand
     {
         s.Validate();
         using var kernels = CpuKernelsOption.Use(s.CpuKernels);
-        var train = DatasetCatalog.Load(s.Dataset, s.DataDir, train: true);
-        var test = DatasetCatalog.Load(s.Dataset, s.DataDir, train: false);
+        var badImages = LoaderOptions.ParsePolicy(s.BadImages);
+        var train = DatasetCatalog.Load(s.Dataset, s.DataDir, train: true, badImages);
+        var test = DatasetCatalog.Load(s.Dataset, s.DataDir, train: false, badImages);
         Generator.ManualSeed(s.Seed);
         var net = ModelRegistry.Create(s.Model, train.ImageShape.Channels, train.ClassCount, new Generator(s.Seed), s.BuildOptions());
         foreach (var layer in net.NamedModules().Select(m => m.Module).OfType<ContentAwareConv2d>())
@@ -311,16 +316,16 @@ internal static class TrainCommand
         var normalize = info.Normalize();
         // Adversarial training attacks pixels in [0, 1]: the normalisation moves from the loaders into the trained model.
         IImageTransform? loaderNormalize = s.Adversarial is null ? normalize : null;
-        // CIFAR: the paper's augmentation (random 32 x 32 crop of the 4-padded image, horizontal flip).
-        var trainSteps = new List<IImageTransform>();
-        if (s.Dataset.StartsWith("cifar", StringComparison.OrdinalIgnoreCase)) trainSteps.AddRange([new RandomCrop(32, 4), new RandomHorizontalFlip()]);
-        if (loaderNormalize is not null) trainSteps.Add(loaderNormalize);
-        IImageTransform? trainTransform = trainSteps.Count switch { 0 => null, 1 => trainSteps[0], _ => new Compose([.. trainSteps]) };
+        // The paper's augmentation (CIFAR: random crop of the 4-padded image and flip; ImageNet: RandomResizedCrop and flip).
+        var trainTransform = Compose.Chain([.. info.TrainAugmentation(), loaderNormalize]);
+        var testTransform = Compose.Chain([.. info.EvalPreprocessing(), loaderNormalize]);
         if (s.Init is not null && resumeFrom is null) ReportInit(CheckpointInit.Load(net, s.Init), s.Init);
         var device = DeviceSelection.Open(s.Device);
         net.To(device);
-        var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: trainTransform, limit: s.Limit, device: device);
-        var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: loaderNormalize, limit: s.Limit, device: device);
+        var trainLoader = new DataLoader(train, s.BatchSize, shuffle: true, seed: s.Seed, transform: trainTransform, limit: s.Limit, device: device,
+            workers: s.Workers, badSamples: badImages);
+        var testLoader = new DataLoader(test, 500, shuffle: false, seed: s.Seed, transform: testTransform, limit: s.Limit, device: device,
+            workers: s.Workers, badSamples: badImages);
         // The module the loaders' images go into: the network, or for adversarial training the network behind the normalisation.
         Module trained = s.Adversarial is null ? net : InputNormalization.Wrap(net, info.Mean, info.Std).To(device);
         var adversarial = s.Adversarial is null ? null : new AdversarialTraining(trained, s.AdversarialOptions(), s.Seed);
@@ -338,7 +343,7 @@ internal static class TrainCommand
         var cost = CostAwareObjective.HasContentAwareLayers(net)
             ? CostAwareObjective.For(net, [1, trainLoader.OutputShape.Channels, trainLoader.OutputShape.Height, trainLoader.OutputShape.Width], s.Lambda)
             : null;
-        if (resumeFrom is null && (s.CalibrateSharpRatio is not null || s.CalibrateMadds is not null)) Calibrate(net, cost, train, normalize, s, device);
+        if (resumeFrom is null && (s.CalibrateSharpRatio is not null || s.CalibrateMadds is not null)) Calibrate(net, cost, train, Compose.Chain([.. info.EvalPreprocessing(), normalize])!, s, device);
         var monitor = cost is null ? null : new CacCostMonitor(cost);
         var ramp = cost is not null && (s.LambdaWarmup > 0 || s.LambdaRamp > 0)
             ? Cac.Nn.LambdaRamp.FromFractions(s.Lambda, (long)s.Epochs * trainLoader.Count, s.LambdaWarmup, s.LambdaRamp) : null;
@@ -378,28 +383,30 @@ internal static class TrainCommand
             {
                 // The test pass with the running statistics training left, for comparison; training itself never reads them.
                 monitor?.BeginPass();
-                double stale = trainer.Evaluate(testLoader);
+                double stale = trainer.Evaluate(testLoader).Top1;
                 var staleCost = monitor?.EndPass();
                 BatchNormRecalibration.Recalibrate(trained, ImagesOf(trainLoader.Epoch(1000 + epoch).Take(s.BnRecalibrate)));
                 AnsiConsole.MarkupLine($"  before BN recalibration on {s.BnRecalibrate} batch(es): test acc {stale:P2}" +
                                        (staleCost is null ? "" : $", {Markup.Escape(staleCost.Describe())}"));
             }
             monitor?.BeginPass();
-            double testAccuracy = trainer.Evaluate(testLoader);
+            var testPass = trainer.Evaluate(testLoader);
+            double testAccuracy = testPass.Top1;
             var passCost = monitor?.EndPass();
             epochScheduler?.Step();
             metrics.Epochs.Add(new EpochMetrics(epoch + 1, result.Loss, result.Accuracy, testAccuracy, result.Seconds, result.ImagesPerSecond, lrNow,
-                passCost?.Madds, passCost?.BaselineMadds, passCost?.Ratio, passCost?.SharpRatios));
+                passCost?.Madds, passCost?.BaselineMadds, passCost?.Ratio, passCost?.SharpRatios, testPass.Top5));
             AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), JsonSerializer.Serialize(metrics, JsonOptions));
             foreach (var problem in RunReport.Write(outDir, metrics, reportContext)) AnsiConsole.MarkupLine($"[yellow]report: not drawn: {Markup.Escape(problem)}[/]");
             SafeTensors.Save(Path.Combine(outDir, "model.safetensors"), net.StateDict(), s.Checkpoint().ToMetadata());
             // Last: the resumable state is the commit point of the epoch (one self-contained file; see TrainingState).
             TrainingState.Save(outDir, s, epoch + 1, trainLoader.Count, trainLoader.Seed, net, optimizer, epochScheduler, batchScheduler, metrics);
             AnsiConsole.MarkupLine($"epoch {epoch + 1}/{s.Epochs}: train loss {result.Loss:F4}, train acc {result.Accuracy:P2}, " +
-                                   $"[bold]test acc {testAccuracy:P2}[/], {result.Seconds:F1} s, {result.ImagesPerSecond:F0} img/s");
+                                   $"[bold]test acc {testAccuracy:P2}[/]{(testPass.Top5 is { } top5 ? $" (top-5 {top5:P2})" : "")}, {result.Seconds:F1} s, {result.ImagesPerSecond:F0} img/s");
             if (passCost is not null) AnsiConsole.MarkupLine($"  test pass: {Markup.Escape(passCost.Describe())}");
             afterEpoch?.Invoke(epoch + 1);
         }
+        LoaderOptions.ReportSkipped(Console.Error, trainLoader, testLoader);
         if (cost is not null) DrawMasks(s, outDir, metrics, reportContext);
         AnsiConsole.MarkupLine($"wrote {Path.Combine(outDir, "metrics.json")}, {Path.Combine(outDir, "model.safetensors")} and {Path.Combine(outDir, RunReport.ReportFile)}");
         return 0;
@@ -426,11 +433,11 @@ internal static class TrainCommand
     }
 
     // --calibrate-sharp-ratio / --calibrate-madds: thresholds from the first 512 training images (in file order), before any training step.
-    private static void Calibrate(Module net, CostAwareObjective? cost, IImageDataset train, IImageTransform normalize, TrainSettings s, Device device)
+    private static void Calibrate(Module net, CostAwareObjective? cost, IImageDataset train, IImageTransform transform, TrainSettings s, Device device)
     {
         string option = s.CalibrateSharpRatio is not null ? "--calibrate-sharp-ratio" : "--calibrate-madds";
         if (cost is null) throw new ArgumentException($"{option}: model '{s.Model}' has no content-aware layer (use a cac-* model)");
-        var loader = new DataLoader(train, 512, shuffle: false, seed: s.Seed, transform: normalize, limit: s.Limit, device: device);
+        var loader = new DataLoader(train, 512, shuffle: false, seed: s.Seed, transform: transform, limit: s.Limit, device: device);
         using var batch = loader.Epoch(0).First();
         if (s.CalibrateSharpRatio is { } sharpRatio)
         {

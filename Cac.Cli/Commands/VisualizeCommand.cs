@@ -90,6 +90,7 @@ internal static class VisualizeCommand
     {
         s.Validate();
         var info = DatasetCatalog.Info(s.Dataset);
+        info.RefuseImageFolder("visualize");
         if (!new ConvFactory(ModelRegistry.Info(s.Model).ConvType).IsContentAware)
             throw new ArgumentException($"--model {s.Model} has no content-aware (CAC) layers, so it has no sharp masks to draw; " +
                                         $"use a content-aware model such as cac-{ModelRegistry.Info(s.Model).BaseName}");

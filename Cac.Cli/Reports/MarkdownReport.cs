@@ -38,6 +38,9 @@ internal static class MarkdownReport
             md.Append(".\n\n");
             var best = epochs.MaxBy(e => e.TestAccuracy)!;
             md.Append(CultureInfo.InvariantCulture, $"Best test accuracy: {Table1Row.Percent(best.TestAccuracy, 2)} (epoch {best.Epoch}).\n\n");
+            if (epochs[^1].TestTop5Accuracy is { } top5)
+                md.Append(CultureInfo.InvariantCulture,
+                    $"Last epoch's test error (as the paper's Table 2): top-1 {Table1Row.Percent(1 - epochs[^1].TestAccuracy, 2)}, top-5 {Table1Row.Percent(1 - top5, 2)}.\n\n");
         }
 
         if (figures.Count > 0 || problems.Count > 0)

@@ -5,7 +5,7 @@ namespace Cac.Cli.Training;
 /// <summary>
 /// One epoch's row of metrics.json. Content-aware models add their cost over the test pass (per-sample MAdds at the
 /// accumulated sharp ratios, the standard-conv baseline, their ratio) and each CAC layer's sharp ratio; those keys
-/// are absent for other models.
+/// are absent for other models. test_top5_accuracy is absent for fewer than 5 classes.
 /// </summary>
 public sealed record EpochMetrics(
     [property: JsonPropertyName("epoch")] int Epoch,
@@ -18,7 +18,8 @@ public sealed record EpochMetrics(
     [property: JsonPropertyName("madds"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Madds = null,
     [property: JsonPropertyName("madds_baseline"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? MaddsBaseline = null,
     [property: JsonPropertyName("madds_ratio"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? MaddsRatio = null,
-    [property: JsonPropertyName("sharp_ratios"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? SharpRatios = null);
+    [property: JsonPropertyName("sharp_ratios"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? SharpRatios = null,
+    [property: JsonPropertyName("test_top5_accuracy"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? TestTop5Accuracy = null);
 
 /// <summary>The whole metrics.json: the run's settings and one row per finished epoch.</summary>
 public sealed record RunMetrics(

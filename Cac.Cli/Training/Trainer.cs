@@ -67,19 +67,33 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
         return (loss.Item(), CountCorrect(logits, labels));
     }
 
-    /// <summary>Top-1 accuracy over <paramref name="loader"/> in evaluation mode, without recording a graph.</summary>
-    public double Evaluate(DataLoader loader)
+    /// <summary>
+    /// Top-1 and top-5 accuracy over <paramref name="loader"/> in evaluation mode, without recording a graph (top-5 null
+    /// for fewer than 5 classes).
+    /// </summary>
+    public TestAccuracy Evaluate(DataLoader loader)
     {
         Model.Eval();
         using var _ = Autograd.NoGrad();
-        long correct = 0, seen = 0;
+        long correct = 0, topK = 0, seen = 0;
+        int classes = 0;
         foreach (var batch in loader.Epoch(0))
         {
-            using (TensorScope.Begin()) correct += CountCorrect(Model.Forward(batch.Images), batch.Labels);
+            using (TensorScope.Begin())
+            {
+                var logits = Model.Forward(batch.Images); // (N, classes)
+                classes = logits.Size(1);
+                correct += CountCorrect(logits, batch.Labels);
+                var scores = logits.ToFloatArray();
+                var truth = batch.Labels.ToIntArray();
+                for (int i = 0; i < truth.Length; i++)
+                    if (ScoreRank.Of(scores.AsSpan(i * classes, classes), truth[i]) < ScoreRank.TopK) topK++;
+            }
             seen += batch.Size;
             batch.Dispose();
         }
-        return (double)correct / Math.Max(seen, 1);
+        seen = Math.Max(seen, 1);
+        return new TestAccuracy((double)correct / seen, classes >= ScoreRank.TopK ? (double)topK / seen : null);
     }
 
     // logits: (N, classes), labels: Int32 (N).
@@ -99,3 +113,8 @@ public sealed class Trainer(Module model, Optimizer optimizer, Func<Tensor, Tens
         return correct;
     }
 }
+
+/// <summary>A test pass's accuracy: top-1, and top-5 (null for fewer than 5 classes).</summary>
+/// <param name="Top1">Share of samples whose highest score is the true class.</param>
+/// <param name="Top5">Share whose true class is among the five highest scores.</param>
+public sealed record TestAccuracy(double Top1, double? Top5);

@@ -8,8 +8,8 @@ namespace Cac.Cli.Training;
 /// command line checked against them. Options that define the run (model, dataset, batch size, lr, schedule, momentum,
 /// weight decay, multistep milestones, limit, seed, lambda, threshold lr scale, calibration targets, CAC sample point, octave alpha) must be left out or equal the saved value, else an error names the option and both
 /// values. --epochs may be raised (cosine and the default multistep milestones are then computed for the new total; milestones given by
-/// --milestones stay); --data, --device and --cpu-kernels may change
-/// (where the files are, what runs the kernels); --out must be DIR itself; --init is refused (the weights come from the state).
+/// --milestones stay); --data, --device, --cpu-kernels, --workers and
+/// --bad-images may change (where the files are and how they are read, what runs the kernels); --out must be DIR itself; --init is refused (the weights come from the state).
 /// </summary>
 internal static class TrainingStateSettings
 {
@@ -64,6 +64,8 @@ internal static class TrainingStateSettings
                 case "--data": s = s with { DataDir = (string?)value }; break;
                 case "--device": s = s with { Device = (string)value! }; break;
                 case "--cpu-kernels": s = s with { CpuKernels = (string)value! }; break;
+                case LoaderOptions.WorkersName: s = s with { Workers = (int)value! }; break;
+                case LoaderOptions.BadImagesName: s = s with { BadImages = (string)value! }; break;
                 case "--out":
                     if (value is string o && Path.GetFullPath(o).TrimEnd(Path.DirectorySeparatorChar) != Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar))
                         throw new ArgumentException($"--resume {dir}: --out {o} differs from the resumed directory; a resumed run writes to {dir} (leave --out out)");

@@ -3,7 +3,8 @@ using System.Text;
 namespace Cac.Data;
 
 /// <summary>
-/// Datasets by name ("fashion-mnist", "fashion-mnist-32", "mnist", "cifar10", "cifar100") and where to find their files.
+/// Datasets by name ("fashion-mnist", "fashion-mnist-32", "mnist", "cifar10", "cifar100", "imagenet", "imagefolder") and
+/// where to find their files.
 /// <para>
 /// Lookup for a split: the directory given by --data (DIR itself, then DIR/&lt;name&gt;), and only there when it is
 /// given (a mistyped --data fails naming it instead of silently training on another copy); without --data,
@@ -18,6 +19,10 @@ namespace Cac.Data;
 /// CIFAR (cifar10, cifar100; <see cref="LocateCifar"/>): each directory above is tried as is and with the archive's
 /// folder appended (cifar-10-batches-bin, cifar-100-binary), so DIR, DIR/cifar-10-batches-bin, DIR/cifar10 and
 /// DIR/cifar10/cifar-10-batches-bin (where <see cref="DatasetDownloader"/> puts it) all work.
+/// </para>
+/// <para>
+/// Image folders (imagenet, imagefolder; <see cref="LocateImageFolder"/>): --data DIR is required; the train split is
+/// DIR/train, the test split DIR/val, each read by <see cref="StreamingImageFolderDataset"/>.
 /// </para>
 /// </summary>
 public static class DatasetCatalog
@@ -54,6 +59,14 @@ public static class DatasetCatalog
             CifarReader.ImageShape, [0.5071, 0.4865, 0.4409], [0.2673, 0.2564, 0.2762],
             $"run `cac download cifar100 --data DIR` (fetches {DatasetDownloader.Cifar100Url} and extracts it to DIR/cifar100/{Cifar100Folder}), " +
             "or extract that archive yourself and pass --data DIR"),
+        new("imagenet", [], new ImageShape(3, 224, 224), [0.485, 0.456, 0.406], [0.229, 0.224, 0.225],
+            "download ILSVRC2012 from https://image-net.org/, lay it out as DIR/train/<wnid>/*.JPEG and DIR/val/<wnid>/*.JPEG, and pass --data DIR",
+            IsImageFolder: true),
+        // Any tree in ImageNet's layout, with ImageNet's transforms and normalisation constants.
+        new("imagefolder", [], new ImageShape(3, 224, 224), [0.485, 0.456, 0.406], [0.229, 0.224, 0.225],
+            "pass --data DIR, where DIR/train/<class>/* and DIR/val/<class>/* hold PNG or JPEG images " +
+            "(`cac make-dataset fashion-mnist-folder --out DIR` makes one)",
+            IsImageFolder: true),
     ];
 
     /// <summary>The folder the CIFAR-10 binary archive extracts to.</summary>
@@ -82,6 +95,8 @@ public static class DatasetCatalog
     {
         var info = Info(name);
         if (info.PaddedFrom is { } source) return Locate(source, dataDir, train, systemRoot);
+        if (info.IsImageFolder)
+            throw new ArgumentException($"dataset '{info.Name}' is an image folder, not IDX; use DatasetCatalog.LocateImageFolder", nameof(name));
         if (CifarVariantOf(info.Name) is not null)
             throw new ArgumentException($"dataset '{info.Name}' is in the CIFAR binary format, not IDX; use DatasetCatalog.LocateCifar", nameof(name));
         var candidates = Candidates(info.Name, dataDir, systemRoot);
@@ -171,14 +186,33 @@ public static class DatasetCatalog
     }
 
     /// <summary>
-    /// Opens the train or test split of a known dataset, pixels in [0, 1], not normalised (use
-    /// <see cref="DatasetInfo.Normalize"/> from <see cref="Info"/>). IDX datasets come back as an
-    /// <see cref="InMemoryImageDataset"/>, CIFAR as a <see cref="ByteImageDataset"/> (a quarter of the memory).
-    /// CIFAR-100 uses its 100 fine labels.
+    /// The directory of one split of an image-folder dataset: DIR/train or DIR/val. Throws
+    /// <see cref="DatasetNotFoundException"/> when --data is missing or the split's directory does not exist.
     /// </summary>
-    public static IImageDataset Load(string name, string? dataDir = null, bool train = true)
+    public static string LocateImageFolder(string name, string? dataDir, bool train = true)
     {
         var info = Info(name);
+        if (!info.IsImageFolder) throw new ArgumentException($"dataset '{info.Name}' is not an image folder", nameof(name));
+        string split = train ? "train" : "val";
+        if (string.IsNullOrEmpty(dataDir))
+            throw NotFound(info, train, [], [], $"DIR/{split} holds one folder of images per class.");
+        string dir = Path.GetFullPath(Path.Combine(dataDir, split));
+        if (!Directory.Exists(dir))
+            throw NotFound(info, train, [$"{dir}: no such directory"], [dir], $"DIR/{split} holds one folder of images per class.");
+        return dir;
+    }
+
+    /// <summary>
+    /// Opens the train or test split of a known dataset, pixels in [0, 1], not normalised (use
+    /// <see cref="DatasetInfo.Normalize"/> from <see cref="Info"/>). IDX datasets come back as an
+    /// <see cref="InMemoryImageDataset"/>, CIFAR as a <see cref="ByteImageDataset"/> (a quarter of the memory), image
+    /// folders as a <see cref="StreamingImageFolderDataset"/> (images of any size, decoded when read; problems in the tree
+    /// follow <paramref name="badSamples"/>). CIFAR-100 uses its 100 fine labels.
+    /// </summary>
+    public static IImageDataset Load(string name, string? dataDir = null, bool train = true, BadSamplePolicy badSamples = BadSamplePolicy.Stop)
+    {
+        var info = Info(name);
+        if (info.IsImageFolder) return StreamingImageFolderDataset.Open(LocateImageFolder(info.Name, dataDir, train), info.ImageShape.Channels, badSamples);
         var variant = CifarVariantOf(info.Name);
         if (variant is null) return Open(info.Name, dataDir, train);
         var files = LocateCifar(info.Name, dataDir, train);
@@ -196,6 +230,8 @@ public static class DatasetCatalog
     public static InMemoryImageDataset Open(string name, string? dataDir = null, bool train = true)
     {
         var info = Info(name);
+        if (info.IsImageFolder)
+            throw new ArgumentException($"dataset '{info.Name}' is an image folder of images of many sizes; open it with DatasetCatalog.Load", nameof(name));
         if (CifarVariantOf(info.Name) is not null) return ((ByteImageDataset)Load(info.Name, dataDir, train)).ToInMemory();
         if (info.PaddedFrom is { } source)
             return ZeroPadded(Open(source, dataDir, train), info, $"{info.Name}/{(train ? "train" : "test")}");

@@ -9,7 +9,9 @@ namespace Cac.Data;
 /// anything else is rejected before the decoder sees it. The header is read first and images larger than
 /// <see cref="MaxPixels"/> are rejected before any pixel memory is allocated. Channel conversion: grey to RGB copies
 /// the grey value into every channel; RGB to grey uses stb's weights (77 R + 150 G + 29 B) / 256; an alpha channel
-/// is dropped (not composited). 16-bit PNGs are reduced to 8 bits.
+/// is dropped (not composited). 16-bit PNGs are reduced to 8 bits. A JPEG must end with its end-of-image marker
+/// (FF D9, trailing zero bytes allowed): stb would decode a truncated file's missing rows as grey without complaint,
+/// where PIL (torchvision's reader) fails.
 /// </para>
 /// Every problem with a file's contents throws <see cref="InvalidDataException"/> naming the file
 /// (<see cref="DataFormat.Error"/>); a missing file throws the usual IO exception.
@@ -49,6 +51,8 @@ public static class ImageDecoder
         byte[] bytes = ReadFile(path);
         Header header;
         using (var stream = new MemoryStream(bytes, writable: false)) header = ReadHeader(path, bytes, stream);
+        if (FormatName(bytes) == "JPEG" && !EndsWithEndOfImage(bytes))
+            throw DataFormat.Error(path, "truncated JPEG image: the file does not end with the end-of-image marker FF D9");
         ImageResult image;
         try
         {
@@ -112,6 +116,14 @@ public static class ImageDecoder
         if ((long)i.Width * i.Height > MaxPixels)
             throw DataFormat.Error(path, $"{format} image of {i.Width} x {i.Height} pixels is larger than the {MaxPixels} pixels accepted");
         return new Header(i.Width, i.Height, (int)i.ColorComponents);
+    }
+
+    // Whether the bytes, less trailing zeros, end in the JPEG end-of-image marker.
+    private static bool EndsWithEndOfImage(byte[] bytes)
+    {
+        int end = bytes.Length;
+        while (end > 0 && bytes[end - 1] == 0) end--;
+        return end >= 2 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9;
     }
 
     // "PNG", "JPEG", or null for anything else.

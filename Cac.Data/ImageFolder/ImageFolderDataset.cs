@@ -6,10 +6,10 @@ namespace Cac.Data;
 /// A labelled image dataset from a directory tree with one sub-folder per class (torchvision's ImageFolder layout):
 /// ROOT/&lt;class&gt;/**/&lt;image&gt;.{png,jpg,jpeg}.
 /// <para>
-/// Classes are the sub-folders of ROOT (hidden ones, starting with '.', skipped) in ordinal order of their names; labels
-/// are their indices. Each class folder is searched recursively; files are taken in ordinal order of their relative
-/// paths, and only names ending in .png, .jpg or .jpeg (any case) count: other files are ignored. A file with such a
-/// name that is not a readable PNG/JPEG image is an error (<see cref="InvalidDataException"/> naming the file).
+/// Classes and files are those of <see cref="ImageFolderScan"/> (problems stop it); only names ending in .png, .jpg or
+/// .jpeg (any case) count: other files are ignored. A file with such a name that is not a readable PNG/JPEG image is an
+/// error (<see cref="InvalidDataException"/> naming the file). For large trees of images of many sizes (ImageNet) see
+/// <see cref="StreamingImageFolderDataset"/>, which reads nothing when opening.
 /// </para>
 /// <para>
 /// Every image is converted to <see cref="ImageFolderOptions.Channels"/> channels and, when a size is given, resized
@@ -76,25 +76,9 @@ public sealed class ImageFolderDataset : IImageDataset
         if (options.Height is <= 0 || options.Width is <= 0)
             throw new ArgumentException($"ImageFolderDataset: size {options.Height} x {options.Width} must be positive");
 
-        root = Path.GetFullPath(root);
-        if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: no such directory (the image-folder root)");
-        var classDirs = Directory.GetDirectories(root)
-            .Where(d => !Path.GetFileName(d).StartsWith('.'))
-            .OrderBy(d => Path.GetFileName(d), StringComparer.Ordinal).ToArray();
-        if (classDirs.Length == 0)
-            throw DataFormat.Error(root, "no class sub-folders; expected ROOT/<class>/<image>.png (or .jpg, .jpeg)");
-
-        var samples = new List<ImageFolderSample>();
-        for (int label = 0; label < classDirs.Length; label++)
-        {
-            string dir = classDirs[label];
-            var files = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-                .Where(f => IsImageName(f) && !Path.GetFileName(f).StartsWith('.'))
-                .OrderBy(f => Path.GetRelativePath(dir, f), StringComparer.Ordinal).ToArray();
-            if (files.Length == 0)
-                throw DataFormat.Error(dir, $"class '{Path.GetFileName(dir)}' has no images ({string.Join(", ", Extensions)})");
-            foreach (var f in files) samples.Add(new ImageFolderSample(f, label));
-        }
+        var scan = ImageFolderScan.Run(root);
+        root = scan.Root;
+        var samples = scan.Samples;
 
         // Headers: validate every file and find (or check) the common size.
         var headers = ForEach(samples.Count, i => ImageDecoder.ReadHeader(samples[i].Path));
@@ -108,7 +92,7 @@ public sealed class ImageFolderDataset : IImageDataset
                         "images of different sizes need a size to resize them to (ImageFolderOptions Height and Width)");
 
         var shape = new ImageShape(options.Channels, height, width);
-        var classNames = classDirs.Select(Path.GetFileName).Select(n => n!).ToArray();
+        var classNames = scan.ClassNames;
         var dataset = new ImageFolderDataset(root, classNames, samples, shape, resize, null);
         if (!options.Eager) return dataset;
 

@@ -10,6 +10,15 @@ public sealed class Compose : IImageTransform
     /// <summary>Creates the chain; an empty chain copies its input.</summary>
     public Compose(params IImageTransform[] transforms) => _transforms = (IImageTransform[])transforms.Clone();
 
+    /// <summary>The given transforms in order, nulls left out, as one transform: null for none, the transform itself for one.</summary>
+    public static IImageTransform? Chain(IEnumerable<IImageTransform?> transforms) =>
+        transforms.OfType<IImageTransform>().ToArray() switch
+        {
+            [] => null,
+            [var only] => only,
+            var several => new Compose(several),
+        };
+
     /// <summary>The transforms, in order.</summary>
     public IReadOnlyList<IImageTransform> Transforms => _transforms;
 

@@ -90,8 +90,8 @@ public sealed class DownloadCommandTests : IDisposable
     public void Every_catalog_dataset_is_downloadable_from_an_official_https_or_http_address()
     {
         DownloadCommand.Sources.Select(s => s.Name).Should().BeEquivalentTo(
-            DatasetCatalog.Names.Where(n => DatasetCatalog.Info(n).PaddedFrom is null).Append("voc2012"),
-            "derived datasets read another's files, and the segmentation dataset voc2012 is read by VocSegmentationDataset");
+            DatasetCatalog.Names.Where(n => DatasetCatalog.Info(n) is { PaddedFrom: null, IsImageFolder: false }).Append("voc2012"),
+            "derived datasets read another's files, image folders (ImageNet) are the user's own, and the segmentation dataset voc2012 is read by VocSegmentationDataset");
         var mnist = DownloadCommand.Sources.Single(s => s.Name == "mnist");
         mnist.Files.Select(f => f.FileName).Should().Equal(DatasetCatalog.FileNames);
         mnist.UrlOf(mnist.Files[0]).ToString().Should().Be("https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz");

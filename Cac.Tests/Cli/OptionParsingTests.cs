@@ -24,6 +24,7 @@ public class OptionParsingTests
         "--threshold-gradient", "gated", "--threshold-temperature", "0.4",
         "--cac-sample", "top-left", "--alpha", "0.25", "--adversarial", "pgd", "--adv-steps", "4", "--adv-eps", "0.02", "--adv-step-size", "0.006",
         "--init", "/i/init.safetensors", "--device", "ilgpu-cpu", "--cpu-kernels", "reference", "--resume", "/r/train", "--task", "segmentation",
+        "--workers", "5", "--bad-images", "skip",
     ];
 
     private static readonly string[] Attack =
@@ -31,6 +32,11 @@ public class OptionParsingTests
         "attack", "--model", "cac-resnet32", "--weights", "/w/attack.safetensors", "--dataset", "cifar10", "--data", "/d/attack", "--method", "mifgsm",
         "--steps", "6", "--eps", "0.05", "--step-size", "0.01", "--random-start", "false", "--limit", "21", "--batch-size", "9", "--seed", "4",
         "--json", "--save-examples", "/o/attack", "--device", "ilgpu-cpu", "--cpu-kernels", "gemm",
+    ];
+
+    private static readonly string[] MakeFashionMnistFolder =
+    [
+        "make-dataset", "fashion-mnist-folder", "--out", "/o/folder", "--size", "48", "--data", "/d/folder", "--limit", "77",
     ];
 
     private static readonly string[] Madds =
@@ -48,7 +54,7 @@ public class OptionParsingTests
     private static readonly string[] Eval =
     [
         "eval", "--model", "resnet44", "--weights", "/w/eval.safetensors", "--dataset", "cifar100", "--data", "/d/eval", "--limit", "88",
-        "--batch-size", "17", "--json", "--device", "cuda", "--cpu-kernels", "gemm",
+        "--batch-size", "17", "--json", "--device", "cuda", "--cpu-kernels", "gemm", "--workers", "3", "--bad-images", "skip",
     ];
 
     private static readonly string[] Predict =
@@ -77,7 +83,7 @@ public class OptionParsingTests
         "--models", "resnet20", "--limit", "5", "--epochs", "3", "--seed", "2", "--json",
     ];
 
-    public static TheoryData<string[]> FullCommandLines => [Train, Madds, Visualize, Eval, Attack, Predict, Models, Download, Bench, BenchCac, Devices, Reproduce];
+    public static TheoryData<string[]> FullCommandLines => [Train, Madds, Visualize, Eval, Attack, Predict, Models, Download, Bench, BenchCac, Devices, Reproduce, MakeFashionMnistFolder];
 
     // Parses with the real command tree and insists that the line parsed cleanly.
     private static ParseResult Parse(params string[] args)
@@ -104,7 +110,7 @@ public class OptionParsingTests
             Momentum: 0.91, WeightDecay: 0.00037, Limit: 444, Seed: 55, OutDir: "/o/train", Lambda: 0.066, Init: "/i/init.safetensors",
             Device: "ilgpu-cpu", ThresholdLrScale: 2.5, CalibrateSharpRatio: 0.37, CalibrateMadds: 0.61, Milestones: "3,5", CacSample: "top-left", Alpha: 0.25, CpuKernels: "reference",
             LambdaWarmup: 0.2, LambdaRamp: 0.3, BnRecalibrate: 17, ThresholdLrNorm: false, ThresholdGradient: "gated", ThresholdTemperature: 0.4,
-            Adversarial: "pgd", AdvSteps: 4, AdvEps: 0.02, AdvStepSize: 0.006, Task: "segmentation"));
+            Adversarial: "pgd", AdvSteps: 4, AdvEps: 0.02, AdvStepSize: 0.006, Task: "segmentation", Workers: 5, BadImages: "skip"));
     }
 
     [Fact]
@@ -194,7 +200,16 @@ public class OptionParsingTests
     {
         EvalCommand.SettingsFrom(Parse(Eval)).Should().Be(new EvalCommand.EvalSettings(
             Model: "resnet44", Weights: "/w/eval.safetensors", Dataset: "cifar100", DataDir: "/d/eval", Limit: 88, BatchSize: 17, Json: true,
-            Device: "cuda", CpuKernels: "gemm"));
+            Device: "cuda", CpuKernels: "gemm", Workers: 3, BadImages: "skip"));
+    }
+
+    [Fact]
+    public void Make_fashion_mnist_folder_maps_every_option_to_its_own_field_and_defaults()
+    {
+        MakeFashionMnistFolderCommand.SettingsFrom(Parse(MakeFashionMnistFolder)).Should().Be(
+            new MakeFashionMnistFolderCommand.Settings(Out: "/o/folder", Size: 48, DataDir: "/d/folder", Limit: 77));
+        MakeFashionMnistFolderCommand.SettingsFrom(Parse("make-dataset", "fashion-mnist-folder", "--out", "x")).Should().Be(
+            new MakeFashionMnistFolderCommand.Settings(Out: "x", Size: 64, DataDir: null, Limit: null));
     }
 
     [Fact]

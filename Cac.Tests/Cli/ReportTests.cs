@@ -75,9 +75,20 @@ public class ReportTests
         md.Should().Contain("| oct-resnet20 | 25.00 | 61.3% | 35.00% |");
         md.Should().Contain("Standard: resnet20 with standard convolutions, 40.81M");
         md.Should().NotContain("madds.png").And.NotContain("sharp_ratios.png").And.NotContain("Sharp ratio per");
+        md.Should().NotContain("top-5", "the run recorded no top-5 accuracy");
         File.Exists(Path.Combine(dir.Path, "madds.png")).Should().BeFalse();
         File.Exists(Path.Combine(dir.Path, "sharp_ratios.png")).Should().BeFalse();
         PngFile.ShouldBePng(Path.Combine(dir.Path, "curves.png"), 1200, 450);
+    }
+
+    [Fact]
+    public void Report_gives_the_last_epochs_top1_and_top5_error_when_recorded()
+    {
+        using var dir = new TempDir();
+        var metrics = new RunMetrics("resnet18", "imagenet", 11_689_512, 0, 256,
+            [new EpochMetrics(1, 6.0, 0.01, 0.2, 3, 100, 0.1, TestTop5Accuracy: 0.4), new EpochMetrics(2, 5.0, 0.02, 0.25, 3, 100, 0.1, TestTop5Accuracy: 0.45)]);
+        RunReport.Write(dir.Path, metrics, new RunReportContext([], ModelMadds: 1_814_073_344));
+        File.ReadAllText(Path.Combine(dir.Path, RunReport.ReportFile)).Should().Contain("top-1 75.00%, top-5 55.00%");
     }
 
     [Fact]

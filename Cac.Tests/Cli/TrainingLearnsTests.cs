@@ -64,7 +64,7 @@ internal static class LearningTask
         var train = new DataLoader(Images(96, 1), 16, shuffle: true, seed: 2, device: device);
         var held = new DataLoader(Images(48, 3), 16, device: device);
         var losses = Enumerable.Range(0, 3).Select(epoch => trainer.TrainEpoch(train, epoch).Loss).ToArray();
-        return (losses, trainer.Evaluate(held));
+        return (losses, trainer.Evaluate(held).Top1);
     }
 
     public static void ShouldHaveLearned((double[] Losses, double Accuracy) run, string what)
