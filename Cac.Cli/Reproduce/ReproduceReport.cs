@@ -121,7 +121,9 @@ internal static class ReproduceReport
         md.Append("## Settings\n\n");
         md.Append(Inv, $"- recipe ({c.Recipe.Scale}): {c.Recipe.Describe()}\n");
         string paperDrops = c.Recipe.AdversarialSteps is null ? "40% and 60% of the epochs: 160 and 240 of 400" : "45%, 70% and 80% of the epochs: 90, 140 and 160 of 200";
-        md.Append(Inv, $"- lr schedule: `--schedule {c.Recipe.Schedule}`{(c.Recipe.Milestones is { } m ? $" `--milestones {m}`" : "")} (the paper's drops at {paperDrops})\n");
+        string milestones = c.Recipe.Schedule == "multistep" ? $" `--milestones {c.Recipe.Milestones}`" : "";
+        string shape = c.Recipe.Schedule == "cosine" ? $"instead of the paper's drops at {paperDrops}: a short run has no room for them" : $"the paper's drops at {paperDrops}";
+        md.Append(Inv, $"- lr schedule: `--schedule {c.Recipe.Schedule}`{milestones} ({shape})\n");
         md.Append(Inv, $"- device {c.Device}, cpu kernels {c.CpuKernels}\n");
         if (table6) md.Append("- lambda: each CAC row's own (its row name); the standard ResNet-20 is the reduction's reference\n");
         md.Append("- MAdds: multiply-adds per image of the convolution and linear layers; a content-aware model's at the sharp ratios of its last test pass; " +
