@@ -258,7 +258,7 @@ internal static class TrainCommand
             }
             if (!(LambdaWarmup >= 0 && LambdaRamp >= 0 && LambdaWarmup + LambdaRamp <= 1))
                 throw new ArgumentException($"--lambda-warmup {LambdaWarmup} and --lambda-ramp {LambdaRamp} must be fractions >= 0 of the run with a sum <= 1");
-            ScoreGradient();
+            ScoreGradient(); // an unknown --threshold-gradient name fails here
             if (!(ThresholdTemperature > 0) || double.IsInfinity(ThresholdTemperature))
                 throw new ArgumentException($"--threshold-temperature must be a finite number > 0, got {ThresholdTemperature}");
             LoaderOptions.Validate(Workers, BadImages);

@@ -11,6 +11,9 @@ namespace Cac.Cli.Reproduce;
 /// </summary>
 internal static class TrainCommandLine
 {
+    // Settings whose optional parameters hold their defaults (the required ones do not matter here).
+    private static readonly TrainCommand.TrainSettings OptionalDefaults = new("", "", null, 1, 1, 1, "constant", 0, 0, null, 0, null);
+
     /// <summary>The arguments after `cac`, e.g. ["train", "--model", "cac-resnet20", ...].</summary>
     public static IReadOnlyList<string> Arguments(TrainCommand.TrainSettings s)
     {
@@ -23,7 +26,7 @@ internal static class TrainCommandLine
         if (s.Limit is int limit) args.AddRange(["--limit", Text(limit)]);
         args.AddRange(["--seed", Text(s.Seed), "--lambda", Text(s.Lambda)]);
         if (s.ThresholdLrScale != 1) args.AddRange(["--threshold-lr-scale", Text(s.ThresholdLrScale)]);
-        var defaults = new TrainCommand.TrainSettings(s.Model, s.Dataset, null, 1, 1, 1, "constant", 0, 0, null, 0, null);
+        var defaults = OptionalDefaults;
         if (s.ThresholdGradient != defaults.ThresholdGradient) args.AddRange(["--threshold-gradient", s.ThresholdGradient]);
         if (s.ThresholdTemperature != defaults.ThresholdTemperature) args.AddRange(["--threshold-temperature", Text(s.ThresholdTemperature)]);
         if (s.ThresholdLrNorm != defaults.ThresholdLrNorm) args.AddRange(["--threshold-lr-norm", s.ThresholdLrNorm ? "true" : "false"]);

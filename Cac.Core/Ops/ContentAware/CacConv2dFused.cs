@@ -17,8 +17,8 @@ public static partial class Ops
     /// ScaleShift passes it on). <paramref name="stats"/> also carries the mask, its count and the differentiable sharp
     /// ratio mean(CacSharpGate(s)). gamma, beta: one element each. Returns y (N, Cout, Ho, Wo).
     /// <para>
-    /// With <paramref name="sigmoidTemperature"/> (the temperature T from the score map G, asked once, in the backward pass), the score's gradient (for the output and the sharp ratio) is the
-    /// sigmoid surrogate of <see cref="CacSigmoidGate"/> instead, as <c>ContentAwareConv2dBlend(x, weight, bias, m, 1 - m)</c>
+    /// With <paramref name="sigmoidTemperature"/> (the temperature T from the score map G, asked once, in the backward
+    /// pass), the score's gradient (for the output and the sharp ratio) is the sigmoid surrogate of <see cref="CacSigmoidGate"/> instead, as <c>ContentAwareConv2dBlend(x, weight, bias, m, 1 - m)</c>
     /// with <c>m = CacSigmoidGate(s, T)</c> computes it, but sparse: the other path's output at every window comes from one
     /// more sparse forward in the backward pass (<see cref="CacSigmoidScoreGradient"/>).
     /// </para>
